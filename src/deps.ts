@@ -1,0 +1,56 @@
+/**
+ * The ports between the core and a runtime. Adapters (src/worker.ts, node-entry/) build a
+ * `Platform`; the core never asks which runtime it is on.
+ */
+import type { JWK } from 'jose'
+import type { AuthContext } from './auth/auth-context.ts'
+import type { LogSink } from './logging.ts'
+
+/** A JWKS as kept in the shared key store (tier 2): public keys only, never secrets. */
+export interface StoredKeySet {
+  jwksUri: string
+  keys: JWK[]
+  fetchedAt: number
+  expiresAt: number
+}
+
+/** Tier 2 of the JWKS cache: shared between isolates (`caches.default`) or in memory (Node). */
+export interface KeyStore {
+  get(key: string): Promise<StoredKeySet | undefined>
+  put(key: string, value: StoredKeySet, ttlSeconds: number): Promise<void>
+}
+
+/** Static files of the API reference page (Swagger UI), served without internet access. */
+export interface DocsAssets {
+  get(name: string): Promise<Response | undefined>
+}
+
+/** Background work that must outlive the response (Workers `ctx.waitUntil`, a drain set on Node). */
+export interface BackgroundTasks {
+  waitUntil(promise: Promise<unknown>): void
+}
+
+export interface Platform {
+  /** Outbound HTTP: OIDC discovery, JWKS and, later, model providers. */
+  fetch: typeof fetch
+  keyStore: KeyStore
+  logSink: LogSink
+  docsAssets?: DocsAssets
+  now?: () => number
+}
+
+/** Per-request values the adapters hand to `app.fetch` as Hono bindings. */
+export interface AppBindings {
+  /** The peer's address as the runtime saw it (socket address on Node, CF-Connecting-IP on Workers). */
+  clientAddress?: string
+}
+
+export interface AppVariables {
+  requestId: string
+  /** Set by the auth middleware on every authenticated (or bypassed) request. */
+  auth: AuthContext
+  /** Fields added to this request's access-log line (token issuer, realm, auth error...). */
+  logContext: Record<string, unknown>
+}
+
+export type AppEnv = { Bindings: AppBindings; Variables: AppVariables }
