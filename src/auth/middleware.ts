@@ -1,0 +1,56 @@
+/**
+ * Authentication for every path but the public ones, before routing (as in GitLab's gateway, so
+ * an unknown path without a token is a 401, not a 404). The bypass switches are GitLab's and each
+ * bypassed request logs a warning.
+ */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../deps.ts'
+import { AuthenticationError } from '../errors.ts'
+import type { Logger } from '../logging.ts'
+import { authenticate, bypassedAuthContext, type Authenticator } from './authenticate.ts'
+
+export interface AuthMiddlewareOptions extends Authenticator {
+  logger: Logger
+  /** Exact paths that need no token (health checks, docs). */
+  publicPaths: ReadonlySet<string>
+}
+
+export function authMiddleware(options: AuthMiddlewareOptions): MiddlewareHandler<AppEnv> {
+  const { config, logger, publicPaths } = options
+  return async (c, next) => {
+    if (publicPaths.has(c.req.path)) return next()
+
+    const bypass = config.auth.bypassExternal
+      ? 'AIGW_AUTH__BYPASS_EXTERNAL'
+      : config.auth.bypassExternalWithHeader && c.req.header('bypass-auth') === 'true'
+        ? 'AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER'
+        : undefined
+    if (bypass) {
+      logger.warning(`Authentication bypassed by ${bypass}; never use this in production`, {
+        correlation_id: c.get('requestId'),
+        path: c.req.path,
+      })
+      c.set('auth', bypassedAuthContext(c.req.raw.headers))
+      return next()
+    }
+
+    try {
+      c.set('auth', await authenticate(c.req.raw.headers, options, backgroundTasks(c), c.get('logContext')))
+    } catch (error) {
+      if (error instanceof AuthenticationError) return error.toResponse()
+      throw error
+    }
+    return next()
+  }
+}
+
+/** `waitUntil` of the request's execution context (Workers' own, or the Node adapter's shim). */
+export function backgroundTasks(c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) {
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined
+  try {
+    ctx = c.executionCtx
+  } catch {
+    // no execution context (plain app.request in a test): background work just runs
+  }
+  return { waitUntil: (promise: Promise<unknown>) => ctx?.waitUntil(promise) }
+}
