@@ -1,0 +1,49 @@
+/**
+ * The process environment as the gateway sees it: variables from a `.env` file in the working
+ * directory (real environment variables win, as in GitLab's gateway), and the custom CA bundle.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { getCACertificates, setDefaultCACertificates } from 'node:tls'
+import { parseEnv } from 'node:util'
+import { ConfigError } from '../src/config.ts'
+
+export type Environment = Record<string, string | undefined>
+
+export function loadEnvironment(processEnv: Environment = process.env, envFile = resolve('.env')): Environment {
+  if (!existsSync(envFile)) return { ...processEnv }
+  return { ...parseEnv(readFileSync(envFile, 'utf8')), ...processEnv }
+}
+
+/** The variables that name a CA bundle (httpx and requests, which GitLab's gateway uses). */
+const CA_BUNDLE_VARIABLES = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE'] as const
+
+/**
+ * Makes every outbound TLS connection (OIDC discovery, JWKS, model providers) trust the
+ * certificates in `SSL_CERT_FILE` / `REQUESTS_CA_BUNDLE`, the install guide's fix for a GitLab
+ * or model server behind a private CA. They are added to Node's own roots rather than replacing
+ * them, so public providers keep working with a bundle that holds only the private CA.
+ * @returns the files read.
+ * @throws ConfigError naming the variable whose file is missing or holds no certificate.
+ */
+export function trustCaBundles(env: Environment): string[] {
+  const files = new Map<string, string>()
+  for (const variable of CA_BUNDLE_VARIABLES) {
+    const file = env[variable]?.trim()
+    if (file && !files.has(file)) files.set(file, variable)
+  }
+  const certificates: string[] = []
+  for (const [file, variable] of files) {
+    let pem: string
+    try {
+      pem = readFileSync(file, 'utf8')
+    } catch {
+      throw new ConfigError([`${variable}: cannot read the CA bundle at ${file}`])
+    }
+    const found = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+    if (!found) throw new ConfigError([`${variable}: no PEM certificate in ${file}`])
+    certificates.push(...found)
+  }
+  if (certificates.length > 0) setDefaultCACertificates([...getCACertificates('default'), ...certificates])
+  return [...files.keys()]
+}

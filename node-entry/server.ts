@@ -1,0 +1,99 @@
+/**
+ * The gateway as a Node HTTP server: builds the gateway from an environment map, listens, and
+ * shuts down gracefully. `main.ts` runs it as the process; tests start it on 127.0.0.1:0.
+ */
+import { getRequestListener } from '@hono/node-server'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { parseConfig } from '../src/config.ts'
+import { createGateway, type Gateway } from '../src/gateway.ts'
+import type { LogSink } from '../src/logging.ts'
+import { createMemoryKeyStore } from '../src/memory-key-store.ts'
+import { swaggerUiAssets } from './docs-assets.ts'
+import { BackgroundWork } from './execution-context.ts'
+
+export interface ServerOptions {
+  env: Readonly<Record<string, string | undefined>>
+  /** Overrides AIGW_FASTAPI__API_HOST / __API_PORT (tests listen on 127.0.0.1:0). */
+  host?: string
+  port?: number
+  logSink?: LogSink
+}
+
+export interface RunningServer {
+  url: string
+  port: number
+  gateway: Gateway
+  /** Stops accepting connections, lets in-flight requests and background work finish (up to `graceMs`). */
+  close(graceMs?: number): Promise<void>
+}
+
+/** How long SIGTERM waits for in-flight requests (Kubernetes' default grace period is 30 s). */
+const SHUTDOWN_GRACE_MS = 30_000
+
+/** @throws ConfigError before anything listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const config = parseConfig(options.env)
+  const logSink = options.logSink ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const gateway = await createGateway(config, {
+    fetch: globalThis.fetch,
+    keyStore: createMemoryKeyStore(),
+    logSink,
+    docsAssets: swaggerUiAssets(),
+  })
+  const background = new BackgroundWork()
+  const listener = getRequestListener(
+    (request, { incoming }) =>
+      gateway.app.fetch(request, { clientAddress: incoming.socket.remoteAddress }, background.context),
+    { hostname: 'localhost' },
+  )
+  const server = createServer((request, response) => {
+    dropMalformedHost(request)
+    void listener(request, response)
+  })
+  const host = options.host ?? config.server.host
+  await listen(server, options.port ?? config.server.port, host)
+  const { port } = server.address() as AddressInfo
+  gateway.logger.info('AI gateway listening', { host, port, gitlab_url: config.gitlabUrl })
+  // Prefetch the issuers' keys; requests never wait for a slow issuer they do not need.
+  background.context.waitUntil(gateway.warmUp(background.context))
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    gateway,
+    close: (graceMs = SHUTDOWN_GRACE_MS) => shutDown(server, background, graceMs),
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+async function shutDown(server: Server, background: BackgroundWork, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs)
+    timer.unref()
+  })
+  await Promise.race([Promise.all([closed, background.drain()]), deadline])
+  clearTimeout(timer)
+  server.closeAllConnections()
+}
+
+// GitLab's gateway strips a Host that is not a host name or IP literal (with optional port) and
+// carries on, rather than answering 400: such a value must never influence routing.
+const VALID_HOST = /^([a-z0-9.-]+|\[[a-f0-9:.]+\])(:\d{1,5})?$/i
+
+function dropMalformedHost(request: IncomingMessage): void {
+  const host = request.headers.host
+  if (host !== undefined && !VALID_HOST.test(host)) delete request.headers.host
+}

@@ -1,0 +1,13 @@
+// Copies the Swagger UI files the /docs page loads into the Worker's static-assets directory
+// (wrangler.toml [assets]). Runs before `wrangler dev`/`deploy` (wrangler.toml [build]) and tests.
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const source = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+const target = join(root, 'dist/worker-assets/docs/assets')
+mkdirSync(target, { recursive: true })
+for (const file of FILES) copyFileSync(join(source, file), join(target, file))

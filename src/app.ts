@@ -1,0 +1,95 @@
+/**
+ * `createApp(deps)`: the whole gateway as one Hono app, identical on every runtime. Middleware
+ * runs in GitLab's order, so status codes match: request id → access log → CORS (preflight needs
+ * no token) → authentication → body limit → route (scope check → handler).
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import packageJson from '../package.json' with { type: 'json' }
+import type { Keyring } from './auth/keyring.ts'
+import { authMiddleware } from './auth/middleware.ts'
+import type { Config } from './config.ts'
+import type { AppEnv, DocsAssets } from './deps.ts'
+import { HttpError } from './errors.ts'
+import { accessLog } from './http/access-log.ts'
+import { errorHandler } from './http/error-handler.ts'
+import { routingPath } from './http/paths.ts'
+import { requestId } from './http/request-id.ts'
+import type { Logger } from './logging.ts'
+import { docsRoutes } from './routes/docs.ts'
+import { monitoringRoutes } from './routes/monitoring.ts'
+import type { Route } from './routes/route.ts'
+import { userAccessTokenRoutes } from './routes/user-access-token.ts'
+
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  keyring: Keyring
+  /** The self-signed key that mints user access tokens, when configured. */
+  signingKey: CryptoKey | null
+  docsAssets?: DocsAssets
+  now: () => number
+}
+
+/** Paths GitLab's gateway serves without a token but that have no route here (yet): they 404. */
+const OTHER_PUBLIC_PATHS = ['/metrics', '/v1/models/definitions']
+
+export const API_INFO = {
+  title: 'GitLab AI Gateway',
+  description: 'GitLab AI Gateway API to execute AI actions (served by aigw-edge)',
+  version: packageJson.version,
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { config, logger } = deps
+  const apiRoutes = [...monitoringRoutes(deps), ...userAccessTokenRoutes(deps)]
+  const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]
+
+  const app = new Hono<AppEnv>({ getPath: routingPath })
+  app.use(requestId())
+  app.use(accessLog(logger, deps.now))
+  // GitLab's CORS policy: any origin, POST only, any request header, no credentials.
+  app.use(cors({ origin: '*', allowMethods: ['POST'], exposeHeaders: ['X-Request-ID'], maxAge: 600 }))
+  app.use(
+    authMiddleware({
+      config,
+      keyring: deps.keyring,
+      now: deps.now,
+      logger: logger.child('auth'),
+      publicPaths: new Set([...routes.filter((r) => r.public).map((r) => r.path), ...OTHER_PUBLIC_PATHS]),
+    }),
+  )
+  app.use(
+    bodyLimit({
+      maxSize: config.server.maxRequestBodyBytes,
+      onError: () => {
+        throw new HttpError(413, `Request body is larger than ${config.server.maxRequestBodyBytes} bytes`)
+      },
+    }),
+  )
+  for (const route of routes) app.on(route.method, route.path, route.handler)
+  registerMethodNotAllowed(app, routes)
+  app.notFound(() => {
+    throw new HttpError(404, 'Not Found')
+  })
+  app.onError(errorHandler(logger))
+  return app
+}
+
+/** FastAPI answers a known path with the wrong method 405 and an `Allow` header. */
+function registerMethodNotAllowed(app: Hono<AppEnv>, routes: readonly Route[]): void {
+  const methodsByPath = new Map<string, Set<string>>()
+  for (const route of routes) {
+    const methods = methodsByPath.get(route.path) ?? new Set()
+    methods.add(route.method)
+    if (route.method === 'GET') methods.add('HEAD')
+    methodsByPath.set(route.path, methods)
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].join(', ')
+    app.all(path, () => {
+      throw new HttpError(405, 'Method Not Allowed', { allow })
+    })
+  }
+}

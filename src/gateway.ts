@@ -1,0 +1,48 @@
+/**
+ * Builds the gateway from a parsed configuration and a runtime's `Platform`. Both adapters call
+ * this; everything in it is Web-standard.
+ */
+import type { Hono } from 'hono'
+import { createApp } from './app.ts'
+import { Keyring } from './auth/keyring.ts'
+import { RemoteKeySource, type SourceName } from './auth/remote-key-source.ts'
+import { loadSelfSignedKeys } from './auth/self-signed-keys.ts'
+import type { Config } from './config.ts'
+import type { AppEnv, BackgroundTasks, Platform } from './deps.ts'
+import { createLogger, type Logger } from './logging.ts'
+
+export interface Gateway {
+  app: Hono<AppEnv>
+  config: Config
+  logger: Logger
+  keyring: Keyring
+  /** Loads the issuers' keys ahead of the first request; never throws, never blocks start-up. */
+  warmUp(tasks: BackgroundTasks): Promise<void>
+}
+
+/** @throws ConfigError when a self-signed key cannot be imported. */
+export async function createGateway(config: Config, platform: Platform): Promise<Gateway> {
+  const now = platform.now ?? Date.now
+  const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
+  const selfSigned = await loadSelfSignedKeys(config)
+  const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
+  const app = createApp({ config, logger, keyring, signingKey: selfSigned.signingKey, docsAssets: platform.docsAssets, now })
+  if (config.auth.bypassExternal) logger.warning('AIGW_AUTH__BYPASS_EXTERNAL is on: every request is let in without a token')
+  return { app, config, logger, keyring, warmUp: (tasks) => keyring.warmUp(tasks) }
+}
+
+/** The GitLab instance and CustomersDot; one source when both point at the same URL (air-gapped). */
+function remoteSources(config: Config, platform: Platform, logger: Logger, now: () => number): RemoteKeySource[] {
+  const urls: [SourceName, string | null][] = [
+    ['gitlab', config.gitlabUrl],
+    ['customers_dot', config.customerPortalUrl],
+  ]
+  const seen = new Set<string>()
+  const sources: RemoteKeySource[] = []
+  for (const [name, baseUrl] of urls) {
+    if (!baseUrl || seen.has(baseUrl)) continue
+    seen.add(baseUrl)
+    sources.push(new RemoteKeySource({ name, baseUrl, fetch: platform.fetch, store: platform.keyStore, now, logger }))
+  }
+  return sources
+}

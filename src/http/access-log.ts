@@ -1,0 +1,61 @@
+/**
+ * One structured line per request (logger `api.access`, GitLab's field names) and the
+ * `X-Process-Time` header (seconds to response start). Never the token, a key or a body.
+ */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../deps.ts'
+import type { Logger } from '../logging.ts'
+import { setResponseHeader } from './headers.ts'
+
+/** Request headers GitLab's access log records, by log field. */
+const LOGGED_HEADERS = {
+  gitlab_instance_id: 'x-gitlab-instance-id',
+  gitlab_global_user_id: 'x-gitlab-global-user-id',
+  gitlab_host_name: 'x-gitlab-host-name',
+  gitlab_version: 'x-gitlab-version',
+  gitlab_realm: 'x-gitlab-realm',
+  gitlab_feature_enablement_type: 'x-gitlab-feature-enablement-type',
+  gitlab_language_server_version: 'x-gitlab-language-server-version',
+  user_agent: 'user-agent',
+} as const
+
+export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<AppEnv> {
+  const log = logger.child('api.access')
+  return async (c, next) => {
+    const started = performance.now()
+    const arrivedAt = now()
+    await next()
+    const seconds = (performance.now() - started) / 1000
+    setResponseHeader(c, 'X-Process-Time', seconds.toFixed(6))
+
+    const url = new URL(c.req.url)
+    const pathWithQuery = url.pathname + url.search
+    const clientIp = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || c.env?.clientAddress || ''
+    const fields: Record<string, unknown> = {
+      correlation_id: c.get('requestId'),
+      method: c.req.method,
+      path: pathWithQuery,
+      url: url.href,
+      status_code: c.res.status,
+      duration_s: Number(seconds.toFixed(6)),
+      request_arrived_at: new Date(arrivedAt).toISOString(),
+      content_type: c.res.headers.get('content-type') ?? undefined,
+      client_ip: clientIp || undefined,
+      duration_request: railsLatency(c.req.header('x-gitlab-rails-send-start'), arrivedAt),
+    }
+    for (const [field, header] of Object.entries(LOGGED_HEADERS)) {
+      const value = c.req.header(header)
+      if (value !== undefined) fields[field] = value
+    }
+    // Verified claims win over headers (token_issuer, gitlab_realm, auth_error_details...).
+    Object.assign(fields, c.get('logContext'))
+    log.info(`${clientIp || '-'} - "${c.req.method} ${pathWithQuery}" ${c.res.status}`, fields)
+  }
+}
+
+/** Seconds from GitLab sending the request (`X-Gitlab-Rails-Send-Start`) to its arrival; -1 if unknown. */
+function railsLatency(sendStart: string | undefined, arrivedAt: number): number {
+  const sent = Number(sendStart)
+  if (!sendStart || !Number.isFinite(sent)) return -1
+  return Number((arrivedAt / 1000 - sent).toFixed(6))
+}

@@ -1,0 +1,68 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table and its zod schemas, so that what the
+ * docs say is what the routes validate.
+ */
+import * as z from 'zod/mini'
+import type { Route } from '../routes/route.ts'
+
+export interface ApiInfo {
+  title: string
+  description: string
+  version: string
+}
+
+export function openApiDocument(routes: readonly Route[], info: ApiInfo): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const route of routes) {
+    if (!route.doc) continue
+    const doc = route.doc
+    const operation: Record<string, unknown> = {
+      summary: doc.summary,
+      ...(doc.description ? { description: doc.description } : {}),
+      tags: doc.tags,
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+      security: route.public ? [] : [{ gitlabToken: [] }],
+      responses: Object.fromEntries(
+        Object.entries(doc.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema) } } } : {}),
+          },
+        ]),
+      ),
+    }
+    if (doc.requestBody) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(doc.requestBody) } } }
+    }
+    if (!route.public) {
+      operation.parameters = [
+        { name: 'X-Gitlab-Authentication-Type', in: 'header', required: true, schema: { type: 'string', enum: ['oidc'] } },
+        { name: 'X-Gitlab-Realm', in: 'header', schema: { type: 'string' }, description: 'Must match the token realm' },
+        { name: 'X-Gitlab-Instance-Id', in: 'header', schema: { type: 'string' }, description: 'Must match the token instance' },
+        { name: 'X-Gitlab-Global-User-Id', in: 'header', schema: { type: 'string' } },
+      ]
+    }
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    paths,
+    components: {
+      securitySchemes: {
+        gitlabToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'RS256 token from the GitLab instance, CustomersDot, or /v1/code/user_access_token.',
+        },
+      },
+    },
+  }
+}
+
+function jsonSchema(schema: z.ZodMiniType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>
+  return rest
+}

@@ -1,0 +1,72 @@
+/**
+ * Probes, without auth. `healthz` (liveness) answers at once and never touches the network.
+ * `ready` answers 200 when requests can be authenticated: the GitLab instance's signing keys are
+ * loaded (or authentication is bypassed); otherwise 503 with the reasons.
+ */
+import * as z from 'zod/mini'
+import type { Keyring } from '../auth/keyring.ts'
+import { backgroundTasks } from '../auth/middleware.ts'
+import type { Config } from '../config.ts'
+import type { Route } from './route.ts'
+
+/** How long /monitoring/ready waits for keys still loading (probes time out after about 1 s). */
+export const READY_WAIT_MS = 900
+
+const healthSchema = z.object({ status: z.literal('ok') })
+const readySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  reasons: z.optional(z.array(z.string())),
+  auth: z.optional(z.unknown()),
+})
+
+export function monitoringRoutes(deps: { config: Config; keyring: Keyring }): Route[] {
+  const { config, keyring } = deps
+  const authBypassed = config.auth.bypassExternal || config.auth.bypassJwtSignature
+  return [
+    {
+      method: 'GET',
+      path: '/monitoring/healthz',
+      public: true,
+      handler: (c) => c.json({ status: 'ok' }),
+      doc: {
+        summary: 'Liveness probe',
+        description: 'Answers as soon as the server accepts connections; never touches the network.',
+        tags: ['monitoring'],
+        responses: { 200: { description: 'The process is alive', schema: healthSchema } },
+      },
+    },
+    {
+      method: 'GET',
+      path: '/monitoring/ready',
+      public: true,
+      handler: async (c) => {
+        if (authBypassed) return c.json({ status: 'ready', auth: 'bypassed' })
+        await withinMs(keyring.warmUp(backgroundTasks(c)), READY_WAIT_MS)
+        const status = keyring.status()
+        const reasons = status.sources
+          .filter((s) => s.source === 'gitlab' && s.keys === 0)
+          .map((s) => `no signing keys from the GitLab instance at ${s.url}${s.last_error ? `: ${s.last_error}` : ' yet'}`)
+        const body = { status: reasons.length ? 'not_ready' : 'ready', ...(reasons.length ? { reasons } : {}), auth: status }
+        return c.json(body, reasons.length ? 503 : 200)
+      },
+      doc: {
+        summary: 'Readiness probe',
+        description: 'Ready when the GitLab instance signing keys are loaded (or authentication is bypassed).',
+        tags: ['monitoring'],
+        responses: {
+          200: { description: 'Ready to authenticate requests', schema: readySchema },
+          503: { description: 'Not ready; `reasons` says why', schema: readySchema },
+        },
+      },
+    },
+  ]
+}
+
+async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  await Promise.race([work, timeout])
+  if (timer !== undefined) clearTimeout(timer)
+}

@@ -1,0 +1,83 @@
+/**
+ * Cloudflare Workers adapter: turns the Worker's `env` (vars and secrets with the same AIGW_*
+ * names as the container) into a gateway, once per isolate, and hands requests to it. The JWKS
+ * shared store is the data centre's Cache API, so isolates share fetched keys.
+ */
+import { ConfigError, parseConfig } from './config.ts'
+import { createConfigErrorApp } from './config-error-app.ts'
+import type { DocsAssets, KeyStore, StoredKeySet } from './deps.ts'
+import { createGateway } from './gateway.ts'
+import type { LogLevel } from './config.ts'
+
+export interface Env {
+  /** Workers static assets (wrangler.toml `[assets]`): the Swagger UI files for /docs. */
+  ASSETS?: Fetcher
+  [setting: string]: unknown
+}
+
+type FetchHandler = { fetch(request: Request, bindings: object, ctx: ExecutionContext): Response | Promise<Response> }
+
+// One gateway per env object: workerd hands every request of an isolate the same `env`.
+const gateways = new WeakMap<Env, Promise<FetchHandler>>()
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    let gateway = gateways.get(env)
+    if (!gateway) {
+      gateway = buildGateway(env)
+      gateways.set(env, gateway)
+      gateway.catch(() => gateways.delete(env))
+    }
+    const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined
+    return (await gateway).fetch(request, { clientAddress }, ctx)
+  },
+} satisfies ExportedHandler<Env>
+
+async function buildGateway(env: Env): Promise<FetchHandler> {
+  try {
+    const config = parseConfig(env)
+    const gateway = await createGateway(config, {
+      fetch: (input, init) => fetch(input, init),
+      keyStore: cacheApiKeyStore(),
+      logSink: writeLog,
+      docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,
+    })
+    return gateway.app
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(error.message)
+    return createConfigErrorApp(error)
+  }
+}
+
+function writeLog(line: string, level: LogLevel): void {
+  if (level === 'error' || level === 'critical') console.error(line)
+  else if (level === 'warning') console.warn(line)
+  else console.log(line)
+}
+
+/** Tier 2 of the JWKS cache: one data centre's Cache API (inert on workers.dev; see README). */
+function cacheApiKeyStore(): KeyStore {
+  const keyUrl = (key: string) => `https://aigw-edge.internal/jwks?source=${encodeURIComponent(key)}`
+  return {
+    async get(key) {
+      const hit = await caches.default.match(keyUrl(key))
+      return hit ? ((await hit.json()) as StoredKeySet) : undefined
+    },
+    async put(key, value, ttlSeconds) {
+      await caches.default.put(keyUrl(key), Response.json(value, { headers: { 'cache-control': `max-age=${ttlSeconds}` } }))
+    },
+  }
+}
+
+/** The Swagger UI files, deployed as static assets under /docs/assets/ (see scripts/build-docs-assets.mjs). */
+function staticAssets(assets: Fetcher): DocsAssets {
+  return {
+    async get(name) {
+      const response = await assets.fetch(`https://assets.internal/docs/assets/${name}`)
+      if (response.ok) return response
+      await response.body?.cancel()
+      return undefined
+    },
+  }
+}
