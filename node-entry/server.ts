@@ -24,6 +24,8 @@ export interface RunningServer {
   url: string
   port: number
   gateway: Gateway
+  /** Resolves once background work (key refreshes, cache writes) has finished. */
+  settled(): Promise<void>
   /** Stops accepting connections, lets in-flight requests and background work finish (up to `graceMs`). */
   close(graceMs?: number): Promise<void>
 }
@@ -62,6 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
     gateway,
+    settled: () => background.drain(),
     close: (graceMs = SHUTDOWN_GRACE_MS) => shutDown(server, background, graceMs),
   }
 }

@@ -30,11 +30,12 @@ export class Keyring {
     const payload = await tryKeys(token, kid, this.heldKeys(), tried)
     if (payload) return payload
 
-    const retries: Promise<Uint8Array | undefined>[] = []
-    for (const source of this.remotes) {
-      const update = source.update(source.hasKeys() ? 'refresh' : 'load', tasks)
-      if (update) retries.push(update.then(() => tryKeys(token, kid, source.keys(), tried)))
-    }
+    // Keys may also have arrived since the first attempt (a start-up prefetch finishing), even
+    // when the cooldown now forbids a refetch: every source's untried keys get their turn.
+    const retries = this.remotes.map(async (source) => {
+      await source.update(source.hasKeys() ? 'refresh' : 'load', tasks)
+      return tryKeys(token, kid, source.keys(), tried)
+    })
     const late = await firstDefined(retries)
     if (late) return late
     throw new TokenRejected(this.heldKeys().length ? 'no key verifies the signature' : 'no signing keys available')

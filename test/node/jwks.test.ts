@@ -1,0 +1,4 @@
+import { jwksContract } from '../contract/jwks.contract.ts'
+import { nodeTarget } from './target.ts'
+
+jwksContract(nodeTarget)

@@ -1,0 +1,4 @@
+import { jwksContract } from '../contract/jwks.contract.ts'
+import { workersTarget } from './target.ts'
+
+jwksContract(workersTarget)

@@ -1,0 +1,48 @@
+/**
+ * The contract suites' Workers target: the real Worker entry (src/worker.ts) inside workerd, with
+ * its real Cache API and static assets; each gateway gets its own `env` (its settings).
+ */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env as workerEnv } from 'cloudflare:workers'
+import { vi } from 'vitest'
+import worker, { type Env } from '../../src/worker.ts'
+import type { Target } from '../contract/target.ts'
+
+export const workersTarget: Target = {
+  runtime: 'workerd',
+  sharesKeyStore: true,
+  async start(settings) {
+    const env: Env = { ASSETS: (workerEnv as Env).ASSETS, ...settings }
+    const lines: string[] = []
+    const spies = (['log', 'warn', 'error'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '))
+      }),
+    )
+    const contexts: ExecutionContext[] = []
+    return {
+      async fetch(path, init) {
+        const ctx = createExecutionContext()
+        contexts.push(ctx)
+        return worker.fetch(new Request(`http://gateway.test${path}`, init), env, ctx)
+      },
+      logs: () => lines,
+      async settled() {
+        for (const ctx of contexts.splice(0)) await waitOnExecutionContext(ctx)
+      },
+      async close() {
+        for (const spy of spies) spy.mockRestore()
+      },
+    }
+  },
+  async startInvalid(settings) {
+    const gateway = await this.start(settings)
+    try {
+      const response = await gateway.fetch('/v1/code/user_access_token', { method: 'POST' })
+      if (response.status !== 500) throw new Error(`expected a 500, got ${response.status}`)
+      return ((await response.json()) as { detail: string }).detail
+    } finally {
+      await gateway.close()
+    }
+  },
+}
