@@ -156,6 +156,19 @@ export function jwksContract(target: Target) {
       expect((await issuer.stats()).jwks).toBe(target.sharesKeyStore ? 1 : 2)
     })
 
+    it(`${target.sharesKeyStore ? 'starts' : 'cannot start'} a new instance on expired shared keys while the issuer is down`, async () => {
+      const clock = controlClock()
+      const issuer = await newIssuer()
+      const settings = settingsFor(issuer)
+      const first = await start(settings)
+      expect((await call(first, await fresh(issuer))).status).toBe(200)
+      await first.settled()
+      await issuer.setState({ status: 503 })
+      clock.advance(25 * HOUR)
+      const second = await start(settings)
+      expect((await call(second, await fresh(issuer))).status).toBe(target.sharesKeyStore ? 200 : 401)
+    })
+
     it('keeps a JWKS marked no-store out of the shared store', async () => {
       const issuer = await newIssuer({ cacheControl: 'no-store' })
       const settings = settingsFor(issuer)

@@ -1,0 +1,4 @@
+import { configContract } from '../contract/config.contract.ts'
+import { nodeTarget } from './target.ts'
+
+configContract(nodeTarget)

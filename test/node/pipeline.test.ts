@@ -1,0 +1,4 @@
+import { pipelineContract } from '../contract/pipeline.contract.ts'
+import { nodeTarget } from './target.ts'
+
+pipelineContract(nodeTarget)

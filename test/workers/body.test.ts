@@ -1,0 +1,3 @@
+import { bodyContract } from '../contract/body.contract.ts'
+
+bodyContract('workerd')
