@@ -49,8 +49,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       gateway.app.fetch(request, { clientAddress: incoming.socket.remoteAddress }, background.context),
     { hostname: 'localhost' },
   )
+  let closing = false
   const server = createServer((request, response) => {
     dropMalformedHost(request)
+    // While shutting down, finished requests must not keep their keep-alive connection open.
+    if (closing) response.setHeader('connection', 'close')
     void listener(request, response)
   })
   const host = options.host ?? config.server.host
@@ -65,7 +68,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     gateway,
     settled: () => background.drain(),
-    close: (graceMs = SHUTDOWN_GRACE_MS) => shutDown(server, background, graceMs),
+    close: (graceMs = SHUTDOWN_GRACE_MS) => {
+      closing = true
+      return shutDown(server, background, graceMs)
+    },
   }
 }
 
@@ -81,14 +87,16 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 async function shutDown(server: Server, background: BackgroundWork, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  // Connections that finish their request during the drain go idle; close them as they do.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50)
   server.closeIdleConnections()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, graceMs)
-    timer.unref()
   })
   await Promise.race([Promise.all([closed, background.drain()]), deadline])
   clearTimeout(timer)
+  clearInterval(sweeper)
   server.closeAllConnections()
 }
 

@@ -54,12 +54,12 @@ export class Tenant {
 }
 
 /** A fresh issuer of its own: its own keys, counters and state. */
-export async function newIssuer(options: { cacheControl?: string | null } = {}): Promise<Tenant> {
-  const base = inject('issuerUrl')
+export async function newIssuer(options: { cacheControl?: string | null; base?: string } = {}): Promise<Tenant> {
+  const { base = inject('issuerUrl'), ...settings } = options
   const response = await fetch(`${base}/control/tenants`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(options),
+    body: JSON.stringify(settings),
   })
   const { id, url } = (await response.json()) as { id: string; url: string }
   return new Tenant(`${base}/control/t/${id}`, url)

@@ -21,9 +21,3 @@ export default async function setup(project: TestProject) {
   return () => issuer.close()
 }
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    issuerUrl: string
-    gatewayKeys: { signing: string; signingPkcs1: string; validation: string }
-  }
-}

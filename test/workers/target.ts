@@ -24,7 +24,8 @@ export const workersTarget: Target = {
       async fetch(path, init) {
         const ctx = createExecutionContext()
         contexts.push(ctx)
-        return worker.fetch(new Request(`http://gateway.test${path}`, init), env, ctx)
+        const request = new Request(`http://gateway.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>
+        return worker.fetch(request, env, ctx)
       },
       logs: () => lines,
       async settled() {
