@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { getCACertificates, setDefaultCACertificates } from 'node:tls'
+import * as tls from 'node:tls'
 import { parseEnv } from 'node:util'
 import { ConfigError } from '../src/config.ts'
 
@@ -44,6 +44,11 @@ export function trustCaBundles(env: Environment): string[] {
     if (!found) throw new ConfigError([`${variable}: no PEM certificate in ${file}`])
     certificates.push(...found)
   }
-  if (certificates.length > 0) setDefaultCACertificates([...getCACertificates('default'), ...certificates])
+  if (certificates.length === 0) return []
+  if (typeof tls.setDefaultCACertificates !== 'function') {
+    // Node < 22.19 cannot change the default CAs at run time; NODE_EXTRA_CA_CERTS can.
+    throw new ConfigError([`${files.values().next().value}: needs Node >= 22.19; set NODE_EXTRA_CA_CERTS=<file> instead`])
+  }
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), ...certificates])
   return [...files.keys()]
 }
