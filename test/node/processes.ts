@@ -102,8 +102,11 @@ export function run(command: string, args: string[], env: Record<string, string 
   })
 }
 
-/** Debian's Chromium, when installed (.ci/run installs it). */
+/** Debian's Chromium, when installed (.ci/run installs it, and makes its absence a failure). */
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path))
+if (!CHROMIUM && process.env.AIGW_TEST_REQUIRE_CHROMIUM) {
+  throw new Error('AIGW_TEST_REQUIRE_CHROMIUM is set but Chromium is not installed (apt-get install chromium)')
+}
 
 /**
  * The DOM of a page after its scripts ran, in headless Chromium that cannot resolve any host but
