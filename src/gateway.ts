@@ -27,6 +27,12 @@ export async function createGateway(config: Config, platform: Platform): Promise
   const selfSigned = await loadSelfSignedKeys(config)
   const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
   const app = createApp({ config, logger, keyring, signingKey: selfSigned.signingKey, docsAssets: platform.docsAssets, now })
+  logger.info('Gateway configured', {
+    gitlab_url: config.gitlabUrl,
+    customer_portal_url: config.customerPortalUrl,
+    service_name: config.serviceName,
+    self_signed_keys: selfSigned.verificationKeys.length,
+  })
   if (config.auth.bypassExternal) logger.warning('AIGW_AUTH__BYPASS_EXTERNAL is on: every request is let in without a token')
   return { app, config, logger, keyring, warmUp: (tasks) => keyring.warmUp(tasks) }
 }

@@ -6,6 +6,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../deps.ts'
 import { AuthenticationError } from '../errors.ts'
+import { backgroundTasks } from '../http/background-tasks.ts'
 import type { Logger } from '../logging.ts'
 import { authenticate, bypassedAuthContext, type Authenticator } from './authenticate.ts'
 
@@ -44,13 +45,3 @@ export function authMiddleware(options: AuthMiddlewareOptions): MiddlewareHandle
   }
 }
 
-/** `waitUntil` of the request's execution context (Workers' own, or the Node adapter's shim). */
-export function backgroundTasks(c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) {
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined
-  try {
-    ctx = c.executionCtx
-  } catch {
-    // no execution context (plain app.request in a test): background work just runs
-  }
-  return { waitUntil: (promise: Promise<unknown>) => ctx?.waitUntil(promise) }
-}

@@ -5,8 +5,8 @@
  */
 import * as z from 'zod/mini'
 import type { Keyring } from '../auth/keyring.ts'
-import { backgroundTasks } from '../auth/middleware.ts'
 import type { Config } from '../config.ts'
+import { backgroundTasks } from '../http/background-tasks.ts'
 import type { Route } from './route.ts'
 
 /** How long /monitoring/ready waits for keys still loading (probes time out after about 1 s). */

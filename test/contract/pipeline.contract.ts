@@ -83,6 +83,8 @@ export function pipelineContract(target: Target) {
       expect(publicWrongMethod.status).toBe(405)
       // GitLab's skip list names /metrics and /v1/models/definitions: public, not served here.
       expect((await gateway.fetch('/metrics')).status).toBe(404)
+      // The skip list matches exactly: a trailing slash is not a public path.
+      expect((await gateway.fetch('/monitoring/healthz/')).status).toBe(401)
     })
 
     it('tolerates the // that older GitLab versions put after a trailing slash', async () => {

@@ -14,6 +14,7 @@ describe('wrangler dev', () => {
 
   beforeAll(async () => {
     issuer = await newIssuer()
+    await issuer.setState({ delayMs: 300 })
     const port = await freePort()
     const vars = Object.entries(settingsFor(issuer)).flatMap(([name, value]) => ['--var', `${name}:${value.replace(/\n/g, '\\n')}`])
     worker = await startProcess('node_modules/.bin/wrangler', ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), ...vars], {
@@ -24,6 +25,16 @@ describe('wrangler dev', () => {
     console.info(`wrangler dev: healthy after ${Math.round(worker.readyAfterMs)} ms`)
   }, 90_000)
   afterAll(() => worker?.stop())
+
+  it('shares one gateway and one key load between concurrent requests of an isolate', async () => {
+    const headers = gitlabHeaders(await instanceToken(issuer, '18.x'))
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => fetch(`${worker.url}${TOKEN_PATH}`, { method: 'POST', headers }).then((r) => r.status)),
+    )
+    expect(statuses).toEqual(Array(12).fill(200))
+    expect(await issuer.stats()).toEqual({ discovery: 1, jwks: 1 })
+    expect(worker.output().match(/"message":"Gateway configured"/g)).toHaveLength(1)
+  })
 
   it('answers GitLab like the Node server does', async () => {
     const anonymous = await fetch(`${worker.url}${TOKEN_PATH}`, { method: 'POST' })

@@ -1,0 +1,3 @@
+import { scopesContract } from '../contract/scopes.contract.ts'
+
+scopesContract('workerd')
