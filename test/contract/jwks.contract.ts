@@ -17,6 +17,14 @@ export function jwksContract(target: Target) {
     const start = gatewayFactory(target)
     const call = (gateway: Gateway, token: string) => gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token) })
     const fresh = (issuer: Tenant) => instanceToken(issuer, '18.x')
+    /** A gateway that has loaded its issuer's keys, with the clock in the test's hands. */
+    const loaded = async (options: { cacheControl?: string | null } = {}) => {
+      const clock = controlClock()
+      const issuer = await newIssuer(options)
+      const gateway = await start(settingsFor(issuer))
+      expect((await call(gateway, await fresh(issuer))).status).toBe(200)
+      return { clock, issuer, gateway }
+    }
 
     it('discovers the JWKS under the GitLab URL path and fetches it once for many requests', async () => {
       const issuer = await newIssuer()
@@ -37,10 +45,7 @@ export function jwksContract(target: Target) {
     })
 
     it('picks up a rotated GitLab key without a restart', async () => {
-      const clock = controlClock()
-      const issuer = await newIssuer()
-      const gateway = await start(settingsFor(issuer))
-      expect((await call(gateway, await fresh(issuer))).status).toBe(200)
+      const { clock, issuer, gateway } = await loaded()
       await issuer.rotate()
       clock.advance(31_000) // the first load started the refetch cooldown
       expect((await call(gateway, await fresh(issuer))).status).toBe(200)
@@ -51,10 +56,7 @@ export function jwksContract(target: Target) {
     })
 
     it('refetches at most once per 30 s, however many unknown-key tokens arrive', async () => {
-      const clock = controlClock()
-      const issuer = await newIssuer()
-      const gateway = await start(settingsFor(issuer))
-      expect((await call(gateway, await fresh(issuer))).status).toBe(200)
+      const { clock, issuer, gateway } = await loaded()
       clock.advance(31_000)
       const junk = await issuer.sign(instanceClaims(issuer, '18.x'), { key: 'foreign', kid: 'unknown-kid' })
       for (let i = 0; i < 10; i++) expect((await call(gateway, junk)).status).toBe(401)
@@ -70,10 +72,7 @@ export function jwksContract(target: Target) {
     })
 
     it('keeps serving the keys it has while the issuer is down, and logs it', async () => {
-      const clock = controlClock()
-      const issuer = await newIssuer()
-      const gateway = await start(settingsFor(issuer))
-      expect((await call(gateway, await fresh(issuer))).status).toBe(200)
+      const { clock, issuer, gateway } = await loaded()
       await issuer.setState({ status: 503 })
       clock.advance(25 * HOUR)
       expect((await call(gateway, await fresh(issuer))).status).toBe(200)
@@ -84,10 +83,7 @@ export function jwksContract(target: Target) {
     })
 
     it('takes the TTL from Cache-Control and revalidates in the background', async () => {
-      const clock = controlClock()
-      const issuer = await newIssuer({ cacheControl: 'max-age=120' })
-      const gateway = await start(settingsFor(issuer))
-      expect((await call(gateway, await fresh(issuer))).status).toBe(200)
+      const { clock, issuer, gateway } = await loaded({ cacheControl: 'max-age=120' })
       clock.advance(100_000)
       expect((await call(gateway, await fresh(issuer))).status).toBe(200)
       await gateway.settled()
@@ -146,36 +142,26 @@ export function jwksContract(target: Target) {
     })
 
     it(`${target.sharesKeyStore ? 'shares' : 'does not share'} fetched keys between gateway instances`, async () => {
-      const issuer = await newIssuer()
-      const settings = settingsFor(issuer)
-      const first = await start(settings)
-      expect((await call(first, await fresh(issuer))).status).toBe(200)
-      await first.settled()
-      const second = await start(settings)
+      const { issuer, gateway } = await loaded()
+      await gateway.settled()
+      const second = await start(settingsFor(issuer))
       expect((await call(second, await fresh(issuer))).status).toBe(200)
       expect((await issuer.stats()).jwks).toBe(target.sharesKeyStore ? 1 : 2)
     })
 
     it(`${target.sharesKeyStore ? 'starts' : 'cannot start'} a new instance on expired shared keys while the issuer is down`, async () => {
-      const clock = controlClock()
-      const issuer = await newIssuer()
-      const settings = settingsFor(issuer)
-      const first = await start(settings)
-      expect((await call(first, await fresh(issuer))).status).toBe(200)
-      await first.settled()
+      const { clock, issuer, gateway } = await loaded()
+      await gateway.settled()
       await issuer.setState({ status: 503 })
       clock.advance(25 * HOUR)
-      const second = await start(settings)
+      const second = await start(settingsFor(issuer))
       expect((await call(second, await fresh(issuer))).status).toBe(target.sharesKeyStore ? 200 : 401)
     })
 
     it('keeps a JWKS marked no-store out of the shared store', async () => {
-      const issuer = await newIssuer({ cacheControl: 'no-store' })
-      const settings = settingsFor(issuer)
-      const first = await start(settings)
-      expect((await call(first, await fresh(issuer))).status).toBe(200)
-      await first.settled()
-      const second = await start(settings)
+      const { issuer, gateway } = await loaded({ cacheControl: 'no-store' })
+      await gateway.settled()
+      const second = await start(settingsFor(issuer))
       expect((await call(second, await fresh(issuer))).status).toBe(200)
       expect((await issuer.stats()).jwks).toBe(2)
     })
