@@ -4,10 +4,10 @@ import { copyFileSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SWAGGER_UI_FILES } from '../src/routes/swagger-ui-files.ts'
 
-const FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const source = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
 const target = join(root, 'dist/worker-assets/docs/assets')
 mkdirSync(target, { recursive: true })
-for (const file of FILES) copyFileSync(join(source, file), join(target, file))
+for (const file of SWAGGER_UI_FILES) copyFileSync(join(source, file), join(target, file))

@@ -7,9 +7,8 @@ import type { Config } from '../config.ts'
 import type { DocsAssets } from '../deps.ts'
 import { openApiDocument, type ApiInfo } from '../openapi/document.ts'
 import type { Route } from './route.ts'
+import { SWAGGER_UI_FILES } from './swagger-ui-files.ts'
 
-/** The Swagger UI files the page loads (from the `swagger-ui-dist` package). */
-export const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'] as const
 const INIT_SCRIPT = 'init.js'
 
 const SECURITY_HEADERS = {
