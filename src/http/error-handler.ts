@@ -7,10 +7,9 @@ import { errorFields, type Logger } from '../logging.ts'
 /** The one place exceptions become responses: GitLab's shapes, never a stack trace. */
 export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
-    if (error instanceof GatewayError) {
-      if (error.status >= 500) logger.error(error.message, { correlation_id: c.get('requestId'), ...errorFields(error) })
-      return error.toResponse()
-    }
+    // A GatewayError is an answer the code chose; whoever throws one for a server fault has
+    // already logged its cause. Only the unexpected is logged here.
+    if (error instanceof GatewayError) return error.toResponse()
     if (error instanceof HTTPException && error.status < 500) {
       return Response.json({ detail: error.message || 'Bad Request' }, { status: error.status })
     }

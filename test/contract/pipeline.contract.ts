@@ -42,6 +42,7 @@ export function pipelineContract(target: Target) {
       expect(response.headers.get('access-control-allow-origin')).toBe('*')
       expect(response.headers.get('access-control-allow-methods')).toBe('POST')
       expect(response.headers.get('access-control-allow-headers')).toBe('authorization,x-gitlab-realm')
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
       const actual = await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: { Origin: 'https://gitlab.example.com' } })
       expect(actual.status).toBe(401)
       expect(actual.headers.get('access-control-expose-headers')).toBe('X-Request-ID')

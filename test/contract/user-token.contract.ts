@@ -16,7 +16,7 @@ import {
 } from './gitlab.ts'
 import { controlClock, gatewayFactory } from './harness.ts'
 import { newIssuer } from './issuer-client.ts'
-import type { Gateway, Target } from './target.ts'
+import { jsonLogs, type Gateway, type Target } from './target.ts'
 
 /** A path only authenticated callers can reach: 404 means the token was accepted. */
 const PROBE_PATH = '/v2/code/not-a-route'
@@ -173,6 +173,8 @@ export function userTokenContract(target: Target) {
       const response = await mint(gateway, await instanceToken(issuer, '18.x'))
       expect(response.status).toBe(500)
       expect(await response.json()).toEqual({ detail: 'Failed to generate JWT' })
+      const errors = jsonLogs(gateway).filter((l) => l.level === 'error')
+      expect(errors.map((l) => l.message)).toEqual(['Cannot mint a user access token: AIGW_SELF_SIGNED_JWT__SIGNING_KEY is not set'])
     })
 
     it('grants both primitives, without realm, when authentication is bypassed', async () => {
@@ -181,6 +183,8 @@ export function userTokenContract(target: Target) {
       const claims = await verifyMinted(((await response.json()) as { token: string }).token, keys().signing)
       expect(claims.scopes).toEqual(['complete_code', 'ai_gateway_model_provider_proxy'])
       expect(claims.gitlab_realm).toBeUndefined()
+      // The bypassed caller's user id is the X-Gitlab-Global-User-Id header.
+      expect(claims.sub).toBe(GLOBAL_USER_ID)
     })
   })
 }
