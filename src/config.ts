@@ -24,6 +24,8 @@ export interface Config {
     bypassJwtSignature: boolean
     /** Compare a non-gateway token's `sub` with `X-Gitlab-Instance-Id` (GitLab's library did). */
     checkSubjectInstanceId: boolean
+    /** How many verified tokens to remember (0: verify every request's signature). */
+    tokenCacheSize: number
   }
   selfSignedJwt: {
     /** PEM text of the RSA private key that signs user access tokens, or null. */
@@ -46,7 +48,59 @@ export interface Config {
     /** GitLab's switch for logging request data; it also makes 422 bodies detailed. */
     enableRequestLogging: boolean
   }
-  customModels: { enabled: boolean }
+  customModels: {
+    enabled: boolean
+    /** Hosts (optionally `host:port`, `*.domain`) a request may name as its model endpoint; null: any but link-local. */
+    allowedHosts: readonly string[] | null
+  }
+  models: {
+    /** AIGW_MOCK_MODEL_RESPONSES: every model call gets a canned answer, no upstream is called. */
+    mock: boolean
+    /** Longest a non-streaming upstream call may take, in ms. */
+    timeoutMs: number
+    /** Longest a stream may go without a byte from upstream (the first one included), in ms. */
+    streamIdleTimeoutMs: number
+  }
+  providers: ProviderSettings
+  proxy: {
+    /** Instance uids (self-managed) allowed to use /v1/proxy/*; empty: all. */
+    selfManagedEnabled: readonly string[]
+    /** Root namespace ids (SaaS) allowed to use /v1/proxy/*; empty: all. */
+    saasEnabled: readonly string[]
+  }
+}
+
+/**
+ * Provider credentials and bases, under the names their SDKs and LiteLLM read. An API key is
+ * `undefined` when the variable is unset and `''` when it is set to nothing (GitLab's OpenAI proxy
+ * tells those apart).
+ */
+export interface ProviderSettings {
+  openai: { baseUrl: string; apiKey: string | undefined }
+  anthropic: { baseUrl: string; apiKey: string | undefined }
+  mistral: { baseUrl: string; apiKey: string | undefined }
+  fireworks: { baseUrl: string; apiKey: string | undefined }
+  azure: { apiVersion: string; apiKey: string | undefined; baseUrl: string | null }
+  bedrock: {
+    region: string
+    /** Runtime endpoint override (a VPC endpoint or a private mirror), or null for the regional AWS one. */
+    endpointUrl: string | null
+    accessKeyId: string | undefined
+    secretAccessKey: string | undefined
+    sessionToken: string | undefined
+    /** Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`): sent as a bearer token instead of signing. */
+    bearerToken: string | undefined
+  }
+  vertex: {
+    project: string
+    location: string
+    /** The service-account key JSON (text), or undefined. */
+    serviceAccountJson: string | undefined
+    /** Proxy upstream: the gateway's project, location and endpoint (`https://` is added when absent). */
+    proxyProject: string
+    proxyLocation: string
+    proxyEndpoint: string
+  }
 }
 
 /** Raised when the configuration cannot be used; every message starts with a variable's name. */
@@ -60,6 +114,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_PORT = 5052
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 // pydantic's boolean words (GitLab's own tests set AIGW_AUTH__BYPASS_EXTERNAL=yes)
@@ -119,6 +174,9 @@ const httpUrl = (fallback: string) => setting((value, fail) => parseHttpUrl(valu
 const optionalHttpUrl = (fallback: string) =>
   setting((value, fail) => (value === '' ? null : parseHttpUrl(value ?? fallback, fail)))
 
+/** A URL that is off unless set. */
+const maybeHttpUrl = setting((value, fail) => (value ? parseHttpUrl(value, fail) : null))
+
 /** A route path such as `/docs`: unset means the default, empty (or `none`) turns the route off. */
 const optionalRoutePath = (fallback: string) =>
   setting((value, fail) => {
@@ -137,6 +195,33 @@ const integer = (fallback: number, min: number, max: number) =>
     if (!/^\d+$/.test(value) || n < min || n > max) return fail(`expected a whole number from ${min} to ${max}`)
     return n
   })
+
+/** Seconds as a decimal number (> 0), returned in milliseconds. */
+const seconds = (fallback: number, max: number) =>
+  setting((value, fail) => {
+    if (!value) return fallback * 1000
+    const n = Number(value)
+    if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max) return fail(`expected a number of seconds above 0, at most ${max}`)
+    return Math.round(n * 1000)
+  })
+
+/** A comma-separated list, entries trimmed, empty entries dropped. */
+const list = setting((value) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []))
+
+/** A credential: undefined when unset, '' when set to nothing. Never validated, never echoed. */
+const secret = setting((value) => value)
+
+/** Host names (`host`, `host:port`, `*.domain`) as typed by an operator, lower-cased. */
+const hostList = setting((value, fail) => {
+  if (!value) return null
+  const hosts = value.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)
+  for (const host of hosts) {
+    if (!/^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host)) {
+      return fail('expected comma-separated host names such as vllm.internal, models.example.com:8000 or *.internal')
+    }
+  }
+  return hosts.length ? hosts : null
+})
 
 const logLevel = setting((value, fail): LogLevel => {
   if (!value) return 'info'
@@ -190,11 +275,52 @@ const settingsSchema = z.object({
   AIGW_LOGGING__LEVEL: logLevel,
   AIGW_LOGGING__FORMAT_JSON: flag(true),
   AIGW_LOGGING__ENABLE_REQUEST_LOGGING: flag(false),
+  AIGW_AUTH__TOKEN_CACHE_SIZE: integer(DEFAULT_TOKEN_CACHE_SIZE, 0, 1_000_000),
   AIGW_CUSTOM_MODELS__ENABLED: flag(false),
+  AIGW_CUSTOM_MODELS__ALLOWED_HOSTS: hostList,
+  AIGW_MOCK_MODEL_RESPONSES: flag(false),
+  AIGW_UPSTREAM__TIMEOUT_S: seconds(600, 3600),
+  AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S: seconds(120, 3600),
+  AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED: list,
+  AIGW_PROXY_ENDPOINTS__SAAS_ENABLED: list,
+  AIGW_MODEL_KEYS__MISTRAL_API_KEY: secret,
+  AIGW_MODEL_KEYS__FIREWORKS_PROVIDER_API_KEY: secret,
+  AIGW_FIREWORKS_API_BASE_URL: httpUrl('https://api.fireworks.ai/inference/v1'),
+  AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT: text(''),
+  AIGW_GOOGLE_CLOUD_PLATFORM__LOCATION: text(''),
+  AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY: secret,
+  AIGW_VERTEX_TEXT_MODEL__PROJECT: text(''),
+  AIGW_VERTEX_TEXT_MODEL__LOCATION: text(''),
+  AIGW_VERTEX_TEXT_MODEL__ENDPOINT: text(''),
+})
+
+/**
+ * Settings outside the AIGW_ namespace, read by exact (case-sensitive) name as the provider SDKs
+ * and LiteLLM read them.
+ */
+const providerEnvSchema = z.object({
+  OPENAI_API_KEY: secret,
+  OPENAI_BASE_URL: httpUrl('https://api.openai.com/v1'),
+  ANTHROPIC_API_KEY: secret,
+  ANTHROPIC_BASE_URL: httpUrl('https://api.anthropic.com'),
+  MISTRAL_API_BASE: httpUrl('https://api.mistral.ai/v1'),
+  AZURE_API_KEY: secret,
+  AZURE_API_BASE: maybeHttpUrl,
+  AZURE_API_VERSION: text('2024-10-21'),
+  AWS_ACCESS_KEY_ID: secret,
+  AWS_SECRET_ACCESS_KEY: secret,
+  AWS_SESSION_TOKEN: secret,
+  AWS_BEARER_TOKEN_BEDROCK: secret,
+  AWS_REGION_NAME: text(''),
+  AWS_REGION: text(''),
+  AWS_DEFAULT_REGION: text(''),
+  AWS_BEDROCK_RUNTIME_ENDPOINT: maybeHttpUrl,
+  VERTEXAI_LOCATION: text(''),
+  RUNWAY_REGION: text(''),
 })
 
 /** The variable names this gateway reads (for documentation and the config-drift test). */
-export const SETTING_NAMES: readonly string[] = Object.keys(settingsSchema.shape)
+export const SETTING_NAMES: readonly string[] = [...Object.keys(settingsSchema.shape), ...Object.keys(providerEnvSchema.shape)]
 
 /**
  * Parses the settings out of an environment-like map. Names are matched case-insensitively and
@@ -203,14 +329,20 @@ export const SETTING_NAMES: readonly string[] = Object.keys(settingsSchema.shape
  */
 export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   const upper: Record<string, string> = {}
+  const exact: Record<string, string> = {}
   for (const [name, value] of Object.entries(env)) {
-    if (typeof value === 'string' && /^aigw_/i.test(name)) upper[name.toUpperCase()] = value
+    if (typeof value !== 'string') continue
+    if (/^aigw_/i.test(name)) upper[name.toUpperCase()] = value
+    else if (name in providerEnvSchema.shape) exact[name] = value
   }
   const result = z.safeParse(settingsSchema, upper)
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`))
+  const providerResult = z.safeParse(providerEnvSchema, exact)
+  const issues = [...(result.error?.issues ?? []), ...(providerResult.error?.issues ?? [])]
+  if (!result.success || !providerResult.success) {
+    throw new ConfigError(issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`))
   }
   const s = result.data
+  const p = providerResult.data
   if (s.AIGW_FASTAPI__DOCS_URL !== null && s.AIGW_FASTAPI__DOCS_URL === s.AIGW_FASTAPI__OPENAPI_URL) {
     throw new ConfigError(['AIGW_FASTAPI__OPENAPI_URL: must differ from AIGW_FASTAPI__DOCS_URL'])
   }
@@ -225,6 +357,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       bypassExternalWithHeader: s.AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER,
       bypassJwtSignature: s.AIGW_AUTH__BYPASS_JWT_SIGNATURE,
       checkSubjectInstanceId: s.AIGW_AUTH__CHECK_SUBJECT_INSTANCE_ID,
+      tokenCacheSize: s.AIGW_AUTH__TOKEN_CACHE_SIZE,
     },
     selfSignedJwt: {
       signingKey: s.AIGW_SELF_SIGNED_JWT__SIGNING_KEY,
@@ -242,6 +375,52 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       formatJson: s.AIGW_LOGGING__FORMAT_JSON,
       enableRequestLogging: s.AIGW_LOGGING__ENABLE_REQUEST_LOGGING,
     },
-    customModels: { enabled: s.AIGW_CUSTOM_MODELS__ENABLED },
+    customModels: { enabled: s.AIGW_CUSTOM_MODELS__ENABLED, allowedHosts: s.AIGW_CUSTOM_MODELS__ALLOWED_HOSTS },
+    models: {
+      mock: s.AIGW_MOCK_MODEL_RESPONSES,
+      timeoutMs: s.AIGW_UPSTREAM__TIMEOUT_S,
+      streamIdleTimeoutMs: s.AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S,
+    },
+    providers: providerSettings(s, p),
+    proxy: {
+      selfManagedEnabled: s.AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED,
+      saasEnabled: s.AIGW_PROXY_ENDPOINTS__SAAS_ENABLED,
+    },
   }
+}
+
+type Parsed<T extends z.ZodMiniType> = z.infer<T>
+
+/** GitLab's inheritance: the Vertex proxy settings fall back to the Google Cloud ones, then to the region. */
+function providerSettings(s: Parsed<typeof settingsSchema>, p: Parsed<typeof providerEnvSchema>): ProviderSettings {
+  const gcpLocation = s.AIGW_GOOGLE_CLOUD_PLATFORM__LOCATION || p.RUNWAY_REGION || 'us-central1'
+  const proxyLocation = s.AIGW_VERTEX_TEXT_MODEL__LOCATION || gcpLocation
+  return {
+    openai: { baseUrl: p.OPENAI_BASE_URL, apiKey: p.OPENAI_API_KEY },
+    anthropic: { baseUrl: p.ANTHROPIC_BASE_URL, apiKey: p.ANTHROPIC_API_KEY },
+    mistral: { baseUrl: p.MISTRAL_API_BASE, apiKey: s.AIGW_MODEL_KEYS__MISTRAL_API_KEY },
+    fireworks: { baseUrl: s.AIGW_FIREWORKS_API_BASE_URL, apiKey: s.AIGW_MODEL_KEYS__FIREWORKS_PROVIDER_API_KEY },
+    azure: { apiVersion: p.AZURE_API_VERSION, apiKey: p.AZURE_API_KEY, baseUrl: p.AZURE_API_BASE },
+    bedrock: {
+      region: p.AWS_REGION_NAME || p.AWS_REGION || p.AWS_DEFAULT_REGION || 'us-east-1',
+      endpointUrl: p.AWS_BEDROCK_RUNTIME_ENDPOINT,
+      accessKeyId: p.AWS_ACCESS_KEY_ID || undefined,
+      secretAccessKey: p.AWS_SECRET_ACCESS_KEY || undefined,
+      sessionToken: p.AWS_SESSION_TOKEN || undefined,
+      bearerToken: p.AWS_BEARER_TOKEN_BEDROCK || undefined,
+    },
+    vertex: {
+      project: s.AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT,
+      location: p.VERTEXAI_LOCATION || gcpLocation,
+      serviceAccountJson: s.AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY || undefined,
+      proxyProject: s.AIGW_VERTEX_TEXT_MODEL__PROJECT || s.AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT,
+      proxyLocation,
+      proxyEndpoint: vertexEndpoint(s.AIGW_VERTEX_TEXT_MODEL__ENDPOINT || `${proxyLocation}-aiplatform.googleapis.com`),
+    },
+  }
+}
+
+/** GitLab's setting is a bare host; a full URL (a private mirror, a test fake) is accepted too. */
+function vertexEndpoint(value: string): string {
+  return (/^https?:\/\//.test(value) ? value : `https://${value}`).replace(/\/+$/, '')
 }

@@ -1,0 +1,97 @@
+/**
+ * The neutral model call every feature route speaks, and the contract of a wire format module.
+ *
+ * A route builds a `ModelRequest` (messages or a prompt, parameters, stream flag) for a
+ * `ModelTarget` (which format, where, which model, which key); the `ModelClient` turns it into an
+ * upstream `Request` through the target's `WireFormat`, sends it through the `fetch` port, and
+ * hands back neutral `ModelEvent`s (streaming) or a `ModelResult`.
+ */
+
+export type Role = 'system' | 'user' | 'assistant'
+
+export interface ChatMessage {
+  role: Role
+  content: string
+}
+
+export interface ModelRequest {
+  /** Chat messages, for every format but text completions. */
+  messages?: ChatMessage[]
+  /** One prompt string, for text completions (`text-completion-openai/`); messages are flattened otherwise. */
+  prompt?: string
+  stream: boolean
+  maxTokens?: number
+  temperature?: number
+  topP?: number
+  stop?: string[]
+  /** Extra top-level body fields the format passes on as they are (vLLM's `continue_final_message`...). */
+  extraBody?: Record<string, unknown>
+  /** Extra request headers (operator-configured, never client-supplied credentials). */
+  headers?: Record<string, string>
+}
+
+export type WireFormatName = 'openai-chat' | 'openai-text' | 'azure' | 'anthropic' | 'bedrock' | 'vertex'
+
+/** Where and how one model is called: the result of resolving a model identifier (providers/resolve.ts). */
+export interface ModelTarget {
+  format: WireFormatName
+  /** The LiteLLM-style provider prefix the identifier named (`custom_openai`, `bedrock`...), for logs and metrics. */
+  provider: string
+  /** Upstream model name; the Azure deployment; the Bedrock model id or ARN; the Vertex model. */
+  model: string
+  /** API base URL without a trailing slash (OpenAI-compatible bases include `/v1`). Unused by Bedrock and Vertex. */
+  endpoint: string
+  /** The credential to send, if the format uses a key (`dummy_key` for keyless OpenAI-compatible servers). */
+  apiKey?: string
+  /** True when the endpoint came from the request (model metadata), not from the operator: the SSRF guard applies. */
+  requestSuppliedEndpoint: boolean
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other'
+
+export interface Usage {
+  inputTokens?: number
+  outputTokens?: number
+}
+
+/** What a stream yields, in upstream order; a `text` event is forwarded as soon as it arrives. */
+export type ModelEvent =
+  | { type: 'text'; text: string }
+  | { type: 'finish'; reason: FinishReason }
+  | { type: 'usage'; usage: Usage }
+
+export interface ModelResult {
+  text: string
+  finishReason?: FinishReason
+  usage?: Usage
+}
+
+export interface ModelCall extends ModelRequest {
+  target: ModelTarget
+}
+
+/**
+ * One module per wire format. `request` may be async: Bedrock signs the request, Vertex needs an
+ * access token. Parsing never sees transport problems: the client deals with those.
+ */
+export interface WireFormat {
+  /** The upstream request. Its body is always fully formed (never a stream), so it can be retried. */
+  request(call: ModelCall): Promise<Request>
+  /** A complete non-streaming answer (the parsed JSON body). */
+  parse(body: unknown): ModelResult
+  /**
+   * The upstream stream body as neutral events, one `text` event per upstream delta. Errors the
+   * stream (with `ModelStreamError`) when the upstream reports a failure mid-stream.
+   */
+  events(body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent>
+  /** The human-readable message in an upstream error body, for logs (never sent to clients as is). */
+  errorMessage(body: unknown): string | undefined
+}
+
+/** The upstream reported an error inside a stream it had started (Anthropic `event: error`, a Bedrock exception frame...). */
+export class ModelStreamError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ModelStreamError'
+  }
+}

@@ -1,0 +1,3 @@
+import type { ProviderTarget } from '../contract/providers/target.ts'
+
+export const nodeProviderTarget: ProviderTarget = { runtime: 'node', fetch: globalThis.fetch }
