@@ -411,7 +411,8 @@ function providerSettings(s: Parsed<typeof settingsSchema>, p: Parsed<typeof pro
     },
     vertex: {
       project: s.AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT,
-      location: p.VERTEXAI_LOCATION || gcpLocation,
+      // LiteLLM's self-hosted Vertex calls: VERTEXAI_LOCATION, else the global endpoint.
+      location: p.VERTEXAI_LOCATION || 'global',
       serviceAccountJson: s.AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY || undefined,
       proxyProject: s.AIGW_VERTEX_TEXT_MODEL__PROJECT || s.AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT,
       proxyLocation,

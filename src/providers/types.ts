@@ -77,13 +77,13 @@ export interface ModelCall extends ModelRequest {
 export interface WireFormat {
   /** The upstream request. Its body is always fully formed (never a stream), so it can be retried. */
   request(call: ModelCall): Promise<Request>
-  /** A complete non-streaming answer (the parsed JSON body). */
-  parse(body: unknown): ModelResult
+  /** A complete non-streaming answer (the parsed JSON body) of `call`. */
+  parse(body: unknown, call: ModelCall): ModelResult
   /**
    * The upstream stream body as neutral events, one `text` event per upstream delta. Errors the
    * stream (with `ModelStreamError`) when the upstream reports a failure mid-stream.
    */
-  events(body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent>
+  events(body: ReadableStream<Uint8Array>, call: ModelCall): ReadableStream<ModelEvent>
   /** The human-readable message in an upstream error body, for logs (never sent to clients as is). */
   errorMessage(body: unknown): string | undefined
 }
@@ -93,5 +93,17 @@ export class ModelStreamError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'ModelStreamError'
+  }
+}
+
+/**
+ * The gateway cannot make the call as configured (no credentials for Bedrock or Vertex, an
+ * unreadable service-account key...). The message names the setting to fix and never holds a
+ * secret; the client answers it as a 500 `{"detail": message}` without calling upstream.
+ */
+export class ProviderSetupError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ProviderSetupError'
   }
 }

@@ -1,3 +1,9 @@
+import { afterAll } from 'vitest'
+import { createOutboundFetch } from '../../node-entry/outbound-fetch.ts'
 import type { ProviderTarget } from '../contract/providers/target.ts'
 
-export const nodeProviderTarget: ProviderTarget = { runtime: 'node', fetch: globalThis.fetch }
+// The port the Node server uses for every outbound call (node-entry/server.ts).
+const outbound = createOutboundFetch()
+afterAll(() => outbound.close())
+
+export const nodeProviderTarget: ProviderTarget = { runtime: 'node', fetch: outbound.fetch }

@@ -1,0 +1,169 @@
+/**
+ * OpenAI-compatible wire formats: chat completions (vLLM, Ollama's `/v1`, LM Studio, TGI, OpenAI,
+ * Mistral, Fireworks; the identifiers `custom_openai/`, `openai/`, `hosted_vllm/`...) and text
+ * completions (`text-completion-openai/`). The body is what LiteLLM sends for GitLab's self-hosted
+ * prompts (spec features §4.4); streams ask for usage in the last chunk.
+ *
+ * Azure OpenAI is the same body at another URL with another key header: `createAzureFormat`.
+ */
+import { jsonData, mapSse } from '../streaming/sse.ts'
+import { isObject, mergeHeaders, type Json } from './json.ts'
+import {
+  ModelStreamError,
+  type FinishReason,
+  type ModelCall,
+  type ModelEvent,
+  type ModelResult,
+  type Usage,
+  type WireFormat,
+} from './types.ts'
+
+/** Messages flattened into one prompt for text completions: contents in order, a blank line apart. */
+export function flattenMessages(call: ModelCall): string {
+  if (call.prompt !== undefined) return call.prompt
+  return (call.messages ?? []).map((m) => m.content).join('\n\n')
+}
+
+function sampling(call: ModelCall): Json {
+  const body: Json = {}
+  if (call.maxTokens !== undefined) body.max_tokens = call.maxTokens
+  if (call.temperature !== undefined) body.temperature = call.temperature
+  if (call.topP !== undefined) body.top_p = call.topP
+  if (call.stop?.length) body.stop = call.stop
+  body.stream = call.stream
+  if (call.stream) body.stream_options = { include_usage: true }
+  return body
+}
+
+export function chatBody(call: ModelCall, withModel = true): Json {
+  const messages = call.messages ?? [{ role: 'user', content: call.prompt ?? '' }]
+  return { ...(withModel ? { model: call.target.model } : {}), messages, ...sampling(call), ...call.extraBody }
+}
+
+function jsonRequest(url: string, call: ModelCall, body: Json, auth: Record<string, string>): Request {
+  return new Request(url, {
+    method: 'POST',
+    headers: mergeHeaders(
+      { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' },
+      call.headers,
+      auth,
+    ),
+    body: JSON.stringify(body),
+  })
+}
+
+const bearer = (call: ModelCall): Record<string, string> =>
+  call.target.apiKey ? { authorization: `Bearer ${call.target.apiKey}` } : {}
+
+export function finishReason(value: unknown): FinishReason | undefined {
+  if (typeof value !== 'string' || value === '') return undefined
+  if (value === 'stop' || value === 'length' || value === 'content_filter' || value === 'tool_calls') return value
+  if (value === 'function_call') return 'tool_calls'
+  return 'other'
+}
+
+function usageOf(value: unknown): Usage | undefined {
+  if (!isObject(value)) return undefined
+  const usage: Usage = {}
+  if (typeof value.prompt_tokens === 'number') usage.inputTokens = value.prompt_tokens
+  if (typeof value.completion_tokens === 'number') usage.outputTokens = value.completion_tokens
+  return usage.inputTokens === undefined && usage.outputTokens === undefined ? undefined : usage
+}
+
+/** `choices[0]` text of a chat (`message.content` / `delta.content`) or text (`text`) completion. */
+type TextOf = (choice: Json) => unknown
+
+function parseWith(textOf: TextOf) {
+  return (json: unknown): ModelResult => {
+    const body = isObject(json) ? json : {}
+    const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : {}
+    const text = textOf(choice)
+    const result: ModelResult = { text: typeof text === 'string' ? text : '' }
+    const reason = finishReason(choice.finish_reason)
+    if (reason) result.finishReason = reason
+    const usage = usageOf(body.usage)
+    if (usage) result.usage = usage
+    return result
+  }
+}
+
+function eventsWith(textOf: TextOf) {
+  return (body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent> =>
+    mapSse<ModelEvent>(body, (event, emit) => {
+      if (event.data === '[DONE]') return
+      const chunk = jsonData(event)
+      if (!isObject(chunk)) return
+      const failure = streamedError(chunk)
+      if (failure) throw new ModelStreamError(failure)
+      const choice = Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined
+      if (choice) {
+        const text = textOf(choice)
+        if (typeof text === 'string' && text !== '') emit({ type: 'text', text })
+        const reason = finishReason(choice.finish_reason)
+        if (reason) emit({ type: 'finish', reason })
+      }
+      const usage = usageOf(chunk.usage)
+      if (usage) emit({ type: 'usage', usage })
+    })
+}
+
+/** vLLM and OpenAI report a failure inside a started stream as `{"error": ...}` (older vLLM: `object: "error"`). */
+function streamedError(chunk: Json): string | undefined {
+  if (chunk.error !== undefined && chunk.error !== null) return errorMessage(chunk) ?? 'the model server reported an error'
+  if (chunk.object === 'error') return typeof chunk.message === 'string' ? chunk.message : 'the model server reported an error'
+  return undefined
+}
+
+/** OpenAI `{error: {message}}`, TGI `{error: "..."}`, vLLM `{message}`, FastAPI servers `{detail}`. */
+export function errorMessage(json: unknown): string | undefined {
+  if (!isObject(json)) return typeof json === 'string' && json ? json : undefined
+  const { error } = json
+  if (isObject(error) && typeof error.message === 'string') return error.message
+  if (typeof error === 'string') return error
+  if (typeof json.message === 'string') return json.message
+  if (typeof json.detail === 'string') return json.detail
+  return undefined
+}
+
+const chatText: TextOf = (choice) => (isObject(choice.delta) ? choice.delta.content : isObject(choice.message) ? choice.message.content : undefined)
+const completionText: TextOf = (choice) => choice.text
+
+/** `POST {endpoint}/chat/completions`. */
+export const openAiChatFormat: WireFormat = {
+  async request(call) {
+    return jsonRequest(`${call.target.endpoint}/chat/completions`, call, chatBody(call), bearer(call))
+  },
+  parse: parseWith(chatText),
+  events: eventsWith(chatText),
+  errorMessage,
+}
+
+/** `POST {endpoint}/completions`, the messages flattened into `prompt`. */
+export const openAiTextFormat: WireFormat = {
+  async request(call) {
+    const body = { model: call.target.model, prompt: flattenMessages(call), ...sampling(call), ...call.extraBody }
+    return jsonRequest(`${call.target.endpoint}/completions`, call, body, bearer(call))
+  },
+  parse: parseWith(completionText),
+  events: eventsWith(completionText),
+  errorMessage,
+}
+
+/**
+ * Azure OpenAI: `POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=...`
+ * with an `api-key` header; the deployment (not the body) names the model.
+ */
+export function createAzureFormat(options: { apiVersion: string }): WireFormat {
+  return {
+    async request(call) {
+      const url =
+        `${call.target.endpoint}/openai/deployments/${encodeURIComponent(call.target.model)}/chat/completions` +
+        `?api-version=${encodeURIComponent(options.apiVersion)}`
+      const auth: Record<string, string> = call.target.apiKey ? { 'api-key': call.target.apiKey } : {}
+      return jsonRequest(url, call, chatBody(call, false), auth)
+    },
+    parse: parseWith(chatText),
+    events: eventsWith(chatText),
+    errorMessage,
+  }
+}

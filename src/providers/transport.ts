@@ -1,0 +1,104 @@
+/**
+ * One upstream HTTP exchange through the `fetch` port, with the gateway's timeout policy:
+ * - non-streaming: one overall deadline, headers and body included;
+ * - streaming: the idle timeout, for the headers and then between chunks (guardBody).
+ * The client's abort signal reaches the upstream request, so a hang-up frees the model server at
+ * once. Failures come out as `UpstreamError`s; the response body comes out guarded.
+ */
+import { guardBody, type GuardOptions } from '../streaming/guard.ts'
+import { clientGone, hostOf, timeoutFailure, transportFailure, type UpstreamError } from './upstream-error.ts'
+
+export interface SendOptions {
+  /** The client's signal (`c.req.raw.signal`). */
+  signal?: AbortSignal | undefined
+  stream: boolean
+  /** Overall limit of a non-streaming exchange, in ms. */
+  timeoutMs: number
+  /** Longest silence of a streaming exchange (before the headers too), in ms. */
+  idleMs: number
+  onFailure?: GuardOptions['onFailure']
+  endWith?: GuardOptions['endWith']
+}
+
+export async function send(fetchPort: typeof fetch, request: Request, options: SendOptions): Promise<Response> {
+  const host = hostOf(request.url)
+  const { signal } = options
+  if (signal?.aborted) throw clientGone(host)
+
+  const upstream = new AbortController()
+  const limitMs = options.stream ? options.idleMs : options.timeoutMs
+  const limitKind = options.stream ? 'idle' : 'timeout'
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    upstream.abort(timeoutFailure(host, limitKind, limitMs))
+  }, limitMs)
+  const onClientAbort = () => upstream.abort(clientGone(host))
+  signal?.addEventListener('abort', onClientAbort, { once: true })
+  const release = () => {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onClientAbort)
+  }
+  const classify = (error: unknown, phase: 'request' | 'body' = 'body'): UpstreamError => {
+    if (timedOut) return timeoutFailure(host, limitKind, limitMs)
+    if (signal?.aborted) return clientGone(host)
+    return transportFailure(error, host, phase)
+  }
+
+  let response: Response
+  try {
+    // A redirect is an answer like any other: following it would send the key and prompt elsewhere.
+    response = await fetchPort(request, { signal: upstream.signal, redirect: 'manual' })
+  } catch (error) {
+    release()
+    throw classify(error, 'request')
+  }
+  // A stream's idle clock now runs per chunk; a plain answer keeps its overall deadline.
+  if (options.stream) clearTimeout(timer)
+  if (!response.body) {
+    release()
+    return response
+  }
+  const body = guardBody(response.body, {
+    host,
+    ...(options.stream ? { idleMs: options.idleMs } : {}),
+    classify: (error) => classify(error),
+    abort: (reason) => upstream.abort(reason),
+    onSettled: release,
+    ...(options.onFailure ? { onFailure: options.onFailure } : {}),
+    ...(options.endWith ? { endWith: options.endWith } : {}),
+  })
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
+/** Reads an error answer's body (at most 64 KiB): parsed JSON, else text. */
+export async function readErrorBody(response: Response): Promise<unknown> {
+  let text = ''
+  try {
+    text = await readLimited(response, 64 * 1024)
+  } catch {
+    return ''
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+async function readLimited(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    text += decoder.decode(value, { stream: true })
+    if (text.length >= limit) {
+      await reader.cancel()
+      break
+    }
+  }
+  return text + decoder.decode()
+}

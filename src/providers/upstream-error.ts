@@ -1,0 +1,168 @@
+/**
+ * The one mapper from "the model server did not give us an answer" to what the client is told.
+ * Every message names the upstream host (an operator can act on it) and nothing else of the
+ * request: never a path, a query string, a header or a key.
+ *
+ * Node's fetch port reports transport failures as `TypeError('fetch failed', { cause })` with the
+ * system error code in `cause.code`; workerd only says "Network connection lost." or "internal
+ * error", so there a refused connection, a DNS failure and a TLS failure are all `connect`.
+ */
+import { GatewayError } from '../errors.ts'
+
+export type UpstreamFailure =
+  | 'http' // the server answered with an error status
+  | 'refused'
+  | 'dns'
+  | 'tls'
+  | 'connect' // could not connect, cause unknown (workerd)
+  | 'reset' // the connection broke before or during the answer
+  | 'timeout' // no complete answer within the overall timeout
+  | 'idle' // a stream went quiet for longer than the idle timeout
+  | 'aborted' // the client went away; nobody is left to answer
+  | 'blocked' // the host resolved to a link-local address (the Node adapter's DNS guard)
+
+export interface UpstreamErrorDetails {
+  failure: UpstreamFailure
+  host: string
+  status: number
+  message: string
+  /** The upstream's HTTP status, for `http` failures. */
+  upstreamStatus?: number
+  /** The upstream's error body (parsed JSON, else `{message: text}`), for `http` failures. */
+  upstreamBody?: unknown
+  retryAfter?: string
+  /** Safe diagnostic for logs (an error code such as ECONNREFUSED). */
+  errorCode?: string
+}
+
+export class UpstreamError extends GatewayError {
+  readonly failure: UpstreamFailure
+  readonly host: string
+  readonly upstreamStatus: number | undefined
+  readonly upstreamBody: unknown
+  readonly errorCode: string | undefined
+
+  constructor(details: UpstreamErrorDetails) {
+    super(details.status, details.message, details.retryAfter ? { 'retry-after': details.retryAfter } : {})
+    this.failure = details.failure
+    this.host = details.host
+    this.upstreamStatus = details.upstreamStatus
+    this.upstreamBody = details.upstreamBody
+    this.errorCode = details.errorCode
+  }
+
+  /** Worth another attempt (non-streaming calls only): connection trouble, 5xx, overload. */
+  get retryable(): boolean {
+    if (this.failure === 'http') return this.upstreamStatus !== undefined && RETRYABLE_STATUSES.has(this.upstreamStatus)
+    return this.failure === 'refused' || this.failure === 'connect' || this.failure === 'reset'
+  }
+
+  /** Fields for a log line: what failed and where, never a body. */
+  logFields(): Record<string, unknown> {
+    return {
+      upstream_failure: this.failure,
+      upstream_host: this.host,
+      upstream_status: this.upstreamStatus,
+      upstream_error_code: this.errorCode,
+    }
+  }
+}
+
+const RETRYABLE_STATUSES = new Set([500, 502, 503, 504, 529])
+
+/** `host[:port]` of a URL: what an error may show of an upstream. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return 'the model server'
+  }
+}
+
+/** A non-2xx answer. `body` is what the upstream sent (parsed JSON, else its text). */
+export function httpFailure(host: string, status: number, body: unknown, retryAfter: string | null): UpstreamError {
+  const upstreamBody = typeof body === 'string' ? { message: body } : body
+  if (status === 429) {
+    return new UpstreamError({
+      failure: 'http',
+      host,
+      status: 429,
+      message: 'Too many requests. Please try again later.',
+      upstreamStatus: status,
+      upstreamBody,
+      ...(retryAfter ? { retryAfter } : {}),
+    })
+  }
+  return new UpstreamError({
+    failure: 'http',
+    host,
+    status: 503,
+    message: `Inference failed: the model server at ${host} answered HTTP ${status}`,
+    upstreamStatus: status,
+    upstreamBody,
+  })
+}
+
+export function timeoutFailure(host: string, kind: 'timeout' | 'idle', ms: number): UpstreamError {
+  const seconds = Number((ms / 1000).toFixed(3))
+  return new UpstreamError({
+    failure: kind,
+    host,
+    status: 504,
+    message:
+      kind === 'timeout'
+        ? `The model server at ${host} did not answer within ${seconds} s`
+        : `The model server at ${host} sent nothing for ${seconds} s`,
+  })
+}
+
+export function clientGone(host: string): UpstreamError {
+  return new UpstreamError({ failure: 'aborted', host, status: 499, message: 'Client closed the request' })
+}
+
+const TLS_CODE = /CERT|SSL|TLS|EPROTO|HOSTNAME|ALTNAME|UNABLE_TO_(GET|VERIFY)|SIGNATURE/
+
+/**
+ * A transport error from the `fetch` port (`phase: 'request'`, before any answer) or from reading
+ * the answer (`'body'`), as one of the failures above.
+ */
+export function transportFailure(error: unknown, host: string, phase: 'request' | 'body' = 'request'): UpstreamError {
+  if (error instanceof UpstreamError) return error
+  const { code, message } = describe(error)
+  const make = (failure: UpstreamFailure, text: string, status = 502) =>
+    new UpstreamError({ failure, host, status, message: text, ...(code ? { errorCode: code } : {}) })
+  if (code === 'EAIGW_LINK_LOCAL') {
+    return make('blocked', `The model endpoint ${host} resolves to a link-local address; the gateway does not connect there`, 400)
+  }
+  if (code === 'ECONNREFUSED') return make('refused', `The model server at ${host} refused the connection`)
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    return make('dns', `The model server host ${hostnameOf(host)} could not be resolved`)
+  }
+  if (code && TLS_CODE.test(code)) return make('tls', `TLS connection to the model server at ${host} failed: ${code}`)
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return make('timeout', `Connecting to the model server at ${host} timed out`, 504)
+  }
+  const lost = /terminated|other side closed|connection lost/i.test(message)
+  // workerd says "Network connection lost." for a refused connection too: before an answer, that is "could not connect".
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || (lost && (code || phase === 'body'))) {
+    return make('reset', `The connection to the model server at ${host} was closed unexpectedly`)
+  }
+  return make('connect', `Could not connect to the model server at ${host}`)
+}
+
+/** The error code and message of an error or of its cause (fetch hides the useful part in `cause`). */
+function describe(error: unknown): { code: string | undefined; message: string } {
+  let current: unknown = error
+  let message = ''
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const value = current as { code?: unknown; message?: unknown; cause?: unknown }
+    if (typeof value.message === 'string') message += ` ${value.message}`
+    if (typeof value.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(value.code)) return { code: value.code, message }
+    current = value.cause
+  }
+  return { code: undefined, message }
+}
+
+function hostnameOf(host: string): string {
+  return host.replace(/:\d+$/, '')
+}

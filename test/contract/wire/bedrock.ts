@@ -1,0 +1,97 @@
+/**
+ * AWS event-stream framing for scripted Bedrock streams: real frames from @smithy's encoder (CRCs
+ * and all), as base64 chunks for the fake model server. Web APIs only: this runs inside workerd.
+ */
+import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec'
+import type { Chunk } from '../model-server-client.ts'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const codec = new EventStreamCodec(
+  (bytes: Uint8Array | string) => (typeof bytes === 'string' ? bytes : decoder.decode(bytes)),
+  (text: string) => encoder.encode(text),
+)
+
+export const EVENT_STREAM_HEADERS = { 'content-type': 'application/vnd.amazon.eventstream' }
+
+function frame(headers: Record<string, string>, payload: unknown): Uint8Array {
+  const typed: MessageHeaders = {}
+  for (const [name, value] of Object.entries(headers)) typed[name] = { type: 'string', value }
+  return codec.encode({ headers: typed, body: encoder.encode(JSON.stringify(payload)) })
+}
+
+/** One `:message-type: event` frame, as ConverseStream sends them. */
+export function eventFrame(eventType: string, payload: unknown): Uint8Array {
+  return frame({ ':event-type': eventType, ':content-type': 'application/json', ':message-type': 'event' }, payload)
+}
+
+/** One `:message-type: exception` frame (`throttlingException`, `modelStreamErrorException`...). */
+export function exceptionFrame(exceptionType: string, message: string): Uint8Array {
+  return frame({ ':exception-type': exceptionType, ':content-type': 'application/json', ':message-type': 'exception' }, { message })
+}
+
+export const textDelta = (text: string): Uint8Array => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text }, p: 'abcd' })
+
+/** A whole ConverseStream answer: start, one delta per text, stop, metadata. */
+export function converseStream(
+  texts: string[],
+  end: { stopReason?: string; inputTokens?: number; outputTokens?: number } = {},
+): Uint8Array[] {
+  return [
+    eventFrame('messageStart', { role: 'assistant', p: 'abcdefgh' }),
+    eventFrame('contentBlockStart', { contentBlockIndex: 0, start: {}, p: 'ab' }),
+    ...texts.map(textDelta),
+    eventFrame('contentBlockStop', { contentBlockIndex: 0, p: 'abc' }),
+    eventFrame('messageStop', { stopReason: end.stopReason ?? 'end_turn', p: 'a' }),
+    eventFrame('metadata', {
+      usage: { inputTokens: end.inputTokens ?? 11, outputTokens: end.outputTokens ?? 7, totalTokens: (end.inputTokens ?? 11) + (end.outputTokens ?? 7) },
+      metrics: { latencyMs: 321 },
+      p: 'abcdef',
+    }),
+  ]
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
+
+export function concat(frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((sum, f) => sum + f.byteLength, 0))
+  let at = 0
+  for (const f of frames) {
+    out.set(f, at)
+    at += f.byteLength
+  }
+  return out
+}
+
+/** One chunk per frame, each sent `delayMs` after the previous one. */
+export function frameChunks(frames: Uint8Array[], delayMs = 0): Chunk[] {
+  return frames.map((f) => ({ base64: toBase64(f), delayMs }))
+}
+
+/** All frames in one chunk. */
+export function packedChunk(frames: Uint8Array[]): Chunk {
+  return { base64: toBase64(concat(frames)) }
+}
+
+/**
+ * The frames' bytes cut every `size` bytes, so boundaries fall inside preludes, headers and
+ * payloads. A small delay keeps the pieces from coalescing into one TCP read.
+ */
+export function splitChunks(frames: Uint8Array[], size: number, delayMs = 2): Chunk[] {
+  const bytes = concat(frames)
+  const chunks: Chunk[] = []
+  for (let at = 0; at < bytes.byteLength; at += size) chunks.push({ base64: toBase64(bytes.subarray(at, at + size)), delayMs })
+  return chunks
+}
+
+/** A copy of a frame with one payload byte flipped: the message CRC no longer matches. */
+export function corrupted(frameBytes: Uint8Array): Uint8Array {
+  const copy = frameBytes.slice()
+  const at = copy.byteLength - 6
+  copy[at] = (copy[at] ?? 0) ^ 0xff
+  return copy
+}

@@ -1,0 +1,4 @@
+import { vertexContract } from '../contract/providers/vertex.contract.ts'
+import { nodeProviderTarget } from './provider-target.ts'
+
+vertexContract(nodeProviderTarget)

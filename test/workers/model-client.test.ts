@@ -1,0 +1,4 @@
+import { modelClientContract } from '../contract/providers/client.contract.ts'
+import { workersProviderTarget } from './provider-target.ts'
+
+modelClientContract(workersProviderTarget)
