@@ -11,6 +11,7 @@ import type { LogSink } from '../src/logging.ts'
 import { createMemoryKeyStore } from '../src/memory-key-store.ts'
 import { swaggerUiAssets } from './docs-assets.ts'
 import { BackgroundWork } from './execution-context.ts'
+import { createOutboundFetch } from './outbound-fetch.ts'
 
 export interface ServerOptions {
   env: Readonly<Record<string, string | undefined>>
@@ -37,8 +38,9 @@ const SHUTDOWN_GRACE_MS = 30_000
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = parseConfig(options.env)
   const logSink = options.logSink ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const outbound = createOutboundFetch()
   const gateway = await createGateway(config, {
-    fetch: globalThis.fetch,
+    fetch: outbound.fetch,
     keyStore: createMemoryKeyStore(),
     logSink,
     docsAssets: swaggerUiAssets(),
@@ -70,7 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     settled: () => background.drain(),
     close: (graceMs = SHUTDOWN_GRACE_MS) => {
       closing = true
-      return shutDown(server, background, graceMs)
+      return shutDown(server, background, graceMs).then(() => outbound.close())
     },
   }
 }

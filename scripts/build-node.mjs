@@ -13,5 +13,7 @@ await build({
   sourcemap: true,
   // swagger-ui-dist is read from disk (its files), not imported: keep it out of the bundle.
   external: ['swagger-ui-dist'],
+  // undici is CommonJS and requires Node built-ins: give the ESM bundle a `require` for them.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 })
