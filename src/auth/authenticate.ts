@@ -9,7 +9,9 @@ import type { BackgroundTasks } from '../deps.ts'
 import { AuthenticationError } from '../errors.ts'
 import { scopesOf, type AuthContext, type TokenClaims } from './auth-context.ts'
 import type { Keyring } from './keyring.ts'
-import { TokenRejected, verifyToken } from './verify-token.ts'
+import type { VerifiedTokenCache } from './token-cache.ts'
+import { TokenRejected } from './token-rejected.ts'
+import { verifyToken } from './verify-token.ts'
 
 export const AUTH_ERRORS = {
   noHeader: 'No authorization header presented',
@@ -23,6 +25,7 @@ export interface Authenticator {
   config: Config
   keyring: Keyring
   now: () => number
+  tokenCache?: VerifiedTokenCache | undefined
 }
 
 /**
@@ -32,7 +35,7 @@ export interface Authenticator {
  */
 export async function authenticate(
   headers: Headers,
-  { config, keyring, now }: Authenticator,
+  { config, keyring, now, tokenCache }: Authenticator,
   tasks: BackgroundTasks,
   logContext: Record<string, unknown>,
 ): Promise<AuthContext> {
@@ -50,7 +53,7 @@ export async function authenticate(
     claims = await verifyToken(
       token,
       keyring,
-      { audience: config.serviceName, now: now(), bypassSignature: config.auth.bypassJwtSignature },
+      { audience: config.serviceName, now: now(), bypassSignature: config.auth.bypassJwtSignature, cache: tokenCache },
       tasks,
     )
   } catch (error) {

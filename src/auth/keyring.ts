@@ -11,7 +11,7 @@
 import { compactVerify } from 'jose'
 import type { BackgroundTasks } from '../deps.ts'
 import type { KeyEntry, RemoteKeySource, SourceStatus } from './remote-key-source.ts'
-import { TokenRejected } from './verify-token.ts'
+import { TokenRejected } from './token-rejected.ts'
 
 export class Keyring {
   private readonly localKeys: readonly KeyEntry[]
@@ -22,9 +22,9 @@ export class Keyring {
     this.remotes = remotes
   }
 
-  /** Verifies a compact JWS and returns its payload bytes. */
-  async verify(token: string, kid: string | undefined, tasks: BackgroundTasks): Promise<Uint8Array> {
-    for (const source of this.remotes) if (source.isStale()) source.update('revalidate', tasks)
+  /** Verifies a compact JWS and returns its payload bytes and the key that verified it. */
+  async verify(token: string, kid: string | undefined, tasks: BackgroundTasks): Promise<Verified> {
+    this.revalidateStale(tasks)
 
     const tried = new Set<CryptoKey>()
     const payload = await tryKeys(token, kid, this.heldKeys(), tried)
@@ -46,6 +46,17 @@ export class Keyring {
     await Promise.all(this.remotes.map((source) => (source.hasKeys() ? null : source.update('load', tasks))))
   }
 
+  /** Starts a background refresh of every source whose keys have expired; never waits for it. */
+  revalidateStale(tasks: BackgroundTasks): void {
+    for (const source of this.remotes) if (source.isStale()) source.update('revalidate', tasks)
+  }
+
+  /** Whether a key is still in service (a verified-token cache entry is only as good as its key). */
+  holds(key: CryptoKey): boolean {
+    if (this.localKeys.some((entry) => entry.key === key)) return true
+    return this.remotes.some((source) => source.keys().some((entry) => entry.key === key))
+  }
+
   heldKeys(): KeyEntry[] {
     // Self-signed keys first: gateway-minted tokens (IDE direct access) are the busiest and have no kid.
     return [...this.localKeys, ...this.remotes.flatMap((source) => source.keys())]
@@ -56,19 +67,24 @@ export class Keyring {
   }
 }
 
+export interface Verified {
+  payload: Uint8Array
+  key: CryptoKey
+}
+
 /** Tries keys whose `kid` matches first, then the others (python-jose ignores `kid` entirely). */
 async function tryKeys(
   token: string,
   kid: string | undefined,
   keys: readonly KeyEntry[],
   tried: Set<CryptoKey>,
-): Promise<Uint8Array | undefined> {
+): Promise<Verified | undefined> {
   const ordered = kid === undefined ? keys : [...keys.filter((k) => k.kid === kid), ...keys.filter((k) => k.kid !== kid)]
   for (const { key } of ordered) {
     if (tried.has(key)) continue
     tried.add(key)
     try {
-      return (await compactVerify(token, key, { algorithms: ['RS256'] })).payload
+      return { payload: (await compactVerify(token, key, { algorithms: ['RS256'] })).payload, key }
     } catch {
       // not this key
     }

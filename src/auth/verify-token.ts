@@ -10,20 +10,16 @@ import { decodeJwt, decodeProtectedHeader } from 'jose'
 import type { BackgroundTasks } from '../deps.ts'
 import type { TokenClaims } from './auth-context.ts'
 import type { Keyring } from './keyring.ts'
-
-/** Why a token was refused. The reason goes to the log; clients only see GitLab's message. */
-export class TokenRejected extends Error {
-  constructor(reason: string) {
-    super(reason)
-    this.name = 'TokenRejected'
-  }
-}
+import type { VerifiedTokenCache } from './token-cache.ts'
+import { TokenRejected } from './token-rejected.ts'
 
 export interface VerifyOptions {
   audience: string
   now: number
   /** AIGW_AUTH__BYPASS_JWT_SIGNATURE: skip the signature, still check the claims. */
   bypassSignature: boolean
+  /** Tokens verified before; their signature is not checked again (their claims are). */
+  cache?: VerifiedTokenCache | undefined
 }
 
 export async function verifyToken(
@@ -36,13 +32,23 @@ export async function verifyToken(
   let claims: TokenClaims
   if (options.bypassSignature) {
     claims = decode(() => decodeJwt(token))
-  } else {
-    const header = decode(() => decodeProtectedHeader(token))
-    if (header.alg !== 'RS256') throw new TokenRejected(`algorithm ${String(header.alg)} is not allowed`)
-    const payload = await keyring.verify(token, typeof header.kid === 'string' ? header.kid : undefined, tasks)
-    claims = decode(() => JSON.parse(new TextDecoder().decode(payload)) as unknown)
+    checkClaims(claims, options)
+    return claims
   }
+  const { cache } = options
+  const digest = cache ? await cache.digest(token) : ''
+  const cached = cache?.get(digest, (key) => keyring.holds(key))
+  if (cached) {
+    keyring.revalidateStale(tasks)
+    checkClaims(cached, options)
+    return cached
+  }
+  const header = decode(() => decodeProtectedHeader(token))
+  if (header.alg !== 'RS256') throw new TokenRejected(`algorithm ${String(header.alg)} is not allowed`)
+  const { payload, key } = await keyring.verify(token, typeof header.kid === 'string' ? header.kid : undefined, tasks)
+  claims = decode(() => JSON.parse(new TextDecoder().decode(payload)) as unknown)
   checkClaims(claims, options)
+  cache?.set(digest, claims, key)
   return claims
 }
 

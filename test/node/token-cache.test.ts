@@ -1,0 +1,4 @@
+import { tokenCacheContract } from '../contract/token-cache.contract.ts'
+import { nodeTarget } from './target.ts'
+
+tokenCacheContract(nodeTarget)
