@@ -52,3 +52,20 @@ export function trustCaBundles(env: Environment): string[] {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), ...certificates])
   return [...files.keys()]
 }
+
+/**
+ * Google's own convention for a service-account key: `GOOGLE_APPLICATION_CREDENTIALS` names the key
+ * file. The gateway reads keys from AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY (the only
+ * way on Workers), so on Node the file's content goes there when that is not set.
+ * @throws ConfigError naming the variable when the file cannot be read.
+ */
+export function withGoogleCredentials(env: Environment): Environment {
+  const file = env.GOOGLE_APPLICATION_CREDENTIALS?.trim()
+  const setting = 'AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY'
+  if (!file || Object.keys(env).some((name) => name.toUpperCase() === setting && env[name])) return env
+  try {
+    return { ...env, [setting]: readFileSync(file, 'utf8') }
+  } catch {
+    throw new ConfigError([`GOOGLE_APPLICATION_CREDENTIALS: cannot read the service-account key file at ${file}`])
+  }
+}

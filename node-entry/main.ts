@@ -4,13 +4,13 @@
  * SIGTERM/SIGINT stop accepting connections and let in-flight requests finish.
  */
 import { ConfigError } from '../src/config.ts'
-import { loadEnvironment, trustCaBundles } from './env.ts'
+import { loadEnvironment, trustCaBundles, withGoogleCredentials } from './env.ts'
 import { startServer, type RunningServer } from './server.ts'
 
 async function main(): Promise<void> {
-  const env = loadEnvironment()
   let server: RunningServer
   try {
+    const env = withGoogleCredentials(loadEnvironment())
     trustCaBundles(env)
     server = await startServer({ env })
   } catch (error) {
