@@ -9,6 +9,7 @@ import { cors } from 'hono/cors'
 import packageJson from '../package.json' with { type: 'json' }
 import type { Keyring } from './auth/keyring.ts'
 import { authMiddleware } from './auth/middleware.ts'
+import { VerifiedTokenCache } from './auth/token-cache.ts'
 import type { Config } from './config.ts'
 import type { AppEnv, DocsAssets } from './deps.ts'
 import { HttpError } from './errors.ts'
@@ -17,8 +18,10 @@ import { errorHandler } from './http/error-handler.ts'
 import { routingPath } from './http/paths.ts'
 import { requestId } from './http/request-id.ts'
 import type { Logger } from './logging.ts'
+import type { ModelLayer } from './providers/registry.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
+import { proxyRoutes } from './routes/proxy.ts'
 import type { Route } from './routes/route.ts'
 import { userAccessTokenRoutes } from './routes/user-access-token.ts'
 
@@ -30,6 +33,9 @@ export interface AppDeps {
   signingKey: CryptoKey | null
   docsAssets?: DocsAssets
   now: () => number
+  /** Outbound HTTP (the platform's port). */
+  fetch: typeof fetch
+  models: ModelLayer
 }
 
 /** Paths GitLab's gateway serves without a token but that have no route here (yet): they 404. */
@@ -43,7 +49,11 @@ export const API_INFO = {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
-  const apiRoutes = [...monitoringRoutes(deps), ...userAccessTokenRoutes(deps)]
+  const apiRoutes = [
+    ...monitoringRoutes(deps),
+    ...userAccessTokenRoutes(deps),
+    ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger }),
+  ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]
 
   const app = new Hono<AppEnv>({ getPath: routingPath })
@@ -56,6 +66,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       config,
       keyring: deps.keyring,
       now: deps.now,
+      tokenCache: config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now) : undefined,
       logger: logger.child('auth'),
       publicPaths: new Set([...routes.filter((r) => r.public).map((r) => r.path), ...OTHER_PUBLIC_PATHS]),
     }),

@@ -10,6 +10,7 @@ import { loadSelfSignedKeys } from './auth/self-signed-keys.ts'
 import type { Config } from './config.ts'
 import type { AppEnv, BackgroundTasks, Platform } from './deps.ts'
 import { createLogger, type Logger } from './logging.ts'
+import { createModelLayer } from './providers/registry.ts'
 
 export interface Gateway {
   app: Hono<AppEnv>
@@ -26,13 +27,24 @@ export async function createGateway(config: Config, platform: Platform): Promise
   const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
   const selfSigned = await loadSelfSignedKeys(config)
   const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
-  const app = createApp({ config, logger, keyring, signingKey: selfSigned.signingKey, docsAssets: platform.docsAssets, now })
+  const models = createModelLayer(config, platform.fetch, logger, now)
+  const app = createApp({
+    config,
+    logger,
+    keyring,
+    signingKey: selfSigned.signingKey,
+    docsAssets: platform.docsAssets,
+    now,
+    fetch: platform.fetch,
+    models,
+  })
   logger.info('Gateway configured', {
     gitlab_url: config.gitlabUrl,
     customer_portal_url: config.customerPortalUrl,
     service_name: config.serviceName,
     self_signed_keys: selfSigned.verificationKeys.length,
   })
+  if (config.models.mock) logger.warning('AIGW_MOCK_MODEL_RESPONSES is on: every model call gets a canned answer')
   if (config.auth.bypassExternal) logger.warning('AIGW_AUTH__BYPASS_EXTERNAL is on: every request is let in without a token')
   return { app, config, logger, keyring, warmUp: (tasks) => keyring.warmUp(tasks) }
 }

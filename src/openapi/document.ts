@@ -20,7 +20,7 @@ export function openApiDocument(routes: readonly Route[], info: ApiInfo): Record
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       tags: doc.tags,
-      operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+      operationId: `${route.method.toLowerCase()}${route.path.replace('*', 'path').replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
       security: route.public ? [] : [{ gitlabToken: [] }],
       responses: Object.fromEntries(
         Object.entries(doc.responses).map(([status, response]) => [
@@ -43,7 +43,15 @@ export function openApiDocument(routes: readonly Route[], info: ApiInfo): Record
         { name: 'X-Gitlab-Global-User-Id', in: 'header', schema: { type: 'string' } },
       ]
     }
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
+    // Hono's trailing wildcard is OpenAPI's `{path}` (which may contain slashes).
+    const path = route.path.replace(/\/\*$/, '/{path}')
+    if (path !== route.path) {
+      operation.parameters = [
+        { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'The provider API path, e.g. v1/chat/completions' },
+        ...((operation.parameters as unknown[] | undefined) ?? []),
+      ]
+    }
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation }
   }
   return {
     openapi: '3.1.0',

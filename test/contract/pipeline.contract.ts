@@ -168,7 +168,14 @@ export function pipelineContract(target: Target) {
           paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }>>
         }
         expect(document.openapi).toBe('3.1.0')
-        expect(Object.keys(document.paths).sort()).toEqual(['/monitoring/healthz', '/monitoring/ready', TOKEN_PATH])
+        expect(Object.keys(document.paths).sort()).toEqual([
+          '/monitoring/healthz',
+          '/monitoring/ready',
+          TOKEN_PATH,
+          '/v1/proxy/anthropic/{path}',
+          '/v1/proxy/openai/{path}',
+          '/v1/proxy/vertex-ai/{path}',
+        ])
         expect(document.paths[TOKEN_PATH]!.post!.responses['200']!.content!['application/json'].schema).toMatchObject({
           type: 'object',
           required: ['token', 'expires_at'],

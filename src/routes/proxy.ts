@@ -1,0 +1,141 @@
+/**
+ * `POST /v1/proxy/{anthropic,openai,vertex-ai}/{path}`: GitLab features that call a vendor API
+ * themselves, through the gateway's credentials (spec platform §5). The route checks in GitLab's
+ * order, then relays: request bytes as sent, the upstream answer as it arrives (streams are never
+ * buffered), only allow-listed headers in each direction, upstream errors with their status and
+ * JSON body. With AIGW_MOCK_MODEL_RESPONSES every call that passes the checks gets
+ * `{"response": "mocked"}`.
+ */
+import * as z from 'zod/mini'
+import type { Config } from '../config.ts'
+import { HttpError } from '../errors.ts'
+import type { Logger } from '../logging.ts'
+import { isObject } from '../providers/json.ts'
+import { readErrorBody, send } from '../providers/transport.ts'
+import { ProviderSetupError } from '../providers/types.ts'
+import type { UpstreamError } from '../providers/upstream-error.ts'
+import type { AccessTokenSource } from '../providers/vertex-token.ts'
+import { checkProxyRequest } from '../proxy/checks.ts'
+import { PROXY_UPSTREAMS, streamErrorFrame, type ProxyUpstream } from '../proxy/upstreams.ts'
+import type { Route } from './route.ts'
+import { commonErrors, detailError } from './schemas.ts'
+
+export interface ProxyDeps {
+  config: Config
+  fetch: typeof fetch
+  vertexTokens: AccessTokenSource
+  logger: Logger
+}
+
+const encoder = new TextEncoder()
+
+export function proxyRoutes(deps: ProxyDeps): Route[] {
+  return Object.values(PROXY_UPSTREAMS).map((upstream) => ({
+    method: 'POST' as const,
+    path: `/v1/proxy/${upstream.name}/*`,
+    public: false,
+    handler: async (c) => {
+      const { config } = deps
+      const unitPrimitive = checkProxyRequest(c.get('auth'), c.req.raw.headers, config)
+      Object.assign(c.get('logContext'), { 'meta.unit_primitive': unitPrimitive, 'meta.feature_category': 'proxy' })
+      const rest = c.req.path.slice(`/v1/proxy/${upstream.name}`.length) + new URL(c.req.url).search
+      const target = upstream.target(rest, config)
+      const bodyText = await c.req.text()
+      const body = parseJson(bodyText)
+      const model = target.pathModel ?? (isObject(body) && typeof body.model === 'string' ? body.model : undefined)
+      if (!model) throw new HttpError(400, 'Failed to extract model name')
+      if (!upstream.models.has(model)) throw new HttpError(400, 'Unsupported model')
+      if (config.models.mock) return c.json({ response: 'mocked' })
+
+      const headers = new Headers(await credentials(upstream, deps))
+      for (const name of upstream.requestHeaders) {
+        const value = c.req.header(name)
+        if (value !== undefined && !headers.has(name)) headers.set(name, value)
+      }
+      const streaming = (isObject(body) && body.stream === true) || target.streamingPath
+      let eventStream = false
+      const log = deps.logger.child('proxy')
+      const sentAt = performance.now()
+      const response = await send(deps.fetch, new Request(target.url, { method: 'POST', headers, body: bodyText }), {
+        signal: c.req.raw.signal,
+        stream: streaming,
+        timeoutMs: config.models.timeoutMs,
+        idleMs: config.models.streamIdleTimeoutMs,
+        onFailure: (error) => logFailure(log, c.get('requestId'), upstream, model, error, 'Proxy stream broke off'),
+        endWith: (error) => (eventStream ? encoder.encode(streamErrorFrame(target.errorFormat, rest, error.message)) : undefined),
+      }).catch((error: unknown) => {
+        logFailure(log, c.get('requestId'), upstream, model, error as UpstreamError, 'Proxy request failed')
+        throw error
+      })
+
+      // Time to the upstream's response headers, for the access log.
+      Object.assign(c.get('logContext'), {
+        upstream_host: new URL(target.url).host,
+        upstream_duration_s: Number(((performance.now() - sentAt) / 1000).toFixed(6)),
+      })
+
+      if (response.status >= 300) {
+        const errorBody = await readErrorBody(response)
+        log.warning('Upstream answered with an error', {
+          correlation_id: c.get('requestId'),
+          provider: upstream.name,
+          model,
+          upstream_status: response.status,
+        })
+        const retryAfter = response.headers.get('retry-after')
+        return c.json(typeof errorBody === 'string' ? { message: errorBody } : errorBody, response.status as 400, retryAfter ? { 'retry-after': retryAfter } : {})
+      }
+      eventStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '')
+      const out = new Headers()
+      for (const name of upstream.responseHeaders) {
+        const value = response.headers.get(name)
+        if (value !== null) out.set(name, value)
+      }
+      // A reverse proxy in front (nginx ingress) must not hold the events back.
+      if (eventStream) out.set('x-accel-buffering', 'no')
+      return new Response(response.body, { status: response.status, headers: out })
+    },
+    doc: {
+      summary: `Proxy to ${upstream.name === 'vertex-ai' ? 'Vertex AI' : upstream.name === 'openai' ? 'OpenAI' : 'Anthropic'}`,
+      description:
+        'Forwards the JSON body to the provider with the gateway\'s credentials and streams the answer back. ' +
+        'Needs `X-Gitlab-Unit-Primitive` naming a primitive the token grants and the proxy serves.',
+      tags: ['proxy'],
+      requestBody: z.record(z.string(), z.unknown()),
+      responses: {
+        200: { description: 'The provider\'s answer, relayed (SSE when the provider streams)' },
+        400: { description: 'Missing or unknown unit primitive, invalid JSON, unsupported model, no API key', schema: detailError },
+        ...commonErrors,
+        402: { description: 'Proxy endpoints are not enabled for this instance or namespace', schema: detailError },
+        404: { description: 'The provider path is not one the proxy forwards', schema: detailError },
+        502: { description: 'The provider could not be reached', schema: detailError },
+        504: { description: 'The provider did not answer in time', schema: detailError },
+      },
+    },
+  }))
+}
+
+async function credentials(upstream: ProxyUpstream, deps: ProxyDeps): Promise<Record<string, string>> {
+  try {
+    return await upstream.credentials(deps.config, deps.vertexTokens)
+  } catch (error) {
+    if (error instanceof ProviderSetupError) {
+      deps.logger.error('Proxy credentials are not configured', { provider: upstream.name, error: error.message })
+      throw new HttpError(500, error.message)
+    }
+    throw error
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new HttpError(400, 'Invalid JSON')
+  }
+}
+
+function logFailure(log: Logger, requestId: string, upstream: ProxyUpstream, model: string, error: UpstreamError, message: string): void {
+  if (typeof error?.logFields !== 'function' || error.failure === 'aborted') return
+  log.warning(message, { correlation_id: requestId, provider: upstream.name, model, ...error.logFields() })
+}
