@@ -7,6 +7,7 @@
  * by @smithy's codec) and mapped the moment it is: nothing waits for the end of the stream.
  */
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec'
+import { isObject as isRecord } from './json.ts'
 import { ModelStreamError, type FinishReason, type ModelEvent, type Usage } from './types.ts'
 
 /** Prelude (8) + prelude CRC (4) + message CRC (4): the smallest message there is. */
@@ -86,10 +87,6 @@ export function converseUsage(usage: unknown): Usage | undefined {
   if (typeof usage.inputTokens === 'number') result.inputTokens = usage.inputTokens
   if (typeof usage.outputTokens === 'number') result.outputTokens = usage.outputTokens
   return result
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function converseEvent(message: Message): ModelEvent | undefined {

@@ -4,7 +4,8 @@
  * Bedrock API key as a bearer token.
  */
 import { AwsV4Signer } from 'aws4fetch'
-import { bedrockEvents, converseFinishReason, converseUsage, isRecord } from './bedrock-event-stream.ts'
+import { bedrockEvents, converseFinishReason, converseUsage } from './bedrock-event-stream.ts'
+import { isObject as isRecord } from './json.ts'
 import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelResult, type WireFormat } from './types.ts'
 
 export interface BedrockOptions {

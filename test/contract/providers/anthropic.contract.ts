@@ -12,6 +12,7 @@ import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText, withCrlf } from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
 import type { ProviderTarget } from './target.ts'
+import { drain, within } from './streams.ts'
 
 const KEY = 'sk-ant-api03-EXAMPLE_key-AA'
 const MODEL = 'claude-sonnet-4-5-20250929'
@@ -239,30 +240,4 @@ export function anthropicContract(target: ProviderTarget) {
       for (const other of [{ unexpected: true }, { error: 'no object' }, null, 'text']) expect(format.errorMessage(other)).toBeUndefined()
     })
   })
-}
-
-/** Every event until the stream ends or errors. */
-async function drain(stream: ReadableStream<ModelEvent>): Promise<{ events: ModelEvent[]; error?: unknown }> {
-  const events: ModelEvent[] = []
-  const reader = stream.getReader()
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return { events }
-      events.push(value)
-    }
-  } catch (error) {
-    return { events, error }
-  }
-}
-
-/** `promise`, or 'still waiting' after `ms` (the "not buffered" proofs: generous on purpose). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), ms)))
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    if (timer !== undefined) clearTimeout(timer)
-  }
 }

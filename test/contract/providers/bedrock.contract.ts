@@ -11,6 +11,7 @@ import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-s
 import * as wire from '../wire/bedrock.ts'
 import { asSent, verifySigV4 } from '../wire/sigv4-verify.ts'
 import type { ProviderTarget } from './target.ts'
+import { drain, sleep } from './streams.ts'
 
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
@@ -269,23 +270,4 @@ const CONVERSE_ANSWER = {
   stopReason: 'max_tokens',
   usage: { inputTokens: 25, outputTokens: 20, totalTokens: 45 },
   metrics: { latencyMs: 612 },
-}
-
-/** Every event until the stream ends or errors. */
-async function drain(stream: ReadableStream<ModelEvent>): Promise<{ events: ModelEvent[]; error?: unknown }> {
-  const events: ModelEvent[] = []
-  const reader = stream.getReader()
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return { events }
-      events.push(value)
-    }
-  } catch (error) {
-    return { events, error }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

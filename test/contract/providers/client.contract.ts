@@ -15,20 +15,12 @@ import { UpstreamError } from '../../../src/providers/upstream-error.ts'
 import { bodyOf, newModelServer, type ModelServer } from '../model-server-client.ts'
 import { sseChunks, SSE_HEADERS } from '../wire/sse.ts'
 import type { ProviderTarget } from './target.ts'
+import { readAll } from './streams.ts'
 
 const SECRET_KEY = 'sk-request-SECRET-5e4d'
 const chunk = (content: string) => ({ choices: [{ index: 0, delta: { content } }] })
 const answer = (content: string) => JSON.stringify({ choices: [{ message: { content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } })
 
-async function collect(stream: ReadableStream<ModelEvent>): Promise<ModelEvent[]> {
-  const events: ModelEvent[] = []
-  const reader = stream.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return events
-    events.push(value)
-  }
-}
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -138,7 +130,7 @@ export function modelClientContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: chunk('world') }, { data: chunk(')') }, { data: '[DONE]' }]) })
       const { client, call } = layer()
-      const events = await collect(await client.stream(call(vllm(server), { stream: true, maxTokens: 64, temperature: 0.32 })))
+      const events = await readAll(await client.stream(call(vllm(server), { stream: true, maxTokens: 64, temperature: 0.32 })))
       expect(events).toEqual([{ type: 'text', text: 'world' }, { type: 'text', text: ')' }])
       const received = await server.onlyRequest()
       expect(received.path).toBe('/v1/chat/completions')
@@ -284,7 +276,7 @@ export function modelClientContract(target: ProviderTarget) {
       const { client, call } = layer({ AIGW_MOCK_MODEL_RESPONSES: 'true' })
       const metadata = { name: 'mistral', endpoint: 'http://127.0.0.1:9/v1', identifier: 'm' }
       expect((await client.complete(call(metadata))).text).toBe(MOCK_TEXT)
-      const events = await collect(await client.stream(call(metadata, { stream: true })))
+      const events = await readAll(await client.stream(call(metadata, { stream: true })))
       expect(events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('')).toBe(MOCK_TEXT)
       expect(events.filter((e) => e.type === 'text').length).toBeGreaterThan(1)
     })

@@ -11,6 +11,7 @@ import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-s
 import * as wire from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
 import type { ProviderTarget } from './target.ts'
+import { drain, within } from './streams.ts'
 
 const KEY = 'sk-proj-4f9Xq_Tz-EXAMPLE'
 const API_VERSION = '2024-10-21'
@@ -358,30 +359,4 @@ export function openAiContract(target: ProviderTarget) {
       }
     })
   })
-}
-
-/** Every event until the stream ends or errors. */
-async function drain(stream: ReadableStream<ModelEvent>): Promise<{ events: ModelEvent[]; error?: unknown }> {
-  const events: ModelEvent[] = []
-  const reader = stream.getReader()
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return { events }
-      events.push(value)
-    }
-  } catch (error) {
-    return { events, error }
-  }
-}
-
-/** `promise`, or 'still waiting' after `ms` (the "not buffered" proofs: generous on purpose). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), ms)))
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    if (timer !== undefined) clearTimeout(timer)
-  }
 }

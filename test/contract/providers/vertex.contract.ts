@@ -14,6 +14,7 @@ import { bodyOf, newModelServer, type ModelServer, type Received, type Step } fr
 import { SSE_HEADERS, sseChunks } from '../wire/sse.ts'
 import { GEMINI_SSE_HEADERS, geminiResponse, geminiSseChunks, googleError } from '../wire/vertex.ts'
 import type { ProviderTarget } from './target.ts'
+import { readAll } from './streams.ts'
 
 const SETTING = 'AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY'
 const CLIENT_EMAIL = 'aigw@my-project.iam.gserviceaccount.com'
@@ -59,11 +60,6 @@ async function modelRequests(server: ModelServer): Promise<Received[]> {
   return (await server.requests()).filter((received) => received.path.startsWith('/v1/'))
 }
 
-async function readAll(stream: ReadableStream<ModelEvent>): Promise<ModelEvent[]> {
-  const events: ModelEvent[] = []
-  for await (const event of stream) events.push(event)
-  return events
-}
 
 /** The public half of the service account's key, as Google holds it. */
 async function serviceAccountPublicKey(): Promise<CryptoKey> {
