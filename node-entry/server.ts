@@ -3,6 +3,7 @@
  * shuts down gracefully. `main.ts` runs it as the process; tests start it on 127.0.0.1:0.
  */
 import { getRequestListener } from '@hono/node-server'
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseConfig } from '../src/config.ts'
@@ -11,6 +12,7 @@ import type { LogSink } from '../src/logging.ts'
 import { createMemoryKeyStore } from '../src/memory-key-store.ts'
 import { swaggerUiAssets } from './docs-assets.ts'
 import { BackgroundWork } from './execution-context.ts'
+import { batchedStdout } from './stdout-log.ts'
 import { createOutboundFetch } from './outbound-fetch.ts'
 
 export interface ServerOptions {
@@ -37,13 +39,14 @@ const SHUTDOWN_GRACE_MS = 30_000
 /** @throws ConfigError before anything listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = parseConfig(options.env)
-  const logSink = options.logSink ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const logSink = options.logSink ?? batchedStdout()
   const outbound = createOutboundFetch()
   const gateway = await createGateway(config, {
     fetch: outbound.fetch,
     keyStore: createMemoryKeyStore(),
     logSink,
     docsAssets: swaggerUiAssets(),
+    sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
   })
   const background = new BackgroundWork()
   const listener = getRequestListener(

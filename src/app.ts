@@ -4,7 +4,6 @@
  * no token) → authentication → body limit → route (scope check → handler).
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import packageJson from '../package.json' with { type: 'json' }
 import type { Keyring } from './auth/keyring.ts'
@@ -14,6 +13,7 @@ import type { Config } from './config.ts'
 import type { AppEnv, DocsAssets } from './deps.ts'
 import { HttpError } from './errors.ts'
 import { accessLog } from './http/access-log.ts'
+import { bodyLimit } from './http/body-limit.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { routingPath } from './http/paths.ts'
 import { requestId } from './http/request-id.ts'
@@ -36,6 +36,7 @@ export interface AppDeps {
   /** Outbound HTTP (the platform's port). */
   fetch: typeof fetch
   models: ModelLayer
+  sha256Hex?: ((text: string) => string | Promise<string>) | undefined
 }
 
 /** Paths GitLab's gateway serves without a token but that have no route here (yet): they 404. */
@@ -59,31 +60,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ getPath: routingPath })
   app.use(requestId())
   app.use(accessLog(logger, deps.now))
-  // GitLab's CORS policy: any origin, POST only, any request header, no credentials.
-  app.use(cors({ origin: '*', allowMethods: ['POST'], exposeHeaders: ['X-Request-ID'], maxAge: 600 }))
+  // GitLab's CORS policy: any origin, POST only, any request header, no credentials. Like
+  // Starlette's, it has nothing to do for a request without an Origin (every call GitLab makes).
+  const corsPolicy = cors({ origin: '*', allowMethods: ['POST'], exposeHeaders: ['X-Request-ID'], maxAge: 600 })
+  app.use((c, next) => (c.req.header('origin') === undefined ? next() : corsPolicy(c, next)))
   app.use(
     authMiddleware({
       config,
       keyring: deps.keyring,
       now: deps.now,
-      tokenCache: config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now) : undefined,
+      tokenCache:
+        config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now, deps.sha256Hex) : undefined,
       logger: logger.child('auth'),
       publicPaths: new Set([...routes.filter((r) => r.public).map((r) => r.path), ...OTHER_PUBLIC_PATHS]),
     }),
   )
-  app.use(
-    bodyLimit({
-      maxSize: config.server.maxRequestBodyBytes,
-      onError: () => {
-        throw new HttpError(413, `Request body is larger than ${config.server.maxRequestBodyBytes} bytes`)
-      },
-    }),
-  )
+  app.use(bodyLimit(config.server.maxRequestBodyBytes))
   for (const route of routes) app.on(route.method, route.path, route.handler)
   registerMethodNotAllowed(app, routes)
-  app.notFound(() => {
-    throw new HttpError(404, 'Not Found')
-  })
+  // Answered, not thrown: an unknown path is common (scanners, old clients) and an Error's stack costs.
+  app.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }))
   app.onError(errorHandler(logger))
   return app
 }

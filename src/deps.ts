@@ -37,6 +37,12 @@ export interface Platform {
   logSink: LogSink
   docsAssets?: DocsAssets
   now?: () => number
+  /**
+   * SHA-256 of a string, hex (the verified-token cache's key). Defaults to WebCrypto; Node's
+   * adapter passes node:crypto's, which is synchronous: WebCrypto's digest costs a thread-pool
+   * job per call there, about a tenth of an authenticated request's CPU.
+   */
+  sha256Hex?: (text: string) => string | Promise<string>
 }
 
 /** Per-request values the adapters hand to `app.fetch` as Hono bindings. */

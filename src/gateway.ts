@@ -37,6 +37,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
     now,
     fetch: platform.fetch,
     models,
+    sha256Hex: platform.sha256Hex,
   })
   logger.info('Gateway configured', {
     gitlab_url: config.gitlabUrl,

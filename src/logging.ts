@@ -61,9 +61,14 @@ function formatFields(fields: LogFields): string {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+    // Without a replacer first: one is several times slower, and a line per request adds up.
+    return JSON.stringify(value)
   } catch {
-    return '"[unserialisable]"'
+    try {
+      return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+    } catch {
+      return '"[unserialisable]"'
+    }
   }
 }
 

@@ -23,16 +23,12 @@ export class VerifiedTokenCache {
   hits = 0
   misses = 0
 
-  constructor(capacity: number, now: () => number) {
+  readonly digest: (token: string) => string | Promise<string>
+
+  constructor(capacity: number, now: () => number, sha256Hex: (text: string) => string | Promise<string> = webCryptoSha256Hex) {
     this.capacity = capacity
     this.now = now
-  }
-
-  async digest(token: string): Promise<string> {
-    const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)))
-    let key = ''
-    for (const byte of bytes) key += HEX[byte]
-    return key
+    this.digest = sha256Hex
   }
 
   /** The claims of a token verified before with a key that `isHeld` still accepts. */
@@ -66,3 +62,10 @@ export class VerifiedTokenCache {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+export async function webCryptoSha256Hex(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+  let hex = ''
+  for (const byte of bytes) hex += HEX[byte]
+  return hex
+}

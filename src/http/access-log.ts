@@ -19,6 +19,8 @@ const LOGGED_HEADERS = {
   user_agent: 'user-agent',
 } as const
 
+const LOGGED_HEADER_ENTRIES = Object.entries(LOGGED_HEADERS)
+
 export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<AppEnv> {
   const log = logger.child('api.access')
   return async (c, next) => {
@@ -28,14 +30,14 @@ export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<
     const seconds = (performance.now() - started) / 1000
     setResponseHeader(c, 'X-Process-Time', seconds.toFixed(6))
 
-    const url = new URL(c.req.url)
-    const pathWithQuery = url.pathname + url.search
+    const href = c.req.url
+    const pathWithQuery = href.slice(href.indexOf('/', href.indexOf('//') + 2))
     const clientIp = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || c.env?.clientAddress || ''
     const fields: Record<string, unknown> = {
       correlation_id: c.get('requestId'),
       method: c.req.method,
       path: pathWithQuery,
-      url: url.href,
+      url: href,
       status_code: c.res.status,
       duration_s: Number(seconds.toFixed(6)),
       request_arrived_at: new Date(arrivedAt).toISOString(),
@@ -43,7 +45,7 @@ export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<
       client_ip: clientIp || undefined,
       duration_request: railsLatency(c.req.header('x-gitlab-rails-send-start'), arrivedAt),
     }
-    for (const [field, header] of Object.entries(LOGGED_HEADERS)) {
+    for (const [field, header] of LOGGED_HEADER_ENTRIES) {
       const value = c.req.header(header)
       if (value !== undefined) fields[field] = value
     }
