@@ -15,7 +15,7 @@ import { Agent, interceptors, type Dispatcher } from 'undici'
 import { guardedLookup } from './guarded-lookup.ts'
 
 export interface OutboundOptions {
-  /** Max sockets per origin (keep-alive pool). */
+  /** Max sockets per origin (keep-alive pool); default: no limit, one per concurrent call (a stream holds its socket for minutes). */
   connections?: number
 }
 
@@ -102,7 +102,7 @@ export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typ
 
 function createPool(options: OutboundOptions): { agent: Agent; dispatcher: Dispatcher } {
   const agent = new Agent({
-    connections: options.connections ?? 128,
+    connections: options.connections ?? null,
     pipelining: 1,
     // Node's http server closes idle sockets after 5 s: reusing one it is closing would fail a
     // POST that cannot be retried. Servers that announce a longer Keep-Alive get it.

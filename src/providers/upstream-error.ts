@@ -70,13 +70,22 @@ export class UpstreamError extends GatewayError {
 
 const RETRYABLE_STATUSES = new Set([500, 502, 503, 504, 529])
 
-/** `host[:port]` of a URL: what an error may show of an upstream. */
+const hosts = new Map<string, string>()
+
+/** `host[:port]` of a URL: what an error may show of an upstream. Remembered per origin: every call asks. */
 export function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  } catch {
-    return 'the model server'
+  const origin = url.slice(0, url.indexOf('/', url.indexOf('//') + 2) >>> 0)
+  let host = hosts.get(origin)
+  if (host === undefined) {
+    try {
+      host = new URL(url).host
+    } catch {
+      host = 'the model server'
+    }
+    if (hosts.size >= 1024) hosts.clear()
+    hosts.set(origin, host)
   }
+  return host
 }
 
 /** A non-2xx answer. `body` is what the upstream sent (parsed JSON, else its text). */

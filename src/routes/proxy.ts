@@ -13,7 +13,7 @@ import type { Logger } from '../logging.ts'
 import { isObject } from '../providers/json.ts'
 import { readErrorBody, send } from '../providers/transport.ts'
 import { ProviderSetupError } from '../providers/types.ts'
-import type { UpstreamError } from '../providers/upstream-error.ts'
+import { hostOf, type UpstreamError } from '../providers/upstream-error.ts'
 import type { AccessTokenSource } from '../providers/vertex-token.ts'
 import { checkProxyRequest } from '../proxy/checks.ts'
 import { PROXY_UPSTREAMS, streamErrorFrame, type ProxyUpstream } from '../proxy/upstreams.ts'
@@ -30,15 +30,22 @@ export interface ProxyDeps {
 const encoder = new TextEncoder()
 
 export function proxyRoutes(deps: ProxyDeps): Route[] {
-  return Object.values(PROXY_UPSTREAMS).map((upstream) => ({
-    method: 'POST' as const,
-    path: `/v1/proxy/${upstream.name}/*`,
+  return Object.values(PROXY_UPSTREAMS).map((upstream) => proxyRoute(upstream, deps))
+}
+
+function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
+  const prefix = `/v1/proxy/${upstream.name}`
+  return {
+    method: 'POST',
+    path: `${prefix}/*`,
     public: false,
     handler: async (c) => {
       const { config } = deps
       const unitPrimitive = checkProxyRequest(c.get('auth'), c.req.raw.headers, config)
       Object.assign(c.get('logContext'), { 'meta.unit_primitive': unitPrimitive, 'meta.feature_category': 'proxy' })
-      const rest = c.req.path.slice(`/v1/proxy/${upstream.name}`.length) + new URL(c.req.url).search
+      const url = c.req.url
+      const query = url.indexOf('?')
+      const rest = c.req.path.slice(prefix.length) + (query < 0 ? '' : url.slice(query))
       const target = upstream.target(rest, config)
       const bodyText = await c.req.text()
       const body = parseJson(bodyText)
@@ -56,7 +63,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       let eventStream = false
       const log = deps.logger.child('proxy')
       const sentAt = performance.now()
-      const response = await send(deps.fetch, new Request(target.url, { method: 'POST', headers, body: bodyText }), {
+      const response = await send(deps.fetch, { url: target.url, init: { method: 'POST', headers, body: bodyText } }, {
         signal: c.req.raw.signal,
         stream: streaming,
         timeoutMs: config.models.timeoutMs,
@@ -70,7 +77,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
 
       // Time to the upstream's response headers, for the access log.
       Object.assign(c.get('logContext'), {
-        upstream_host: new URL(target.url).host,
+        upstream_host: hostOf(target.url),
         upstream_duration_s: Number(((performance.now() - sentAt) / 1000).toFixed(6)),
       })
 
@@ -112,7 +119,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
         504: { description: 'The provider did not answer in time', schema: detailError },
       },
     },
-  }))
+  }
 }
 
 async function credentials(upstream: ProxyUpstream, deps: ProxyDeps): Promise<Record<string, string>> {

@@ -263,6 +263,15 @@ export function proxyContract(target: Target) {
       expect(jsonLogs(gateway).some((l) => l.message === 'Proxy stream broke off' && l.upstream_failure === 'idle')).toBe(true)
     })
 
+    it('does not take a slow client for a quiet upstream', async () => {
+      const { server, gateway, token } = await setUp({ AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S: '0.3' })
+      const frames = Array.from({ length: 8 }, (_, i) => ({ data: openAiChunk(`w${i}`) }))
+      await server.script({ headers: SSE_HEADERS, chunks: sseChunks(frames, 50) })
+      const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
+      await new Promise((resolve) => setTimeout(resolve, 1000)) // the client reads nothing for 1 s
+      expect(await response.text()).toBe(frames.map(sseFrame).join(''))
+    })
+
     it("ends an Anthropic stream whose upstream connection breaks with Anthropic's error event", async () => {
       const { server, gateway, token } = await setUp()
       const started = { type: 'message_start', message: { id: 'msg_1', usage: { input_tokens: 3 } } }
@@ -274,6 +283,13 @@ export function proxyContract(target: Target) {
       expect(last).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":".+"\}\}\n\n$/)
       expect(jsonLogs(gateway).some((l) => l.message === 'Proxy stream broke off' && l.provider === 'anthropic')).toBe(true)
       expectNoSecrets(gateway, text)
+    })
+
+    it('answers 413 for a body over AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES, without calling the provider', async () => {
+      const { server, gateway, token } = await setUp({ AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES: '2048' })
+      const response = await post(gateway, token, CHAT, chatBody({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }))
+      expect([response.status, await response.json()]).toEqual([413, { detail: 'Request body is larger than 2048 bytes' }])
+      expect(await server.requests()).toEqual([])
     })
 
     it('answers {"response":"mocked"} in mock mode, after every check, without calling the provider', async () => {
