@@ -17,6 +17,11 @@ const INVALID: [string, string][] = [
   ['AIGW_FASTAPI__DOCS_URL', 'docs-secret-6'],
   ['AIGW_SELF_SIGNED_JWT__SIGNING_KEY', 'not-a-key-secret-7'],
   ['AIGW_SELF_SIGNED_JWT__VALIDATION_KEY', '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LTg=\n-----END PRIVATE KEY-----'],
+  ['AIGW_UPSTREAM__TIMEOUT_S', 'secret-9'],
+  ['AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S', '-1'],
+  ['AIGW_CUSTOM_MODELS__ALLOWED_HOSTS', 'http://secret-10/'],
+  ['AIGW_AUTH__TOKEN_CACHE_SIZE', 'secret-11'],
+  ['OPENAI_BASE_URL', 'api.openai.com/secret-12'],
 ]
 
 export function configContract(target: Target) {
