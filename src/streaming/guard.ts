@@ -1,8 +1,8 @@
 /**
- * The upstream body as the gateway forwards it, piped (not pumped) through a TransformStream: an
- * idle timeout that only counts time spent waiting on the upstream, transport errors turned into
- * `UpstreamError`s, and a cancel (the client hung up) that goes straight back to the upstream
- * connection.
+ * The upstream body as the gateway forwards it: one chunk read per chunk the client asks for (so
+ * backpressure reaches the model server), an idle timeout that only counts time spent waiting on
+ * the upstream, transport errors turned into `UpstreamError`s, and a cancel (the client hung up)
+ * that goes straight back to the upstream connection.
  *
  * `endWith` lets a caller finish the stream with its format's own error event instead of cutting
  * it: the client then sees why the answer stopped.
@@ -26,71 +26,82 @@ export interface GuardOptions {
 }
 
 export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOptions): ReadableStream<Uint8Array> {
-  const { idleMs } = options
-  let lastChunkAt = performance.now()
-  let idled: UpstreamError | undefined
+  const reader = body.getReader()
+  let waitingSince: number | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
+  let finished = false
+  let fail: ((error: UpstreamError) => void) | undefined
+  const idleMs = options.idleMs
 
-  let relayed: TransformStreamDefaultController<Uint8Array> | undefined
-
-  // One timer per stream, re-armed for the remainder when it fires early, rather than one per chunk.
-  const arm = (delay: number) => {
-    timer = setTimeout(() => {
-      // A chunk still waiting for the client means the client is the slow one, not the upstream.
-      const room = relayed?.desiredSize
-      if (typeof room === 'number' && room <= 0) lastChunkAt = performance.now()
-      const waited = performance.now() - lastChunkAt
-      if (waited < idleMs!) return arm(idleMs! - waited)
-      timer = undefined
-      idled = timeoutFailure(options.host, 'idle', idleMs!)
-      options.abort(idled)
-    }, delay)
-  }
-  if (idleMs !== undefined) arm(idleMs)
-
-  const relay = new TransformStream<Uint8Array, Uint8Array>(
-    {
-      start(controller) {
-        relayed = controller
-      },
-      transform(chunk, controller) {
-        lastChunkAt = performance.now()
-        controller.enqueue(chunk)
-      },
-    },
-    // One chunk may wait on each side: enough to tell a slow client from a quiet upstream.
-    { highWaterMark: 1 },
-    { highWaterMark: 1 },
-  )
-  const settle = () => {
+  const stopTimer = () => {
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
+  }
+  let settled = false
+  const settle = () => {
+    finished = true
+    stopTimer()
+    if (settled) return
+    settled = true
     options.onSettled?.()
   }
-  body.pipeTo(relay.writable, { preventAbort: true, preventClose: true }).then(
-    async () => {
-      settle()
-      await relay.writable.close().catch(() => {})
+  // One timer per stream, re-armed for the remainder when it fires early, rather than one per chunk.
+  const armTimer = (delay: number) => {
+    timer = setTimeout(() => {
+      timer = undefined
+      if (finished || waitingSince === undefined || idleMs === undefined) return
+      const waited = performance.now() - waitingSince
+      if (waited < idleMs) return armTimer(idleMs - waited)
+      const error = timeoutFailure(options.host, 'idle', idleMs)
+      options.abort(error)
+      reader.cancel(error).catch(() => {})
+      fail?.(error)
+    }, delay)
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        fail = (error) => {
+          if (finished) return
+          settle()
+          options.onFailure?.(error)
+          const last = options.endWith?.(error)
+          if (last) {
+            controller.enqueue(last)
+            controller.close()
+          } else {
+            controller.error(error)
+          }
+        }
+      },
+      async pull(controller) {
+        if (finished) return
+        waitingSince = performance.now()
+        if (timer === undefined && idleMs !== undefined) armTimer(idleMs)
+        let result: ReadableStreamReadResult<Uint8Array>
+        try {
+          result = await reader.read()
+        } catch (error) {
+          fail?.(options.classify(error))
+          return
+        } finally {
+          waitingSince = undefined
+        }
+        if (finished) return
+        if (result.done) {
+          settle()
+          controller.close()
+        } else {
+          controller.enqueue(result.value)
+        }
+      },
+      cancel(reason) {
+        settle()
+        options.abort(reason)
+        return reader.cancel(reason).catch(() => {})
+      },
     },
-    async (error: unknown) => {
-      settle()
-      const writer = relay.writable.getWriter()
-      // The client cancelled the readable side (hung up): pipeTo has cancelled the upstream body.
-      if (writer.desiredSize === null) {
-        options.abort(error)
-        writer.releaseLock()
-        return
-      }
-      const failure = idled ?? options.classify(error)
-      options.onFailure?.(failure)
-      const last = options.endWith?.(failure)
-      if (last) {
-        await writer.write(last).catch(() => {})
-        await writer.close().catch(() => {})
-      } else {
-        await writer.abort(failure).catch(() => {})
-      }
-    },
+    { highWaterMark: 0 },
   )
-  return relay.readable
 }
