@@ -35,6 +35,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
 
 function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
   const prefix = `/v1/proxy/${upstream.name}`
+  const log = deps.logger.child('proxy')
   return {
     method: 'POST',
     path: `${prefix}/*`,
@@ -61,7 +62,6 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
       }
       const streaming = (isObject(body) && body.stream === true) || target.streamingPath
       let eventStream = false
-      const log = deps.logger.child('proxy')
       const sentAt = performance.now()
       const response = await send(deps.fetch, { url: target.url, init: { method: 'POST', headers, body: bodyText } }, {
         signal: c.req.raw.signal,
