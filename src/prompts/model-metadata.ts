@@ -1,0 +1,93 @@
+/**
+ * Which self-hosted model a request names, in either of GitLab's wire shapes (spec features
+ * §0.6, gitlab-client §5.2): the top-level `model_metadata` object (v3/v4 code, chat, prompts) or
+ * the flat `model_*` fields of the v2 code routes.
+ *
+ * GitLab's gateway silently ignores a `model_metadata` it cannot use and falls back to a
+ * GitLab-managed model this gateway cannot reach; here every such case is a 422 whose detail says
+ * what to fix.
+ */
+import * as z from 'zod/mini'
+import { ValidationError } from '../errors.ts'
+import type { ModelMetadata } from '../providers/resolve.ts'
+import { FAMILY_NAMES, findFamily, type ModelFamily } from './families.ts'
+
+export interface SelfHostedModel {
+  /** The provider as the request sent it (`litellm`, `openai`, `api`, `bedrock`...): GitLab echoes it as the model "engine". */
+  provider: string
+  family: ModelFamily
+  /** Endpoint, key and identifier, for providers/resolve.ts. */
+  metadata: ModelMetadata
+}
+
+/** Providers that mean a GitLab-managed model: served by GitLab's cloud gateway, never by a self-hosted one. */
+const GITLAB_MANAGED = new Set(['gitlab', 'amazon_q'])
+
+const optionalText = (max: number) => z.optional(z.nullable(z.string().check(z.maxLength(max))))
+
+const metadataSchema = z.object({
+  provider: z.string().check(z.maxLength(100)),
+  name: z.string().check(z.maxLength(100)),
+  endpoint: optionalText(255),
+  api_key: optionalText(2000),
+  identifier: optionalText(1000),
+})
+
+/** The `model_metadata` schema as the OpenAPI document shows it. */
+export const modelMetadataDoc = z.object({
+  provider: z.string(),
+  name: z.string(),
+  endpoint: z.optional(z.nullable(z.string())),
+  api_key: z.optional(z.nullable(z.string())),
+  identifier: z.optional(z.nullable(z.string())),
+})
+
+/**
+ * The self-hosted model of a top-level `model_metadata` value, or undefined when the request has
+ * none (absent or null).
+ * @throws ValidationError 422 naming the field to fix.
+ */
+export function parseModelMetadata(value: unknown): SelfHostedModel | undefined {
+  if (value === undefined || value === null) return undefined
+  const parsed = z.safeParse(metadataSchema, value)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const field = ['model_metadata', ...issue.path.map(String)].join('.')
+    throw new ValidationError(
+      `${field}: ${issue.message}. Expected {"provider", "name" (the model family), "endpoint", "api_key", "identifier"}`,
+    )
+  }
+  const { provider, name, endpoint, api_key: apiKey, identifier } = parsed.data
+  if (GITLAB_MANAGED.has(provider)) {
+    throw new ValidationError(
+      `model_metadata.provider '${provider}' names a GitLab-managed model, which this self-hosted gateway does not serve; ` +
+        'configure a self-hosted model for the feature in GitLab',
+    )
+  }
+  return { provider, family: familyNamed(name, 'model_metadata.name'), metadata: { name, endpoint, apiKey, identifier } }
+}
+
+export interface FlatModelFields {
+  model_provider?: string | null | undefined
+  model_name?: string | null | undefined
+  model_endpoint?: string | null | undefined
+  model_api_key?: string | null | undefined
+  model_identifier?: string | null | undefined
+}
+
+/** The self-hosted model of the v2 code routes' flat fields (the caller has checked `model_provider`). */
+export function flatModel(fields: FlatModelFields, provider: string): SelfHostedModel {
+  const name = fields.model_name?.trim()
+  if (!name) throw new ValidationError(`model_name is required with model_provider '${provider}': the self-hosted model's family, one of ${FAMILY_NAMES.join(', ')}`)
+  return {
+    provider,
+    family: familyNamed(name, 'model_name'),
+    metadata: { name, endpoint: fields.model_endpoint, apiKey: fields.model_api_key, identifier: fields.model_identifier },
+  }
+}
+
+function familyNamed(name: string, field: string): ModelFamily {
+  const family = findFamily(name)
+  if (!family) throw new ValidationError(`${field}: unknown model family '${name}'; use one of ${FAMILY_NAMES.join(', ')}`)
+  return family
+}

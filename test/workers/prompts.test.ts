@@ -1,0 +1,3 @@
+import { promptCases } from '../contract/prompts.cases.ts'
+
+promptCases('workerd')
