@@ -1,0 +1,3 @@
+import { languageCases } from '../contract/languages.cases.ts'
+
+languageCases('node')
