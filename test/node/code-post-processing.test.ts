@@ -1,0 +1,3 @@
+import { codePostProcessingCases } from '../contract/code-post-processing.cases.ts'
+
+codePostProcessingCases('node')
