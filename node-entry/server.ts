@@ -50,8 +50,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   const background = new BackgroundWork()
   const listener = getRequestListener(
-    (request, { incoming }) =>
-      gateway.app.fetch(request, { clientAddress: incoming.socket.remoteAddress }, background.context),
+    (request, { incoming, outgoing }) =>
+      gateway.app.fetch(
+        request,
+        { clientAddress: incoming.socket.remoteAddress, breakConnection: () => outgoing.destroy() },
+        background.context,
+      ),
     { hostname: 'localhost' },
   )
   let closing = false

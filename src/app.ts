@@ -19,6 +19,10 @@ import { routingPath } from './http/paths.ts'
 import { requestId } from './http/request-id.ts'
 import type { Logger } from './logging.ts'
 import type { ModelLayer } from './providers/registry.ts'
+import { CodeEngine } from './code/engine.ts'
+import { builtInPrompts } from './prompts/built-in.ts'
+import type { PromptRegistry } from './prompts/registry.ts'
+import { codeRoutes } from './routes/code.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
 import { proxyRoutes } from './routes/proxy.ts'
@@ -36,6 +40,8 @@ export interface AppDeps {
   /** Outbound HTTP (the platform's port). */
   fetch: typeof fetch
   models: ModelLayer
+  /** Prompt definitions; the built-in ones unless a test brings its own. */
+  prompts?: PromptRegistry
   sha256Hex?: ((text: string) => string | Promise<string>) | undefined
 }
 
@@ -54,6 +60,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...monitoringRoutes(deps),
     ...userAccessTokenRoutes(deps),
     ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger }),
+    ...codeRoutes({
+      config,
+      engine: new CodeEngine({ config, models: deps.models.client, prompts: deps.prompts ?? builtInPrompts() }),
+      logger,
+      now: deps.now,
+    }),
   ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]
 

@@ -8,6 +8,7 @@
 import * as z from 'zod/mini'
 import {
   flag,
+  headerMap,
   hostList,
   httpUrl,
   integer,
@@ -65,10 +66,17 @@ export interface Config {
     enableRequestLogging: boolean
   }
   customModels: {
+    /** Requests may name their own model endpoint and key (self-hosted models). */
     enabled: boolean
     /** Hosts (optionally `host:port`, `*.domain`) a request may name as its model endpoint; null: any but link-local. */
     allowedHosts: readonly string[] | null
+    /** Every model call is made non-streaming; streamed answers then arrive as one chunk. */
+    disableStreaming: boolean
+    /** Headers added to every self-hosted model call (tracing, a gateway's routing header...). */
+    extraHeaders: Readonly<Record<string, string>>
   }
+  /** GitLab's `RUNWAY_REGION`, reported in code-suggestion answers (`us-central1` when unset, as GitLab does). */
+  region: string
   models: {
     /** AIGW_MOCK_MODEL_RESPONSES: every model call gets a canned answer, no upstream is called. */
     mock: boolean
@@ -154,8 +162,11 @@ const settingsSchema = z.object({
   AIGW_LOGGING__FORMAT_JSON: flag(true),
   AIGW_LOGGING__ENABLE_REQUEST_LOGGING: flag(false),
   AIGW_AUTH__TOKEN_CACHE_SIZE: integer(DEFAULT_TOKEN_CACHE_SIZE, 0, 1_000_000),
-  AIGW_CUSTOM_MODELS__ENABLED: flag(false),
+  // GitLab's default is false, but its self-hosted image sets true: this gateway is for self-hosted models.
+  AIGW_CUSTOM_MODELS__ENABLED: flag(true),
   AIGW_CUSTOM_MODELS__ALLOWED_HOSTS: hostList,
+  AIGW_CUSTOM_MODELS__DISABLE_STREAMING: flag(false),
+  AIGW_CUSTOM_MODELS__EXTRA_HEADERS: headerMap,
   AIGW_MOCK_MODEL_RESPONSES: flag(false),
   AIGW_UPSTREAM__TIMEOUT_S: seconds(600, 3600),
   AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S: seconds(120, 3600),
@@ -253,7 +264,13 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       formatJson: s.AIGW_LOGGING__FORMAT_JSON,
       enableRequestLogging: s.AIGW_LOGGING__ENABLE_REQUEST_LOGGING,
     },
-    customModels: { enabled: s.AIGW_CUSTOM_MODELS__ENABLED, allowedHosts: s.AIGW_CUSTOM_MODELS__ALLOWED_HOSTS },
+    customModels: {
+      enabled: s.AIGW_CUSTOM_MODELS__ENABLED,
+      allowedHosts: s.AIGW_CUSTOM_MODELS__ALLOWED_HOSTS,
+      disableStreaming: s.AIGW_CUSTOM_MODELS__DISABLE_STREAMING,
+      extraHeaders: s.AIGW_CUSTOM_MODELS__EXTRA_HEADERS ?? {},
+    },
+    region: p.RUNWAY_REGION || 'us-central1',
     models: {
       mock: s.AIGW_MOCK_MODEL_RESPONSES,
       timeoutMs: s.AIGW_UPSTREAM__TIMEOUT_S,

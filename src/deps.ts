@@ -49,6 +49,12 @@ export interface Platform {
 export interface AppBindings {
   /** The peer's address as the runtime saw it (socket address on Node, CF-Connecting-IP on Workers). */
   clientAddress?: string
+  /**
+   * Ends the response's connection at once (the Node adapter destroys the socket): how a streamed
+   * answer that failed half-way is cut, so the client sees it incomplete. Without it the body
+   * stream errors, which workerd turns into a reset too (Node's adapter would also print the error).
+   */
+  breakConnection?: () => void
 }
 
 export interface AppVariables {

@@ -113,6 +113,25 @@ export const hostList = setting((value, fail) => {
   return hosts.length ? hosts : null
 })
 
+/** A JSON object of HTTP header names to string values (`{"x-trace-id": "gitlab"}`); null when unset. */
+export const headerMap = setting((value, fail) => {
+  if (!value) return null
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return fail('expected a JSON object of header names and string values, such as {"x-trace-id": "gitlab"}')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('expected a JSON object of header names and string values')
+  const headers: Record<string, string> = {}
+  for (const [name, headerValue] of Object.entries(parsed)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return fail('expected valid HTTP header names')
+    if (typeof headerValue !== 'string' || /[\r\n\0]/.test(headerValue)) return fail(`expected a string value without line breaks for header ${name}`)
+    headers[name.toLowerCase()] = headerValue
+  }
+  return headers
+})
+
 export const logLevel = setting((value, fail): LogLevel => {
   if (!value) return 'info'
   return LOG_LEVELS[value.toLowerCase()] ?? fail('expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL')

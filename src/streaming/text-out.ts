@@ -1,0 +1,96 @@
+/**
+ * A model's text deltas out to the client as bytes, in one pull loop (no extra stream layers on
+ * the hot path): each upstream delta goes through a `Shaper` (post-processing: line buffering,
+ * output fixes) and a `Framing` (raw text, or SSE events), and is enqueued when it arrives.
+ * Backpressure reaches the model server (one upstream read per client pull); a client hang-up
+ * cancels the upstream stream.
+ *
+ * When the upstream fails mid-stream, what the shaper still holds is delivered first, then the
+ * connection is broken (`breakConnection`, else the body errors): the client sees an incomplete
+ * answer (GitLab's streams have no error event), never a truncated one that looks complete.
+ */
+import type { ModelEvent } from '../providers/types.ts'
+
+export interface Shaper {
+  /** Output for one upstream delta: zero or more chunks. */
+  push(text: string): readonly string[]
+  /** What is left at the end (or before a failure); '' for nothing. */
+  end(): string
+}
+
+export interface Framing {
+  /** Sent before anything else (the SSE `stream_start` event). */
+  start?: string
+  chunk(text: string): string
+  /** Sent after the last chunk of a stream that ended normally (the SSE `stream_end` event). */
+  end?: string
+}
+
+/** Text as it came: every delta is a chunk. */
+export const PASS_THROUGH: Shaper = { push: (text) => [text], end: () => '' }
+
+export const RAW_TEXT: Framing = { chunk: (text) => text }
+
+export interface StreamOptions {
+  /** Told once about a failure of the upstream stream. */
+  onError(error: unknown): void
+  /** The runtime's way to cut the connection (AppBindings.breakConnection). */
+  breakConnection?: (() => void) | undefined
+}
+
+export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, framing: Framing, options: StreamOptions): ReadableStream<Uint8Array> {
+  const reader = events.getReader()
+  const encoder = new TextEncoder()
+  let failure: { error: unknown } | undefined
+  let started = false
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (failure) return fail(controller, failure.error)
+        if (!started) {
+          started = true
+          if (framing.start) return controller.enqueue(encoder.encode(framing.start))
+        }
+        for (;;) {
+          let result: ReadableStreamReadResult<ModelEvent>
+          try {
+            result = await reader.read()
+          } catch (error) {
+            options.onError(error)
+            const rest = shaper.end()
+            // Deliver what is held first; the failure follows on the next pull (erroring now would drop it).
+            if (rest) {
+              failure = { error }
+              return controller.enqueue(encoder.encode(framing.chunk(rest)))
+            }
+            return fail(controller, error)
+          }
+          if (result.done) {
+            const rest = shaper.end()
+            const tail = (rest ? framing.chunk(rest) : '') + (framing.end ?? '')
+            if (tail) controller.enqueue(encoder.encode(tail))
+            return controller.close()
+          }
+          if (result.value.type !== 'text') continue
+          const chunks = shaper.push(result.value.text)
+          if (chunks.length === 0) continue
+          let out = ''
+          for (const chunk of chunks) if (chunk) out += framing.chunk(chunk)
+          if (out) return controller.enqueue(encoder.encode(out))
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason).catch(() => {})
+      },
+    },
+    { highWaterMark: 0 },
+  )
+
+  function fail(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): Promise<void> | void {
+    if (!options.breakConnection) return controller.error(error)
+    options.breakConnection()
+    // The runtime cancels this stream once the connection is gone; until then there is nothing to read.
+    return new Promise<void>(() => {})
+  }
+}
