@@ -1,0 +1,4 @@
+import { codeFamiliesContract } from '../contract/code/families.contract.ts'
+import { nodeTarget } from './target.ts'
+
+codeFamiliesContract(nodeTarget)

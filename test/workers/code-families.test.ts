@@ -1,0 +1,4 @@
+import { codeFamiliesContract } from '../contract/code/families.contract.ts'
+import { workersTarget } from './target.ts'
+
+codeFamiliesContract(workersTarget)
