@@ -16,6 +16,8 @@ export const BASE_DIR = 'base'
 export class PromptRegistry {
   /** prompt id → family directory → version → definition */
   private readonly prompts = new Map<string, Map<string, Map<string, PromptDefinition>>>()
+  /** Resolved lookups (every code completion asks the same few): id, family and constraint → definition. */
+  private readonly resolved = new Map<string, PromptDefinition>()
 
   /** @throws Error naming the file when a definition is malformed (a build mistake, found at start-up). */
   constructor(files: readonly unknown[]) {
@@ -60,6 +62,17 @@ export class PromptRegistry {
    * @throws HttpError 400 for an unknown prompt id, or a constraint no version of it satisfies.
    */
   resolve(promptId: string, family: ModelFamily, constraint: string = DEFAULT_CONSTRAINT): PromptDefinition {
+    const key = `${promptId}\n${family.name}\n${constraint}`
+    const known = this.resolved.get(key)
+    if (known) return known
+    const definition = this.lookUp(promptId, family, constraint)
+    // Bounded: constraints come from requests, and a client could send a new one each time.
+    if (this.resolved.size >= 1024) this.resolved.clear()
+    this.resolved.set(key, definition)
+    return definition
+  }
+
+  private lookUp(promptId: string, family: ModelFamily, constraint: string): PromptDefinition {
     if (!this.prompts.has(promptId)) throw new HttpError(400, `Prompt '${promptId}' not found; available: ${this.ids().join(', ')}`)
     const versions = this.versionsFor(promptId, family)
     if (!versions) throw new HttpError(400, `Prompt '${promptId}' has no definition for model family '${family.name}'`)
