@@ -120,6 +120,8 @@ export interface ProviderSettings {
     location: string
     /** The service-account key JSON (text), or undefined. */
     serviceAccountJson: string | undefined
+    /** Base URL of `vertex_ai/` model calls instead of `https://<location>-aiplatform.googleapis.com` (a Private Service Connect endpoint, a mirror), or null. */
+    apiBase: string | null
     /** Proxy upstream: the gateway's project, location and endpoint (`https://` is added when absent). */
     proxyProject: string
     proxyLocation: string
@@ -205,6 +207,7 @@ const providerEnvSchema = z.object({
   AWS_DEFAULT_REGION: text(''),
   AWS_BEDROCK_RUNTIME_ENDPOINT: maybeHttpUrl,
   VERTEXAI_LOCATION: text(''),
+  VERTEXAI_API_BASE: maybeHttpUrl,
   RUNWAY_REGION: text(''),
 })
 
@@ -309,6 +312,7 @@ function providerSettings(s: Parsed<typeof settingsSchema>, p: Parsed<typeof pro
       // LiteLLM's self-hosted Vertex calls: VERTEXAI_LOCATION, else the global endpoint.
       location: p.VERTEXAI_LOCATION || 'global',
       serviceAccountJson: s.AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY || undefined,
+      apiBase: p.VERTEXAI_API_BASE,
       proxyProject: s.AIGW_VERTEX_TEXT_MODEL__PROJECT || s.AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT,
       proxyLocation,
       proxyEndpoint: vertexEndpoint(s.AIGW_VERTEX_TEXT_MODEL__ENDPOINT || `${proxyLocation}-aiplatform.googleapis.com`),

@@ -57,10 +57,10 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     }
   }
 
-  const failed = async (call: ModelCall, format: WireFormat, response: Response): Promise<UpstreamError> => {
+  const failed = async (call: ModelCall, format: WireFormat, request: Request, response: Response): Promise<UpstreamError> => {
     const body = await readErrorBody(response)
     const error = httpFailure(hostOf(response.url || call.target.endpoint), response.status, body, response.headers.get('retry-after'))
-    report(call, error, redact(format.errorMessage(body), call))
+    report(call, error, redact(format.errorMessage(body), request))
     return error
   }
 
@@ -84,7 +84,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
         try {
           const remaining = Math.max(1, deadline - performance.now())
           const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
-          if (!response.ok) throw await failed(call, format, response)
+          if (!response.ok) throw await failed(call, format, request, response)
           return format.parse(await readJson(response, call), call)
         } catch (caught) {
           // Each attempt gets what is left of the deadline; the message names the whole of it.
@@ -115,7 +115,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
         report(call, error)
         throw error
       }
-      if (!response.ok) throw await failed(call, format, response)
+      if (!response.ok) throw await failed(call, format, request, response)
       if (!response.body) throw new UpstreamError({ failure: 'reset', host: hostOf(request.url), status: 502, message: `The model server at ${hostOf(request.url)} sent an empty stream` })
       return format.events(response.body, call)
     },
@@ -132,8 +132,22 @@ async function readJson(response: Response, call: ModelCall): Promise<unknown> {
   }
 }
 
-/** An upstream's message with the call's key blanked out (some servers echo what they were sent). */
-function redact(message: string | undefined, call: ModelCall): string | undefined {
-  const key = call.target.apiKey
-  return message && key && key.length >= 4 ? message.split(key).join('[redacted]') : message
+/** Headers that carry a credential in some format (OpenAI and Bedrock bearers, Anthropic, Azure, Google). */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']
+
+/**
+ * An upstream's message with every credential the request carried blanked out (some servers echo
+ * what they were sent): the request's key, an operator key, a minted Google access token.
+ */
+function redact(message: string | undefined, request: Request): string | undefined {
+  if (!message) return message
+  let redacted = message
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = request.headers.get(name)
+    if (!value) continue
+    for (const secret of [value, value.replace(/^(Bearer|Basic)\s+/i, '')]) {
+      if (secret.length >= 4) redacted = redacted.split(secret).join('[redacted]')
+    }
+  }
+  return redacted
 }

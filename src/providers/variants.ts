@@ -59,9 +59,9 @@ export const VARIANTS: Readonly<Record<string, Variant>> = {
   vertex_ai: { format: 'vertex', fixedEndpoint: vertexEndpoint },
 }
 
-/** Vertex AI's regional endpoint for the configured project (`global` has no region prefix). */
+/** Vertex AI's regional endpoint for the configured project (`global` has no region prefix), or `VERTEXAI_API_BASE`. */
 function vertexEndpoint(s: ProviderSettings): string {
-  const { project, location } = s.vertex
-  const host = location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`
-  return `https://${host}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}`
+  const { project, location, apiBase } = s.vertex
+  const base = apiBase ?? `https://${location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`}`
+  return `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}`
 }

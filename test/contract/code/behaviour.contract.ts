@@ -77,6 +77,21 @@ export function codeBehaviourContract(target: Target) {
       expectNoSecrets(gateway, detail)
     })
 
+    it('blanks every credential a model server echoes before logging its message: the request\'s key and the operator\'s', async () => {
+      const operatorKey = 'sk-operator-SECRET-3c2b'
+      const { server, endpoint, post, gateway } = await setUp((fake) => ({ OPENAI_API_KEY: operatorKey, OPENAI_BASE_URL: `${fake.url}/v1` }))
+      const echo = (key: string) => ({ match: '/v1/chat/completions', status: 401, chunks: [{ text: JSON.stringify(openAiError(`Incorrect API key provided: ${key}`)) }] })
+      await server.script({ ...echo(MODEL_KEY), times: 1 }, echo(operatorKey))
+      expect((await post('/v2/code/completions', ideCompletion(endpoint))).status).toBe(503)
+      // `openai/` without an endpoint: the gateway's own key, at OPENAI_BASE_URL.
+      expect((await post('/v2/code/completions', ideCompletion('', { model_identifier: 'openai/gpt-4o', model_api_key: '' }))).status).toBe(503)
+      expect((await server.requests())[1]?.headers.authorization).toBe(`Bearer ${operatorKey}`)
+      const failures = gateway.logs().filter((line) => line.includes('Model call failed'))
+      expect(failures).toHaveLength(2)
+      for (const line of failures) expect(line).toContain('Incorrect API key provided: [redacted]')
+      expect(gateway.logs().join('\n')).not.toContain('SECRET')
+    })
+
     it('retries a non-streaming call that failed once, and never retries a stream', async () => {
       const { server, endpoint, post } = await setUp()
       await server.script({ match: '/v1/chat/completions', status: 502, times: 1, chunks: [{ text: 'bad gateway' }] }, answers('ok'))

@@ -21,9 +21,13 @@ export interface CodeSetup {
 
 export function codeSetup(target: Target) {
   const start = gatewayFactory(target)
-  return async (settings: Record<string, string> = {}, generation: Generation = '18.x', claims: Record<string, unknown> = {}): Promise<CodeSetup> => {
+  return async (
+    settings: Record<string, string> | ((server: ModelServer) => Record<string, string>) = {},
+    generation: Generation = '18.x',
+    claims: Record<string, unknown> = {},
+  ): Promise<CodeSetup> => {
     const [issuer, server] = [await newIssuer(), await newModelServer()]
-    const gateway = await start(settingsFor(issuer, settings))
+    const gateway = await start(settingsFor(issuer, typeof settings === 'function' ? settings(server) : settings))
     const token = await instanceToken(issuer, generation, claims)
     return {
       issuer,
