@@ -1,0 +1,4 @@
+import { codeOpenAiProvidersContract } from '../contract/code/providers-openai.contract.ts'
+import { nodeTarget } from './target.ts'
+
+codeOpenAiProvidersContract(nodeTarget)
