@@ -94,7 +94,8 @@ export class CodeEngine {
     }
     if (request.kind === 'completion' && language.language === undefined) return prepared
 
-    this.checkCustomModel(request)
+    const target = resolveTarget(request.model.metadata, config.providers)
+    this.checkCustomModel(request, target.requestSuppliedEndpoint)
     const variables =
       request.kind === 'completion'
         ? { prefix: window.prefix, suffix: window.suffix, file_name: request.file.name, language: language.language }
@@ -110,7 +111,7 @@ export class CodeEngine {
       ...(params.top_p !== undefined ? { topP: params.top_p } : {}),
       ...(stop?.length ? { stop: [...stop] } : {}),
       ...(Object.keys(config.customModels.extraHeaders).length ? { headers: { ...config.customModels.extraHeaders } } : {}),
-      target: resolveTarget(request.model.metadata, config.providers),
+      target,
     }
     return prepared
   }
@@ -156,9 +157,9 @@ export class CodeEngine {
     return prompts.resolve(request.promptId, family, version)
   }
 
-  private checkCustomModel(request: SuggestionRequest): void {
-    const { metadata } = request.model
-    if (!this.deps.config.customModels.enabled && (metadata.endpoint || metadata.apiKey)) {
+  /** With custom models off, a request may not bring its own endpoint (one that is used) or key. */
+  private checkCustomModel(request: SuggestionRequest, endpointUsed: boolean): void {
+    if (!this.deps.config.customModels.enabled && (endpointUsed || request.model.metadata.apiKey)) {
       throw new HttpError(
         403,
         'This gateway does not accept model endpoints or keys from requests (AIGW_CUSTOM_MODELS__ENABLED is false)',
