@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger }),
     ...codeRoutes({
       config,
-      engine: new CodeEngine({ config, models: deps.models.client, prompts: deps.prompts ?? builtInPrompts() }),
+      engine: new CodeEngine({ config, models: deps.models.client, prompts: deps.prompts ?? builtInPrompts(), logger: logger.child('code_suggestions') }),
       logger,
       now: deps.now,
     }),

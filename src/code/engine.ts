@@ -6,13 +6,14 @@
  */
 import type { Config } from '../config.ts'
 import { HttpError } from '../errors.ts'
+import type { Logger } from '../logging.ts'
 import type { PromptDefinition } from '../prompts/definition.ts'
 import type { ModelParams } from '../prompts/families.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
 import { renderMessages } from '../prompts/render.ts'
 import type { ModelClient } from '../providers/client.ts'
 import { resolveTarget } from '../providers/resolve.ts'
-import type { ChatMessage, ModelCall, ModelEvent, Usage } from '../providers/types.ts'
+import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelEvent, type ModelTarget, type Usage } from '../providers/types.ts'
 import { PASS_THROUGH, type Shaper } from '../streaming/text-out.ts'
 import { estimateTokens, fitWindow, type Window } from './context-window.ts'
 import { resolveLanguage } from './languages.ts'
@@ -37,8 +38,9 @@ const OWN_MESSAGES = {
   } as Readonly<Record<string, readonly string[]>>,
 }
 
-/** IDE context lists a generation prompt may show (`prompt_enhancer`); other keys are not passed on. */
-const ENHANCER_LISTS = ['examples_array', 'related_files', 'related_snippets', 'libraries'] as const
+/** IDE context lists a generation prompt may show (`prompt_enhancer`), as strings; other keys are not passed on. */
+const ENHANCER_TEXT_LISTS = ['related_files', 'related_snippets', 'libraries'] as const
+const EXAMPLE_FIELDS = ['example', 'response', 'trigger_type'] as const
 
 export interface PreparedSuggestion {
   request: SuggestionRequest
@@ -64,6 +66,7 @@ export interface CodeEngineDeps {
   config: Config
   models: ModelClient
   prompts: PromptRegistry
+  logger: Logger
 }
 
 export class CodeEngine {
@@ -94,7 +97,7 @@ export class CodeEngine {
     }
     if (request.kind === 'completion' && language.language === undefined) return prepared
 
-    const target = resolveTarget(request.model.metadata, config.providers)
+    const target = this.targetOf(request)
     this.checkCustomModel(request, target.requestSuppliedEndpoint)
     const variables =
       request.kind === 'completion'
@@ -157,6 +160,19 @@ export class CodeEngine {
     return prompts.resolve(request.promptId, family, version)
   }
 
+  /** The model to call; a provider the operator has not set up (no Vertex project...) is a 500 that names the setting. */
+  private targetOf(request: SuggestionRequest): ModelTarget {
+    try {
+      return resolveTarget(request.model.metadata, this.deps.config.providers)
+    } catch (error) {
+      if (error instanceof ProviderSetupError) {
+        this.deps.logger.error('Model call not possible with the current settings', { provider: request.model.metadata.identifier, error: error.message })
+        throw new HttpError(500, error.message)
+      }
+      throw error
+    }
+  }
+
   /** With custom models off, a request may not bring its own endpoint (one that is used) or key. */
   private checkCustomModel(request: SuggestionRequest, endpointUsed: boolean): void {
     if (!this.deps.config.customModels.enabled && (endpointUsed || request.model.metadata.apiKey)) {
@@ -176,11 +192,29 @@ function generationVariables(request: GenerationRequest, window: Window, languag
     language,
     instruction: request.instruction,
   }
-  for (const key of ENHANCER_LISTS) {
-    const value = request.enhancer[key]
-    if (Array.isArray(value) && value.length > 0) variables[key] = value
+  // The IDE's lists are rendered as text: only strings get through (templates never walk arbitrary JSON).
+  for (const key of ENHANCER_TEXT_LISTS) {
+    const texts = stringsOf(request.enhancer[key])
+    if (texts.length > 0) variables[key] = texts
   }
+  const examples = Array.isArray(request.enhancer.examples_array) ? request.enhancer.examples_array.flatMap(exampleOf) : []
+  if (examples.length > 0) variables.examples_array = examples
   return variables
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item !== '') : []
+}
+
+/** One `examples_array` item with its string fields, or nothing when it has no example. */
+function exampleOf(item: unknown): Record<string, string>[] {
+  if (typeof item !== 'object' || item === null) return []
+  const example: Record<string, string> = {}
+  for (const field of EXAMPLE_FIELDS) {
+    const value = (item as Record<string, unknown>)[field]
+    if (typeof value === 'string') example[field] = value
+  }
+  return example.example ? [example] : []
 }
 
 /** GitLab's post-processing of a whole answer (spec features §3.1, §3.2). */

@@ -20,6 +20,9 @@ export interface ModelMetadata {
   identifier?: string | null | undefined
 }
 
+/** What an API key may hold to travel in an HTTP header unchanged on every runtime. */
+const HEADER_SAFE = /^[\x20-\x7e]+$/
+
 export function resolveTarget(metadata: ModelMetadata, settings: ProviderSettings): ModelTarget {
   const identifier = metadata.identifier?.trim() || `custom_openai/${metadata.name}`
   const slash = identifier.indexOf('/')
@@ -32,6 +35,10 @@ export function resolveTarget(metadata: ModelMetadata, settings: ProviderSetting
   if (!model) throw new HttpError(400, `The model identifier '${identifier}' names no model after '${provider}/'`)
   if (variant.modelPrefix && !model.startsWith(variant.modelPrefix.split('/')[0]! + '/')) model = variant.modelPrefix + model
   const requestKey = metadata.apiKey || undefined
+  if (requestKey !== undefined && !HEADER_SAFE.test(requestKey)) {
+    // It goes into a header; the runtimes would refuse it there (Node, with the key in the message) or mangle it (workerd).
+    throw new HttpError(400, 'The model API key may only contain printable ASCII characters')
+  }
 
   if (variant.fixedEndpoint) {
     if (variant.format === 'vertex' && !settings.vertex.project) {

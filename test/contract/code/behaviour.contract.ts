@@ -11,7 +11,7 @@ import { within } from '../providers/streams.ts'
 import type { Target } from '../target.ts'
 import { openAiError } from '../wire/openai.ts'
 import { ideCompletion, ideGeneration, MODEL_KEY, v3Completion, v3Generation } from './fixtures.ts'
-import { answers, codeSetup, expectNoSecrets, sseEvents, streams, text } from './harness.ts'
+import { answers, codeSetup, expectNoSecrets, messagesOf, sseEvents, streams, text } from './harness.ts'
 
 export function codeBehaviourContract(target: Target) {
   describe(`code suggestions: scopes, failures, streams, settings [${target.runtime}]`, () => {
@@ -219,6 +219,30 @@ export function codeBehaviourContract(target: Target) {
       const events = sseEvents(await text(await post('/v4/code/suggestions', v3Generation(endpoint, { stream: true }))))
       expect(events.map((e) => e.event).at(-1)).toBe('stream_end')
       expect(JSON.stringify(events)).toContain('mocked response')
+    })
+
+    it('answers what the fuzz suite found: a key a header cannot carry, a provider the operator has not set up, odd IDE context', async () => {
+      const { server, endpoint, post, gateway } = await setUp()
+      await server.script(answers('x = 1'))
+      const key = await post('/v2/code/completions', ideCompletion(endpoint, { model_api_key: 'sk-\u0000-SECRET-key' }))
+      expect(key.status).toBe(400)
+      expect(await key.json()).toEqual({ detail: 'The model API key may only contain printable ASCII characters' })
+      const vertex = await post('/v2/code/completions', ideCompletion(endpoint, { model_identifier: 'vertex_ai/gemini-2.5-flash', model_name: 'gemini' }))
+      expect(vertex.status).toBe(500)
+      expect(await vertex.json()).toEqual({ detail: 'Vertex AI models need AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT to be set' })
+      const odd = v3Generation(endpoint) as { prompt_components: { payload: Record<string, unknown> }[] }
+      odd.prompt_components[0]!.payload.prompt_enhancer = {
+        examples_array: [null, 7, { example: 'a', trigger_type: [null] }, { response: 'no example' }],
+        libraries: [{ toString: 1 }, 'requests', [[[['deep']]]]],
+        related_files: 'not a list',
+      }
+      expect((await post('/v3/code/completions', odd)).status).toBe(200)
+      const user = messagesOf(await server.onlyRequest()).at(-1)!.content
+      expect(user).toContain('requests')
+      expect(user).not.toContain('deep')
+      expect(user).not.toContain('no example')
+      expect(gateway.logs().filter((line) => line.includes('Unhandled error'))).toEqual([])
+      expectNoSecrets(gateway)
     })
 
     it('rejects bad v2 bodies with 422 and a detail that says what to fix', async () => {
