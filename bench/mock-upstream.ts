@@ -3,7 +3,10 @@
  * as the gateway's): `node bench/mock-upstream.ts <port>`.
  *
  *   POST /v1/chat/completions       stream:true → 20 chat.completion.chunk events + [DONE], each
- *                                   written separately (≈3.8 KB); otherwise a small JSON answer
+ *                                   written separately (≈3.8 KB; their texts are in mock-stream.ts);
+ *                                   otherwise a small JSON answer. Any body with `stream: true`
+ *                                   streams, so the gateway's code completions (a codestral prompt,
+ *                                   `stream_options`) get the same stream as the proxied row
  *   POST /hold/v1/chat/completions  the first event at once, the rest only after /control/release;
  *                                   also on /v1/chat/completions when the last message is `/hold`
  *                                   (the gateway forwards the body unchanged, so a gateway that has
@@ -12,12 +15,12 @@
  *   GET  /control/held              streams held open right now      → {held}
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { deltaContent, STREAM_EVENTS as EVENTS } from './mock-stream.ts'
 
-const EVENTS = 20
 const held = new Set<ServerResponse>()
 
 function chunk(index: number): string {
-  const delta = index === 0 ? { role: 'assistant', content: '' } : { content: `word${index} ` }
+  const delta = index === 0 ? { role: 'assistant', content: deltaContent(0) } : { content: deltaContent(index) }
   const event = {
     id: 'chatcmpl-bench01',
     object: 'chat.completion.chunk',

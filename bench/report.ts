@@ -5,7 +5,7 @@
  */
 import type { LoadResult } from './load.ts'
 import type { OpenStreamsResult } from './open-streams.ts'
-import type { Row, RowName } from './scenarios.ts'
+import { ONE_CONNECTION_ROWS, ROWS, type Row, type RowName } from './scenarios.ts'
 import type { TargetName } from './targets.ts'
 
 export interface RowResult {
@@ -60,10 +60,19 @@ function table(head: string[], body: string[][]): string {
   return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n')
 }
 
+/** The row of the minimal proxy and of direct that `row` is compared with. */
+const counterpart = (row: Row): RowName => row.comparedWith ?? row.name
+
+/** Short names of the rows compared at one connection, for the column heads. */
+const SHORT: Partial<Record<RowName, string>> = { sse: 'SSE', json: 'JSON', code: 'code' }
+
+/** " of the SSE row" where a row is compared with another row than itself. */
+const ofCounterpart = (row: Row) => (row.comparedWith ? ` of the ${SHORT[row.comparedWith] ?? row.comparedWith} row` : '')
+
 function throughputTable(rows: readonly RowResult[]): string {
   const body = rows.map((r) => {
-    const minimal = find(rows, 'minimal proxy', r.row.name)
-    const ratio = minimal?.load && r.load && r.target !== 'minimal proxy' ? `${(r.load.rps / minimal.load.rps).toFixed(2)}×` : '–'
+    const minimal = find(rows, 'minimal proxy', counterpart(r.row))
+    const ratio = minimal?.load && r.load && r.target !== 'minimal proxy' ? `${(r.load.rps / minimal.load.rps).toFixed(2)}×${ofCounterpart(r.row)}` : '–'
     if (r.error) return [r.target, r.row.label, 'FAILED', '', '', '', '', '', '', '', '', '', r.error.split('\n')[0] ?? '']
     const bad = r.load ? `${r.load.unexpected} / ${r.load.socketErrors}` : '–'
     return [
@@ -88,14 +97,20 @@ function throughputTable(rows: readonly RowResult[]): string {
 
 function oneConnectionTable(rows: readonly RowResult[]): string {
   const targets = [...new Set(rows.map((r) => r.target))]
+  // Only the rows that were measured (the code completion needs a gateway among the targets).
+  const measured = ONE_CONNECTION_ROWS.filter((row) => rows.some((r) => r.row.name === row))
   const body = targets.map((target) => {
     const cells: string[] = [target]
     const other: string[] = []
-    for (const row of ['sse', 'json'] as const) {
+    for (const row of measured) {
       const r = rows.find((x) => x.target === target && x.row.name === row)
-      const direct = find(rows, 'direct', row)
+      const direct = find(rows, 'direct', counterpart(ROWS[row]))
       other.push(fixed(r?.otherCpuSeconds, 2))
-      if (!r || r.error) {
+      if (!r) {
+        cells.push('–', '–', '–')
+        continue
+      }
+      if (r.error) {
         cells.push('FAILED', '–', '–')
         continue
       }
@@ -104,7 +119,12 @@ function oneConnectionTable(rows: readonly RowResult[]): string {
     }
     return [...cells, other.join(' / ')]
   })
-  const head = ['target (1 connection)', 'SSE p50 ms', 'SSE p99 ms', 'SSE p50 added ms', 'JSON p50 ms', 'JSON p99 ms', 'JSON p50 added ms', 'other CPU s (SSE / JSON)']
+  const names = measured.map((row) => SHORT[row] ?? row)
+  const head = [
+    'target (1 connection)',
+    ...measured.flatMap((row, i) => [`${names[i]} p50 ms`, `${names[i]} p99 ms`, `${names[i]} p50 added ms${ROWS[row].comparedWith ? ` (vs direct ${SHORT[ROWS[row].comparedWith!] ?? ''})` : ''}`]),
+    `other CPU s (${names.join(' / ')})`,
+  ]
   return table(head, body)
 }
 
@@ -138,6 +158,18 @@ function targetsTable(report: Report): string {
       const minimal = find(report.throughput, 'minimal proxy', row)?.load
       const ratio = r && minimal ? r.rps / minimal.rps : undefined
       rows.push([`≥ 0.9× minimal proxy req/s (${row.toUpperCase()})`, gateway, ratio === undefined ? '–' : `${ratio.toFixed(2)}×`, mark(ratio === undefined ? undefined : ratio >= 0.9)])
+    }
+    {
+      // "while doing the prompt building and response shaping": the code completion against the bare passthrough of the same stream.
+      const r = find(report.throughput, gateway, 'code')?.load
+      const minimal = find(report.throughput, 'minimal proxy', counterpart(ROWS.code))?.load
+      const ratio = r && minimal ? r.rps / minimal.rps : undefined
+      rows.push([
+        '≥ 0.9× minimal proxy req/s (code completion v2 streamed ÷ the minimal proxy\'s SSE passthrough of the same mock stream)',
+        gateway,
+        ratio === undefined ? '–' : `${ratio.toFixed(2)}× (${thousands(r?.rps)} vs ${thousands(minimal?.rps)} req/s)`,
+        mark(ratio === undefined ? undefined : ratio >= 0.9),
+      ])
     }
     for (const row of ['sse', 'json'] as const) {
       const r = find(report.oneConnection, gateway, row)?.load
@@ -184,6 +216,13 @@ export function renderReport(report: Report): string {
     '',
     throughputTable(report.throughput),
     '',
+    ...(report.throughput.some((r) => r.row.name === 'code')
+      ? [
+          `The ${ROWS.code.label} row (the gateways only: direct and the minimal proxy cannot build prompts) compares its req/s with the minimal proxy's ${ROWS.sse.label} row: ` +
+            'the same 20-event mock stream, there passed through untouched, here after auth, validation, prompt building and response shaping (the deltas as raw text).',
+          '',
+        ]
+      : []),
     '## Latency at 1 connection',
     '',
     oneConnectionTable(report.oneConnection),

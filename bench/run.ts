@@ -15,8 +15,8 @@ import { pickLoadTool, runLoad, type LoadSpec, type LoadTool } from './load.ts'
 import { openStreams } from './open-streams.ts'
 import { cpuSecondsOf, killChildrenOnExit, machineBusySeconds, memoryOf, reapedChildrenCpuSeconds, runCommand, sleep, stopChild, waitForIdleMachine } from './processes.ts'
 import { failuresOf, renderReport, type Report, type RowResult, type StreamsRun } from './report.ts'
-import { gitlabHeaders, HOLD_BODY, issueToken, pathOf, PROXY_PATH, ROWS, STREAM_BODY, TARGET_ROWS, type RowName } from './scenarios.ts'
-import { startMock, startTarget, type Environment, type Running, type TargetName } from './targets.ts'
+import { CODE_PATH, codeCompletionBody, gitlabHeaders, HOLD_BODY, issueToken, ONE_CONNECTION_ROWS, pathOf, PROXY_PATH, ROWS, TARGET_ROWS, type RowName } from './scenarios.ts'
+import { startMock, startTarget, type Environment, type Mock, type Running, type TargetName } from './targets.ts'
 import { readCompatibility, workerdBinary } from './workerd.ts'
 
 const { values: options } = parseArgs({
@@ -50,6 +50,7 @@ process.env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?
 const workDir = mkdtempSync(join(tmpdir(), 'aigw-bench-'))
 const tool: LoadTool = options['load-tool'] === 'autocannon' || options['load-tool'] === 'wrk' ? options['load-tool'] : pickLoadTool()
 const log = (line: string) => process.stdout.write(`${line}\n`)
+const thousands = (n: number) => n.toLocaleString('en-US')
 log(`aigw-edge bench${QUICK ? ' --quick' : ''}: load generator ${tool === 'wrk' ? 'wrk -t1' : 'autocannon'}${options['load-tool'] ? ' (--load-tool)' : tool === 'wrk' ? ' (on PATH)' : ' (wrk is not on PATH)'}; logs in ${workDir}`)
 
 log('building: npm run build:node; wrangler deploy --dry-run')
@@ -73,18 +74,28 @@ const env: Environment = {
   gitlabUrl,
 }
 
-function specFor(target: TargetName, running: Running, row: RowName, connections: number, seconds: number): LoadSpec {
+function specFor(target: TargetName, running: Running, mock: Mock, row: RowName, connections: number, seconds: number): LoadSpec {
   const { method, body, expectStatus, checkEveryStatus } = ROWS[row]
-  return { url: `${running.origin}${pathOf(target, row)}`, method, headers, body, connections, seconds, expectStatus, checkEveryStatus }
+  return { url: `${running.origin}${pathOf(target, row)}`, method, headers, body: body?.(mock.origin), connections, seconds, expectStatus, checkEveryStatus }
 }
 
-/** One request before the load: the right status, and a proxied answer that looks like the mock's. */
-async function preflight(spec: LoadSpec, row: RowName): Promise<void> {
+/**
+ * One request before the load: the right status, and an answer that looks like what the target
+ * makes of the mock's (a proxied one as it came; the code completion as the stream's text).
+ */
+async function preflight(spec: LoadSpec, row: RowName, running: Running): Promise<void> {
   const response = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body })
   const text = await response.text()
-  if (response.status !== spec.expectStatus) throw new Error(`HTTP ${response.status} (expected ${spec.expectStatus}): ${text.slice(0, 160)}`)
+  const logs = running.logFile ? `; its log: ${running.logFile}` : ''
+  if (response.status !== spec.expectStatus) throw new Error(`HTTP ${response.status} (expected ${spec.expectStatus}): ${text.slice(0, 300)}${logs}`)
   if (row === 'sse' && !text.includes('data: [DONE]')) throw new Error(`the SSE answer has no [DONE]: ${text.slice(0, 160)}`)
   if (row === 'json' && !text.includes('"chat.completion"')) throw new Error(`not a chat.completion: ${text.slice(0, 160)}`)
+  const expected = ROWS[row].expectText
+  if (expected) {
+    const contentType = response.headers.get('content-type')
+    if (text !== expected.text) throw new Error(`the answer is not the mock's stream text: ${JSON.stringify(text.slice(0, 300))} (expected ${JSON.stringify(expected.text)})${logs}`)
+    if (contentType !== expected.contentType) throw new Error(`content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(expected.contentType)})${logs}`)
+  }
 }
 
 /** CPU seconds so far: the target, the mock, reaped children (the load generator), this script and the machine. */
@@ -122,8 +133,8 @@ async function measure(target: TargetName, row: RowName, connections: number, se
   try {
     mock = await startMock(env)
     running = await startTarget(target, env, { mock, tokenCache: ROWS[row].tokenCache })
-    const spec = specFor(target, running, row, connections, seconds)
-    await preflight(spec, row)
+    const spec = specFor(target, running, mock, row, connections, seconds)
+    await preflight(spec, row, running)
     if (WAIT_IDLE_MS > 0 && !(await waitForIdleMachine(WAIT_IDLE_MS))) log('  (the machine did not get idle; measuring anyway)')
     await runLoad(tool, { ...spec, seconds: connections === 1 ? 1 : WARM_SECONDS }, workDir)
     const before = cpuSnapshot(running.pid, mock.child.pid)
@@ -144,7 +155,8 @@ async function measure(target: TargetName, row: RowName, connections: number, se
   const l = result.load
   log(
     result.error
-      ? `  ${target} / ${ROWS[row].label} (-c${connections}): FAILED ${result.error.split('\n')[0]}`
+      ? // The whole message (the table keeps its first line): a load tool's failure says why on the lines after.
+        `  ${target} / ${ROWS[row].label} (-c${connections}): FAILED ${result.error.slice(0, 2000).replaceAll('\n', '\n    ')}`
       : `  ${target} / ${ROWS[row].label} (-c${connections}): ${Math.round(l?.rps ?? 0)} req/s, p50 ${l?.p50Ms.toFixed(3)} ms, p99 ${l?.p99Ms.toFixed(2)} ms, bad ${failuresOf(result)}, other CPU ${result.otherCpuSeconds?.toFixed(1)} s`,
   )
   return result
@@ -156,8 +168,8 @@ async function measureStreams(target: TargetName): Promise<StreamsRun> {
   try {
     mock = await startMock(env)
     running = await startTarget(target, env, { mock, tokenCache: true })
-    const warm = specFor(target, running, 'sse', 10, 1)
-    await preflight(warm, 'sse')
+    const warm = specFor(target, running, mock, 'sse', 10, 1)
+    await preflight(warm, 'sse', running)
     await runLoad(tool, warm, workDir)
     await sleep(1000)
     const result = await openStreams({
@@ -187,19 +199,24 @@ for (const target of TARGETS) {
 }
 log(`latency at 1 connection: 1 s warm-up, ${ONE_CONNECTION_SECONDS} s measured`)
 for (const target of TARGETS) {
-  for (const row of ['sse', 'json'] as const) report.oneConnection.push(await measureClean(target, row, 1, ONE_CONNECTION_SECONDS))
+  for (const row of ONE_CONNECTION_ROWS.filter((r) => TARGET_ROWS[target].includes(r))) {
+    report.oneConnection.push(await measureClean(target, row, 1, ONE_CONNECTION_SECONDS))
+  }
 }
 log(`open streams: ${STREAMS} through the gateway, held open by the mock`)
 for (const target of TARGETS.filter((t) => t.startsWith('aigw-edge'))) report.streams.push(await measureStreams(target))
 await issuer.close()
 
 const wallSeconds = (performance.now() - wallStart) / 1000
+const codeBody = codeCompletionBody('http://127.0.0.1:65535')
+const aboveCursor = (JSON.parse(codeBody) as { current_file: { content_above_cursor: string } }).current_file.content_above_cursor
 const workerdVersion = (await runCommand(workerdBinary(), ['--version'], { timeoutMs: 10_000 })).trim()
 report.header = [
   `${new Date().toISOString()}, ${QUICK ? '--quick' : 'default'} mode${WAIT_IDLE_MS ? ` with --wait-idle ${WAIT_IDLE_MS / 1000}` : ''}, wall time ${wallSeconds.toFixed(0)} s`,
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; ${workerdVersion}`,
   `load generator: ${tool === 'wrk' ? 'wrk -t1 --latency (SSE latency is time to the last byte)' : 'autocannon (latency in whole milliseconds only: the 1-connection figures cannot resolve 0.5 ms; install wrk for them)'}; ${CONNECTIONS} connections, ${SECONDS} s after a ${WARM_SECONDS} s warm-up`,
   'aigw-edge node: `node --enable-source-maps dist/node/main.mjs` (what `npm start` runs); aigw-edge workerd: the `wrangler deploy --dry-run` bundle under `workerd serve` (see bench/README.md)',
+  `code completion v2, streamed (the gateways only): \`POST ${CODE_PATH}\`, GitLab's self-hosted body (${thousands(Buffer.byteLength(codeBody))} bytes, ${thousands(Buffer.byteLength(aboveCursor))} of them Python above the cursor), codestral via \`custom_openai\` at the mock; the gateway builds the prompt and streams the same 20 mock events back as raw text. Its "vs minimal proxy" is its req/s over the minimal proxy's SSE chat completion row (the same mock stream passed through untouched), its "p50 added" its p50 minus direct's SSE p50`,
   'CPU s: user + system seconds of the measured process (the mock for `direct`) during the measured window; peak RSS: its VmHWM',
   'other CPU s: busy CPU of the whole machine in that window minus the target, the mock, the load generator and this script (tick-sampled, so about ±1 s is noise); well above that means something else was running and the row is not clean',
 ]

@@ -18,6 +18,8 @@ export interface Running {
   origin: string
   /** The measured process (for `direct`, the mock). */
   pid: number
+  /** Its stdout and stderr (the gateway's log lines). */
+  logFile?: string
   stop(): Promise<void>
 }
 
@@ -86,5 +88,5 @@ export async function startTarget(name: TargetName, env: Environment, options: S
     child = startWorkerd({ scriptPath: env.workerScript, port, compatibility: env.compatibility, bindings, logFile })
     await waitForHttp(child, `${origin}/monitoring/ready`, 30_000, 200)
   }
-  return { origin, pid: child.pid, stop: () => stopChild(child) }
+  return { origin, pid: child.pid, logFile, stop: () => stopChild(child) }
 }
