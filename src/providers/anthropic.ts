@@ -114,15 +114,12 @@ export const anthropicWire: AnthropicWire = { body, parse, events, errorMessage 
 /** `POST {endpoint}/v1/messages` with `x-api-key` (the endpoint is the API root, as ANTHROPIC_BASE_URL). */
 export const anthropicFormat: WireFormat = {
   async request(call) {
-    return new Request(`${call.target.endpoint}/v1/messages`, {
-      method: 'POST',
-      headers: mergeHeaders(
-        { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
-        call.headers,
-        call.target.apiKey ? { 'x-api-key': call.target.apiKey } : {},
-      ),
-      body: JSON.stringify(body(call)),
-    })
+    const headers = mergeHeaders(
+      { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
+      call.headers,
+      call.target.apiKey ? { 'x-api-key': call.target.apiKey } : {},
+    )
+    return { url: `${call.target.endpoint}/v1/messages`, init: { method: 'POST', headers, body: JSON.stringify(body(call)) } }
   },
   parse,
   events,

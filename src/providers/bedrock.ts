@@ -41,7 +41,7 @@ export function createBedrockFormat(options: BedrockOptions): WireFormat {
       const bearer = call.target.apiKey || options.bearerToken
       if (bearer) {
         headers.set('authorization', `Bearer ${bearer}`)
-        return new Request(url, { method: 'POST', headers, body })
+        return { url, init: { method: 'POST', headers, body } }
       }
       const { accessKeyId, secretAccessKey, sessionToken } = options
       if (!accessKeyId || !secretAccessKey) {
@@ -67,7 +67,7 @@ export function createBedrockFormat(options: BedrockOptions): WireFormat {
         cache: signingKeys,
       })
       const signed = await signer.sign()
-      return new Request(signed.url, { method: 'POST', headers: signed.headers, body })
+      return { url: signed.url.toString(), init: { method: 'POST', headers: signed.headers, body } }
     },
 
     parse(body) {

@@ -10,7 +10,7 @@ import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
 import { checkModelEndpoint } from './endpoint-guard.ts'
 import { readErrorBody, send } from './transport.ts'
-import { ProviderSetupError, type ModelCall, type ModelEvent, type ModelResult, type WireFormat, type WireFormatName } from './types.ts'
+import { ProviderSetupError, type ModelCall, type ModelEvent, type ModelResult, type UpstreamCall, type WireFormat, type WireFormatName } from './types.ts'
 import { hostOf, httpFailure, timeoutFailure, UpstreamError } from './upstream-error.ts'
 
 export interface CallOptions {
@@ -43,7 +43,7 @@ export interface ModelClientDeps {
 const BACKOFF_MS = 100
 
 export function createModelClient(deps: ModelClientDeps): ModelClient {
-  const prepare = async (call: ModelCall): Promise<{ format: WireFormat; request: Request }> => {
+  const prepare = async (call: ModelCall): Promise<{ format: WireFormat; request: UpstreamCall }> => {
     if (call.target.requestSuppliedEndpoint) checkModelEndpoint(call.target.endpoint, deps.allowedHosts)
     const format = deps.formats[call.target.format]
     try {
@@ -57,7 +57,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     }
   }
 
-  const failed = async (call: ModelCall, format: WireFormat, request: Request, response: Response): Promise<UpstreamError> => {
+  const failed = async (call: ModelCall, format: WireFormat, request: UpstreamCall, response: Response): Promise<UpstreamError> => {
     const body = await readErrorBody(response)
     const error = httpFailure(hostOf(response.url || call.target.endpoint), response.status, body, response.headers.get('retry-after'))
     report(call, error, redact(format.errorMessage(body), request))
@@ -139,11 +139,11 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api
  * An upstream's message with every credential the request carried blanked out (some servers echo
  * what they were sent): the request's key, an operator key, a minted Google access token.
  */
-function redact(message: string | undefined, request: Request): string | undefined {
+function redact(message: string | undefined, request: UpstreamCall): string | undefined {
   if (!message) return message
   let redacted = message
   for (const name of CREDENTIAL_HEADERS) {
-    const value = request.headers.get(name)
+    const value = request.init.headers.get(name)
     if (!value) continue
     for (const secret of [value, value.replace(/^(Bearer|Basic)\s+/i, '')]) {
       if (secret.length >= 4) redacted = redacted.split(secret).join('[redacted]')

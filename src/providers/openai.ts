@@ -14,6 +14,7 @@ import {
   type ModelCall,
   type ModelEvent,
   type ModelResult,
+  type UpstreamCall,
   type Usage,
   type WireFormat,
 } from './types.ts'
@@ -40,16 +41,9 @@ export function chatBody(call: ModelCall, withModel = true): Json {
   return { ...(withModel ? { model: call.target.model } : {}), messages, ...sampling(call), ...call.extraBody }
 }
 
-function jsonRequest(url: string, call: ModelCall, body: Json, auth: Record<string, string>): Request {
-  return new Request(url, {
-    method: 'POST',
-    headers: mergeHeaders(
-      { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' },
-      call.headers,
-      auth,
-    ),
-    body: JSON.stringify(body),
-  })
+function jsonRequest(url: string, call: ModelCall, body: Json, auth: Record<string, string>): UpstreamCall {
+  const headers = mergeHeaders({ 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' }, call.headers, auth)
+  return { url, init: { method: 'POST', headers, body: JSON.stringify(body) } }
 }
 
 const bearer = (call: ModelCall): Record<string, string> =>

@@ -6,6 +6,7 @@
  * once. Failures come out as `UpstreamError`s; the response body comes out guarded.
  */
 import { guardBody, type GuardOptions } from '../streaming/guard.ts'
+import type { UpstreamCall } from './types.ts'
 import { clientGone, hostOf, timeoutFailure, transportFailure, type UpstreamError } from './upstream-error.ts'
 
 export interface SendOptions {
@@ -20,13 +21,7 @@ export interface SendOptions {
   endWith?: GuardOptions['endWith']
 }
 
-/** An upstream call as plain data: the proxy's (building a `Request` costs more than the call itself on Node). */
-export interface UpstreamCall {
-  url: string
-  init: RequestInit
-}
-
-export async function send(fetchPort: typeof fetch, request: Request | UpstreamCall, options: SendOptions): Promise<Response> {
+export async function send(fetchPort: typeof fetch, request: UpstreamCall, options: SendOptions): Promise<Response> {
   const host = hostOf(request.url)
   const { signal } = options
   if (signal?.aborted) throw clientGone(host)
@@ -55,7 +50,7 @@ export async function send(fetchPort: typeof fetch, request: Request | UpstreamC
   try {
     // A redirect is an answer like any other: following it would send the key and prompt elsewhere.
     const init: RequestInit = { signal: upstream.signal, redirect: 'manual' }
-    response = request instanceof Request ? await fetchPort(request, init) : await fetchPort(request.url, { ...request.init, ...init })
+    response = await fetchPort(request.url, { ...request.init, ...init })
   } catch (error) {
     release()
     throw classify(error, 'request')

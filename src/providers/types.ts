@@ -71,12 +71,22 @@ export interface ModelCall extends ModelRequest {
 }
 
 /**
+ * An upstream request as plain data, for the `fetch` port (`fetch(url, init)`): building a
+ * `Request` costs more than the call itself on Node. Its body is always a string, so it can be
+ * retried, and its headers hold the credential (the client blanks them out of logged messages).
+ */
+export interface UpstreamCall {
+  url: string
+  init: RequestInit & { method: string; headers: Headers; body: string }
+}
+
+/**
  * One module per wire format. `request` may be async: Bedrock signs the request, Vertex needs an
  * access token. Parsing never sees transport problems: the client deals with those.
  */
 export interface WireFormat {
-  /** The upstream request. Its body is always fully formed (never a stream), so it can be retried. */
-  request(call: ModelCall): Promise<Request>
+  /** The upstream request. */
+  request(call: ModelCall): Promise<UpstreamCall>
   /** A complete non-streaming answer (the parsed JSON body) of `call`. */
   parse(body: unknown, call: ModelCall): ModelResult
   /**

@@ -55,7 +55,7 @@ export function createVertexFormat(options: VertexFormatOptions): WireFormat {
       const headers = new Headers(call.headers)
       headers.set('content-type', 'application/json')
       headers.set('authorization', `Bearer ${await tokens.token()}`)
-      return new Request(url, { method: 'POST', headers, body: JSON.stringify(body) })
+      return { url, init: { method: 'POST', headers, body: JSON.stringify(body) } }
     },
     parse(json, call) {
       return isClaudeOnVertex(call.target.model) ? anthropic.parse(json) : parseGemini(json)

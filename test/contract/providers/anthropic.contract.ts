@@ -11,7 +11,7 @@ import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-s
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText, withCrlf } from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
-import type { ProviderTarget } from './target.ts'
+import { sendUpstream, type ProviderTarget } from './target.ts'
 import { drain, within } from './streams.ts'
 
 const KEY = 'sk-ant-api03-EXAMPLE_key-AA'
@@ -38,7 +38,7 @@ const ANSWER: ModelEvent[] = [
 ]
 
 export function anthropicContract(target: ProviderTarget) {
-  const send = async (call: ModelCall) => target.fetch(await format.request(call))
+  const send = async (call: ModelCall) => sendUpstream(target.fetch, format.request(call))
 
   async function streamed(chunks: Chunk[]) {
     const server = await newModelServer()

@@ -10,7 +10,7 @@ import { ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent, 
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/bedrock.ts'
 import { asSent, verifySigV4 } from '../wire/sigv4-verify.ts'
-import type { ProviderTarget } from './target.ts'
+import { sendUpstream, type ProviderTarget } from './target.ts'
 import { drain, sleep } from './streams.ts'
 
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
@@ -32,7 +32,7 @@ export function bedrockContract(target: ProviderTarget) {
       ...extra,
       target: { format: 'bedrock', provider: 'bedrock', model, endpoint: server.url, requestSuppliedEndpoint: false, ...extra.target },
     })
-    const send = async (format: WireFormat, call: ModelCall) => target.fetch(await format.request(call))
+    const send = async (format: WireFormat, call: ModelCall) => sendUpstream(target.fetch, format.request(call))
     const streamed = async (...chunks: Chunk[]) => {
       const server = await newModelServer()
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks })

@@ -10,7 +10,7 @@ import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget, ty
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
-import type { ProviderTarget } from './target.ts'
+import { sendUpstream, type ProviderTarget } from './target.ts'
 import { drain, within } from './streams.ts'
 
 const KEY = 'sk-proj-4f9Xq_Tz-EXAMPLE'
@@ -96,7 +96,7 @@ const ANSWER: ModelEvent[] = [
 const END = { usage: { prompt: 21, completion: 7 } }
 
 export function openAiContract(target: ProviderTarget) {
-  const send = async (format: WireFormat, call: ModelCall) => target.fetch(await format.request(call))
+  const send = async (format: WireFormat, call: ModelCall) => sendUpstream(target.fetch, format.request(call))
 
   /** Scripts `chunks`, makes the call, and decodes the whole stream. */
   async function streamed(flavour: Flavour, chunks: Chunk[]) {

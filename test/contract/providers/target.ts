@@ -7,3 +7,9 @@ export interface ProviderTarget {
   runtime: 'node' | 'workerd'
   fetch: typeof fetch
 }
+
+/** Sends what a wire format module built (`format.request(call)`) through a runtime's fetch. */
+export async function sendUpstream(fetch: typeof globalThis.fetch, upstream: Promise<{ url: string; init: RequestInit }>): Promise<Response> {
+  const { url, init } = await upstream
+  return fetch(url, init)
+}

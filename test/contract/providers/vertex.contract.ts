@@ -13,7 +13,7 @@ import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type ModelServer, type Received, type Step } from '../model-server-client.ts'
 import { SSE_HEADERS, sseChunks } from '../wire/sse.ts'
 import { GEMINI_SSE_HEADERS, geminiResponse, geminiSseChunks, googleError } from '../wire/vertex.ts'
-import type { ProviderTarget } from './target.ts'
+import { sendUpstream, type ProviderTarget } from './target.ts'
 import { readAll } from './streams.ts'
 
 const SETTING = 'AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY'
@@ -80,7 +80,7 @@ export function vertexContract(target: ProviderTarget) {
       const format = createVertexFormat({ tokens, anthropic: anthropicWire })
 
       const call = vertexCall(server, 'gemini-2.5-flash')
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       expect(format.parse(await response.json(), call)).toEqual({ text: 'ok' })
 
       const [grant, ...more] = await tokenRequests(server)
@@ -251,7 +251,7 @@ export function vertexContract(target: ProviderTarget) {
         stop: ['\n\n'],
         extraBody: { safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
       })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       expect(response.status).toBe(200)
       expect(await readAll(format.events(response.body!, call))).toEqual([
         { type: 'text', text: 'Hel' },
@@ -289,7 +289,7 @@ export function vertexContract(target: ProviderTarget) {
         hang: true,
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       const reader = format.events(response.body!, call).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'first' } })
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'second' } })
@@ -302,7 +302,7 @@ export function vertexContract(target: ProviderTarget) {
       const server = await newModelServer()
       const format = await gemini(server, { match: '/v1/', headers: GEMINI_SSE_HEADERS, hang: true })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       await format.events(response.body!, call).cancel()
       const closed = await server.waitForEarlyClose()
       expect(closed.path).toContain(':streamGenerateContent')
@@ -316,7 +316,7 @@ export function vertexContract(target: ProviderTarget) {
         chunks: geminiSseChunks([geminiResponse({ texts: ['partial'] }), googleError(500, 'INTERNAL', 'Internal error encountered.')]),
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       const reader = format.events(response.body!, call).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'partial' } })
       const error = (await reader.read().catch((e: unknown) => e)) as Error
@@ -329,7 +329,7 @@ export function vertexContract(target: ProviderTarget) {
       const answer = geminiResponse({ texts: ['def add(a, b):', '\n    return a + b'], finishReason: 'MAX_TOKENS', usage: { prompt: 7, candidates: 9 } })
       const format = await gemini(server, { match: '/v1/', chunks: [{ text: JSON.stringify(answer) }] })
       const call = vertexCall(server, 'gemini-2.5-flash', { messages: undefined, prompt: 'def add(' })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       expect(format.parse(await response.json(), call)).toEqual({
         text: 'def add(a, b):\n    return a + b',
         finishReason: 'length',
@@ -370,7 +370,7 @@ export function vertexContract(target: ProviderTarget) {
       const answer = { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hi there' }], stop_reason: 'end_turn' }
       const format = await claudeFormat(server, { match: '/v1/', chunks: [{ text: JSON.stringify(answer) }] })
       const call = vertexCall(server, claude, { maxTokens: 100 })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       expect(format.parse(await response.json(), call)).toEqual({ text: 'Hi there', finishReason: 'stop' })
 
       const received = (await modelRequests(server))[0]!
@@ -400,7 +400,7 @@ export function vertexContract(target: ProviderTarget) {
         chunks: pieces.map((text) => ({ text, delayMs: 20 })),
       })
       const call = vertexCall(server, claude, { stream: true })
-      const response = await fetch(await format.request(call))
+      const response = await sendUpstream(fetch, format.request(call))
       expect(await readAll(format.events(response.body!, call))).toEqual([
         { type: 'text', text: 'Hi' },
         { type: 'text', text: ' there' },
