@@ -166,7 +166,7 @@ export class CodeEngine {
       return resolveTarget(request.model.metadata, this.deps.config.providers)
     } catch (error) {
       if (error instanceof ProviderSetupError) {
-        this.deps.logger.error('Model call not possible with the current settings', { provider: request.model.metadata.identifier, error: error.message })
+        this.deps.logger.error('Model call not possible with the current settings', { model_identifier: request.model.metadata.identifier, error: error.message })
         throw new HttpError(500, error.message)
       }
       throw error
