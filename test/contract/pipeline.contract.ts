@@ -175,6 +175,11 @@ export function pipelineContract(target: Target) {
           '/v1/proxy/anthropic/{path}',
           '/v1/proxy/openai/{path}',
           '/v1/proxy/vertex-ai/{path}',
+          '/v2/code/completions',
+          '/v2/code/generations',
+          '/v2/completions',
+          '/v3/code/completions',
+          '/v4/code/suggestions',
         ])
         expect(document.paths[TOKEN_PATH]!.post!.responses['200']!.content!['application/json'].schema).toMatchObject({
           type: 'object',
