@@ -20,7 +20,7 @@ export function openApiDocument(routes: readonly Route[], info: ApiInfo): Record
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       tags: doc.tags,
-      operationId: `${route.method.toLowerCase()}${route.path.replace('*', 'path').replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+      operationId: `${route.method.toLowerCase()}${route.path.replace('*', 'path').replace(/\{[^}]*\}/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
       security: route.public ? [] : [{ gitlabToken: [] }],
       responses: Object.fromEntries(
         Object.entries(doc.responses).map(([status, response]) => [
@@ -43,14 +43,18 @@ export function openApiDocument(routes: readonly Route[], info: ApiInfo): Record
         { name: 'X-Gitlab-Global-User-Id', in: 'header', schema: { type: 'string' } },
       ]
     }
-    // Hono's trailing wildcard is OpenAPI's `{path}` (which may contain slashes).
-    const path = route.path.replace(/\/\*$/, '/{path}')
-    if (path !== route.path) {
-      operation.parameters = [
-        { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'The provider API path, e.g. v1/chat/completions' },
-        ...((operation.parameters as unknown[] | undefined) ?? []),
-      ]
-    }
+    // Hono's trailing wildcard is OpenAPI's `{path}` (which may contain slashes); `:name` and `:name{.+}` are `{name}`.
+    const pathParams: Record<string, unknown>[] = []
+    const path = route.path
+      .replace(/\/\*$/, () => {
+        pathParams.push({ name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'The provider API path, e.g. v1/chat/completions' })
+        return '/{path}'
+      })
+      .replace(/:(\w+)(\{[^}]*\})?/g, (_m, name: string, pattern: string | undefined) => {
+        pathParams.push({ name, in: 'path', required: true, schema: { type: 'string' }, ...(pattern ? { description: 'May contain `/` (also percent-encoded)' } : {}) })
+        return `{${name}}`
+      })
+    if (pathParams.length > 0) operation.parameters = [...pathParams, ...((operation.parameters as unknown[] | undefined) ?? [])]
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation }
   }
   return {

@@ -14,6 +14,8 @@ export const definitionSchema = z.object({
   prompt_id: z.string().check(z.minLength(1)),
   family: z.string().check(z.minLength(1)),
   version: z.string().check(z.minLength(1)),
+  /** Older versions this same definition also answers (GitLab bumped them without a change a self-hosted model needs). */
+  also_serves: z.optional(z.array(z.string().check(z.minLength(1)))),
   name: z.string(),
   unit_primitive: z.string(),
   model_params: z.optional(

@@ -31,8 +31,10 @@ export class PromptRegistry {
       precompile(definition)
       const families = this.prompts.get(definition.id) ?? new Map<string, Map<string, PromptDefinition>>()
       const versions = families.get(definition.family) ?? new Map<string, PromptDefinition>()
-      if (versions.has(definition.version)) throw new Error(`Duplicate prompt definition ${definition.id}/${definition.family}/${definition.version}`)
-      versions.set(definition.version, definition)
+      for (const version of [definition.version, ...(parsed.data.also_serves ?? [])]) {
+        if (versions.has(version)) throw new Error(`Duplicate prompt definition ${definition.id}/${definition.family}/${version}`)
+        versions.set(version, { ...definition, version })
+      }
       families.set(definition.family, versions)
       this.prompts.set(definition.id, families)
     }

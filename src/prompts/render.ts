@@ -19,3 +19,32 @@ export function precompile(definition: PromptDefinition): void {
 export function renderMessages(definition: PromptDefinition, variables: TemplateVariables): ChatMessage[] {
   return definition.messages.map((message) => ({ role: message.role, content: Mustache.render(message.template, variables, {}, RAW) }))
 }
+
+const required = new WeakMap<PromptDefinition, readonly string[]>()
+
+/**
+ * The variables a definition's templates print outside any section (`{{x}}`, `{{{x}}}`), sorted:
+ * the inputs a caller must send. Names used only inside `{{#x}}…{{/x}}` are optional.
+ */
+export function requiredVariables(definition: PromptDefinition): readonly string[] {
+  let names = required.get(definition)
+  if (!names) {
+    const found = new Set<string>()
+    for (const message of definition.messages) collectTopLevel(Mustache.parse(message.template) as unknown[], found)
+    names = [...found].sort()
+    required.set(definition, names)
+  }
+  return names
+}
+
+function collectTopLevel(tokens: unknown[], found: Set<string>): void {
+  for (const token of tokens as [string, string][]) {
+    const [kind, name] = token
+    if ((kind === 'name' || kind === '&') && name !== '.') found.add(name.split('.')[0]!)
+  }
+}
+
+/** The required variables `variables` lacks (absent, or null). */
+export function missingVariables(definition: PromptDefinition, variables: TemplateVariables): string[] {
+  return requiredVariables(definition).filter((name) => variables[name] === undefined || variables[name] === null)
+}

@@ -9,7 +9,7 @@
  * connection is broken (`breakConnection`, else the body errors): the client sees an incomplete
  * answer (GitLab's streams have no error event), never a truncated one that looks complete.
  */
-import type { ModelEvent } from '../providers/types.ts'
+import type { ModelEvent, Usage } from '../providers/types.ts'
 
 export interface Shaper {
   /** Output for one upstream delta: zero or more chunks. */
@@ -22,8 +22,11 @@ export interface Framing {
   /** Sent before anything else (the SSE `stream_start` event). */
   start?: string
   chunk(text: string): string
-  /** Sent after the last chunk of a stream that ended normally (the SSE `stream_end` event). */
-  end?: string
+  /**
+   * Sent after the last chunk of a stream that ended normally (the SSE `stream_end` event; the
+   * prompt registry's usage line, from the usage the model reported).
+   */
+  end?: string | ((usage: Usage | undefined) => string)
 }
 
 /** Text as it came: every delta is a chunk. */
@@ -43,6 +46,7 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
   const encoder = new TextEncoder()
   let failure: { error: unknown } | undefined
   let started = false
+  let usage: Usage | undefined
 
   return new ReadableStream<Uint8Array>(
     {
@@ -68,10 +72,12 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
           }
           if (result.done) {
             const rest = shaper.end()
-            const tail = (rest ? framing.chunk(rest) : '') + (framing.end ?? '')
+            const end = typeof framing.end === 'function' ? framing.end(usage) : (framing.end ?? '')
+            const tail = (rest ? framing.chunk(rest) : '') + end
             if (tail) controller.enqueue(encoder.encode(tail))
             return controller.close()
           }
+          if (result.value.type === 'usage') usage = { ...usage, ...result.value.usage }
           if (result.value.type !== 'text') continue
           const chunks = shaper.push(result.value.text)
           if (chunks.length === 0) continue
