@@ -10,7 +10,19 @@ import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
 import { checkModelEndpoint } from './endpoint-guard.ts'
 import { readErrorBody, send } from './transport.ts'
-import { ProviderSetupError, type ModelCall, type ModelEvent, type ModelResult, type UpstreamCall, type WireFormat, type WireFormatName } from './types.ts'
+import {
+  ModelStreamError,
+  ProviderSetupError,
+  type EmbeddingCall,
+  type EmbeddingResult,
+  type ModelCall,
+  type ModelEvent,
+  type ModelResult,
+  type ModelTarget,
+  type UpstreamCall,
+  type WireFormat,
+  type WireFormatName,
+} from './types.ts'
 import { hostOf, httpFailure, timeoutFailure, UpstreamError } from './upstream-error.ts'
 
 export interface CallOptions {
@@ -22,12 +34,19 @@ export interface CallOptions {
   idleTimeoutMs?: number
   /** Extra attempts for a non-streaming call that failed retryably (default 0). */
   retries?: number
+  /**
+   * Upstream HTTP statuses answered with that same status and the upstream's message (credentials
+   * blanked) instead of the usual 503 / 429 mapping: GitLab's embeddings route passes 400, 401 and 429 on.
+   */
+  passOnStatuses?: readonly number[]
 }
 
 export interface ModelClient {
   complete(call: ModelCall, options?: CallOptions): Promise<ModelResult>
   /** Resolves once the upstream answered 2xx; the stream then errors with UpstreamError or ModelStreamError. */
   stream(call: ModelCall, options?: CallOptions): Promise<ReadableStream<ModelEvent>>
+  /** One vector per input text, with the same timeout, retry and error policy as `complete`. */
+  embed(call: EmbeddingCall, options?: CallOptions): Promise<EmbeddingResult>
 }
 
 export interface ModelClientDeps {
@@ -43,64 +62,81 @@ export interface ModelClientDeps {
 const BACKOFF_MS = 100
 
 export function createModelClient(deps: ModelClientDeps): ModelClient {
-  const prepare = async (call: ModelCall): Promise<{ format: WireFormat; request: UpstreamCall }> => {
-    if (call.target.requestSuppliedEndpoint) checkModelEndpoint(call.target.endpoint, deps.allowedHosts)
-    const format = deps.formats[call.target.format]
+  /** The upstream request, once the endpoint passed the SSRF guard; missing provider settings are a 500 naming them. */
+  const prepare = async (target: ModelTarget, build: () => Promise<UpstreamCall>): Promise<UpstreamCall> => {
+    if (target.requestSuppliedEndpoint) checkModelEndpoint(target.endpoint, deps.allowedHosts)
     try {
-      return { format, request: await format.request(call) }
+      return await build()
     } catch (error) {
       if (error instanceof ProviderSetupError) {
-        deps.logger.error('Model call not possible with the current settings', { provider: call.target.provider, error: error.message })
+        deps.logger.error('Model call not possible with the current settings', { provider: target.provider, error: error.message })
         throw new HttpError(500, error.message)
       }
       throw error
     }
   }
 
-  const failed = async (call: ModelCall, format: WireFormat, request: UpstreamCall, response: Response): Promise<UpstreamError> => {
+  const failed = async (target: ModelTarget, format: WireFormat, request: UpstreamCall, response: Response, passOn?: readonly number[]): Promise<UpstreamError> => {
     const body = await readErrorBody(response)
-    const error = httpFailure(hostOf(response.url || call.target.endpoint), response.status, body, response.headers.get('retry-after'))
-    report(call, error, redact(format.errorMessage(body), request))
+    const host = hostOf(response.url || target.endpoint)
+    const message = redact(format.errorMessage(body), request)
+    const error = passOn?.includes(response.status)
+      ? passedOn(host, response.status, body, message, response.headers.get('retry-after'))
+      : httpFailure(host, response.status, body, response.headers.get('retry-after'))
+    report(target, error, message)
     return error
   }
 
-  const report = (call: ModelCall, error: unknown, upstreamMessage?: string) => {
+  const report = (target: ModelTarget, error: unknown, upstreamMessage?: string) => {
     if (!(error instanceof UpstreamError) || error.failure === 'aborted') return
     deps.logger.warning('Model call failed', {
-      provider: call.target.provider,
-      model: call.target.model,
+      provider: target.provider,
+      model: target.model,
       ...error.logFields(),
       ...(upstreamMessage ? { upstream_message: upstreamMessage } : {}),
     })
   }
 
-  return {
-    async complete(call, options = {}) {
-      const timeoutMs = options.timeoutMs ?? deps.timeoutMs
-      const deadline = performance.now() + timeoutMs
-      const retries = options.retries ?? 0
-      for (let attempt = 0; ; attempt++) {
-        const { format, request } = await prepare({ ...call, stream: false })
-        try {
-          const remaining = Math.max(1, deadline - performance.now())
-          const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
-          if (!response.ok) throw await failed(call, format, request, response)
-          return format.parse(await readJson(response, call), call)
-        } catch (caught) {
-          // Each attempt gets what is left of the deadline; the message names the whole of it.
-          const error = caught instanceof UpstreamError && caught.failure === 'timeout' ? timeoutFailure(caught.host, 'timeout', timeoutMs) : caught
-          const backoff = BACKOFF_MS * 4 ** attempt
-          const retry = error instanceof UpstreamError && error.retryable && attempt < retries && deadline - performance.now() > backoff * 2
-          if (!(error instanceof UpstreamError && error.failure === 'http')) report(call, error)
-          if (!retry) throw error
-          await new Promise((resolve) => setTimeout(resolve, backoff))
-          if (options.signal?.aborted) throw error
-        }
+  /** One non-streaming exchange (a completion, embeddings) under the deadline, retried as CallOptions say. */
+  const exchange = async <T>(
+    target: ModelTarget,
+    format: WireFormat,
+    build: () => Promise<UpstreamCall>,
+    parse: (json: unknown) => T,
+    options: CallOptions,
+  ): Promise<T> => {
+    const timeoutMs = options.timeoutMs ?? deps.timeoutMs
+    const deadline = performance.now() + timeoutMs
+    const retries = options.retries ?? 0
+    for (let attempt = 0; ; attempt++) {
+      const request = await prepare(target, build)
+      try {
+        const remaining = Math.max(1, deadline - performance.now())
+        const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
+        if (!response.ok) throw await failed(target, format, request, response, options.passOnStatuses)
+        return parse(await readJson(response, target))
+      } catch (caught) {
+        // Each attempt gets what is left of the deadline; the message names the whole of it.
+        const error = caught instanceof UpstreamError && caught.failure === 'timeout' ? timeoutFailure(caught.host, 'timeout', timeoutMs) : caught
+        const backoff = BACKOFF_MS * 4 ** attempt
+        const retry = error instanceof UpstreamError && error.retryable && attempt < retries && deadline - performance.now() > backoff * 2
+        if (!(error instanceof UpstreamError && error.failure === 'http')) report(target, error)
+        if (!retry) throw error
+        await new Promise((resolve) => setTimeout(resolve, backoff))
+        if (options.signal?.aborted) throw error
       }
+    }
+  }
+
+  return {
+    complete(call, options = {}) {
+      const format = deps.formats[call.target.format]
+      return exchange(call.target, format, () => format.request({ ...call, stream: false }), (json) => format.parse(json, call), options)
     },
 
     async stream(call, options = {}) {
-      const { format, request } = await prepare({ ...call, stream: true })
+      const format = deps.formats[call.target.format]
+      const request = await prepare(call.target, () => format.request({ ...call, stream: true }))
       const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
       let response: Response
       try {
@@ -109,25 +145,50 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
           stream: true,
           timeoutMs: idleMs,
           idleMs,
-          onFailure: (error) => report(call, error),
+          onFailure: (error) => report(call.target, error),
         })
       } catch (error) {
-        report(call, error)
+        report(call.target, error)
         throw error
       }
-      if (!response.ok) throw await failed(call, format, request, response)
+      if (!response.ok) throw await failed(call.target, format, request, response)
       if (!response.body) throw new UpstreamError({ failure: 'reset', host: hostOf(request.url), status: 502, message: `The model server at ${hostOf(request.url)} sent an empty stream` })
-      return format.events(response.body, call)
+      return withRedactedFailures(format.events(response.body, call), request)
+    },
+
+    async embed(call, options = {}) {
+      const format = deps.formats[call.target.format]
+      const wire = format.embeddings
+      // Routes check this first, with the list of usable identifiers; this is the backstop.
+      if (!wire) throw new HttpError(400, `'${call.target.provider}/' models cannot compute embeddings; use an OpenAI-compatible model identifier`)
+      return exchange(call.target, format, () => wire.request(call), (json) => wire.parse(json, call), options)
     },
   }
 }
 
-async function readJson(response: Response, call: ModelCall): Promise<unknown> {
+/** Longest upstream message passed on to a client. */
+const PASSED_ON_MESSAGE_CHARS = 1000
+
+/** An upstream HTTP error answered with its own status and message (`passOnStatuses`); 429 keeps its Retry-After. */
+function passedOn(host: string, status: number, body: unknown, message: string | undefined, retryAfter: string | null): UpstreamError {
+  const said = message ? `: ${message.length > PASSED_ON_MESSAGE_CHARS ? `${message.slice(0, PASSED_ON_MESSAGE_CHARS)}…` : message}` : ''
+  return new UpstreamError({
+    failure: 'http',
+    host,
+    status,
+    message: `The model server at ${host} answered HTTP ${status}${said}`,
+    upstreamStatus: status,
+    upstreamBody: typeof body === 'string' ? { message: body } : body,
+    ...(retryAfter && status === 429 ? { retryAfter } : {}),
+  })
+}
+
+async function readJson(response: Response, target: ModelTarget): Promise<unknown> {
   const text = await response.text()
   try {
     return JSON.parse(text) as unknown
   } catch {
-    const host = hostOf(call.target.endpoint)
+    const host = hostOf(target.endpoint)
     throw new UpstreamError({ failure: 'http', host, status: 502, message: `The model server at ${host} answered with invalid JSON`, upstreamStatus: response.status })
   }
 }
@@ -139,6 +200,33 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api
  * An upstream's message with every credential the request carried blanked out (some servers echo
  * what they were sent): the request's key, an operator key, a minted Google access token.
  */
+/**
+ * The events as they are, except that a failure the model server reported in its stream loses
+ * every credential of the request (vLLM and others echo what they were sent): routes log those
+ * messages, and chat passes them on to GitLab.
+ */
+function withRedactedFailures(events: ReadableStream<ModelEvent>, request: UpstreamCall): ReadableStream<ModelEvent> {
+  const reader = events.getReader()
+  return new ReadableStream<ModelEvent>(
+    {
+      async pull(controller) {
+        let result: ReadableStreamReadResult<ModelEvent>
+        try {
+          result = await reader.read()
+        } catch (error) {
+          return controller.error(error instanceof ModelStreamError ? new ModelStreamError(redact(error.message, request) ?? '') : error)
+        }
+        if (result.done) controller.close()
+        else controller.enqueue(result.value)
+      },
+      cancel(reason) {
+        return reader.cancel(reason).catch(() => {})
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
+
 function redact(message: string | undefined, request: UpstreamCall): string | undefined {
   if (!message) return message
   let redacted = message

@@ -4,7 +4,11 @@
  * in a few deltas, as a model would.
  */
 import type { ModelClient } from './client.ts'
-import type { ModelEvent, ModelResult } from './types.ts'
+import type { Embedding, ModelEvent, ModelResult } from './types.ts'
+
+/** Length of a mocked embedding vector when the request asks for none, and the most it may ask for. */
+const MOCK_DIMENSIONS = 8
+const MOCK_MAX_DIMENSIONS = 4096
 
 export const MOCK_TEXT = 'This is a mocked response from aigw-edge.'
 
@@ -29,5 +33,15 @@ export function createMockModelClient(): ModelClient {
         },
       })
     },
+    async embed(call) {
+      return { embeddings: call.input.map((text, index) => ({ embedding: mockVector(text, Math.min(call.dimensions ?? MOCK_DIMENSIONS, MOCK_MAX_DIMENSIONS)), index })) }
+    },
   }
+}
+
+/** A unit-length vector that depends on the text, so a demo search ranks something first. */
+function mockVector(text: string, dimensions: number): Embedding['embedding'] {
+  const vector = Array.from({ length: dimensions }, (_, i) => Math.sin(text.length + (text.charCodeAt(i % Math.max(1, text.length)) || 0) + i))
+  const norm = Math.hypot(...vector) || 1
+  return vector.map((x) => x / norm)
 }

@@ -8,8 +8,13 @@
  */
 import { jsonData, mapSse } from '../streaming/sse.ts'
 import { isObject, mergeHeaders, type Json } from './json.ts'
+import { hostOf, UpstreamError } from './upstream-error.ts'
 import {
   ModelStreamError,
+  type Embedding,
+  type EmbeddingCall,
+  type EmbeddingResult,
+  type EmbeddingWire,
   type FinishReason,
   type ModelCall,
   type ModelEvent,
@@ -46,7 +51,7 @@ function jsonRequest(url: string, call: ModelCall, body: Json, auth: Record<stri
   return { url, init: { method: 'POST', headers, body: JSON.stringify(body) } }
 }
 
-const bearer = (call: ModelCall): Record<string, string> =>
+const bearer = (call: { target: { apiKey?: string } }): Record<string, string> =>
   call.target.apiKey ? { authorization: `Bearer ${call.target.apiKey}` } : {}
 
 export function finishReason(value: unknown): FinishReason | undefined {
@@ -122,6 +127,41 @@ export function errorMessage(json: unknown): string | undefined {
 const chatText: TextOf = (choice) => (isObject(choice.delta) ? choice.delta.content : isObject(choice.message) ? choice.message.content : undefined)
 const completionText: TextOf = (choice) => choice.text
 
+/**
+ * `POST {url}` with `{model?, input, dimensions?}`: the embeddings API of every OpenAI-compatible
+ * server (vLLM, Ollama, TEI, LM Studio, OpenAI) and of Azure (model in the URL instead).
+ */
+function embeddingsWith(url: (call: EmbeddingCall) => string, auth: (call: EmbeddingCall) => Record<string, string>, withModel = true): EmbeddingWire {
+  return {
+    async request(call) {
+      const body: Json = { ...(withModel ? { model: call.target.model } : {}), input: call.input }
+      if (call.dimensions !== undefined) body.dimensions = call.dimensions
+      const headers = mergeHeaders({ 'content-type': 'application/json', accept: 'application/json' }, call.headers, auth(call))
+      return { url: url(call), init: { method: 'POST', headers, body: JSON.stringify(body) } }
+    },
+    parse: parseEmbeddings,
+  }
+}
+
+/** `{data: [{embedding: [...], index}], usage}`; an answer without vectors is the server failing (GitLab: 500). */
+function parseEmbeddings(json: unknown, call: EmbeddingCall): EmbeddingResult {
+  const data = isObject(json) && Array.isArray(json.data) ? json.data : []
+  const embeddings: Embedding[] = []
+  for (const [position, item] of data.entries()) {
+    const vector = isObject(item) ? item.embedding : undefined
+    if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number')) break
+    embeddings.push({ embedding: vector as number[], index: isObject(item) && typeof item.index === 'number' ? item.index : position })
+  }
+  if (embeddings.length === 0 || embeddings.length !== data.length) {
+    const host = hostOf(call.target.endpoint)
+    throw new UpstreamError({ failure: 'http', host, status: 502, message: `The model server at ${host} answered without embedding vectors`, upstreamStatus: 200 })
+  }
+  const usage = usageOf(isObject(json) ? json.usage : undefined)
+  return usage ? { embeddings, usage } : { embeddings }
+}
+
+const openAiEmbeddings = embeddingsWith((call) => `${call.target.endpoint}/embeddings`, bearer)
+
 /** `POST {endpoint}/chat/completions`. */
 export const openAiChatFormat: WireFormat = {
   async request(call) {
@@ -130,6 +170,7 @@ export const openAiChatFormat: WireFormat = {
   parse: parseWith(chatText),
   events: eventsWith(chatText),
   errorMessage,
+  embeddings: openAiEmbeddings,
 }
 
 /** `POST {endpoint}/completions`, the messages flattened into `prompt`. */
@@ -141,6 +182,7 @@ export const openAiTextFormat: WireFormat = {
   parse: parseWith(completionText),
   events: eventsWith(completionText),
   errorMessage,
+  embeddings: openAiEmbeddings,
 }
 
 /**
@@ -148,16 +190,17 @@ export const openAiTextFormat: WireFormat = {
  * with an `api-key` header; the deployment (not the body) names the model.
  */
 export function createAzureFormat(options: { apiVersion: string }): WireFormat {
+  const deploymentUrl = (call: { target: { endpoint: string; model: string } }, operation: string) =>
+    `${call.target.endpoint}/openai/deployments/${encodeURIComponent(call.target.model)}/${operation}` +
+    `?api-version=${encodeURIComponent(options.apiVersion)}`
+  const apiKey = (call: { target: { apiKey?: string } }): Record<string, string> => (call.target.apiKey ? { 'api-key': call.target.apiKey } : {})
   return {
     async request(call) {
-      const url =
-        `${call.target.endpoint}/openai/deployments/${encodeURIComponent(call.target.model)}/chat/completions` +
-        `?api-version=${encodeURIComponent(options.apiVersion)}`
-      const auth: Record<string, string> = call.target.apiKey ? { 'api-key': call.target.apiKey } : {}
-      return jsonRequest(url, call, chatBody(call, false), auth)
+      return jsonRequest(deploymentUrl(call, 'chat/completions'), call, chatBody(call, false), apiKey(call))
     },
     parse: parseWith(chatText),
     events: eventsWith(chatText),
     errorMessage,
+    embeddings: embeddingsWith((call) => deploymentUrl(call, 'embeddings'), apiKey, false),
   }
 }

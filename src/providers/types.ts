@@ -70,6 +70,34 @@ export interface ModelCall extends ModelRequest {
   target: ModelTarget
 }
 
+/** Texts to embed with one model (OpenAI-compatible `POST {endpoint}/embeddings`). */
+export interface EmbeddingCall {
+  target: ModelTarget
+  input: string[]
+  /** Length of the vectors asked for (models that can shorten theirs); absent: the model's own. */
+  dimensions?: number
+  /** Extra request headers (operator-configured, never client-supplied credentials). */
+  headers?: Record<string, string>
+}
+
+export interface Embedding {
+  embedding: number[]
+  /** Position of the text in `input`. */
+  index: number
+}
+
+export interface EmbeddingResult {
+  embeddings: Embedding[]
+  usage?: Usage
+}
+
+/** The embeddings half of a wire format, for formats whose servers compute them. */
+export interface EmbeddingWire {
+  request(call: EmbeddingCall): Promise<UpstreamCall>
+  /** @throws UpstreamError when the answer holds no vectors. */
+  parse(body: unknown, call: EmbeddingCall): EmbeddingResult
+}
+
 /**
  * An upstream request as plain data, for the `fetch` port (`fetch(url, init)`): building a
  * `Request` costs more than the call itself on Node. Its body is always a string, so it can be
@@ -96,6 +124,8 @@ export interface WireFormat {
   events(body: ReadableStream<Uint8Array>, call: ModelCall): ReadableStream<ModelEvent>
   /** The human-readable message in an upstream error body, for logs (never sent to clients as is). */
   errorMessage(body: unknown): string | undefined
+  /** Absent for formats without an embeddings API here (Anthropic, Bedrock, Vertex). */
+  embeddings?: EmbeddingWire
 }
 
 /** The upstream reported an error inside a stream it had started (Anthropic `event: error`, a Bedrock exception frame...). */
