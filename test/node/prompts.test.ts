@@ -3,8 +3,10 @@ import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFINITION_FILES } from '../../src/prompts/definitions/index.ts'
 import { promptCases } from '../contract/prompts.cases.ts'
+import { promptDefinitionCases } from '../contract/prompt-definitions.cases.ts'
 
 promptCases('node')
+promptDefinitionCases('node')
 
 describe('prompt definition files', () => {
   it('are all listed in src/prompts/definitions/index.ts, and each says where it lives', () => {

@@ -1,3 +1,5 @@
 import { promptCases } from '../contract/prompts.cases.ts'
+import { promptDefinitionCases } from '../contract/prompt-definitions.cases.ts'
 
 promptCases('workerd')
+promptDefinitionCases('workerd')
