@@ -21,8 +21,14 @@ import type { Logger } from './logging.ts'
 import type { ModelLayer } from './providers/registry.ts'
 import { CodeEngine } from './code/engine.ts'
 import { builtInPrompts } from './prompts/built-in.ts'
+import { PromptInvoker } from './prompts/invoke.ts'
+import { ModelCaller } from './prompts/model-caller.ts'
 import type { PromptRegistry } from './prompts/registry.ts'
+import { chatRoutes } from './routes/chat.ts'
 import { codeRoutes } from './routes/code.ts'
+import { embeddingsRoutes } from './routes/embeddings.ts'
+import { modelRoutes } from './routes/models.ts'
+import { promptRoutes } from './routes/prompts.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
 import { proxyRoutes } from './routes/proxy.ts'
@@ -46,7 +52,7 @@ export interface AppDeps {
 }
 
 /** Paths GitLab's gateway serves without a token but that have no route here (yet): they 404. */
-const OTHER_PUBLIC_PATHS = ['/metrics', '/v1/models/definitions']
+const OTHER_PUBLIC_PATHS = ['/metrics']
 
 export const API_INFO = {
   title: 'GitLab AI Gateway',
@@ -56,16 +62,18 @@ export const API_INFO = {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
+  const prompts = deps.prompts ?? builtInPrompts()
+  const callerFor = (feature: string) => new ModelCaller({ config, models: deps.models.client, logger: logger.child(feature) })
+  const promptCaller = callerFor('prompts')
   const apiRoutes = [
     ...monitoringRoutes(deps),
     ...userAccessTokenRoutes(deps),
+    ...modelRoutes(),
+    ...embeddingsRoutes({ config, models: deps.models }),
     ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger }),
-    ...codeRoutes({
-      config,
-      engine: new CodeEngine({ config, models: deps.models.client, prompts: deps.prompts ?? builtInPrompts(), logger: logger.child('code_suggestions') }),
-      logger,
-      now: deps.now,
-    }),
+    ...codeRoutes({ config, engine: new CodeEngine({ caller: callerFor('code_suggestions'), prompts }), logger, now: deps.now }),
+    ...chatRoutes({ config, caller: callerFor('chat'), prompts, logger, now: deps.now }),
+    ...promptRoutes({ config, invoker: new PromptInvoker({ caller: promptCaller, prompts, now: deps.now }), caller: promptCaller, logger }),
   ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]
 

@@ -4,16 +4,12 @@
  * precedence), then the answer post-processed as GitLab does (spec features §2.0, §3, §4.3, §4.5).
  * Routes only validate, build the request and shape what comes back.
  */
-import type { Config } from '../config.ts'
-import { HttpError } from '../errors.ts'
-import type { Logger } from '../logging.ts'
 import type { PromptDefinition } from '../prompts/definition.ts'
-import type { ModelParams } from '../prompts/families.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
+import { DIRECT_CHAT } from '../prompts/direct-chat.ts'
 import { renderMessages } from '../prompts/render.ts'
-import type { ModelClient } from '../providers/client.ts'
-import { resolveTarget } from '../providers/resolve.ts'
-import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelEvent, type ModelTarget, type Usage } from '../providers/types.ts'
+import { eventsOf, type ModelCaller, type PreparedCall } from '../prompts/model-caller.ts'
+import type { ChatMessage, ModelEvent, Usage } from '../providers/types.ts'
 import { PASS_THROUGH, type Shaper } from '../streaming/text-out.ts'
 import { estimateTokens, fitWindow, type Window } from './context-window.ts'
 import { resolveLanguage } from './languages.ts'
@@ -21,22 +17,8 @@ import { blankIfWhitespace, LineBufferedFenceStripper, postProcessGeneration, un
 import { isGitLabComVersion } from './requests.ts'
 import { COMPLETIONS_PROMPT, type GenerationRequest, type SuggestionRequest } from './suggestion.ts'
 
-/** Non-streaming calls that failed retryably are tried again at most this often (100 ms, then 400 ms later). */
-const RETRIES = 2
-
-/**
- * v2 generations that bring their own messages (`prompt_version: 3`) are sent as they are, with
- * the parameters of GitLab's direct chat path: its stop tokens by family.
- */
-const OWN_MESSAGES = {
-  name: 'Code Generations',
-  params: { max_tokens: 2048, temperature: 0.2, top_p: 0.95 } satisfies ModelParams,
-  timeoutS: 30,
-  stop: {
-    mistral: ['</new_code>'],
-    codegemma: ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|file_separator|>'],
-  } as Readonly<Record<string, readonly string[]>>,
-}
+/** v2 generations that bring their own messages (`prompt_version: 3`) are sent as they are: GitLab's direct chat call. */
+const OWN_MESSAGES = { ...DIRECT_CHAT, name: 'Code Generations' }
 
 /** IDE context lists a generation prompt may show (`prompt_enhancer`), as strings; other keys are not passed on. */
 const ENHANCER_TEXT_LISTS = ['related_files', 'related_snippets', 'libraries'] as const
@@ -50,9 +32,7 @@ export interface PreparedSuggestion {
   /** The response's `lang` ('' when unknown). */
   lang: string
   /** Undefined when the model is not called: a completion for a file whose language cannot be told (GitLab answers nothing). */
-  call: ModelCall | undefined
-  timeoutMs: number
-  idleTimeoutMs: number
+  model: PreparedCall | undefined
   window: Window
 }
 
@@ -63,10 +43,8 @@ export interface Suggestion {
 }
 
 export interface CodeEngineDeps {
-  config: Config
-  models: ModelClient
+  caller: ModelCaller
   prompts: PromptRegistry
-  logger: Logger
 }
 
 export class CodeEngine {
@@ -77,58 +55,46 @@ export class CodeEngine {
 
   /** @throws HttpError (4xx) for a model or prompt the request cannot have. */
   prepare(request: SuggestionRequest): PreparedSuggestion {
-    const { config, prompts } = this.deps
     const { family } = request.model
     const language = resolveLanguage(request.file.name, request.file.languageIdentifier)
     const window = fitWindow(request.file.above, request.file.below, request.kind === 'completion' ? request.context : [], request.budgetTokens)
     const ownMessages = request.kind === 'generation' ? request.messages : undefined
     const prompt = ownMessages ? undefined : this.promptFor(request)
-    const timeoutS = prompt ? prompt.timeoutS : OWN_MESSAGES.timeoutS
-    const timeoutMs = Math.min(config.models.timeoutMs, (timeoutS ?? 60) * 1000)
     const prepared: PreparedSuggestion = {
       request,
       displayName: prompt?.name ?? OWN_MESSAGES.name,
       prompt,
       lang: language.lang,
-      call: undefined,
-      timeoutMs,
-      idleTimeoutMs: Math.min(config.models.streamIdleTimeoutMs, timeoutMs),
+      model: undefined,
       window,
     }
     if (request.kind === 'completion' && language.language === undefined) return prepared
 
-    const target = this.targetOf(request)
-    this.checkCustomModel(request, target.requestSuppliedEndpoint)
     const variables =
       request.kind === 'completion'
         ? { prefix: window.prefix, suffix: window.suffix, file_name: request.file.name, language: language.language }
         : generationVariables(request, window, language.language ?? '')
-    const messages: ChatMessage[] = ownMessages ?? renderMessages(prompt!, variables)
-    const params: ModelParams = { ...family.params, ...(prompt ? prompt.modelParams : OWN_MESSAGES.params) }
-    const stop = prompt ? prompt.stop : OWN_MESSAGES.stop[family.name]
-    prepared.call = {
-      messages,
+    prepared.model = this.deps.caller.prepare({
+      model: request.model,
+      messages: ownMessages ?? renderMessages(prompt!, variables),
+      params: prompt ? prompt.modelParams : OWN_MESSAGES.params,
+      stop: prompt ? prompt.stop : OWN_MESSAGES.stop[family.name],
       stream: request.stream,
-      ...(params.max_tokens !== undefined ? { maxTokens: params.max_tokens } : {}),
-      ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-      ...(params.top_p !== undefined ? { topP: params.top_p } : {}),
-      ...(stop?.length ? { stop: [...stop] } : {}),
-      ...(Object.keys(config.customModels.extraHeaders).length ? { headers: { ...config.customModels.extraHeaders } } : {}),
-      target,
-    }
+      timeoutS: prompt ? prompt.timeoutS : OWN_MESSAGES.timeoutS,
+    })
     return prepared
   }
 
   /** One non-streaming answer, post-processed. */
   async complete(prepared: PreparedSuggestion, signal: AbortSignal | undefined): Promise<Suggestion> {
-    const { call } = prepared
-    if (!call) return { text: '', usage: { inputTokens: 0, outputTokens: 0 } }
-    const result = await this.deps.models.complete({ ...call, stream: false }, { signal, timeoutMs: prepared.timeoutMs, retries: RETRIES })
+    const { model } = prepared
+    if (!model) return { text: '', usage: { inputTokens: 0, outputTokens: 0 } }
+    const result = await this.deps.caller.complete(model, signal)
     const text = postProcess(prepared, result.text)
     return {
       text,
       usage: {
-        inputTokens: result.usage?.inputTokens ?? estimateTokens(call.messages?.map((m) => m.content).join('') ?? ''),
+        inputTokens: result.usage?.inputTokens ?? estimateTokens(model.call.messages?.map((m) => m.content).join('') ?? ''),
         outputTokens: result.usage?.outputTokens ?? estimateTokens(result.text),
       },
     }
@@ -140,14 +106,8 @@ export class CodeEngine {
    */
   async stream(prepared: PreparedSuggestion, signal: AbortSignal | undefined): Promise<{ events: ReadableStream<ModelEvent>; shaper: Shaper }> {
     const shaper = streamShaper(prepared)
-    const { call } = prepared
-    if (!call) return { events: eventsOf([]), shaper }
-    if (this.deps.config.customModels.disableStreaming) {
-      const result = await this.deps.models.complete({ ...call, stream: false }, { signal, timeoutMs: prepared.timeoutMs, retries: RETRIES })
-      return { events: eventsOf(result.text ? [{ type: 'text', text: result.text }] : []), shaper }
-    }
-    const events = await this.deps.models.stream({ ...call, stream: true }, { signal, idleTimeoutMs: prepared.idleTimeoutMs })
-    return { events, shaper }
+    if (!prepared.model) return { events: eventsOf([]), shaper }
+    return { events: await this.deps.caller.stream(prepared.model, signal), shaper }
   }
 
   private promptFor(request: SuggestionRequest): PromptDefinition {
@@ -158,29 +118,6 @@ export class CodeEngine {
     // GitLab.com's versions name its own prompts; a self-hosted family without them gets its default.
     if (isGitLabComVersion(version) && !prompts.matches(request.promptId, family, version!)) return prompts.resolve(request.promptId, family)
     return prompts.resolve(request.promptId, family, version)
-  }
-
-  /** The model to call; a provider the operator has not set up (no Vertex project...) is a 500 that names the setting. */
-  private targetOf(request: SuggestionRequest): ModelTarget {
-    try {
-      return resolveTarget(request.model.metadata, this.deps.config.providers)
-    } catch (error) {
-      if (error instanceof ProviderSetupError) {
-        this.deps.logger.error('Model call not possible with the current settings', { model_identifier: request.model.metadata.identifier, error: error.message })
-        throw new HttpError(500, error.message)
-      }
-      throw error
-    }
-  }
-
-  /** With custom models off, a request may not bring its own endpoint (one that is used) or key. */
-  private checkCustomModel(request: SuggestionRequest, endpointUsed: boolean): void {
-    if (!this.deps.config.customModels.enabled && (endpointUsed || request.model.metadata.apiKey)) {
-      throw new HttpError(
-        403,
-        'This gateway does not accept model endpoints or keys from requests (AIGW_CUSTOM_MODELS__ENABLED is false)',
-      )
-    }
   }
 }
 
@@ -253,13 +190,4 @@ function underscoreUnescaper(): { push(text: string): string; end(): string } {
       return rest
     },
   }
-}
-
-function eventsOf(events: ModelEvent[]): ReadableStream<ModelEvent> {
-  return new ReadableStream<ModelEvent>({
-    start(controller) {
-      for (const event of events) controller.enqueue(event)
-      controller.close()
-    },
-  })
 }

@@ -75,8 +75,6 @@ function sseEvent(name: string, data: string): string {
   return `event: ${name}\r\ndata: ${data}\r\n\r\n`
 }
 
-export const RAW_TEXT_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }
-
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'x-streaming-format': 'sse',

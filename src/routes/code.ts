@@ -11,7 +11,6 @@ import type { CodeEngine, PreparedSuggestion } from '../code/engine.ts'
 import { v2Completion, v2Generation, v3Request } from '../code/requests.ts'
 import {
   featureFlags,
-  RAW_TEXT_HEADERS,
   sseFraming,
   SSE_HEADERS,
   v2Answer,
@@ -27,6 +26,7 @@ import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
 import { hostOf, UpstreamError } from '../providers/upstream-error.ts'
 import { RAW_TEXT, streamText, type Framing } from '../streaming/text-out.ts'
+import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
 import type { Route, RouteDoc } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
@@ -110,7 +110,7 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
       model_family: request.model.family.name,
       model_provider: request.model.provider,
       model_identifier: request.model.metadata.identifier || undefined,
-      model_endpoint_host: prepared.call?.target.endpoint ? hostOf(prepared.call.target.endpoint) : undefined,
+      model_endpoint_host: prepared.model?.call.target.endpoint ? hostOf(prepared.model.call.target.endpoint) : undefined,
       prompt_id: prepared.prompt ? `${prepared.prompt.id}/${prepared.prompt.family}@${prepared.prompt.version}` : undefined,
     })
   }
@@ -171,8 +171,3 @@ const errorDocs = {
   503: { description: 'The model server answered with an error', schema: detailError },
   504: { description: 'The model server did not answer in time', schema: detailError },
 } as const
-
-/** GitLab's rule for detailed 422s: request logging on, or custom models with the instance's verbose-logs header. */
-function detailed(c: Ctx, config: Config): boolean {
-  return config.logging.enableRequestLogging || (config.customModels.enabled && c.req.header('x-gitlab-enabled-instance-verbose-ai-logs') === 'true')
-}

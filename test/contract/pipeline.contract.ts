@@ -82,8 +82,9 @@ export function pipelineContract(target: Target) {
       expect(await wrongMethod.json()).toEqual({ detail: 'Method Not Allowed' })
       const publicWrongMethod = await gateway.fetch('/monitoring/healthz', { method: 'POST' })
       expect(publicWrongMethod.status).toBe(405)
-      // GitLab's skip list names /metrics and /v1/models/definitions: public, not served here.
+      // GitLab's skip list names /metrics (public, not served here) and /v1/models/definitions.
       expect((await gateway.fetch('/metrics')).status).toBe(404)
+      expect((await gateway.fetch('/v1/models/definitions')).status).toBe(200)
       // The skip list matches exactly: a trailing slash is not a public path.
       expect((await gateway.fetch('/monitoring/healthz/')).status).toBe(401)
     })
@@ -172,12 +173,20 @@ export function pipelineContract(target: Target) {
           '/monitoring/healthz',
           '/monitoring/ready',
           TOKEN_PATH,
+          '/v1/chat/{invokable}',
+          '/v1/embeddings/code_embeddings',
+          '/v1/embeddings/code_embeddings/index',
+          '/v1/embeddings/code_embeddings/search',
+          '/v1/models/definitions',
           '/v1/proxy/anthropic/{path}',
           '/v1/proxy/openai/{path}',
+          '/v1/prompts/{promptId}',
           '/v1/proxy/vertex-ai/{path}',
+          '/v2/chat/agent',
           '/v2/code/completions',
           '/v2/code/generations',
           '/v2/completions',
+          '/v2/prompts/{promptId}',
           '/v3/code/completions',
           '/v4/code/suggestions',
         ])

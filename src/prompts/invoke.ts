@@ -1,0 +1,105 @@
+/**
+ * Invoking a registry prompt for a self-hosted model (spec features §6): the definition for the
+ * model's family in the version asked for, the caller's unit primitive checked against it, the
+ * templates rendered with the request's `inputs`, and the call prepared. Shared by
+ * `/v1/prompts/{id}` and `/v2/prompts/{id}`, which differ only in the shape of their answers.
+ */
+import { can } from '../auth/scopes.ts'
+import type { AuthContext } from '../auth/auth-context.ts'
+import { HttpError, ValidationError } from '../errors.ts'
+import { reasonPhrase } from '../http/reason-phrases.ts'
+import { UpstreamError } from '../providers/upstream-error.ts'
+import type { Usage } from '../providers/types.ts'
+import type { PromptDefinition } from './definition.ts'
+import { FAMILY_NAMES } from './families.ts'
+import type { ModelCaller, PreparedCall } from './model-caller.ts'
+import { parseModelMetadata } from './model-metadata.ts'
+import type { PromptRegistry } from './registry.ts'
+import { missingVariables, renderMessages, requiredVariables, type TemplateVariables } from './render.ts'
+import { DEFAULT_CONSTRAINT } from './version.ts'
+
+export interface PromptInvocation {
+  promptId: string
+  inputs: Record<string, unknown>
+  promptVersion?: string | null | undefined
+  stream: boolean
+  modelMetadata: unknown
+}
+
+export interface PreparedPrompt {
+  definition: PromptDefinition
+  model: PreparedCall
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+
+/** `December 02, 2026`, as GitLab's registry fills `current_date` (UTC). */
+export function currentDate(nowMs: number): string {
+  const date = new Date(nowMs)
+  return `${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, '0')}, ${date.getUTCFullYear()}`
+}
+
+export class PromptInvoker {
+  private readonly deps: { caller: ModelCaller; prompts: PromptRegistry; now: () => number }
+  constructor(deps: { caller: ModelCaller; prompts: PromptRegistry; now: () => number }) {
+    this.deps = deps
+  }
+
+  /**
+   * @throws HttpError 400 (unknown prompt or version), 403 (`Unauthorized to access '<id>'`),
+   *   422 (no self-hosted model; missing template variables).
+   */
+  prepare(auth: AuthContext, invocation: PromptInvocation): PreparedPrompt {
+    const { promptId } = invocation
+    if (!this.deps.prompts.has(promptId)) {
+      throw new HttpError(400, `Failed to load prompt definition for '${promptId}': no such prompt; available: ${this.deps.prompts.ids().join(', ')}`)
+    }
+    const model = parseModelMetadata(invocation.modelMetadata)
+    if (!model) {
+      throw new ValidationError(
+        'model_metadata is required: this gateway serves self-hosted models. Send {"provider", "name" (the model family, one of ' +
+          `${FAMILY_NAMES.join(', ')}), "endpoint", "api_key", "identifier"}`,
+      )
+    }
+    const definition = this.deps.prompts.resolve(promptId, model.family, invocation.promptVersion || DEFAULT_CONSTRAINT)
+    if (!can(auth, definition.unitPrimitive)) throw new HttpError(403, `Unauthorized to access '${promptId}'`)
+
+    const variables: TemplateVariables = { current_date: currentDate(this.deps.now()), ...invocation.inputs }
+    const missing = missingVariables(definition, variables)
+    if (missing.length > 0) {
+      const received = Object.keys(invocation.inputs).sort()
+      throw new ValidationError(
+        `Input to prompt '${promptId}' is missing variables {${missing.map((name) => `'${name}'`).join(', ')}}. ` +
+          `Expected: [${requiredVariables(definition).map((name) => `'${name}'`).join(', ')}] Received: [${received.map((name) => `'${name}'`).join(', ')}]`,
+      )
+    }
+    return {
+      definition,
+      model: this.deps.caller.prepare({
+        model,
+        messages: renderMessages(definition, variables),
+        params: definition.modelParams,
+        stop: definition.stop,
+        stream: invocation.stream,
+        timeoutS: definition.timeoutS,
+      }),
+    }
+  }
+}
+
+/**
+ * The model server answered with an HTTP error: GitLab's 421 `{"detail": "<status>: <reason>"}`,
+ * which its "Test connection" shows to the administrator. Anything else is passed on as it is.
+ */
+export function misdirected(error: unknown): unknown {
+  if (error instanceof UpstreamError && error.failure === 'http' && error.upstreamStatus !== undefined) {
+    return new HttpError(421, `${error.upstreamStatus}: ${reasonPhrase(error.upstreamStatus)}`)
+  }
+  return error
+}
+
+/** GitLab's usage object, keyed by the model name; undefined when the model reported nothing. */
+export function usageBy(modelName: string, usage: Usage | undefined): Record<string, { input_tokens: number; output_tokens: number }> | undefined {
+  if (!usage || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined
+  return { [modelName]: { input_tokens: usage.inputTokens ?? 0, output_tokens: usage.outputTokens ?? 0 } }
+}

@@ -1,0 +1,154 @@
+/**
+ * Duo Chat (spec features §5): `POST /v2/chat/agent`, the ReAct agent GitLab's chat talks to
+ * (NDJSON events), and `POST /v1/chat/{chat_invokable}`, the 17.x slash commands (raw text).
+ */
+import type { Context } from 'hono'
+import * as z from 'zod/mini'
+import { requireAnyScope } from '../auth/scopes.ts'
+import { ChatAgent } from '../chat/agent.ts'
+import { NDJSON_HEADERS } from '../chat/react-stream.ts'
+import { chatBody, chatBodyDoc } from '../chat/schema.ts'
+import { chatTurn, contextCategories } from '../chat/turn.ts'
+import { v1ChatBody, v1ChatModel, V1_CHAT_PRIMITIVES } from '../chat/v1.ts'
+import type { Config } from '../config.ts'
+import type { AppEnv } from '../deps.ts'
+import { HttpError, ValidationError } from '../errors.ts'
+import { readJsonBody } from '../http/json-body.ts'
+import type { Logger } from '../logging.ts'
+import { DIRECT_CHAT } from '../prompts/direct-chat.ts'
+import { FAMILY_NAMES } from '../prompts/families.ts'
+import type { ModelCaller } from '../prompts/model-caller.ts'
+import { parseModelMetadata } from '../prompts/model-metadata.ts'
+import type { PromptRegistry } from '../prompts/registry.ts'
+import type { ChatMessage } from '../providers/types.ts'
+import { hostOf, UpstreamError } from '../providers/upstream-error.ts'
+import { PASS_THROUGH, RAW_TEXT, streamText } from '../streaming/text-out.ts'
+import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
+import type { Route } from './route.ts'
+import { commonErrors, detailError } from './schemas.ts'
+
+export interface ChatRouteDeps {
+  config: Config
+  caller: ModelCaller
+  prompts: PromptRegistry
+  logger: Logger
+  now: () => number
+}
+
+type Ctx = Context<AppEnv>
+
+export function chatRoutes(deps: ChatRouteDeps): Route[] {
+  const { config } = deps
+  const agent = new ChatAgent({ caller: deps.caller, prompts: deps.prompts, now: deps.now })
+  const log = deps.logger.child('chat')
+  const streamFailed = (c: Ctx) => (error: unknown) => {
+    if (!(error instanceof UpstreamError)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
+  }
+
+  const agentHandler: Route['handler'] = async (c) => {
+    const body = await readJsonBody(c, chatBody, detailed(c, config))
+    const auth = c.get('auth')
+    // 17.x and 18.x tokens carry `duo_chat`, which grants classic chat (src/auth/scopes.ts).
+    requireAnyScope(auth, ['duo_classic_chat'], 'Unauthorized to access duo chat')
+    const turn = chatTurn(body)
+    for (const category of contextCategories(turn)) {
+      const primitive = `include_${category}_context`
+      requireAnyScope(auth, [primitive], `Unauthorized to access ${primitive}`)
+    }
+    const model = parseModelMetadata(body.model_metadata)
+    if (!model) {
+      throw new ValidationError(
+        `model_metadata is required: this gateway serves self-hosted models. Send {"provider", "name" (the model family, one of ${FAMILY_NAMES.join(', ')}), "endpoint", "api_key", "identifier"}`,
+      )
+    }
+    const prepared = agent.prepare(auth, turn, model, c.req.header('x-gitlab-version'))
+    logModel(c, 'duo_classic_chat', prepared.model.call.target, prepared.promptLabel)
+    const events = await agent.stream(prepared, c.req.raw.signal, streamFailed(c))
+    return new Response(events, { status: 200, headers: NDJSON_HEADERS })
+  }
+
+  const v1Handler: Route['handler'] = async (c) => {
+    const invokable = c.req.param('invokable') ?? ''
+    const primitive = Object.hasOwn(V1_CHAT_PRIMITIVES, invokable) ? V1_CHAT_PRIMITIVES[invokable] : undefined
+    if (!primitive) throw new HttpError(404, 'Not found')
+    const body = await readJsonBody(c, v1ChatBody, detailed(c, config))
+    requireAnyScope(c.get('auth'), [primitive], `Unauthorized to access ${primitive}`)
+    const payload = body.prompt_components[0]!.payload
+    const model = v1ChatModel(payload)
+    const messages: ChatMessage[] = typeof payload.content === 'string' ? [{ role: 'user', content: payload.content }] : payload.content
+    const stream = body.stream ?? false
+    const prepared = deps.caller.prepare({ model, messages, params: DIRECT_CHAT.params, stop: DIRECT_CHAT.stop[model.family.name], stream, timeoutS: DIRECT_CHAT.timeoutS })
+    logModel(c, primitive, prepared.call.target, `v1/chat/${invokable}`)
+    const signal = c.req.raw.signal
+    if (!stream) {
+      const result = await deps.caller.complete(prepared, signal)
+      return c.json({ response: result.text, metadata: { provider: 'litellm', model: payload.model, timestamp: Math.floor(deps.now() / 1000) } })
+    }
+    const events = await deps.caller.stream(prepared, signal)
+    const out = streamText(events, PASS_THROUGH, RAW_TEXT, { onError: streamFailed(c), breakConnection: c.env?.breakConnection })
+    return new Response(out, { status: 200, headers: RAW_TEXT_HEADERS })
+  }
+
+  function logModel(c: Ctx, unitPrimitive: string, target: { provider: string; endpoint: string; requestSuppliedEndpoint: boolean }, prompt: string): void {
+    Object.assign(c.get('logContext'), {
+      'meta.feature_category': 'duo_chat',
+      'meta.unit_primitive': unitPrimitive,
+      prompt_id: prompt,
+      model_provider: target.provider,
+      model_endpoint_host: target.requestSuppliedEndpoint ? hostOf(target.endpoint) : undefined,
+    })
+  }
+
+  return [
+    {
+      method: 'POST',
+      path: '/v2/chat/agent',
+      public: false,
+      handler: agentHandler,
+      doc: {
+        summary: 'Duo Chat (ReAct agent)',
+        description:
+          'One turn of Duo Chat with the self-hosted model named by `model_metadata`: the model answers, or picks one of the tools this ' +
+          'user may use (GitLab runs it and posts the turn again with the observation in `agent_scratchpad`). Needs `duo_classic_chat` ' +
+          '(or `duo_chat`), and `include_<category>_context` per additional-context category. The 17.1–17.2 body (`prompt`, ' +
+          '`options.chat_history`) is accepted too.',
+        tags: ['chat'],
+        requestBody: chatBodyDoc,
+        responses: {
+          200: {
+            description:
+              'NDJSON events (`application/x-ndjson`), one per line: `final_answer_delta` {text, finish_reason} as the answer streams; ' +
+              'then `action` {tool, tool_input, thought}, `unknown` {text} or `error` {message, retryable}; `usage` last when known',
+          },
+          400: { description: '`agent_scratchpad` on a message that is not the assistant\'s; an unusable model endpoint or identifier', schema: detailError },
+          ...commonErrors,
+          422: { description: 'A body that does not match the schema, or that names no self-hosted model', schema: detailError },
+        },
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/chat/:invokable',
+      public: false,
+      handler: v1Handler,
+      doc: {
+        summary: 'Duo Chat slash command (GitLab 17.x)',
+        description:
+          '`agent`, `explain_code`, `write_tests`, `refactor_code` (need `duo_chat`), `explain_vulnerability`, `summarize_comments`, ' +
+          '`troubleshoot_job` (need the primitive of that name). Sends the messages of the single prompt component to the self-hosted ' +
+          'model (`provider: litellm`, `model`, `model_endpoint`, `model_api_key`, `model_identifier`).',
+        tags: ['chat'],
+        requestBody: v1ChatBody,
+        responses: {
+          200: { description: '`{response, metadata}`; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)', schema: z.object({ response: z.string(), metadata: z.object({ provider: z.string(), model: z.string(), timestamp: z.int() }) }) },
+          ...commonErrors,
+          404: { description: 'Unknown chat invokable', schema: detailError },
+          422: { description: 'A body outside the limits, or no self-hosted model (`provider: litellm`)', schema: detailError },
+          429: { description: 'The model server is rate-limiting (`Retry-After` passed on)', schema: detailError },
+          502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+          503: { description: 'The model server answered with an error', schema: detailError },
+        },
+      },
+    },
+  ]
+}

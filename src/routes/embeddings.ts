@@ -1,0 +1,100 @@
+/**
+ * `POST /v1/embeddings/code_embeddings` (also `/index` and `/search`, the same handler): vectors
+ * for GitLab's semantic code search, from the self-hosted embedding model the request names
+ * (spec features §7.2). The model layer makes the call (SSRF guard, timeout, retries, error
+ * mapping); this route validates, checks the unit primitive and shapes GitLab's answer.
+ */
+import * as z from 'zod/mini'
+import { requireAnyScope } from '../auth/scopes.ts'
+import type { Config } from '../config.ts'
+import { checkEmbeddingIdentifier, embeddingModel, embeddingPrefixes, embeddingsBody, embeddingsResponse } from '../embeddings/request.ts'
+import { ValidationError } from '../errors.ts'
+import { readJsonBody } from '../http/json-body.ts'
+import type { ModelLayer } from '../providers/registry.ts'
+import { resolveTarget } from '../providers/resolve.ts'
+import { hostOf } from '../providers/upstream-error.ts'
+import { detailed } from './feature-http.ts'
+import type { Route, RouteDoc } from './route.ts'
+import { authError, commonErrors, detailError } from './schemas.ts'
+
+export interface EmbeddingsRouteDeps {
+  config: Config
+  models: Pick<ModelLayer, 'client' | 'formats'>
+}
+
+const UNIT_PRIMITIVE = 'generate_embeddings_codebase'
+/** GitLab's embedding call: 60 s, one retry. */
+const TIMEOUT_MS = 60_000
+const RETRIES = 1
+/** Upstream statuses GitLab answers with the same status and the upstream's message. */
+const PASSED_ON = [400, 401, 429]
+
+export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
+  const { config } = deps
+  const prefixes = embeddingPrefixes(deps.models.formats)
+
+  const handler: Route['handler'] = async (c) => {
+    const body = await readJsonBody(c, embeddingsBody, detailed(c, config))
+    const metadata = embeddingModel(body.model_metadata)
+    // GitLab answers 500 here (the check is not caught); a missing scope is a 403 like everywhere else.
+    requireAnyScope(c.get('auth'), [UNIT_PRIMITIVE], 'Unauthorized to access code embeddings')
+    if (!config.customModels.enabled) {
+      // GitLab's words; its route says 422 for this too.
+      throw new ValidationError('specifying custom models endpoint is disabled: api_base is not allowed')
+    }
+    checkEmbeddingIdentifier(body.model_metadata.identifier, prefixes)
+    const target = resolveTarget(metadata, config.providers)
+    Object.assign(c.get('logContext'), {
+      'meta.feature_category': 'global_search',
+      'meta.unit_primitive': UNIT_PRIMITIVE,
+      model_provider: body.model_metadata.provider,
+      model_identifier: body.model_metadata.identifier,
+      model_endpoint_host: hostOf(target.endpoint),
+      embedding_inputs: body.contents.length,
+    })
+    const extraHeaders = config.customModels.extraHeaders
+    const result = await deps.models.client.embed(
+      {
+        target,
+        input: body.contents,
+        ...(body.dimensions ? { dimensions: body.dimensions } : {}),
+        ...(Object.keys(extraHeaders).length ? { headers: { ...extraHeaders } } : {}),
+      },
+      { signal: c.req.raw.signal, timeoutMs: Math.min(config.models.timeoutMs, TIMEOUT_MS), retries: RETRIES, passOnStatuses: PASSED_ON },
+    )
+    return c.json({
+      // GitLab reports the model family here (`embedding`), not the upstream model.
+      model: { engine: 'litellm_embedding', name: metadata.name, identifier: body.model_metadata.identifier },
+      predictions: result.embeddings.map(({ embedding, index }) => ({ embedding, index })),
+    })
+  }
+
+  const doc = (summary: string): RouteDoc => ({
+    summary,
+    description:
+      "Embeds `contents` with the self-hosted model of `model_metadata` (provider `litellm`, name `embedding`, the model server's " +
+      'OpenAI-compatible `endpoint`, `identifier`, `api_key`), through its `POST {endpoint}/embeddings`. Needs `generate_embeddings_codebase`.',
+    tags: ['embeddings'],
+    requestBody: embeddingsBody,
+    responses: {
+      200: { description: 'One vector per content, in order', schema: embeddingsResponse },
+      400: { description: 'The model server refused the request (its message), or an identifier that cannot embed', schema: detailError },
+      401: {
+        description: 'Authentication failed (`{"error": ...}`), or the model server refused the key (`{"detail": ...}`)',
+        schema: z.union([authError, detailError]),
+      },
+      403: commonErrors[403],
+      422: { description: 'A body or `model_metadata` GitLab would refuse (the detail says which)', schema: detailError },
+      429: { description: 'The model server is rate-limiting (its message; `Retry-After` passed on)', schema: detailError },
+      502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+      503: { description: 'The model server answered with an error', schema: detailError },
+      504: { description: 'The model server did not answer in time', schema: detailError },
+    },
+  })
+
+  return [
+    { method: 'POST', path: '/v1/embeddings/code_embeddings', public: false, handler, doc: doc('Code embeddings') },
+    { method: 'POST', path: '/v1/embeddings/code_embeddings/index', public: false, handler, doc: doc('Code embeddings for indexing') },
+    { method: 'POST', path: '/v1/embeddings/code_embeddings/search', public: false, handler, doc: doc('Code embeddings for a search query') },
+  ]
+}

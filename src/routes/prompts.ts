@@ -1,0 +1,147 @@
+/**
+ * The prompt registry (spec features §6): `POST /v1/prompts/{prompt_id}` and
+ * `POST /v2/prompts/{prompt_id}`. GitLab's single-shot Duo features (commit messages, merge
+ * request summaries, reviews...), its chat tools and slash commands, and the administrator's
+ * "Test connection" (`model_configuration%2Fcheck`) all come here. Prompt ids contain `/`, and
+ * GitLab sends some percent-encoded.
+ */
+import type { Context } from 'hono'
+import * as z from 'zod/mini'
+import type { Config } from '../config.ts'
+import type { AppEnv } from '../deps.ts'
+import { readJsonBody } from '../http/json-body.ts'
+import { routingPath } from '../http/paths.ts'
+import type { Logger } from '../logging.ts'
+import { modelMetadataDoc } from '../prompts/model-metadata.ts'
+import { misdirected, usageBy, type PreparedPrompt, type PromptInvoker } from '../prompts/invoke.ts'
+import type { ModelCaller } from '../prompts/model-caller.ts'
+import { hostOf, UpstreamError } from '../providers/upstream-error.ts'
+import { PASS_THROUGH, RAW_TEXT, streamText, type Framing } from '../streaming/text-out.ts'
+import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
+import type { Route, RouteDoc } from './route.ts'
+import { commonErrors, detailError } from './schemas.ts'
+
+export interface PromptRouteDeps {
+  config: Config
+  invoker: PromptInvoker
+  caller: ModelCaller
+  logger: Logger
+}
+
+type Ctx = Context<AppEnv>
+
+const promptBody = z.object({
+  inputs: z.record(z.string(), z.unknown()),
+  prompt_version: z.optional(z.nullable(z.string().check(z.maxLength(100)))),
+  stream: z.optional(z.nullable(z.boolean())),
+  model_metadata: z.optional(z.unknown()),
+})
+
+const promptBodyDoc = z.object({
+  inputs: z.record(z.string(), z.unknown()),
+  prompt_version: z.optional(z.string()),
+  stream: z.optional(z.boolean()),
+  model_metadata: modelMetadataDoc,
+})
+
+const v2Answer = z.object({
+  content: z.string(),
+  usage: z.optional(z.record(z.string(), z.object({ input_tokens: z.int(), output_tokens: z.int() }))),
+})
+
+export function promptRoutes(deps: PromptRouteDeps): Route[] {
+  const log = deps.logger.child('prompts')
+
+  const invoke = (version: 'v1' | 'v2'): Route['handler'] => async (c) => {
+    const promptId = promptIdOf(c)
+    const body = await readJsonBody(c, promptBody, detailed(c, deps.config))
+    const stream = body.stream ?? false
+    const prepared = deps.invoker.prepare(c.get('auth'), {
+      promptId,
+      inputs: body.inputs,
+      promptVersion: body.prompt_version,
+      stream,
+      modelMetadata: body.model_metadata,
+    })
+    logPrompt(c, prepared)
+    const modelName = prepared.model.call.target.model
+    const signal = c.req.raw.signal
+    try {
+      if (!stream) {
+        const result = await deps.caller.complete(prepared.model, signal)
+        if (version === 'v1') return c.json(result.text)
+        const usage = usageBy(modelName, result.usage)
+        return c.json(usage ? { content: result.text, usage } : { content: result.text })
+      }
+      const events = await deps.caller.stream(prepared.model, signal)
+      const framing = version === 'v1' ? RAW_TEXT : ndjsonFraming(modelName)
+      const out = streamText(events, PASS_THROUGH, framing, {
+        onError: (error) => {
+          if (!(error instanceof UpstreamError)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: String(error) })
+        },
+        breakConnection: c.env?.breakConnection,
+      })
+      return new Response(out, { status: 200, headers: RAW_TEXT_HEADERS })
+    } catch (error) {
+      throw misdirected(error)
+    }
+  }
+
+  function logPrompt(c: Ctx, prepared: PreparedPrompt): void {
+    const { definition, model } = prepared
+    Object.assign(c.get('logContext'), {
+      'meta.unit_primitive': definition.unitPrimitive,
+      prompt_id: `${definition.id}/${definition.family}@${definition.version}`,
+      model_provider: model.call.target.provider,
+      model_endpoint_host: model.call.target.requestSuppliedEndpoint ? hostOf(model.call.target.endpoint) : undefined,
+    })
+  }
+
+  const doc = (version: 'v1' | 'v2'): RouteDoc => ({
+    summary: version === 'v1' ? 'Invoke a prompt' : 'Invoke a prompt (with token usage)',
+    description:
+      'Renders the prompt definition `prompt_id` (it may contain `/`, also percent-encoded) for the family of the self-hosted model ' +
+      'named by `model_metadata`, in the version `prompt_version` selects (default `^1.0.0`), with `inputs` (plus `current_date`), and ' +
+      "calls the model. Needs the prompt's unit primitive.",
+    tags: ['prompts'],
+    requestBody: promptBodyDoc,
+    responses: {
+      200:
+        version === 'v1'
+          ? { description: 'The model text as a JSON string; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)', schema: z.string() }
+          : { description: 'The text and token usage; with `stream: true`, one JSON object per line (`{"content": …}`), usage on the last', schema: v2Answer },
+      400: { description: 'Unknown prompt id, or no version matching `prompt_version`', schema: detailError },
+      ...commonErrors,
+      421: { description: 'The model server answered with an HTTP error: `{"detail": "<status>: <reason>"}`', schema: detailError },
+      422: { description: 'A body that does not match the schema, no self-hosted model, or missing template variables', schema: detailError },
+      502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+      504: { description: 'The model server did not answer in time', schema: detailError },
+    },
+  })
+
+  return [
+    { method: 'POST', path: '/v1/prompts/:promptId{.+}', public: false, handler: invoke('v1'), doc: doc('v1') },
+    { method: 'POST', path: '/v2/prompts/:promptId{.+}', public: false, handler: invoke('v2'), doc: doc('v2') },
+  ]
+}
+
+/** The prompt id, percent-decoded once (GitLab sends `model_configuration%2Fcheck`). */
+function promptIdOf(c: Ctx): string {
+  const raw = routingPath(c.req.raw).slice('/v1/prompts/'.length)
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
+/** `/v2/prompts` streams: one compact JSON object per delta and line; the usage on a last line of its own. */
+function ndjsonFraming(modelName: string): Framing {
+  return {
+    chunk: (text) => `${JSON.stringify({ content: text })}\n`,
+    end: (usage) => {
+      const byModel = usageBy(modelName, usage)
+      return byModel ? `${JSON.stringify({ content: '', usage: byModel })}\n` : ''
+    },
+  }
+}
