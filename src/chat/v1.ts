@@ -13,6 +13,8 @@ export const V1_CHAT_PRIMITIVES: Readonly<Record<string, string>> = {
   explain_code: 'duo_chat',
   write_tests: 'duo_chat',
   refactor_code: 'duo_chat',
+  // Not in GitLab's gateway, but 17.x Rails sends its /fix slash command here.
+  fix_code: 'duo_chat',
   explain_vulnerability: 'explain_vulnerability',
   summarize_comments: 'summarize_comments',
   troubleshoot_job: 'troubleshoot_job',

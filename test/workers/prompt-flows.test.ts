@@ -1,0 +1,4 @@
+import { promptFlowsContract } from '../contract/prompts/flows.contract.ts'
+import { workersTarget } from './target.ts'
+
+promptFlowsContract(workersTarget)
