@@ -1,0 +1,4 @@
+import { chatAccessContract } from '../contract/chat/access.contract.ts'
+import { nodeTarget } from './target.ts'
+
+chatAccessContract(nodeTarget)

@@ -1,0 +1,4 @@
+import { chatRequestContract } from '../contract/chat/request.contract.ts'
+import { nodeTarget } from './target.ts'
+
+chatRequestContract(nodeTarget)

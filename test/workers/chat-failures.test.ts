@@ -1,0 +1,4 @@
+import { chatFailuresContract } from '../contract/chat/failures.contract.ts'
+import { workersTarget } from './target.ts'
+
+chatFailuresContract(workersTarget)

@@ -1,0 +1,4 @@
+import { chatRequestContract } from '../contract/chat/request.contract.ts'
+import { workersTarget } from './target.ts'
+
+chatRequestContract(workersTarget)
