@@ -19,6 +19,9 @@ const RETRIES = 2
 /** A prompt without its own timeout gets this many seconds (GitLab's model request timeout). */
 const DEFAULT_TIMEOUT_S = 60
 
+/** Claude models from 4.6 on refuse a trailing assistant message (prefill); older ones continue it. */
+const REFUSES_PREFILL = /claude-(?:opus|sonnet|haiku|fable|mythos)-(?:4-[6-9]|[5-9])/i
+
 /** Families whose vLLM chat templates continue a trailing assistant message only when told to (GitLab: model names with "mistral"). */
 const CONTINUES_FINAL_MESSAGE = /mistral|mixtral|codestral/i
 
@@ -57,11 +60,12 @@ export class ModelCaller {
     const target = this.targetOf(spec.model)
     this.checkCustomModel(spec.model, target.requestSuppliedEndpoint)
     const params: ModelParams = { ...spec.model.family.params, ...spec.params }
+    const messages = REFUSES_PREFILL.test(target.model) ? withoutPrefill(spec.messages) : spec.messages
     const extraBody = prefillFlags(spec, target)
     const timeoutMs = Math.min(config.models.timeoutMs, (spec.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000)
     return {
       call: {
-        messages: spec.messages,
+        messages,
         stream: spec.stream,
         ...(params.max_tokens !== undefined ? { maxTokens: params.max_tokens } : {}),
         ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
@@ -128,6 +132,13 @@ function prefillFlags(spec: CallSpec, target: ModelTarget): Record<string, unkno
   if (target.format !== 'openai-chat' || target.provider === 'mistral') return undefined
   if (!CONTINUES_FINAL_MESSAGE.test(spec.model.family.name) && !CONTINUES_FINAL_MESSAGE.test(target.model)) return undefined
   return { continue_final_message: true, add_generation_prompt: false }
+}
+
+/** GitLab's rewrite for models that refuse a prefill: the assistant's unfinished text becomes context in a user message. */
+function withoutPrefill(messages: ChatMessage[]): ChatMessage[] {
+  const last = messages.at(-1)
+  if (last?.role !== 'assistant') return messages
+  return [...messages.slice(0, -1), { role: 'user', content: `[Previous assistant context]: ${last.content}` }]
 }
 
 export function eventsOf(events: readonly ModelEvent[]): ReadableStream<ModelEvent> {

@@ -180,6 +180,17 @@ export function chatFailuresContract(target: Target) {
         expectNoSecrets(gateway)
       })
 
+      it('sends Claude 4.6 and later, which refuse a prefill, the prefill as a user message of context (as GitLab does)', async () => {
+        const { server, chat } = await setUp()
+        await server.script(sends('/v1/messages', messageStream(['Final Answer: Hi'])))
+        const newer = chatMetadata(server.url, { provider: 'api', name: 'claude_3', identifier: 'anthropic/claude-sonnet-4-6' })
+        const list = await events(await chat(chatBody(server.url, [ask('Hi'), pending()], { model_metadata: newer })))
+        expect(list[0]).toEqual(delta('Hi'))
+        const messages = bodyOf(await server.onlyRequest()).messages as { role: string; content: unknown }[]
+        expect(messages.map((m) => m.role)).toEqual(['user', 'user'])
+        expect(contentText(messages[1]!.content)).toBe('[Previous assistant context]: Thought:')
+      })
+
       it("ends with an error event on Claude's event: error mid-stream: retryable only when overloaded", async () => {
         const { server, chat, gateway } = await setUp()
         const body = chatBody(server.url, [ask('Hi'), pending()], { model_metadata: claude(server) })
