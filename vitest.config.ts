@@ -16,7 +16,8 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        // DOCS_DB: the docs search index (test/workers/search.test.ts loads it); DOCS_DB_EMPTY stays without one.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { d1Databases: ['DOCS_DB', 'DOCS_DB_EMPTY'] } })],
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],

@@ -11,6 +11,7 @@ import { createGateway, type Gateway } from '../src/gateway.ts'
 import type { LogSink } from '../src/logging.ts'
 import { createMemoryKeyStore } from '../src/memory-key-store.ts'
 import { swaggerUiAssets } from './docs-assets.ts'
+import { logDocsIndex, openDocsIndex } from './docs-index.ts'
 import { BackgroundWork } from './execution-context.ts'
 import { batchedStdout } from './stdout-log.ts'
 import { createOutboundFetch } from './outbound-fetch.ts'
@@ -40,6 +41,7 @@ const SHUTDOWN_GRACE_MS = 30_000
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = parseConfig(options.env)
   const logSink = options.logSink ?? batchedStdout()
+  const docs = await openDocsIndex(config)
   const outbound = createOutboundFetch()
   const gateway = await createGateway(config, {
     fetch: outbound.fetch,
@@ -47,7 +49,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logSink,
     docsAssets: swaggerUiAssets(),
     sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+    docsIndex: docs?.index,
   })
+  logDocsIndex(gateway.logger.child('search'), docs)
   const background = new BackgroundWork()
   const listener = getRequestListener(
     (request, { incoming, outgoing }) =>
@@ -79,7 +83,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     settled: () => background.drain(),
     close: (graceMs = SHUTDOWN_GRACE_MS) => {
       closing = true
-      return shutDown(server, background, graceMs).then(() => outbound.close())
+      return shutDown(server, background, graceMs).then(() => {
+        docs?.close()
+        return outbound.close()
+      })
     },
   }
 }

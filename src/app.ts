@@ -10,7 +10,7 @@ import type { Keyring } from './auth/keyring.ts'
 import { authMiddleware } from './auth/middleware.ts'
 import { VerifiedTokenCache } from './auth/token-cache.ts'
 import type { Config } from './config.ts'
-import type { AppEnv, DocsAssets } from './deps.ts'
+import type { AppEnv, DocsAssets, DocsIndex } from './deps.ts'
 import { HttpError } from './errors.ts'
 import { accessLog } from './http/access-log.ts'
 import { bodyLimit } from './http/body-limit.ts'
@@ -32,6 +32,8 @@ import { promptRoutes } from './routes/prompts.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
 import { proxyRoutes } from './routes/proxy.ts'
+import { searchRoutes } from './routes/search.ts'
+import { DocsSearch } from './search/docs-search.ts'
 import type { Route } from './routes/route.ts'
 import { userAccessTokenRoutes } from './routes/user-access-token.ts'
 
@@ -49,6 +51,8 @@ export interface AppDeps {
   /** Prompt definitions; the built-in ones unless a test brings its own. */
   prompts?: PromptRegistry
   sha256Hex?: ((text: string) => string | Promise<string>) | undefined
+  /** The documentation search index (the platform's port), when there is one. */
+  docsIndex?: DocsIndex | undefined
 }
 
 /** Paths GitLab's gateway serves without a token but that have no route here (yet): they 404. */
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger }),
     ...codeRoutes({ config, engine: new CodeEngine({ caller: callerFor('code_suggestions'), prompts }), logger, now: deps.now }),
     ...chatRoutes({ config, caller: callerFor('chat'), prompts, logger, now: deps.now }),
+    ...searchRoutes({ config, search: new DocsSearch(deps.docsIndex, logger.child('search')), now: deps.now }),
     ...promptRoutes({ config, invoker: new PromptInvoker({ caller: promptCaller, prompts, now: deps.now }), caller: promptCaller, logger }),
   ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]

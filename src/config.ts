@@ -92,6 +92,10 @@ export interface Config {
     /** Root namespace ids (SaaS) allowed to use /v1/proxy/*; empty: all. */
     saasEnabled: readonly string[]
   }
+  docsSearch: {
+    /** Node only: the SQLite file of the documentation index (GitLab's `docs.db` schema), or null: search finds nothing. */
+    indexPath: string | null
+  }
 }
 
 /**
@@ -183,6 +187,7 @@ const settingsSchema = z.object({
   AIGW_VERTEX_TEXT_MODEL__PROJECT: text(''),
   AIGW_VERTEX_TEXT_MODEL__LOCATION: text(''),
   AIGW_VERTEX_TEXT_MODEL__ENDPOINT: text(''),
+  AIGW_DOCS_SEARCH__INDEX_PATH: text(''),
 })
 
 /**
@@ -284,6 +289,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       selfManagedEnabled: s.AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED,
       saasEnabled: s.AIGW_PROXY_ENDPOINTS__SAAS_ENABLED,
     },
+    docsSearch: { indexPath: s.AIGW_DOCS_SEARCH__INDEX_PATH || null },
   }
 }
 

@@ -30,6 +30,15 @@ export interface BackgroundTasks {
   waitUntil(promise: Promise<unknown>): void
 }
 
+/**
+ * A SQLite database holding GitLab's documentation index (table `doc_index`): `node:sqlite` on
+ * Node, a D1 binding on Workers. Runs one read-only statement with positional `?` parameters and
+ * returns its rows as objects; it throws when the database cannot answer.
+ */
+export interface DocsIndex {
+  all(sql: string, params: readonly (string | number)[]): Promise<Record<string, unknown>[]>
+}
+
 export interface Platform {
   /** Outbound HTTP: OIDC discovery, JWKS and, later, model providers. */
   fetch: typeof fetch
@@ -43,6 +52,8 @@ export interface Platform {
    * job per call there, about a tenth of an authenticated request's CPU.
    */
   sha256Hex?: (text: string) => string | Promise<string>
+  /** The documentation search index; without one, `/v1/search/gitlab-docs` finds nothing. */
+  docsIndex?: DocsIndex
 }
 
 /** Per-request values the adapters hand to `app.fetch` as Hono bindings. */

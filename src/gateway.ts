@@ -38,6 +38,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
     fetch: platform.fetch,
     models,
     sha256Hex: platform.sha256Hex,
+    docsIndex: platform.docsIndex,
   })
   logger.info('Gateway configured', {
     gitlab_url: config.gitlabUrl,

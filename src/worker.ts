@@ -5,13 +5,15 @@
  */
 import { ConfigError, parseConfig } from './config.ts'
 import { createConfigErrorApp } from './config-error-app.ts'
-import type { DocsAssets, KeyStore, StoredKeySet } from './deps.ts'
+import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from './deps.ts'
 import { createGateway } from './gateway.ts'
 import type { LogLevel } from './config.ts'
 
 export interface Env {
   /** Workers static assets (wrangler.toml `[assets]`): the Swagger UI files for /docs. */
   ASSETS?: Fetcher
+  /** D1 database holding the documentation index (wrangler.toml `[[d1_databases]]`, binding DOCS_DB). */
+  DOCS_DB?: D1Database
   [setting: string]: unknown
 }
 
@@ -41,7 +43,11 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
       keyStore: cacheApiKeyStore(),
       logSink: writeLog,
       docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,
+      docsIndex: env.DOCS_DB ? d1DocsIndex(env.DOCS_DB) : undefined,
     })
+    if (!env.DOCS_DB) {
+      gateway.logger.child('search').warning('Documentation search is off: /v1/search/gitlab-docs answers with no results. Bind a D1 database holding the index as DOCS_DB to turn it on')
+    }
     return gateway.app
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
@@ -78,6 +84,16 @@ function staticAssets(assets: Fetcher): DocsAssets {
       if (response.ok) return response
       await response.body?.cancel()
       return undefined
+    },
+  }
+}
+
+/** The documentation index in D1 (loaded with `wrangler d1 execute --file` from `npm run docs:index -- --sql`). */
+function d1DocsIndex(db: D1Database): DocsIndex {
+  return {
+    async all(sql, params) {
+      const { results } = await db.prepare(sql).bind(...params).all<Record<string, unknown>>()
+      return results
     },
   }
 }

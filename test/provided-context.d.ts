@@ -11,5 +11,9 @@ declare module 'vitest' {
     /** `http://127.0.0.1:<port>` where nothing listens. */
     refusingUrl: string
     gatewayKeys: { signing: string; signingPkcs1: string; validation: string }
+    /** The docs search index built from test/fixtures/docs by `npm run docs:index` (a SQLite file)... */
+    docsIndexPath: string
+    /** ...and the same index as the SQL it writes for D1. */
+    docsIndexSql: string
   }
 }

@@ -30,9 +30,25 @@ export default async function setup(project: TestProject) {
   project.provide('untrustedModelServerUrl', models.tlsUrl!)
   project.provide('refusingUrl', `http://127.0.0.1:${await closedPort()}`)
   project.provide('gatewayKeys', { signing: signing!.pkcs8, signingPkcs1: signing!.pkcs1, validation: validation!.pkcs8 })
+  const docsIndex = buildDocsIndex()
+  project.provide('docsIndexPath', docsIndex.path)
+  project.provide('docsIndexSql', docsIndex.sql)
   return async () => {
     await Promise.all([issuer.close(), models.close()])
+    rmSync(docsIndex.directory, { recursive: true, force: true })
   }
+}
+
+/** The docs search index of test/fixtures/docs, built by the real `npm run docs:index` command (SQLite file and D1 SQL). */
+function buildDocsIndex(): { directory: string; path: string; sql: string } {
+  const directory = mkdtempSync(join(tmpdir(), 'aigw-docs-index-'))
+  const [path, sqlPath] = [join(directory, 'docs.db'), join(directory, 'docs.sql')]
+  execFileSync(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', 'node-entry/docs-indexer/cli.ts', 'test/fixtures/docs', '--out', path, '--sql', sqlPath],
+    { cwd: new URL('../..', import.meta.url), stdio: 'pipe' },
+  )
+  return { directory, path, sql: readFileSync(sqlPath, 'utf8') }
 }
 
 /** A loopback port nothing listens on (bound once, then released): connections to it are refused. */

@@ -12,7 +12,7 @@ export const workersTarget: Target = {
   runtime: 'workerd',
   sharesKeyStore: true,
   async start(settings) {
-    const env: Env = { ASSETS: (workerEnv as Env).ASSETS, ...settings }
+    const env: Env = { ASSETS: (workerEnv as Env).ASSETS, ...settings, ...d1Bindings(settings) }
     const lines: string[] = []
     const spies = (['log', 'warn', 'error'] as const).map((method) =>
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -46,4 +46,10 @@ export const workersTarget: Target = {
       await gateway.close()
     }
   },
+}
+
+/** A `DOCS_DB` setting names a D1 database of the test environment (vitest.config.ts): the gateway gets that binding. */
+function d1Bindings(settings: Record<string, string>): Partial<Env> {
+  const name = settings.DOCS_DB
+  return name === undefined ? {} : { DOCS_DB: (workerEnv as Record<string, unknown>)[name] as D1Database }
 }
