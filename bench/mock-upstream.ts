@@ -6,7 +6,9 @@
  *                                   written separately (≈3.8 KB; their texts are in mock-stream.ts);
  *                                   otherwise a small JSON answer. Any body with `stream: true`
  *                                   streams, so the gateway's code completions (a codestral prompt,
- *                                   `stream_options`) get the same stream as the proxied row
+ *                                   `stream_options`) get the same stream as the proxied row. A
+ *                                   Duo Chat turn (the last message is the assistant's `Thought:`
+ *                                   prefill) gets a ReAct answer in as many events instead
  *   POST /hold/v1/chat/completions  the first event at once, the rest only after /control/release;
  *                                   also on /v1/chat/completions when the last message is `/hold`
  *                                   (the gateway forwards the body unchanged, so a gateway that has
@@ -15,12 +17,12 @@
  *   GET  /control/held              streams held open right now      → {held}
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { deltaContent, STREAM_EVENTS as EVENTS } from './mock-stream.ts'
+import { deltaContent, reactDeltaContent, STREAM_EVENTS as EVENTS } from './mock-stream.ts'
 
 const held = new Set<ServerResponse>()
 
-function chunk(index: number): string {
-  const delta = index === 0 ? { role: 'assistant', content: deltaContent(0) } : { content: deltaContent(index) }
+function chunk(index: number, content: (index: number) => string): string {
+  const delta = index === 0 ? { role: 'assistant', content: content(0) } : { content: content(index) }
   const event = {
     id: 'chatcmpl-bench01',
     object: 'chat.completion.chunk',
@@ -31,7 +33,8 @@ function chunk(index: number): string {
   return `data: ${JSON.stringify(event)}\n\n`
 }
 
-const SSE_EVENTS = Array.from({ length: EVENTS }, (_, i) => chunk(i))
+const SSE_EVENTS = Array.from({ length: EVENTS }, (_, i) => chunk(i, deltaContent))
+const REACT_EVENTS = Array.from({ length: EVENTS }, (_, i) => chunk(i, reactDeltaContent))
 const DONE = 'data: [DONE]\n\n'
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench0000000000000000000000',
@@ -43,8 +46,8 @@ const COMPLETION = JSON.stringify({
 })
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
 
-function finishStream(res: ServerResponse, from: number): void {
-  for (const event of SSE_EVENTS.slice(from)) res.write(event)
+function finishStream(res: ServerResponse, from: number, events = SSE_EVENTS): void {
+  for (const event of events.slice(from)) res.write(event)
   res.end(DONE)
 }
 
@@ -73,7 +76,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/hold/v1/chat/completions')) {
     return json(res, 404, '{"error":{"message":"not found"}}')
   }
-  const request = JSON.parse(body || '{}') as { stream?: unknown; messages?: { content?: unknown }[] }
+  const request = JSON.parse(body || '{}') as { stream?: unknown; messages?: { role?: unknown; content?: unknown }[] }
   if (request.stream !== true) return json(res, 200, COMPLETION)
   res.writeHead(200, SSE_HEADERS)
   if (path.startsWith('/hold/') || request.messages?.at(-1)?.content === '/hold') {
@@ -82,7 +85,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.once('close', () => held.delete(res))
     return
   }
-  finishStream(res, 0)
+  finishStream(res, 0, isReactTurn(request.messages?.at(-1)) ? REACT_EVENTS : SSE_EVENTS)
+}
+
+/** Duo Chat's ReAct prompt ends with the assistant prefill `Thought:` (a string, or one text part). */
+function isReactTurn(last: { role?: unknown; content?: unknown } | undefined): boolean {
+  if (last?.role !== 'assistant') return false
+  const content = Array.isArray(last.content) ? (last.content[0] as { text?: unknown } | undefined)?.text : last.content
+  return typeof content === 'string' && content.trim() === 'Thought:'
 }
 
 const port = Number(process.argv[2] ?? 0)

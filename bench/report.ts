@@ -64,7 +64,7 @@ function table(head: string[], body: string[][]): string {
 const counterpart = (row: Row): RowName => row.comparedWith ?? row.name
 
 /** Short names of the rows compared at one connection, for the column heads. */
-const SHORT: Partial<Record<RowName, string>> = { sse: 'SSE', json: 'JSON', code: 'code' }
+const SHORT: Partial<Record<RowName, string>> = { sse: 'SSE', json: 'JSON', code: 'code', chat: 'chat' }
 
 /** " of the SSE row" where a row is compared with another row than itself. */
 const ofCounterpart = (row: Row) => (row.comparedWith ? ` of the ${SHORT[row.comparedWith] ?? row.comparedWith} row` : '')
@@ -159,13 +159,16 @@ function targetsTable(report: Report): string {
       const ratio = r && minimal ? r.rps / minimal.rps : undefined
       rows.push([`≥ 0.9× minimal proxy req/s (${row.toUpperCase()})`, gateway, ratio === undefined ? '–' : `${ratio.toFixed(2)}×`, mark(ratio === undefined ? undefined : ratio >= 0.9)])
     }
-    {
-      // "while doing the prompt building and response shaping": the code completion against the bare passthrough of the same stream.
-      const r = find(report.throughput, gateway, 'code')?.load
-      const minimal = find(report.throughput, 'minimal proxy', counterpart(ROWS.code))?.load
+    // "while doing the prompt building and response shaping": the code completion and the chat against the bare passthrough of as many mock events.
+    for (const [row, what] of [
+      ['code', 'code completion v2 streamed ÷ the minimal proxy\'s SSE passthrough of the same mock stream'],
+      ['chat', 'Duo Chat v2 agent streamed ÷ the minimal proxy\'s SSE passthrough of as many mock events'],
+    ] as const) {
+      const r = find(report.throughput, gateway, row)?.load
+      const minimal = find(report.throughput, 'minimal proxy', counterpart(ROWS[row]))?.load
       const ratio = r && minimal ? r.rps / minimal.rps : undefined
       rows.push([
-        '≥ 0.9× minimal proxy req/s (code completion v2 streamed ÷ the minimal proxy\'s SSE passthrough of the same mock stream)',
+        `≥ 0.9× minimal proxy req/s (${what})`,
         gateway,
         ratio === undefined ? '–' : `${ratio.toFixed(2)}× (${thousands(r?.rps)} vs ${thousands(minimal?.rps)} req/s)`,
         mark(ratio === undefined ? undefined : ratio >= 0.9),
@@ -220,6 +223,13 @@ export function renderReport(report: Report): string {
       ? [
           `The ${ROWS.code.label} row (the gateways only: direct and the minimal proxy cannot build prompts) compares its req/s with the minimal proxy's ${ROWS.sse.label} row: ` +
             'the same 20-event mock stream, there passed through untouched, here after auth, validation, prompt building and response shaping (the deltas as raw text).',
+          '',
+        ]
+      : []),
+    ...(report.throughput.some((r) => r.row.name === 'chat')
+      ? [
+          `The ${ROWS.chat.label} row is compared the same way: a 20-event ReAct stream from the mock (a thought, \`Action: DirectAnswer\`, the final answer in 15 deltas), ` +
+            'here after auth, validation, the ReAct prompt (system prompt with the tools, the conversation, the `Thought:` prefill) and the ReAct parser, answered as NDJSON `final_answer_delta` lines.',
           '',
         ]
       : []),

@@ -15,7 +15,7 @@ import { pickLoadTool, runLoad, type LoadSpec, type LoadTool } from './load.ts'
 import { openStreams } from './open-streams.ts'
 import { cpuSecondsOf, killChildrenOnExit, machineBusySeconds, memoryOf, reapedChildrenCpuSeconds, runCommand, sleep, stopChild, waitForIdleMachine } from './processes.ts'
 import { failuresOf, renderReport, type Report, type RowResult, type StreamsRun } from './report.ts'
-import { CODE_PATH, codeCompletionBody, gitlabHeaders, HOLD_BODY, issueToken, ONE_CONNECTION_ROWS, pathOf, PROXY_PATH, ROWS, TARGET_ROWS, type RowName } from './scenarios.ts'
+import { CHAT_PATH, chatBody, CODE_PATH, codeCompletionBody, gitlabHeaders, HOLD_BODY, issueTokens, ONE_CONNECTION_ROWS, pathOf, PROXY_PATH, ROWS, TARGET_ROWS, type RowName } from './scenarios.ts'
 import { startMock, startTarget, type Environment, type Mock, type Running, type TargetName } from './targets.ts'
 import { readCompatibility, workerdBinary } from './workerd.ts'
 
@@ -63,8 +63,8 @@ await runCommand(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangl
 })
 
 const issuer = await startFakeIssuer()
-const { gitlabUrl, token } = await issueToken(issuer.url)
-const headers = gitlabHeaders(token)
+const { gitlabUrl, tokens } = await issueTokens(issuer.url)
+const headersOf = (row: RowName) => gitlabHeaders(tokens[ROWS[row].token ?? 'default'], ROWS[row].extraHeaders)
 const env: Environment = {
   root,
   workDir,
@@ -76,12 +76,13 @@ const env: Environment = {
 
 function specFor(target: TargetName, running: Running, mock: Mock, row: RowName, connections: number, seconds: number): LoadSpec {
   const { method, body, expectStatus, checkEveryStatus } = ROWS[row]
-  return { url: `${running.origin}${pathOf(target, row)}`, method, headers, body: body?.(mock.origin), connections, seconds, expectStatus, checkEveryStatus }
+  return { url: `${running.origin}${pathOf(target, row)}`, method, headers: headersOf(row), body: body?.(mock.origin), connections, seconds, expectStatus, checkEveryStatus }
 }
 
 /**
  * One request before the load: the right status, and an answer that looks like what the target
- * makes of the mock's (a proxied one as it came; the code completion as the stream's text).
+ * makes of the mock's (a proxied one as it came; the code completion as the stream's text; the
+ * chat as NDJSON answer deltas that make up the ReAct stream's final answer).
  */
 async function preflight(spec: LoadSpec, row: RowName, running: Running): Promise<void> {
   const response = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body })
@@ -96,6 +97,33 @@ async function preflight(spec: LoadSpec, row: RowName, running: Running): Promis
     if (text !== expected.text) throw new Error(`the answer is not the mock's stream text: ${JSON.stringify(text.slice(0, 300))} (expected ${JSON.stringify(expected.text)})${logs}`)
     if (contentType !== expected.contentType) throw new Error(`content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(expected.contentType)})${logs}`)
   }
+  const chat = ROWS[row].expectChatAnswer
+  if (chat) {
+    const contentType = response.headers.get('content-type')
+    if (contentType !== chat.contentType) throw new Error(`content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(chat.contentType)})${logs}`)
+    const problem = chatAnswerProblem(text, chat.answer)
+    if (problem) throw new Error(`${problem}: ${JSON.stringify(text.slice(0, 300))}${logs}`)
+  }
+}
+
+/**
+ * What is wrong with a Duo Chat answer (undefined: nothing): every line one `final_answer_delta`
+ * event, their texts together the expected answer, and the last one saying the model stopped.
+ */
+function chatAnswerProblem(ndjson: string, answer: string): string | undefined {
+  if (!ndjson.endsWith('\n')) return 'the NDJSON answer does not end with a newline'
+  let events: { type?: unknown; data?: { text?: unknown; finish_reason?: unknown } }[]
+  try {
+    events = ndjson.slice(0, -1).split('\n').map((line) => JSON.parse(line) as (typeof events)[number])
+  } catch {
+    return 'a line that is not JSON'
+  }
+  const other = events.find((event) => event.type !== 'final_answer_delta' || typeof event.data?.text !== 'string')
+  if (other) return `an event other than a final_answer_delta: ${JSON.stringify(other)}`
+  const text = events.map((event) => event.data!.text as string).join('')
+  if (text !== answer) return `the answer deltas make ${JSON.stringify(text)} (expected ${JSON.stringify(answer)})`
+  if (events.at(-1)?.data?.finish_reason !== 'stop') return 'the last delta has no finish_reason stop'
+  return undefined
 }
 
 /** CPU seconds so far: the target, the mock, reaped children (the load generator), this script and the machine. */
@@ -175,7 +203,7 @@ async function measureStreams(target: TargetName): Promise<StreamsRun> {
     const result = await openStreams({
       origin: running.origin,
       path: PROXY_PATH,
-      headers,
+      headers: headersOf('sse'),
       body: HOLD_BODY,
       streams: STREAMS,
       pid: running.pid,
@@ -209,6 +237,7 @@ await issuer.close()
 
 const wallSeconds = (performance.now() - wallStart) / 1000
 const codeBody = codeCompletionBody('http://127.0.0.1:65535')
+const chatBodyBytes = Buffer.byteLength(chatBody('http://127.0.0.1:65535'))
 const aboveCursor = (JSON.parse(codeBody) as { current_file: { content_above_cursor: string } }).current_file.content_above_cursor
 const workerdVersion = (await runCommand(workerdBinary(), ['--version'], { timeoutMs: 10_000 })).trim()
 report.header = [
@@ -217,6 +246,7 @@ report.header = [
   `load generator: ${tool === 'wrk' ? 'wrk -t1 --latency (SSE latency is time to the last byte)' : 'autocannon (latency in whole milliseconds only: the 1-connection figures cannot resolve 0.5 ms; install wrk for them)'}; ${CONNECTIONS} connections, ${SECONDS} s after a ${WARM_SECONDS} s warm-up`,
   'aigw-edge node: `node --enable-source-maps dist/node/main.mjs` (what `npm start` runs); aigw-edge workerd: the `wrangler deploy --dry-run` bundle under `workerd serve` (see bench/README.md)',
   `code completion v2, streamed (the gateways only): \`POST ${CODE_PATH}\`, GitLab's self-hosted body (${thousands(Buffer.byteLength(codeBody))} bytes, ${thousands(Buffer.byteLength(aboveCursor))} of them Python above the cursor), codestral via \`custom_openai\` at the mock; the gateway builds the prompt and streams the same 20 mock events back as raw text. Its "vs minimal proxy" is its req/s over the minimal proxy's SSE chat completion row (the same mock stream passed through untouched), its "p50 added" its p50 minus direct's SSE p50`,
+  `Duo Chat v2 agent, streamed (the gateways only): \`POST ${CHAT_PATH}\`, GitLab 18.x's body (${thousands(chatBodyBytes)} bytes: an earlier question and answer, the new question, \`unavailable_resources\`, \`model_metadata\` for Mistral via \`custom_openai\` at the mock) with a token granting the chat tools; the gateway renders the ReAct prompt (the tools listed), streams a ReAct answer of the same 20 mock events and answers its final answer as NDJSON \`final_answer_delta\` lines. Compared like the code completion: with the minimal proxy's SSE req/s and direct's SSE p50`,
   'CPU s: user + system seconds of the measured process (the mock for `direct`) during the measured window; peak RSS: its VmHWM',
   'other CPU s: busy CPU of the whole machine in that window minus the target, the mock, the load generator and this script (tick-sampled, so about ±1 s is noise); well above that means something else was running and the row is not clean',
 ]

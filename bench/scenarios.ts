@@ -2,12 +2,15 @@
  * The requests the benchmark sends: GitLab's headers with a real RS256 token from the fake
  * issuer (test/fakes/oidc-issuer.ts), and per row the path, body and the status every answer
  * must have. Every target gets the same headers and bodies, so the bytes on the wire match. The
- * code-completion row exists for the gateways only (the others cannot build prompts).
+ * code-completion and Duo Chat rows exist for the gateways only (the others cannot build prompts).
  */
-import { STREAM_TEXT } from './mock-stream.ts'
+import { REACT_ANSWER, STREAM_TEXT } from './mock-stream.ts'
 import type { TargetName } from './targets.ts'
 
-export type RowName = 'sse' | 'json' | 'healthz' | 'noop' | 'noop-nocache' | 'code'
+export type RowName = 'sse' | 'json' | 'healthz' | 'noop' | 'noop-nocache' | 'code' | 'chat'
+
+/** `default`: the token every row but Duo Chat's carries; `chat`: an 18.x instance's, with the chat tools' primitives. */
+export type TokenKind = 'default' | 'chat'
 
 export interface Row {
   name: RowName
@@ -18,10 +21,16 @@ export interface Row {
   expectStatus: number
   /** The whole answer the first request must get (checked before the load, with its content type). */
   expectText?: { text: string; contentType: string }
+  /** The Duo Chat answer the first request must get: NDJSON `final_answer_delta` events whose texts make up `answer`. */
+  expectChatAnswer?: { answer: string; contentType: string }
+  /** The token the row's requests carry (default: `default`), and headers added to GitLab's common ones. */
+  token?: TokenKind
+  extraHeaders?: Readonly<Record<string, string>>
   /**
    * The row of the minimal proxy (req/s) and of direct (p50 at one connection) this row is compared
-   * with (default: the same row). The code completion has no counterpart there, so it is compared
-   * with the SSE rows: the same mock stream, passed through untouched or read straight.
+   * with (default: the same row). The code completion and the chat have no counterpart there, so
+   * they are compared with the SSE rows: the same number of mock events, passed through untouched
+   * or read straight.
    */
   comparedWith?: RowName
   /** false: the gateway runs with AIGW_AUTH__TOKEN_CACHE_SIZE=0. */
@@ -32,6 +41,7 @@ export interface Row {
 
 export const PROXY_PATH = '/v1/proxy/openai/v1/chat/completions'
 export const CODE_PATH = '/v2/code/completions'
+export const CHAT_PATH = '/v2/chat/agent'
 export const NO_ROUTE_PATH = '/v1/bench-no-route'
 export const INSTANCE_ID = 'bench-instance-1'
 
@@ -137,6 +147,62 @@ export function codeCompletionBody(mockOrigin: string): string {
   })
 }
 
+/**
+ * A Duo Chat turn as a GitLab 18.x instance sends it for a self-hosted Mistral behind an
+ * OpenAI-compatible endpoint (the row's mock): an earlier exchange, then the question; no page,
+ * file or additional context, so no tool step yet.
+ */
+export function chatBody(mockOrigin: string): string {
+  const noContext = { context: null, current_file: null, additional_context: [] }
+  return JSON.stringify({
+    messages: [
+      { role: 'user', content: 'How do I rebase my branch onto main?', ...noContext },
+      {
+        role: 'assistant',
+        content: 'Fetch first with `git fetch origin`, then run `git rebase origin/main` on your branch. Resolve any conflicts, `git add` the files and continue with `git rebase --continue`.',
+        ...noContext,
+      },
+      { role: 'user', content: 'And how do I undo my last commit but keep its changes?', ...noContext },
+    ],
+    model_metadata: {
+      provider: 'api',
+      name: 'mistral',
+      endpoint: `${mockOrigin}/v1`,
+      api_key: 'sk-bench',
+      identifier: 'custom_openai/mistralai/Mistral-7B-Instruct-v0.3',
+    },
+    unavailable_resources: ['Pipelines', 'Vulnerabilities'],
+  })
+}
+
+/**
+ * The unit primitives of an 18.x self-signed token for an instance with Duo Chat (gitlab-client
+ * §4.2): chat, the tools its ReAct prompt then offers (`ask_*`, `documentation_search`), and
+ * the code features.
+ */
+export const CHAT_SCOPES = [
+  'duo_chat',
+  'duo_classic_chat',
+  'complete_code',
+  'generate_code',
+  'documentation_search',
+  'ask_build',
+  'ask_commit',
+  'ask_epic',
+  'ask_issue',
+  'ask_merge_request',
+  'ask_work_item',
+  'include_file_context',
+  'include_snippet_context',
+  'include_merge_request_context',
+  'include_issue_context',
+  'explain_code',
+  'refactor_code',
+  'fix_code',
+  'write_tests',
+  'troubleshoot_job',
+]
+
 export const ROWS: Record<RowName, Row> = {
   sse: { name: 'sse', label: 'SSE chat completion (proxy)', method: 'POST', body: () => STREAM_BODY, expectStatus: 200, tokenCache: true },
   json: { name: 'json', label: 'JSON chat completion (proxy)', method: 'POST', body: () => JSON_BODY, expectStatus: 200, tokenCache: true },
@@ -170,30 +236,44 @@ export const ROWS: Record<RowName, Row> = {
     tokenCache: true,
     comparedWith: 'sse',
   },
+  chat: {
+    name: 'chat',
+    label: 'Duo Chat v2 agent, streamed',
+    method: 'POST',
+    body: chatBody,
+    expectStatus: 200,
+    expectChatAnswer: { answer: REACT_ANSWER, contentType: 'application/x-ndjson; charset=utf-8' },
+    // With the tools' primitives and an 18.x version, the system prompt lists the tools, as GitLab's chat gets it.
+    token: 'chat',
+    extraHeaders: { 'X-Gitlab-Version': '18.2.1' },
+    tokenCache: true,
+    comparedWith: 'sse',
+  },
 }
 
 /**
  * Which rows each target has (the mock has no health check or auth; the minimal proxy has no auth;
- * neither builds prompts, so the code completion is the gateways' only).
+ * neither builds prompts, so the code completion and the chat are the gateways' only).
  */
 export const TARGET_ROWS: Record<TargetName, RowName[]> = {
   direct: ['sse', 'json'],
   'minimal proxy': ['sse', 'json', 'healthz'],
-  'aigw-edge node': ['sse', 'json', 'healthz', 'noop', 'noop-nocache', 'code'],
-  'aigw-edge workerd': ['sse', 'json', 'healthz', 'noop', 'noop-nocache', 'code'],
+  'aigw-edge node': ['sse', 'json', 'healthz', 'noop', 'noop-nocache', 'code', 'chat'],
+  'aigw-edge workerd': ['sse', 'json', 'healthz', 'noop', 'noop-nocache', 'code', 'chat'],
 }
 
 /** The rows also measured at one connection (where the target has them). */
-export const ONE_CONNECTION_ROWS: readonly RowName[] = ['sse', 'json', 'code']
+export const ONE_CONNECTION_ROWS: readonly RowName[] = ['sse', 'json', 'code', 'chat']
 
 export function pathOf(target: TargetName, row: RowName): string {
   if (row === 'healthz') return '/monitoring/healthz'
   if (row === 'noop' || row === 'noop-nocache') return NO_ROUTE_PATH
   if (row === 'code') return CODE_PATH
+  if (row === 'chat') return CHAT_PATH
   return target === 'direct' ? '/v1/chat/completions' : PROXY_PATH
 }
 
-export function gitlabHeaders(token: string): Record<string, string> {
+export function gitlabHeaders(token: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
     Authorization: `Bearer ${token}`,
     'X-Gitlab-Authentication-Type': 'oidc',
@@ -202,11 +282,12 @@ export function gitlabHeaders(token: string): Record<string, string> {
     'X-Gitlab-Global-User-Id': 'bench-user-1',
     'X-Gitlab-Unit-Primitive': 'duo_chat',
     'Content-Type': 'application/json',
+    ...extra,
   }
 }
 
-/** A fake GitLab instance (its own tenant of the fake issuer) and a token it signed, valid for 1 h. */
-export async function issueToken(issuerUrl: string): Promise<{ gitlabUrl: string; token: string }> {
+/** A fake GitLab instance (its own tenant of the fake issuer) and the tokens it signed, valid for 1 h. */
+export async function issueTokens(issuerUrl: string): Promise<{ gitlabUrl: string; tokens: Record<TokenKind, string> }> {
   const post = async (path: string, body: object) => {
     const response = await fetch(`${issuerUrl}${path}`, { method: 'POST', body: JSON.stringify(body) })
     if (!response.ok) throw new Error(`fake issuer ${path}: HTTP ${response.status}`)
@@ -215,17 +296,20 @@ export async function issueToken(issuerUrl: string): Promise<{ gitlabUrl: string
   const tenant = await post('/control/tenants', {})
   const gitlabUrl = tenant.url ?? ''
   const now = Math.floor(Date.now() / 1000)
-  const claims = {
-    iss: gitlabUrl,
-    sub: INSTANCE_ID,
-    aud: 'gitlab-ai-gateway',
-    gitlab_realm: 'self-managed',
-    scopes: ['duo_chat', 'complete_code'],
-    iat: now,
-    nbf: now,
-    exp: now + 3600,
+  const sign = async (scopes: readonly string[]) => {
+    const claims = {
+      iss: gitlabUrl,
+      sub: INSTANCE_ID,
+      aud: 'gitlab-ai-gateway',
+      gitlab_realm: 'self-managed',
+      scopes,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+    }
+    const { token } = await post(`/control/t/${tenant.id}/sign`, { claims })
+    if (!token) throw new Error('fake issuer signed no token')
+    return token
   }
-  const { token } = await post(`/control/t/${tenant.id}/sign`, { claims })
-  if (!token) throw new Error('fake issuer signed no token')
-  return { gitlabUrl, token }
+  return { gitlabUrl, tokens: { default: await sign(['duo_chat', 'complete_code']), chat: await sign(CHAT_SCOPES) } }
 }
