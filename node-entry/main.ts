@@ -1,6 +1,7 @@
 /**
  * `npm start`: the gateway as a process on AIGW_FASTAPI__API_HOST:AIGW_FASTAPI__API_PORT
- * (default 0.0.0.0:5052). Invalid settings stop it before it listens, naming the variable.
+ * (default 0.0.0.0:5052), and Prometheus metrics on AIGW_FASTAPI__METRICS_HOST:__METRICS_PORT
+ * (default 0.0.0.0:8082). Invalid settings stop it before it listens, naming the variable.
  * SIGTERM/SIGINT stop accepting connections and let in-flight requests finish.
  */
 import { ConfigError } from '../src/config.ts'
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   try {
     const env = withGoogleCredentials(loadEnvironment())
     trustCaBundles(env)
-    server = await startServer({ env })
+    server = await startServer({ env, metrics: true })
   } catch (error) {
     if (error instanceof ConfigError) return exit(`aigw-edge: ${error.message}`)
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return exit(`aigw-edge: ${(error as Error).message}`)

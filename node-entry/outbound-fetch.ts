@@ -11,12 +11,18 @@
  */
 import { Buffer } from 'node:buffer'
 import type { Readable } from 'node:stream'
+import type { ConnectionOptions } from 'node:tls'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { guardedLookup } from './guarded-lookup.ts'
 
 export interface OutboundOptions {
   /** Max sockets per origin (keep-alive pool); default: no limit, one per concurrent call (a stream holds its socket for minutes). */
   connections?: number
+  /**
+   * Client-certificate TLS (AIGW_MTLS__*) for every origin but `exceptOrigins`: the OIDC issuers,
+   * whose discovery and JWKS calls keep Node's own trust (and never `rejectUnauthorized: false`).
+   */
+  clientTls?: { connect: ConnectionOptions; exceptOrigins: readonly string[] }
 }
 
 /** As fetch: at most this many redirects, then a network error (undici 7 counts the first request too, hence the +1 below). */
@@ -38,7 +44,12 @@ type Body = Buffer | null
 
 export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typeof fetch; close(): Promise<void> } {
   let pool: { agent: Agent; dispatcher: Dispatcher } | undefined
-  const connect = () => (pool ??= createPool(options))
+  let clientTlsPool: { agent: Agent; dispatcher: Dispatcher } | undefined
+  const plainOrigins = new Set(options.clientTls?.exceptOrigins)
+  const connect = (origin: string) =>
+    options.clientTls && !plainOrigins.has(origin)
+      ? (clientTlsPool ??= createPool(options, options.clientTls.connect))
+      : (pool ??= createPool(options))
 
   const outboundFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : undefined
@@ -63,7 +74,7 @@ export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typ
 
     let answer: Dispatcher.ResponseData
     try {
-      answer = await connect().dispatcher.request({
+      answer = await connect(url.origin).dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,
@@ -87,20 +98,22 @@ export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typ
     fetch: outboundFetch as typeof fetch,
     /** Lets in-flight calls finish for a moment, then drops what is still open. */
     async close() {
-      if (!pool) return
-      const { agent } = pool
-      let timer: NodeJS.Timeout | undefined
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, 1_000)
-      })
-      await Promise.race([agent.close(), late])
-      clearTimeout(timer)
-      if (!agent.destroyed) await agent.destroy()
+      await Promise.all([pool, clientTlsPool].map((open) => open && closeAgent(open.agent)))
     },
   }
 }
 
-function createPool(options: OutboundOptions): { agent: Agent; dispatcher: Dispatcher } {
+async function closeAgent(agent: Agent): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 1_000)
+  })
+  await Promise.race([agent.close(), late])
+  clearTimeout(timer)
+  if (!agent.destroyed) await agent.destroy()
+}
+
+function createPool(options: OutboundOptions, tls: ConnectionOptions = {}): { agent: Agent; dispatcher: Dispatcher } {
   const agent = new Agent({
     connections: options.connections ?? null,
     pipelining: 1,
@@ -114,7 +127,7 @@ function createPool(options: OutboundOptions): { agent: Agent; dispatcher: Dispa
     // HTTP/1.1 only, as Node's fetch: predictable per-origin connection limits and cancels.
     allowH2: false,
     // Refuses host names that resolve to link-local addresses (cloud metadata).
-    connect: { lookup: guardedLookup },
+    connect: { ...tls, lookup: guardedLookup },
   })
   // undici's redirect handling drops authorization and cookies on a cross-origin hop, as fetch does.
   const dispatcher = agent.compose(interceptors.redirect())

@@ -4,7 +4,8 @@
  */
 import { getRequestListener } from '@hono/node-server'
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { parseConfig } from '../src/config.ts'
 import { createGateway, type Gateway } from '../src/gateway.ts'
@@ -15,6 +16,9 @@ import { logDocsIndex, openDocsIndex } from './docs-index.ts'
 import { BackgroundWork } from './execution-context.ts'
 import { batchedStdout } from './stdout-log.ts'
 import { createOutboundFetch } from './outbound-fetch.ts'
+import { startMetricsServer } from './metrics-server.ts'
+import { createPrometheusMetrics } from './prometheus.ts'
+import { modelClientTls, serverTlsOptions } from './tls.ts'
 
 export interface ServerOptions {
   env: Readonly<Record<string, string | undefined>>
@@ -22,12 +26,19 @@ export interface ServerOptions {
   host?: string
   port?: number
   logSink?: LogSink
+  /**
+   * Measure and serve Prometheus metrics as AIGW_FASTAPI__METRICS_HOST / __PORT say (main.ts
+   * does). Off unless asked: in-process test servers must not all claim port 8082.
+   */
+  metrics?: boolean
 }
 
 export interface RunningServer {
   url: string
   port: number
   gateway: Gateway
+  /** The metrics server, when one is listening. */
+  metricsUrl?: string | undefined
   /** Resolves once background work (key refreshes, cache writes) has finished. */
   settled(): Promise<void>
   /** Stops accepting connections, lets in-flight requests and background work finish (up to `graceMs`). */
@@ -41,9 +52,16 @@ const SHUTDOWN_GRACE_MS = 30_000
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = parseConfig(options.env)
   const logSink = options.logSink ?? batchedStdout()
+  const serverTls = serverTlsOptions(config)
+  const clientTls = modelClientTls(config)
   const docs = await openDocsIndex(config)
-  const outbound = createOutboundFetch()
+  const outbound = createOutboundFetch({
+    clientTls: clientTls && { connect: clientTls, exceptOrigins: issuerOrigins(config.gitlabUrl, config.customerPortalUrl) },
+  })
+  const metricsPort = options.metrics ? config.metrics.port : null
+  const prometheus = metricsPort !== null ? createPrometheusMetrics() : undefined
   const gateway = await createGateway(config, {
+    metrics: prometheus?.metrics,
     fetch: outbound.fetch,
     keyStore: createMemoryKeyStore(),
     logSink,
@@ -63,32 +81,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     { hostname: 'localhost' },
   )
   let closing = false
-  const server = createServer((request, response) => {
+  const handle: RequestListener = (request, response) => {
     dropMalformedHost(request)
     // While shutting down, finished requests must not keep their keep-alive connection open.
     if (closing) response.setHeader('connection', 'close')
     void listener(request, response)
-  })
+  }
+  // An https.Server is an http.Server over TLS sockets (same keep-alive and close* methods).
+  const server = (serverTls ? createHttpsServer(serverTls, handle) : createServer(handle)) as Server
   const host = options.host ?? config.server.host
   await listen(server, options.port ?? config.server.port, host)
   const { port } = server.address() as AddressInfo
-  gateway.logger.info('AI gateway listening', { host, port, gitlab_url: config.gitlabUrl })
+  gateway.logger.info('AI gateway listening', { host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
+  const metricsServer =
+    prometheus && metricsPort !== null
+      ? await startMetricsServer(prometheus.registry, config.metrics.host, metricsPort, gateway.logger.child('metrics'))
+      : undefined
   // Prefetch the issuers' keys; requests never wait for a slow issuer they do not need.
   background.context.waitUntil(gateway.warmUp(background.context))
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `${serverTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
     gateway,
+    metricsUrl: metricsServer?.url,
     settled: () => background.drain(),
     close: (graceMs = SHUTDOWN_GRACE_MS) => {
       closing = true
       return shutDown(server, background, graceMs).then(() => {
         docs?.close()
-        return outbound.close()
+        // Last: Prometheus can still scrape while requests drain.
+        return Promise.all([outbound.close(), metricsServer?.close()]).then(() => {})
       })
     },
   }
+}
+
+/** The OIDC issuers' origins: their discovery and JWKS calls never use the model client certificate. */
+function issuerOrigins(...urls: (string | null)[]): string[] {
+  return urls.filter((url): url is string => Boolean(url)).map((url) => new URL(url).origin)
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -10,7 +10,7 @@ import type { Keyring } from './auth/keyring.ts'
 import { authMiddleware } from './auth/middleware.ts'
 import { VerifiedTokenCache } from './auth/token-cache.ts'
 import type { Config } from './config.ts'
-import type { AppEnv, DocsAssets, DocsIndex } from './deps.ts'
+import type { AppEnv, DocsAssets, DocsIndex, GatewayMetrics } from './deps.ts'
 import { HttpError } from './errors.ts'
 import { accessLog } from './http/access-log.ts'
 import { bodyLimit } from './http/body-limit.ts'
@@ -53,9 +53,14 @@ export interface AppDeps {
   sha256Hex?: ((text: string) => string | Promise<string>) | undefined
   /** The documentation search index (the platform's port), when there is one. */
   docsIndex?: DocsIndex | undefined
+  /** Operational metrics (the platform's port), when measured. */
+  metrics?: GatewayMetrics | undefined
 }
 
-/** Paths GitLab's gateway serves without a token but that have no route here (yet): they 404. */
+/**
+ * Paths GitLab's gateway serves without a token but that have no route here: they 404. GitLab
+ * serves `/metrics` only on its metrics port (AIGW_FASTAPI__METRICS_PORT), never on the API port.
+ */
 const OTHER_PUBLIC_PATHS = ['/metrics']
 
 export const API_INFO = {
@@ -67,16 +72,18 @@ export const API_INFO = {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
   const prompts = deps.prompts ?? builtInPrompts()
-  const callerFor = (feature: string) => new ModelCaller({ config, models: deps.models.client, logger: logger.child(feature) })
-  const promptCaller = callerFor('prompts')
+  // The feature category is GitLab's (a metrics label); the logger keeps this gateway's names.
+  const callerFor = (feature: string, featureCategory: string) =>
+    new ModelCaller({ config, models: deps.models.client, logger: logger.child(feature), featureCategory })
+  const promptCaller = callerFor('prompts', 'ai_abstraction_layer')
   const apiRoutes = [
     ...monitoringRoutes(deps),
     ...userAccessTokenRoutes(deps),
     ...modelRoutes(),
     ...embeddingsRoutes({ config, models: deps.models }),
-    ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger }),
-    ...codeRoutes({ config, engine: new CodeEngine({ caller: callerFor('code_suggestions'), prompts }), logger, now: deps.now }),
-    ...chatRoutes({ config, caller: callerFor('chat'), prompts, logger, now: deps.now }),
+    ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
+    ...codeRoutes({ config, engine: new CodeEngine({ caller: callerFor('code_suggestions', 'code_suggestions'), prompts }), logger, now: deps.now }),
+    ...chatRoutes({ config, caller: callerFor('chat', 'duo_chat'), prompts, logger, now: deps.now }),
     ...searchRoutes({ config, search: new DocsSearch(deps.docsIndex, logger.child('search')), now: deps.now }),
     ...promptRoutes({ config, invoker: new PromptInvoker({ caller: promptCaller, prompts, now: deps.now }), caller: promptCaller, logger }),
   ]
@@ -84,7 +91,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>({ getPath: routingPath })
   app.use(requestId())
-  app.use(accessLog(logger, deps.now))
+  app.use(accessLog(logger, deps.now, deps.metrics))
   // GitLab's CORS policy: any origin, POST only, any request header, no credentials. Like
   // Starlette's, it has nothing to do for a request without an Origin (every call GitLab makes).
   const corsPolicy = cors({ origin: '*', allowMethods: ['POST'], exposeHeaders: ['X-Request-ID'], maxAge: 600 })
@@ -95,7 +102,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       keyring: deps.keyring,
       now: deps.now,
       tokenCache:
-        config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now, deps.sha256Hex) : undefined,
+        config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now, deps.sha256Hex, deps.metrics) : undefined,
       logger: logger.child('auth'),
       publicPaths: new Set([...routes.filter((r) => r.public).map((r) => r.path), ...OTHER_PUBLIC_PATHS]),
     }),

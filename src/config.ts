@@ -96,6 +96,12 @@ export interface Config {
     /** Node only: the SQLite file of the documentation index (GitLab's `docs.db` schema), or null: search finds nothing. */
     indexPath: string | null
   }
+  /** Node only: HTTPS serving (node-entry/tls.ts reads the files). On Workers Cloudflare terminates TLS. */
+  serverTls: { enabled: boolean; certFile: string; keyFile: string; ciphers: string }
+  /** Node only: the client certificate model calls present (node-entry/tls.ts); Workers use an mTLS binding. */
+  mtls: { enabled: boolean; certFile: string; keyFile: string; keyPassword: string | undefined; verify: boolean; caBundle: string }
+  /** Node only: the Prometheus metrics server (node-entry/metrics-server.ts); port null: off. Workers have no second port. */
+  metrics: { host: string; port: number | null }
 }
 
 /**
@@ -144,6 +150,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_PORT = 5052
+export const DEFAULT_METRICS_PORT = 8082
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -188,6 +195,19 @@ const settingsSchema = z.object({
   AIGW_VERTEX_TEXT_MODEL__LOCATION: text(''),
   AIGW_VERTEX_TEXT_MODEL__ENDPOINT: text(''),
   AIGW_DOCS_SEARCH__INDEX_PATH: text(''),
+  AIGW_FASTAPI__TLS__ENABLED: flag(false),
+  AIGW_FASTAPI__TLS__CERT_FILE: text(''),
+  AIGW_FASTAPI__TLS__KEY_FILE: text(''),
+  AIGW_FASTAPI__TLS__SSL_CIPHERS: text('TLSv1'),
+  AIGW_MTLS__ENABLED: flag(false),
+  AIGW_MTLS__CERT_FILE: text(''),
+  AIGW_MTLS__KEY_FILE: text(''),
+  AIGW_MTLS__KEY_PASSWORD: secret,
+  AIGW_MTLS__VERIFY: flag(true),
+  AIGW_MTLS__CA_BUNDLE: text(''),
+  AIGW_FASTAPI__METRICS_HOST: text('0.0.0.0'),
+  // 0 turns the metrics server off (an ephemeral port is of no use to a Prometheus scrape config).
+  AIGW_FASTAPI__METRICS_PORT: integer(DEFAULT_METRICS_PORT, 0, 65535),
 })
 
 /**
@@ -290,6 +310,21 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       saasEnabled: s.AIGW_PROXY_ENDPOINTS__SAAS_ENABLED,
     },
     docsSearch: { indexPath: s.AIGW_DOCS_SEARCH__INDEX_PATH || null },
+    serverTls: {
+      enabled: s.AIGW_FASTAPI__TLS__ENABLED,
+      certFile: s.AIGW_FASTAPI__TLS__CERT_FILE.trim(),
+      keyFile: s.AIGW_FASTAPI__TLS__KEY_FILE.trim(),
+      ciphers: s.AIGW_FASTAPI__TLS__SSL_CIPHERS.trim(),
+    },
+    mtls: {
+      enabled: s.AIGW_MTLS__ENABLED,
+      certFile: s.AIGW_MTLS__CERT_FILE.trim(),
+      keyFile: s.AIGW_MTLS__KEY_FILE.trim(),
+      keyPassword: s.AIGW_MTLS__KEY_PASSWORD || undefined,
+      verify: s.AIGW_MTLS__VERIFY,
+      caBundle: s.AIGW_MTLS__CA_BUNDLE.trim(),
+    },
+    metrics: { host: s.AIGW_FASTAPI__METRICS_HOST.trim() || '0.0.0.0', port: s.AIGW_FASTAPI__METRICS_PORT || null },
   }
 }
 

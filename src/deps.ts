@@ -39,6 +39,49 @@ export interface DocsIndex {
   all(sql: string, params: readonly (string | number)[]): Promise<Record<string, unknown>[]>
 }
 
+/**
+ * One finished model call, for metrics (labels are GitLab's where it has them). Times are seconds
+ * from the start of the call (retries included); `errorType` is GitLab's classification.
+ */
+export interface ModelCallRecord {
+  /** The provider prefix of the model identifier (`custom_openai`, `bedrock`...): GitLab's `model_engine`. */
+  engine: string
+  model: string
+  featureCategory: string
+  unitPrimitive: string
+  streaming: boolean
+  /** `none`, `http_400`, `permission_error`, `service_unavailable`, `overloaded`, `prompt_too_long`, `connection_error`, `other`. */
+  errorType: string
+  /** The model's stop reason (`stop`, `length`...), `unknown` when it gave none. */
+  finishReason: string
+  seconds: number
+  /** Until the upstream's response headers (the successful attempt); absent when it never answered. */
+  responseSeconds?: number
+  /** Until the first text of a stream. */
+  timeToFirstTokenSeconds?: number
+  inputTokens?: number
+  outputTokens?: number
+}
+
+/**
+ * Operational events the core reports, as plain values (no metrics-library types): the Node
+ * adapter turns them into Prometheus metrics. Absent: nothing is measured, and nothing costs.
+ * Methods may be called detached from the object (`openStreams` is handed around on its own).
+ */
+export interface GatewayMetrics {
+  /** A response started (streamed bodies are not timed). `handler` is the route template. */
+  httpRequest(handler: string, method: string, status: number, seconds: number): void
+  /** A model call started (+1) or ended (-1). */
+  modelInFlight(engine: string, model: string, delta: 1 | -1): void
+  modelCall(record: ModelCallRecord): void
+  /** An upstream stream (model or proxy) was handed out (+1) or ended, however it ended (-1). */
+  openStreams(delta: 1 | -1): void
+  /** A signing-key fetch from an issuer (`gitlab`, `customers_dot`) succeeded or failed. */
+  jwksRefresh(source: string, outcome: 'success' | 'failure'): void
+  /** A verified-token cache lookup. */
+  tokenCache(hit: boolean): void
+}
+
 export interface Platform {
   /** Outbound HTTP: OIDC discovery, JWKS and, later, model providers. */
   fetch: typeof fetch
@@ -54,6 +97,8 @@ export interface Platform {
   sha256Hex?: (text: string) => string | Promise<string>
   /** The documentation search index; without one, `/v1/search/gitlab-docs` finds nothing. */
   docsIndex?: DocsIndex
+  /** Where operational metrics go (Node: Prometheus); without it nothing is measured. */
+  metrics?: GatewayMetrics | undefined
 }
 
 /** Per-request values the adapters hand to `app.fetch` as Hono bindings. */

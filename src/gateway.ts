@@ -27,7 +27,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
   const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
   const selfSigned = await loadSelfSignedKeys(config)
   const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
-  const models = createModelLayer(config, platform.fetch, logger, now)
+  const models = createModelLayer(config, platform.fetch, logger, now, platform.metrics)
   const app = createApp({
     config,
     logger,
@@ -39,6 +39,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
     models,
     sha256Hex: platform.sha256Hex,
     docsIndex: platform.docsIndex,
+    metrics: platform.metrics,
   })
   logger.info('Gateway configured', {
     gitlab_url: config.gitlabUrl,
@@ -62,7 +63,7 @@ function remoteSources(config: Config, platform: Platform, logger: Logger, now: 
   for (const [name, baseUrl] of urls) {
     if (!baseUrl || seen.has(baseUrl)) continue
     seen.add(baseUrl)
-    sources.push(new RemoteKeySource({ name, baseUrl, fetch: platform.fetch, store: platform.keyStore, now, logger }))
+    sources.push(new RemoteKeySource({ name, baseUrl, fetch: platform.fetch, store: platform.keyStore, now, logger, metrics: platform.metrics }))
   }
   return sources
 }

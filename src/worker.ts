@@ -7,13 +7,15 @@ import { ConfigError, parseConfig } from './config.ts'
 import { createConfigErrorApp } from './config-error-app.ts'
 import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from './deps.ts'
 import { createGateway } from './gateway.ts'
-import type { LogLevel } from './config.ts'
+import type { Config, LogLevel } from './config.ts'
 
 export interface Env {
   /** Workers static assets (wrangler.toml `[assets]`): the Swagger UI files for /docs. */
   ASSETS?: Fetcher
   /** D1 database holding the documentation index (wrangler.toml `[[d1_databases]]`, binding DOCS_DB). */
   DOCS_DB?: D1Database
+  /** mTLS certificate binding (wrangler.toml `[[mtls_certificates]]`): model calls present its client certificate when AIGW_MTLS__ENABLED is on. */
+  MODEL_MTLS?: Fetcher
   [setting: string]: unknown
 }
 
@@ -39,12 +41,15 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
   try {
     const config = parseConfig(env)
     const gateway = await createGateway(config, {
-      fetch: (input, init) => fetch(input, init),
+      fetch: outboundFetch(env, config),
       keyStore: cacheApiKeyStore(),
       logSink: writeLog,
       docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,
       docsIndex: env.DOCS_DB ? d1DocsIndex(env.DOCS_DB) : undefined,
     })
+    if (config.mtls.enabled && !env.MODEL_MTLS) {
+      gateway.logger.warning('AIGW_MTLS__ENABLED is on but no mTLS certificate binding MODEL_MTLS exists: model calls present no client certificate')
+    }
     if (!env.DOCS_DB) {
       gateway.logger.child('search').warning('Documentation search is off: /v1/search/gitlab-docs answers with no results. Bind a D1 database holding the index as DOCS_DB to turn it on')
     }
@@ -53,6 +58,21 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
     if (!(error instanceof ConfigError)) throw error
     console.error(error.message)
     return createConfigErrorApp(error)
+  }
+}
+
+/**
+ * AIGW_MTLS__* on Workers: with the setting on and a MODEL_MTLS binding, every call but the OIDC
+ * issuers' goes through the binding, which presents its client certificate. The certificate files,
+ * __VERIFY and __CA_BUNDLE do not apply: the certificate lives in the binding.
+ */
+function outboundFetch(env: Env, config: Config): typeof fetch {
+  const binding = config.mtls.enabled ? env.MODEL_MTLS : undefined
+  if (!binding) return (input, init) => fetch(input, init)
+  const issuers = new Set([config.gitlabUrl, config.customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : [])))
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input))
+    return issuers.has(url.origin) ? fetch(input, init) : binding.fetch(input, init)
   }
 }
 

@@ -9,7 +9,7 @@
  * failed fetch keeps the keys already held (stale-if-error).
  */
 import type { JWK } from 'jose'
-import type { BackgroundTasks, KeyStore, StoredKeySet } from '../deps.ts'
+import type { BackgroundTasks, GatewayMetrics, KeyStore, StoredKeySet } from '../deps.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import { importRsaPublicJwk } from './pem.ts'
 
@@ -56,6 +56,8 @@ export interface RemoteKeySourceOptions {
   store: KeyStore
   now: () => number
   logger: Logger
+  /** Counts origin fetches by outcome, when metrics are on. */
+  metrics?: GatewayMetrics | undefined
 }
 
 interface HeldKeys {
@@ -158,6 +160,7 @@ export class RemoteKeySource {
       }
       await this.take(stored)
       this.lastError = undefined
+      this.options.metrics?.jwksRefresh(this.name, 'success')
       this.options.logger.info('Loaded signing keys', { source: this.name, keys: this.keys().length, ttl_s: ttlSeconds })
       if (shareable) {
         const put = this.options.store
@@ -168,6 +171,7 @@ export class RemoteKeySource {
       return true
     } catch (error) {
       this.lastError = describeFetchError(error)
+      this.options.metrics?.jwksRefresh(this.name, 'failure')
       this.options.logger.warning(
         this.held ? 'Could not refresh signing keys; keeping the keys already loaded' : 'Could not load signing keys',
         { source: this.name, url: this.baseUrl, keys_kept: this.keys().length, error: this.lastError },

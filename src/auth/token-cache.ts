@@ -5,6 +5,7 @@
  * checks still run on every hit) and is dropped as soon as the key that verified it is no longer
  * held (its issuer rotated or withdrew it).
  */
+import type { GatewayMetrics } from '../deps.ts'
 import type { TokenClaims } from './auth-context.ts'
 
 /** Longest an entry lives, also for a token without `exp`. */
@@ -24,11 +25,18 @@ export class VerifiedTokenCache {
   misses = 0
 
   readonly digest: (token: string) => string | Promise<string>
+  private readonly metrics: GatewayMetrics | undefined
 
-  constructor(capacity: number, now: () => number, sha256Hex: (text: string) => string | Promise<string> = webCryptoSha256Hex) {
+  constructor(
+    capacity: number,
+    now: () => number,
+    sha256Hex: (text: string) => string | Promise<string> = webCryptoSha256Hex,
+    metrics?: GatewayMetrics,
+  ) {
     this.capacity = capacity
     this.now = now
     this.digest = sha256Hex
+    this.metrics = metrics
   }
 
   /** The claims of a token verified before with a key that `isHeld` still accepts. */
@@ -37,12 +45,14 @@ export class VerifiedTokenCache {
     if (!entry || entry.until <= this.now() || !isHeld(entry.key)) {
       if (entry) this.entries.delete(digest)
       this.misses++
+      this.metrics?.tokenCache(false)
       return undefined
     }
     // Most recently used moves to the end; eviction takes from the front.
     this.entries.delete(digest)
     this.entries.set(digest, entry)
     this.hits++
+    this.metrics?.tokenCache(true)
     return entry.claims
   }
 

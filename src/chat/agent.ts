@@ -45,6 +45,7 @@ export class ChatAgent {
         stop: definition.stop,
         stream: true,
         timeoutS: definition.timeoutS,
+        unitPrimitive: 'duo_chat',
       }),
       tools,
       stripReasoning: model.family.stripReasoning ?? false,

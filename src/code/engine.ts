@@ -81,6 +81,7 @@ export class CodeEngine {
       stop: prompt ? prompt.stop : OWN_MESSAGES.stop[family.name],
       stream: request.stream,
       timeoutS: prompt ? prompt.timeoutS : OWN_MESSAGES.timeoutS,
+      unitPrimitive: request.kind === 'completion' ? 'complete_code' : 'generate_code',
     })
     return prepared
   }

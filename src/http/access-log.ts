@@ -3,8 +3,9 @@
  * `X-Process-Time` header (seconds to response start). Never the token, a key or a body.
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../deps.ts'
+import type { AppEnv, GatewayMetrics } from '../deps.ts'
 import type { Logger } from '../logging.ts'
+import { recordHttpRequest } from '../metrics/http-request.ts'
 import { setResponseHeader } from './headers.ts'
 
 /** Request headers GitLab's access log records, by log field. */
@@ -21,7 +22,8 @@ const LOGGED_HEADERS = {
 
 const LOGGED_HEADER_ENTRIES = Object.entries(LOGGED_HEADERS)
 
-export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<AppEnv> {
+/** `metrics`, when given, also gets GitLab's HTTP histogram: the same response-start time. */
+export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AppEnv> {
   const log = logger.child('api.access')
   return async (c, next) => {
     const started = performance.now()
@@ -29,6 +31,7 @@ export function accessLog(logger: Logger, now: () => number): MiddlewareHandler<
     await next()
     const seconds = (performance.now() - started) / 1000
     setResponseHeader(c, 'X-Process-Time', seconds.toFixed(6))
+    if (metrics) recordHttpRequest(metrics, c, seconds)
 
     const href = c.req.url
     const pathWithQuery = href.slice(href.indexOf('/', href.indexOf('//') + 2))

@@ -82,6 +82,7 @@ export class PromptInvoker {
         stop: definition.stop,
         stream: invocation.stream,
         timeoutS: definition.timeoutS,
+        unitPrimitive: definition.unitPrimitive,
       }),
     }
   }

@@ -8,6 +8,7 @@
 import type { Config } from '../config.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
+import type { CallLabels } from '../metrics/model-call-watch.ts'
 import type { ModelClient } from '../providers/client.ts'
 import { resolveTarget } from '../providers/resolve.ts'
 import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelEvent, type ModelResult, type ModelTarget } from '../providers/types.ts'
@@ -34,18 +35,23 @@ export interface CallSpec {
   stream: boolean
   /** The prompt's timeout in seconds (overall, and the longest silence of a stream). */
   timeoutS?: number | undefined
+  /** GitLab's unit primitive of the call (`complete_code`, `duo_chat`...), for metrics. */
+  unitPrimitive?: string | undefined
 }
 
 export interface PreparedCall {
   call: ModelCall
   timeoutMs: number
   idleTimeoutMs: number
+  labels: CallLabels
 }
 
 export interface ModelCallerDeps {
   config: Config
   models: ModelClient
   logger: Logger
+  /** GitLab's feature category of this caller's routes (`code_suggestions`, `duo_chat`...), for metrics. */
+  featureCategory?: string
 }
 
 export class ModelCaller {
@@ -77,12 +83,13 @@ export class ModelCaller {
       },
       timeoutMs,
       idleTimeoutMs: Math.min(config.models.streamIdleTimeoutMs, timeoutMs),
+      labels: { featureCategory: this.deps.featureCategory ?? 'unknown', unitPrimitive: spec.unitPrimitive ?? 'unknown' },
     }
   }
 
   /** One whole answer; retried on connection trouble, 5xx and overload within the deadline. */
   complete(prepared: PreparedCall, signal: AbortSignal | undefined): Promise<ModelResult> {
-    return this.deps.models.complete({ ...prepared.call, stream: false }, { signal, timeoutMs: prepared.timeoutMs, retries: RETRIES })
+    return this.deps.models.complete({ ...prepared.call, stream: false }, { signal, timeoutMs: prepared.timeoutMs, retries: RETRIES, labels: prepared.labels })
   }
 
   /**
@@ -98,7 +105,7 @@ export class ModelCaller {
       if (result.usage) events.push({ type: 'usage', usage: result.usage })
       return eventsOf(events)
     }
-    return this.deps.models.stream({ ...prepared.call, stream: true }, { signal, idleTimeoutMs: prepared.idleTimeoutMs })
+    return this.deps.models.stream({ ...prepared.call, stream: true }, { signal, idleTimeoutMs: prepared.idleTimeoutMs, labels: prepared.labels })
   }
 
   /** The model to call; a provider the operator has not set up (no Vertex project...) is a 500 that names the setting. */

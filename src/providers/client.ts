@@ -6,8 +6,10 @@
  *   trouble, 5xx and overload, with short backoff inside the overall deadline; streams never;
  * - one mapping of upstream failures (upstream-error.ts), logged once, never with a key.
  */
+import type { GatewayMetrics } from '../deps.ts'
 import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
+import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
 import { checkModelEndpoint } from './endpoint-guard.ts'
 import { readErrorBody, send } from './transport.ts'
 import {
@@ -39,6 +41,8 @@ export interface CallOptions {
    * blanked) instead of the usual 503 / 429 mapping: GitLab's embeddings route passes 400, 401 and 429 on.
    */
   passOnStatuses?: readonly number[]
+  /** The feature and unit primitive making the call, for metrics. */
+  labels?: CallLabels | undefined
 }
 
 export interface ModelClient {
@@ -56,6 +60,8 @@ export interface ModelClientDeps {
   idleTimeoutMs: number
   allowedHosts: readonly string[] | null
   logger: Logger
+  /** Absent: calls are not measured (and the stream path has nothing extra to do). */
+  metrics?: GatewayMetrics | undefined
 }
 
 /** First backoff; each retry waits four times longer (100 ms, 400 ms): an editor cannot wait seconds. */
@@ -104,6 +110,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     build: () => Promise<UpstreamCall>,
     parse: (json: unknown) => T,
     options: CallOptions,
+    watch?: ModelCallWatch,
   ): Promise<T> => {
     const timeoutMs = options.timeoutMs ?? deps.timeoutMs
     const deadline = performance.now() + timeoutMs
@@ -114,6 +121,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
         const remaining = Math.max(1, deadline - performance.now())
         const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
         if (!response.ok) throw await failed(target, format, request, response, options.passOnStatuses)
+        watch?.responded()
         return parse(await readJson(response, target))
       } catch (caught) {
         // Each attempt gets what is left of the deadline; the message names the whole of it.
@@ -128,32 +136,52 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     }
   }
 
+  /** A stream, from the request to the upstream's 2xx; `watch` then follows its events. */
+  const openStream = async (call: ModelCall, options: CallOptions, watch: ModelCallWatch | undefined): Promise<ReadableStream<ModelEvent>> => {
+    const format = deps.formats[call.target.format]
+    const request = await prepare(call.target, () => format.request({ ...call, stream: true }))
+    const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
+    let response: Response
+    try {
+      response = await send(deps.fetch, request, {
+        signal: options.signal,
+        stream: true,
+        timeoutMs: idleMs,
+        idleMs,
+        onFailure: (error) => report(call.target, error),
+        openStreams: deps.metrics?.openStreams,
+      })
+    } catch (error) {
+      report(call.target, error)
+      throw error
+    }
+    if (!response.ok) throw await failed(call.target, format, request, response)
+    if (!response.body) throw new UpstreamError({ failure: 'reset', host: hostOf(request.url), status: 502, message: `The model server at ${hostOf(request.url)} sent an empty stream` })
+    watch?.responded()
+    return withRedactedFailures(format.events(response.body, call), request, watch)
+  }
+
+  /** Starts measuring a call when metrics are on. */
+  const watch = (target: ModelTarget, options: CallOptions, streaming: boolean) =>
+    deps.metrics ? new ModelCallWatch(deps.metrics, target, options.labels, streaming) : undefined
+
   return {
     complete(call, options = {}) {
       const format = deps.formats[call.target.format]
-      return exchange(call.target, format, () => format.request({ ...call, stream: false }), (json) => format.parse(json, call), options)
+      const watcher = watch(call.target, options, false)
+      const result = exchange(call.target, format, () => format.request({ ...call, stream: false }), (json) => format.parse(json, call), options, watcher)
+      return watcher ? watched(watcher, result, (r) => watcher.result(r.finishReason, r.usage)) : result
     },
 
     async stream(call, options = {}) {
-      const format = deps.formats[call.target.format]
-      const request = await prepare(call.target, () => format.request({ ...call, stream: true }))
-      const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
-      let response: Response
+      const watcher = watch(call.target, options, true)
+      if (!watcher) return openStream(call, options, undefined)
       try {
-        response = await send(deps.fetch, request, {
-          signal: options.signal,
-          stream: true,
-          timeoutMs: idleMs,
-          idleMs,
-          onFailure: (error) => report(call.target, error),
-        })
+        return await openStream(call, options, watcher)
       } catch (error) {
-        report(call.target, error)
+        watcher.finish(error)
         throw error
       }
-      if (!response.ok) throw await failed(call.target, format, request, response)
-      if (!response.body) throw new UpstreamError({ failure: 'reset', host: hostOf(request.url), status: 502, message: `The model server at ${hostOf(request.url)} sent an empty stream` })
-      return withRedactedFailures(format.events(response.body, call), request)
     },
 
     async embed(call, options = {}) {
@@ -161,9 +189,26 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       const wire = format.embeddings
       // Routes check this first, with the list of usable identifiers; this is the backstop.
       if (!wire) throw new HttpError(400, `'${call.target.provider}/' models cannot compute embeddings; use an OpenAI-compatible model identifier`)
-      return exchange(call.target, format, () => wire.request(call), (json) => wire.parse(json, call), options)
+      const watcher = watch(call.target, options, false)
+      const result = exchange(call.target, format, () => wire.request(call), (json) => wire.parse(json, call), options, watcher)
+      return watcher ? watched(watcher, result, (r) => watcher.result(undefined, r.usage)) : result
     },
   }
+}
+
+/** A non-streaming call's outcome, recorded when it settles. */
+function watched<T>(watch: ModelCallWatch, result: Promise<T>, take: (value: T) => void): Promise<T> {
+  return result.then(
+    (value) => {
+      take(value)
+      watch.finish()
+      return value
+    },
+    (error: unknown) => {
+      watch.finish(error)
+      throw error
+    },
+  )
 }
 
 /** Longest upstream message passed on to a client. */
@@ -203,9 +248,9 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api
 /**
  * The events as they are, except that a failure the model server reported in its stream loses
  * every credential of the request (vLLM and others echo what they were sent): routes log those
- * messages, and chat passes them on to GitLab.
+ * messages, and chat passes them on to GitLab. The same pull loop feeds the call's metrics, if any.
  */
-function withRedactedFailures(events: ReadableStream<ModelEvent>, request: UpstreamCall): ReadableStream<ModelEvent> {
+function withRedactedFailures(events: ReadableStream<ModelEvent>, request: UpstreamCall, watch: ModelCallWatch | undefined): ReadableStream<ModelEvent> {
   const reader = events.getReader()
   return new ReadableStream<ModelEvent>(
     {
@@ -214,12 +259,20 @@ function withRedactedFailures(events: ReadableStream<ModelEvent>, request: Upstr
         try {
           result = await reader.read()
         } catch (error) {
+          watch?.finish(error)
           return controller.error(error instanceof ModelStreamError ? new ModelStreamError(redact(error.message, request) ?? '') : error)
         }
-        if (result.done) controller.close()
-        else controller.enqueue(result.value)
+        if (result.done) {
+          watch?.finish()
+          controller.close()
+        } else {
+          watch?.event(result.value)
+          controller.enqueue(result.value)
+        }
       },
       cancel(reason) {
+        // The consumer stopped reading (the client hung up): recorded, not as a model error.
+        watch?.finish()
         return reader.cancel(reason).catch(() => {})
       },
     },

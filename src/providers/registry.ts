@@ -4,6 +4,7 @@
  * (or the mock client under AIGW_MOCK_MODEL_RESPONSES).
  */
 import type { Config } from '../config.ts'
+import type { GatewayMetrics } from '../deps.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import { anthropicFormat, anthropicWire } from './anthropic.ts'
@@ -24,7 +25,7 @@ export interface ModelLayer {
 
 const GOOGLE_TOKEN_HOST = 'oauth2.googleapis.com'
 
-export function createModelLayer(config: Config, fetch: typeof globalThis.fetch, logger: Logger, now: () => number): ModelLayer {
+export function createModelLayer(config: Config, fetch: typeof globalThis.fetch, logger: Logger, now: () => number, metrics?: GatewayMetrics): ModelLayer {
   const { providers } = config
   const vertexTokens = explainedTokenErrors(
     createServiceAccountTokenSource({ serviceAccountJson: providers.vertex.serviceAccountJson, fetch, now }),
@@ -56,6 +57,7 @@ export function createModelLayer(config: Config, fetch: typeof globalThis.fetch,
         idleTimeoutMs: config.models.streamIdleTimeoutMs,
         allowedHosts: config.customModels.allowedHosts,
         logger: logger.child('models'),
+        metrics,
       })
   return { formats, vertexTokens, client }
 }

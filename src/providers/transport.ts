@@ -19,6 +19,8 @@ export interface SendOptions {
   idleMs: number
   onFailure?: GuardOptions['onFailure']
   endWith?: GuardOptions['endWith']
+  /** Told when a streaming body is handed out (+1) and when it is over, however it ended (-1): the open-streams gauge. */
+  openStreams?: ((delta: 1 | -1) => void) | undefined
 }
 
 export async function send(fetchPort: typeof fetch, request: UpstreamCall, options: SendOptions): Promise<Response> {
@@ -61,12 +63,19 @@ export async function send(fetchPort: typeof fetch, request: UpstreamCall, optio
     release()
     return response
   }
+  const openStreams = options.stream ? options.openStreams : undefined
+  openStreams?.(1)
   const body = guardBody(response.body, {
     host,
     ...(options.stream ? { idleMs: options.idleMs } : {}),
     classify: (error) => classify(error),
     abort: (reason) => upstream.abort(reason),
-    onSettled: release,
+    onSettled: openStreams
+      ? () => {
+          release()
+          openStreams(-1)
+        }
+      : release,
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),
     ...(options.endWith ? { endWith: options.endWith } : {}),
   })

@@ -77,7 +77,7 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
     const model = v1ChatModel(payload)
     const messages: ChatMessage[] = typeof payload.content === 'string' ? [{ role: 'user', content: payload.content }] : payload.content
     const stream = body.stream ?? false
-    const prepared = deps.caller.prepare({ model, messages, params: DIRECT_CHAT.params, stop: DIRECT_CHAT.stop[model.family.name], stream, timeoutS: DIRECT_CHAT.timeoutS })
+    const prepared = deps.caller.prepare({ model, messages, params: DIRECT_CHAT.params, stop: DIRECT_CHAT.stop[model.family.name], stream, timeoutS: DIRECT_CHAT.timeoutS, unitPrimitive: primitive })
     logModel(c, primitive, prepared.call.target, `v1/chat/${invokable}`)
     const signal = c.req.raw.signal
     if (!stream) {

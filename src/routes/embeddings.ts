@@ -23,6 +23,7 @@ export interface EmbeddingsRouteDeps {
 }
 
 const UNIT_PRIMITIVE = 'generate_embeddings_codebase'
+const METRIC_LABELS = { featureCategory: 'global_search', unitPrimitive: UNIT_PRIMITIVE }
 /** GitLab's embedding call: 60 s, one retry. */
 const TIMEOUT_MS = 60_000
 const RETRIES = 1
@@ -60,7 +61,7 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
         ...(body.dimensions ? { dimensions: body.dimensions } : {}),
         ...(Object.keys(extraHeaders).length ? { headers: { ...extraHeaders } } : {}),
       },
-      { signal: c.req.raw.signal, timeoutMs: Math.min(config.models.timeoutMs, TIMEOUT_MS), retries: RETRIES, passOnStatuses: PASSED_ON },
+      { signal: c.req.raw.signal, timeoutMs: Math.min(config.models.timeoutMs, TIMEOUT_MS), retries: RETRIES, passOnStatuses: PASSED_ON, labels: METRIC_LABELS },
     )
     return c.json({
       // GitLab reports the model family here (`embedding`), not the upstream model.

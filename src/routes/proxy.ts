@@ -25,6 +25,8 @@ export interface ProxyDeps {
   fetch: typeof fetch
   vertexTokens: AccessTokenSource
   logger: Logger
+  /** The open-streams gauge (GatewayMetrics), when metrics are on. */
+  openStreams?: ((delta: 1 | -1) => void) | undefined
 }
 
 const encoder = new TextEncoder()
@@ -70,6 +72,7 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
         idleMs: config.models.streamIdleTimeoutMs,
         onFailure: (error) => logFailure(log, c.get('requestId'), upstream, model, error, 'Proxy stream broke off'),
         endWith: (error) => (eventStream ? encoder.encode(streamErrorFrame(target.errorFormat, rest, error.message)) : undefined),
+        openStreams: deps.openStreams,
       }).catch((error: unknown) => {
         logFailure(log, c.get('requestId'), upstream, model, error as UpstreamError, 'Proxy request failed')
         throw error

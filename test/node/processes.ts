@@ -39,7 +39,8 @@ export async function startProcess(command: string, args: string[], options: Sta
   const started = performance.now()
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    // No metrics port unless a test asks: spawned gateways would otherwise all claim 8082, which the container test needs.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, AIGW_FASTAPI__METRICS_PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
