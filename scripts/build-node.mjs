@@ -3,7 +3,11 @@
 // sources at run time.
 import { build } from 'esbuild'
 
-await build({
+// `node scripts/build-node.mjs doctor` builds the doctor alone (its test must not rewrite
+// main.mjs while other tests run it).
+const only = process.argv[2]
+
+if (only !== 'doctor') await build({
   entryPoints: ['node-entry/main.ts'],
   outfile: 'dist/node/main.mjs',
   bundle: true,
@@ -14,6 +18,20 @@ await build({
   // swagger-ui-dist is read from disk (its files), not imported: keep it out of the bundle.
   external: ['swagger-ui-dist'],
   // undici is CommonJS and requires Node built-ins: give the ESM bundle a `require` for them.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'warning',
+})
+
+// `npm run doctor`, and `node dist/node/doctor.mjs` in the container image: the setup checks
+// (node-entry/doctor/), self-contained like main.mjs.
+await build({
+  entryPoints: ['node-entry/doctor/cli.ts'],
+  outfile: 'dist/node/doctor.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 })

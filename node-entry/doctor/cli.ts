@@ -1,0 +1,48 @@
+/**
+ * `npm run doctor` (bundled as dist/node/doctor.mjs, so `node dist/node/doctor.mjs` runs it in
+ * the container image): the failures GitLab's install and troubleshooting guides describe,
+ * checked from the gateway's side with the gateway's own settings, CA store and HTTP client.
+ * Exit 0 when nothing failed (warnings allowed), 1 otherwise; `--json` for scripts.
+ */
+import { parseDoctorArgs, USAGE, UsageError } from './args.ts'
+import { runChecks } from './checks.ts'
+import { exitCode, formatHuman, formatJson } from './report.ts'
+import { loadSettings } from './settings.ts'
+import { createOutboundFetch } from '../outbound-fetch.ts'
+
+async function main(): Promise<number> {
+  const settings = loadSettings()
+  let options
+  try {
+    options = parseDoctorArgs(process.argv.slice(2), settings.env)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`aigw-edge doctor: ${error.message}\n\n${USAGE}`)
+    return 1
+  }
+  if (options.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  // The gateway's outbound client, with its client certificate for model servers (not the issuers).
+  const { gitlabUrl, customerPortalUrl } = settings.config
+  const issuerOrigins = [gitlabUrl, customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : []))
+  const outbound = createOutboundFetch({
+    clientTls: settings.modelClientTls && { connect: settings.modelClientTls, exceptOrigins: issuerOrigins },
+  })
+  try {
+    const results = await runChecks(settings, outbound.fetch, options.model)
+    let text = options.json ? formatJson(results) : `aigw-edge doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
+    // Belt and braces: an upstream error body might echo the key it was sent.
+    if (options.model?.apiKey) text = text.split(options.model.apiKey).join('[api key]')
+    process.stdout.write(text)
+    return exitCode(results)
+  } finally {
+    await outbound.close()
+  }
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  process.stderr.write(`aigw-edge doctor: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
+  return 1
+})
