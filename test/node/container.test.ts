@@ -248,4 +248,21 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     // With the gateway gone, the health check reports it.
     expect(spawnSync('buildah', ['run', '--isolation', 'chroot', container, '--', ...config.Healthcheck!.Test!.slice(1)]).status).toBe(1)
   }, 120_000)
+
+  it("runs the doctor inside the image: a working setup passes, a bypass flag left on fails", async () => {
+    const issuer = await newIssuer()
+    const doctor = (extra: Record<string, string>) => {
+      const env = { AIGW_GITLAB_URL: issuer.url, AIGW_GITLAB_API_URL: `${issuer.url}/api/v4/`, AIGW_CUSTOMER_PORTAL_URL: '', ...extra }
+      const flags = Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`])
+      const result = spawnSync('buildah', ['run', '--isolation', 'chroot', ...flags, container, '--', 'node', '/app/dist/node/doctor.mjs', '--json'], { encoding: 'utf8' })
+      return { status: result.status, report: JSON.parse(result.stdout) as { ok: boolean; checks: { id: string; status: string }[] } }
+    }
+    const working = doctor({})
+    expect(working.status).toBe(0)
+    expect(working.report.ok).toBe(true)
+    expect(working.report.checks.find((c) => c.id === 'gitlab_jwks')?.status).toBe('pass')
+    const bypassed = doctor({ AIGW_AUTH__BYPASS_EXTERNAL: 'true' })
+    expect(bypassed.status).toBe(1)
+    expect(bypassed.report.checks.find((c) => c.id === 'auth_bypass')?.status).toBe('fail')
+  }, 60_000)
 })
