@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer'
 import type { Readable } from 'node:stream'
 import type { ConnectionOptions } from 'node:tls'
 import { Agent, interceptors, type Dispatcher } from 'undici'
-import { guardedLookup } from './guarded-lookup.ts'
+import { createGuardedLookup, type Resolver } from './guarded-lookup.ts'
 
 export interface OutboundOptions {
   /** Max sockets per origin (keep-alive pool); default: no limit, one per concurrent call (a stream holds its socket for minutes). */
@@ -23,9 +23,11 @@ export interface OutboundOptions {
    * whose discovery and JWKS calls keep Node's own trust (and never `rejectUnauthorized: false`).
    */
   clientTls?: { connect: ConnectionOptions; exceptOrigins: readonly string[] }
+  /** The DNS resolver behind the SSRF guard (default: the system's `dns.lookup`; tests bring their own). */
+  resolver?: Resolver
 }
 
-/** As fetch: at most this many redirects, then a network error (undici 7 counts the first request too, hence the +1 below). */
+/** As fetch: at most this many redirects, then a network error. */
 const MAX_REDIRECTS = 5
 /** Statuses fetch treats as redirects (`redirect: 'error'` rejects them). */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
@@ -81,7 +83,7 @@ export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typ
         headers,
         body,
         signal,
-        ...(redirect === 'follow' ? { maxRedirections: MAX_REDIRECTS + 1, throwOnMaxRedirect: true } : {}),
+        ...(redirect === 'follow' ? { maxRedirections: MAX_REDIRECTS, throwOnMaxRedirect: true } : {}),
       } as Dispatcher.RequestOptions)
     } catch (error) {
       if (signal?.aborted && error === signal.reason) throw error
@@ -126,8 +128,8 @@ function createPool(options: OutboundOptions, tls: ConnectionOptions = {}): { ag
     bodyTimeout: 0,
     // HTTP/1.1 only, as Node's fetch: predictable per-origin connection limits and cancels.
     allowH2: false,
-    // Refuses host names that resolve to link-local addresses (cloud metadata).
-    connect: { ...tls, lookup: guardedLookup },
+    // Refuses host names that resolve to link-local and cloud metadata addresses.
+    connect: { ...tls, lookup: createGuardedLookup(options.resolver) },
   })
   // undici's redirect handling drops authorization and cookies on a cross-origin hop, as fetch does.
   const dispatcher = agent.compose(interceptors.redirect())

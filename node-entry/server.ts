@@ -13,8 +13,10 @@ import type { LogSink } from '../src/logging.ts'
 import { createMemoryKeyStore } from '../src/memory-key-store.ts'
 import { swaggerUiAssets } from './docs-assets.ts'
 import { logDocsIndex, openDocsIndex } from './docs-index.ts'
+import { answerClientErrors, serverLimits } from './client-errors.ts'
 import { BackgroundWork } from './execution-context.ts'
 import { batchedStdout } from './stdout-log.ts'
+import type { Resolver } from './guarded-lookup.ts'
 import { createOutboundFetch } from './outbound-fetch.ts'
 import { startMetricsServer } from './metrics-server.ts'
 import { createPrometheusMetrics } from './prometheus.ts'
@@ -31,6 +33,8 @@ export interface ServerOptions {
    * does). Off unless asked: in-process test servers must not all claim port 8082.
    */
   metrics?: boolean
+  /** The DNS resolver behind the outbound SSRF guard (tests resolve names to chosen addresses). */
+  resolver?: Resolver
 }
 
 export interface RunningServer {
@@ -57,6 +61,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const docs = await openDocsIndex(config)
   const outbound = createOutboundFetch({
     clientTls: clientTls && { connect: clientTls, exceptOrigins: issuerOrigins(config.gitlabUrl, config.customerPortalUrl) },
+    ...(options.resolver ? { resolver: options.resolver } : {}),
   })
   const metricsPort = options.metrics ? config.metrics.port : null
   const prometheus = metricsPort !== null ? createPrometheusMetrics() : undefined
@@ -88,7 +93,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     void listener(request, response)
   }
   // An https.Server is an http.Server over TLS sockets (same keep-alive and close* methods).
-  const server = (serverTls ? createHttpsServer(serverTls, handle) : createServer(handle)) as Server
+  const limits = serverLimits(config)
+  const server = (serverTls ? createHttpsServer({ ...serverTls, ...limits }, handle) : createServer(limits, handle)) as Server
+  answerClientErrors(server, gateway.logger.child('http'))
   const host = options.host ?? config.server.host
   await listen(server, options.port ?? config.server.port, host)
   const { port } = server.address() as AddressInfo

@@ -58,6 +58,10 @@ export interface Config {
     /** Path of the OpenAPI document, or null when disabled. */
     openapiUrl: string | null
     maxRequestBodyBytes: number
+    /** Node only: longest a client may take to send a request's headers, in ms (slow-header clients). */
+    headersTimeoutMs: number
+    /** Node only: longest a client may take to send a whole request, body included, in ms. */
+    requestTimeoutMs: number
   }
   logging: {
     level: LogLevel
@@ -84,6 +88,15 @@ export interface Config {
     timeoutMs: number
     /** Longest a stream may go without a byte from upstream (the first one included), in ms. */
     streamIdleTimeoutMs: number
+    /** Longest a streamed answer may take in all, however steadily it flows, in ms. */
+    streamTimeoutMs: number
+    /** Longest a streamed answer may take until its first output to the client, in ms. */
+    firstOutputTimeoutMs: number
+    /**
+     * Most bytes of one upstream answer the gateway holds in memory: a whole non-streamed answer,
+     * one server-sent event, one Bedrock event-stream message, the text a chat turn accumulates.
+     */
+    maxResponseBytes: number
   }
   providers: ProviderSettings
   proxy: {
@@ -153,6 +166,8 @@ export const DEFAULT_PORT = 5052
 export const DEFAULT_METRICS_PORT = 8082
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+/** Far below a 512 MiB container: a whole answer is held a few times over while it is parsed. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 const settingsSchema = z.object({
   AIGW_ENVIRONMENT: text('production'),
@@ -171,6 +186,9 @@ const settingsSchema = z.object({
   AIGW_FASTAPI__DOCS_URL: optionalRoutePath('/docs'),
   AIGW_FASTAPI__OPENAPI_URL: optionalRoutePath('/openapi.json'),
   AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES: integer(DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024),
+  // Node's own defaults (60 s / 300 s, checked every 30 s) let a slow client hold a socket for minutes.
+  AIGW_FASTAPI__HEADERS_TIMEOUT_S: seconds(10, 600),
+  AIGW_FASTAPI__REQUEST_TIMEOUT_S: seconds(60, 3600),
   AIGW_LOGGING__LEVEL: logLevel,
   AIGW_LOGGING__FORMAT_JSON: flag(true),
   AIGW_LOGGING__ENABLE_REQUEST_LOGGING: flag(false),
@@ -183,6 +201,10 @@ const settingsSchema = z.object({
   AIGW_MOCK_MODEL_RESPONSES: flag(false),
   AIGW_UPSTREAM__TIMEOUT_S: seconds(600, 3600),
   AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S: seconds(120, 3600),
+  // GitLab's own client waits 60 s for an answer by default; its administrators can raise that to 600 s.
+  AIGW_UPSTREAM__STREAM_TIMEOUT_S: seconds(600, 3600),
+  AIGW_UPSTREAM__FIRST_OUTPUT_TIMEOUT_S: seconds(60, 3600),
+  AIGW_UPSTREAM__MAX_RESPONSE_BYTES: integer(DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024, 1024 * 1024 * 1024),
   AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED: list,
   AIGW_PROXY_ENDPOINTS__SAAS_ENABLED: list,
   AIGW_MODEL_KEYS__MISTRAL_API_KEY: secret,
@@ -286,6 +308,8 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       docsUrl: s.AIGW_FASTAPI__DOCS_URL,
       openapiUrl: s.AIGW_FASTAPI__OPENAPI_URL,
       maxRequestBodyBytes: s.AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES,
+      headersTimeoutMs: s.AIGW_FASTAPI__HEADERS_TIMEOUT_S,
+      requestTimeoutMs: s.AIGW_FASTAPI__REQUEST_TIMEOUT_S,
     },
     logging: {
       level: s.AIGW_LOGGING__LEVEL,
@@ -303,6 +327,9 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       mock: s.AIGW_MOCK_MODEL_RESPONSES,
       timeoutMs: s.AIGW_UPSTREAM__TIMEOUT_S,
       streamIdleTimeoutMs: s.AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S,
+      streamTimeoutMs: s.AIGW_UPSTREAM__STREAM_TIMEOUT_S,
+      firstOutputTimeoutMs: s.AIGW_UPSTREAM__FIRST_OUTPUT_TIMEOUT_S,
+      maxResponseBytes: s.AIGW_UPSTREAM__MAX_RESPONSE_BYTES,
     },
     providers: providerSettings(s, p),
     proxy: {

@@ -8,6 +8,7 @@
  * (24 h when absent, as GitLab caches). Origin fetches are rate-limited to one per 30 s, and a
  * failed fetch keeps the keys already held (stale-if-error).
  */
+import { readBounded } from '../http/bounded-body.ts'
 import type { JWK } from 'jose'
 import type { BackgroundTasks, GatewayMetrics, KeyStore, StoredKeySet } from '../deps.ts'
 import { errorFields, type Logger } from '../logging.ts'
@@ -249,10 +250,15 @@ function isRs256SigningKey(jwk: JWK): boolean {
   )
 }
 
+/** An OIDC discovery document or a key set is a few KiB; a larger answer is a broken or hostile issuer. */
+const MAX_DOCUMENT_BYTES = 1024 * 1024
+
 async function readJson(response: Response, url: string): Promise<object> {
+  const text = await readBounded(response, MAX_DOCUMENT_BYTES)
+  if (text === undefined) throw new Error(`more than ${MAX_DOCUMENT_BYTES} bytes from ${url}`)
   let value: unknown
   try {
-    value = await response.json()
+    value = JSON.parse(text)
   } catch {
     throw new Error(`invalid JSON from ${url}`)
   }

@@ -11,7 +11,7 @@ import type { PromptRegistry } from '../prompts/registry.ts'
 import { ModelStreamError } from '../providers/types.ts'
 import { UpstreamError } from '../providers/upstream-error.ts'
 import { reactMessages, REACT_PROMPT } from './react-prompt.ts'
-import { errorEventStream, reactEventStream } from './react-stream.ts'
+import { AnswerTooLarge, errorEventStream, reactEventStream } from './react-stream.ts'
 import { availableTools, type ChatTool } from './tools.ts'
 import type { ChatTurn } from './turn.ts'
 
@@ -55,17 +55,19 @@ export class ChatAgent {
 
   /** The turn's events as NDJSON bytes; model failures become an `error` event, never an HTTP error. */
   async stream(prepared: PreparedChat, signal: AbortSignal | undefined, onError: (error: unknown) => void): Promise<ReadableStream<Uint8Array>> {
-    let events
+    let opened
     try {
-      events = await this.deps.caller.stream(prepared.model, signal)
+      opened = await this.deps.caller.stream(prepared.model, signal)
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error
       return errorEventStream(errorEvent(error))
     }
-    return reactEventStream(events, {
+    return reactEventStream(opened.events, {
       tools: new Set(prepared.tools.map((tool) => tool.name)),
       modelName: prepared.model.call.target.model,
       stripReasoning: prepared.stripReasoning,
+      maxHeldChars: this.deps.caller.maxResponseBytes,
+      deadlines: opened.deadlines,
       describeError: (error) => errorEvent(error),
       onError,
     })
@@ -83,5 +85,6 @@ function errorEvent(error: unknown): { message: string; retryable: boolean } {
     return { message: error.message, retryable: error.upstreamStatus === 529 || /overloaded/i.test(body) }
   }
   if (error instanceof ModelStreamError) return { message: error.message, retryable: /overloaded/i.test(error.message) }
+  if (error instanceof AnswerTooLarge) return { message: error.message, retryable: false }
   return { message: 'The model stream failed', retryable: false }
 }

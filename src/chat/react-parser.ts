@@ -4,10 +4,14 @@
  * characters, whitespace-trimmed (leading whitespace is dropped, trailing whitespace waits until
  * more text follows). At the end, the whole output says what the model did: answered, picked a
  * tool (`Action:` + `Action Input:`), or neither.
+ *
+ * Memory is bounded: once the answer has begun nothing more is kept (its characters go out as they
+ * come), and until then at most `maxChars` of output are held; past that `overLimit` turns true and
+ * the caller ends the turn (AIGW_UPSTREAM__MAX_RESPONSE_BYTES).
  */
 
 export type ReactOutcome =
-  | { kind: 'final_answer'; answer: string }
+  | { kind: 'final_answer' }
   | { kind: 'action'; tool: string; toolInput: string; thought: string }
   | { kind: 'unknown'; text: string }
 
@@ -21,6 +25,7 @@ const ORPHAN_CLOSE_WITHIN = 80
 
 export class ReactStreamParser {
   private readonly stripReasoning: boolean
+  private readonly maxChars: number
   private raw = ''
   /** The output without its reasoning block; undefined while it cannot be told yet. */
   private visible: string | undefined
@@ -29,31 +34,38 @@ export class ReactStreamParser {
   private answerBegun = false
   private heldWhitespace = ''
 
-  constructor(options: { stripReasoning?: boolean } = {}) {
+  constructor(options: { stripReasoning?: boolean; maxChars?: number } = {}) {
     this.stripReasoning = options.stripReasoning ?? false
+    this.maxChars = options.maxChars ?? Infinity
     if (!this.stripReasoning) this.visible = ''
   }
 
   /** The final answer's new characters that `delta` reveals ('' for none). */
   push(delta: string): string {
+    // The answer's own text is never kept: only what decides between answer, tool and neither is.
+    if (this.answering) return this.answerText(delta)
     this.raw += delta
-    let fresh: string
     if (this.visible === undefined) {
       this.visible = withoutReasoning(this.raw)
       if (this.visible === undefined) return ''
-      fresh = this.visible
     } else {
       this.visible += delta
-      fresh = delta
     }
-    if (this.answering) return this.answerText(fresh)
     const at = this.visible.indexOf(FINAL_ANSWER, Math.max(0, this.searchedUpTo - FINAL_ANSWER.length))
     if (at < 0) {
       this.searchedUpTo = this.visible.length
       return ''
     }
     this.answering = true
-    return this.answerText(this.visible.slice(at + FINAL_ANSWER.length))
+    const answer = this.visible.slice(at + FINAL_ANSWER.length)
+    this.raw = ''
+    this.visible = ''
+    return this.answerText(answer)
+  }
+
+  /** More output than `maxChars` is held without an answer having begun: the caller must stop reading. */
+  get overLimit(): boolean {
+    return !this.answering && this.raw.length > this.maxChars
   }
 
   /** Whether `Final Answer:` has been seen. */
@@ -63,9 +75,9 @@ export class ReactStreamParser {
 
   /** What the whole output amounts to. */
   finish(): ReactOutcome {
+    if (this.answering) return { kind: 'final_answer' }
     const text = this.visible ?? withoutReasoning(this.raw, true) ?? this.raw
-    const at = text.indexOf(FINAL_ANSWER)
-    if (at >= 0) return { kind: 'final_answer', answer: text.slice(at + FINAL_ANSWER.length).trim() }
+    if (text.includes(FINAL_ANSWER)) return { kind: 'final_answer' }
     const action = ACTION.exec(text)
     if (action) {
       const tool = toolName(action[1]!)

@@ -7,10 +7,13 @@
  * - at the end, exactly one `action` (the tool the model picked), or `unknown` (neither answer
  *   nor tool), or `error` (`tool not available`) for a tool this user is not offered;
  * - `usage` last, when the model reported it and nothing failed;
- * - on an upstream failure: `error` with `retryable`, then the stream ends.
+ * - on an upstream failure, or when a clock of the answer runs out (`deadlines`: the answer's first
+ *   delta counts as output), or when the model writes more than `maxHeldChars` without reaching an
+ *   answer: `error` with `retryable`, then the stream ends and the model call is cancelled.
  * Rails splits events on newlines, so no line may contain a raw one: JSON escapes them.
  */
 import type { FinishReason, ModelEvent, Usage } from '../providers/types.ts'
+import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import { pythonJson } from '../streaming/python-json.ts'
 import { ReactStreamParser } from './react-parser.ts'
 
@@ -22,6 +25,9 @@ export interface ReactStreamOptions {
   /** The usage event's key. */
   modelName: string
   stripReasoning: boolean
+  /** The most model output held before an answer or a tool choice shows (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */
+  maxHeldChars: number
+  deadlines?: StreamDeadlines | undefined
   /** The event of an upstream failure: its message (no secrets) and whether Rails may retry. */
   describeError(error: unknown): { message: string; retryable: boolean }
   /** Told once about an upstream failure. */
@@ -46,9 +52,17 @@ export function errorEventStream(event: { message: string; retryable: boolean })
 export function reactEventStream(events: ReadableStream<ModelEvent>, options: ReactStreamOptions): ReadableStream<Uint8Array> {
   const reader = events.getReader()
   const encoder = new TextEncoder()
-  const parser = new ReactStreamParser({ stripReasoning: options.stripReasoning })
+  const parser = new ReactStreamParser({ stripReasoning: options.stripReasoning, maxChars: options.maxHeldChars })
+  const { deadlines } = options
   let finishReason: FinishReason | undefined
   let usage: Usage | undefined
+  const failed = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
+    deadlines?.stop()
+    reader.cancel(error).catch(() => {})
+    options.onError(error)
+    controller.enqueue(encoder.encode(chatEventLine('error', options.describeError(error))))
+    controller.close()
+  }
 
   return new ReadableStream<Uint8Array>(
     {
@@ -56,13 +70,12 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
         for (;;) {
           let result: ReadableStreamReadResult<ModelEvent>
           try {
-            result = await reader.read()
+            result = await (deadlines ? deadlines.race(reader.read()) : reader.read())
           } catch (error) {
-            options.onError(error)
-            controller.enqueue(encoder.encode(chatEventLine('error', options.describeError(error))))
-            return controller.close()
+            return failed(controller, error)
           }
           if (result.done) {
+            deadlines?.stop()
             controller.enqueue(encoder.encode(closingLines(parser, finishReason, usage, options)))
             return controller.close()
           }
@@ -71,16 +84,29 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
           else if (event.type === 'usage') usage = { ...usage, ...event.usage }
           else {
             const text = parser.push(event.text)
-            if (text) return controller.enqueue(encoder.encode(chatEventLine('final_answer_delta', { text, finish_reason: null })))
+            if (text) {
+              deadlines?.outputStarted()
+              return controller.enqueue(encoder.encode(chatEventLine('final_answer_delta', { text, finish_reason: null })))
+            }
+            if (parser.overLimit) return failed(controller, new AnswerTooLarge(options.maxHeldChars))
           }
         }
       },
       cancel(reason) {
+        deadlines?.stop()
         return reader.cancel(reason).catch(() => {})
       },
     },
     { highWaterMark: 0 },
   )
+}
+
+/** The model wrote more than the gateway holds without reaching an answer or a tool choice. */
+export class AnswerTooLarge extends Error {
+  constructor(maxChars: number) {
+    super(`The model wrote more than ${maxChars} characters without an answer or a tool choice (AIGW_UPSTREAM__MAX_RESPONSE_BYTES)`)
+    this.name = 'AnswerTooLarge'
+  }
 }
 
 function closingLines(parser: ReactStreamParser, finishReason: FinishReason | undefined, usage: Usage | undefined, options: ReactStreamOptions): string {

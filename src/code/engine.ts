@@ -10,6 +10,7 @@ import { DIRECT_CHAT } from '../prompts/direct-chat.ts'
 import { renderMessages } from '../prompts/render.ts'
 import { eventsOf, type ModelCaller, type PreparedCall } from '../prompts/model-caller.ts'
 import type { ChatMessage, ModelEvent, Usage } from '../providers/types.ts'
+import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import { PASS_THROUGH, type Shaper } from '../streaming/text-out.ts'
 import { estimateTokens, fitWindow, type Window } from './context-window.ts'
 import { resolveLanguage } from './languages.ts'
@@ -105,10 +106,13 @@ export class CodeEngine {
    * The model's deltas (resolves once the model server answered) and the shaper that
    * post-processes them for the client. A stream is never retried.
    */
-  async stream(prepared: PreparedSuggestion, signal: AbortSignal | undefined): Promise<{ events: ReadableStream<ModelEvent>; shaper: Shaper }> {
-    const shaper = streamShaper(prepared)
+  async stream(
+    prepared: PreparedSuggestion,
+    signal: AbortSignal | undefined,
+  ): Promise<{ events: ReadableStream<ModelEvent>; shaper: Shaper; deadlines?: StreamDeadlines | undefined }> {
+    const shaper = streamShaper(prepared, this.deps.caller.maxResponseBytes)
     if (!prepared.model) return { events: eventsOf([]), shaper }
-    return { events: await this.deps.caller.stream(prepared.model, signal), shaper }
+    return { ...(await this.deps.caller.stream(prepared.model, signal)), shaper }
   }
 
   private promptFor(request: SuggestionRequest): PromptDefinition {
@@ -164,14 +168,14 @@ function postProcess(prepared: PreparedSuggestion, raw: string): string {
 }
 
 /** Streams: completions pass deltas through; generations come out a whole line at a time without Markdown fences (§3.3). */
-function streamShaper(prepared: PreparedSuggestion): Shaper {
+function streamShaper(prepared: PreparedSuggestion, maxLineChars: number): Shaper {
   const { request } = prepared
   const fix = request.model.family.outputFixes?.includes('unescape_underscores') ? underscoreUnescaper() : undefined
   if (request.kind === 'completion') {
     if (!fix) return PASS_THROUGH
     return { push: (text) => [fix.push(text)], end: () => fix.end() }
   }
-  const lines = new LineBufferedFenceStripper()
+  const lines = new LineBufferedFenceStripper(maxLineChars)
   if (!fix) return { push: (text) => lines.push(text), end: () => lines.end() }
   return { push: (text) => lines.push(fix.push(text)), end: () => lines.push(fix.end()).join('') + lines.end() }
 }

@@ -283,6 +283,16 @@ export function findCommonLines(source: string[], target: string[]): number[][] 
 export class LineBufferedFenceStripper {
   // Pieces of the unfinished line, joined once the line ends (no repeated concatenation).
   #pending: string[] = []
+  #pendingChars = 0
+  readonly #maxLineChars: number
+
+  /**
+   * @param maxLineChars the most of one unfinished line held back (AIGW_UPSTREAM__MAX_RESPONSE_BYTES):
+   *   a longer line cannot be a fence, so what is held goes out as it is and the line goes on.
+   */
+  constructor(maxLineChars = Infinity) {
+    this.#maxLineChars = maxLineChars
+  }
 
   /** Feed one upstream delta; returns the processed complete lines now ready (possibly none), in order. */
   push(delta: string): string[] {
@@ -294,7 +304,12 @@ export class LineBufferedFenceStripper {
       if (line !== '') ready.push(line)
       start = newline + 1
     }
-    if (start < delta.length) this.#pending.push(start === 0 ? delta : delta.slice(start))
+    if (start < delta.length) {
+      const rest = start === 0 ? delta : delta.slice(start)
+      this.#pending.push(rest)
+      this.#pendingChars += rest.length
+      if (this.#pendingChars > this.#maxLineChars) ready.push(this.#takePending())
+    }
     return ready
   }
 
@@ -306,6 +321,7 @@ export class LineBufferedFenceStripper {
   #takePending(): string {
     const text = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('')
     this.#pending = []
+    this.#pendingChars = 0
     return text
   }
 }

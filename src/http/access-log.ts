@@ -33,7 +33,8 @@ export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMe
     setResponseHeader(c, 'X-Process-Time', seconds.toFixed(6))
     if (metrics) recordHttpRequest(metrics, c, seconds)
 
-    const href = c.req.url
+    // Query values may hold a credential someone put there: logged as names only, like bodies and headers.
+    const href = withoutQueryValues(c.req.url)
     const pathWithQuery = href.slice(href.indexOf('/', href.indexOf('//') + 2))
     const clientIp = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || c.env?.clientAddress || ''
     const fields: Record<string, unknown> = {
@@ -56,6 +57,19 @@ export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMe
     Object.assign(fields, c.get('logContext'))
     log.info(`${clientIp || '-'} - "${c.req.method} ${pathWithQuery}" ${c.res.status}`, fields)
   }
+}
+
+/** `…?api_key=sk-1&beta=true` → `…?api_key=[redacted]&beta=[redacted]`; a URL without a query is returned as is. */
+export function withoutQueryValues(url: string): string {
+  const query = url.indexOf('?')
+  if (query < 0) return url
+  const hash = url.indexOf('#', query)
+  const params = url.slice(query + 1, hash < 0 ? undefined : hash)
+  const names = params.split('&').map((pair) => {
+    const equals = pair.indexOf('=')
+    return equals < 0 ? pair : `${pair.slice(0, equals)}=[redacted]`
+  })
+  return `${url.slice(0, query)}?${names.join('&')}`
 }
 
 /** Seconds from GitLab sending the request (`X-Gitlab-Rails-Send-Start`) to its arrival; -1 if unknown. */

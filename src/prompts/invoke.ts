@@ -63,6 +63,7 @@ export class PromptInvoker {
     }
     const definition = this.deps.prompts.resolve(promptId, model.family, invocation.promptVersion || DEFAULT_CONSTRAINT)
     if (!can(auth, definition.unitPrimitive)) throw new HttpError(403, `Unauthorized to access '${promptId}'`)
+    checkInputs(invocation.inputs)
 
     const variables: TemplateVariables = { current_date: currentDate(this.deps.now()), ...invocation.inputs }
     const missing = missingVariables(definition, variables)
@@ -86,6 +87,26 @@ export class PromptInvoker {
       }),
     }
   }
+}
+
+/**
+ * A template walks the inputs it renders: a list item becomes the context of a section, and a
+ * `null` there is no context at all (mustache.js fails on it, GitLab's Jinja printed `None`). Such
+ * an input is the caller's mistake: a 422 naming the field, whichever prompt would have used it.
+ * @throws ValidationError
+ */
+function checkInputs(inputs: Record<string, unknown>): void {
+  const visit = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        if (item === null) throw new ValidationError(`${path}[${index}]: null is not allowed in a list; send a value or leave the item out`)
+        visit(item, `${path}[${index}]`)
+      })
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) visit(item, `${path}.${key}`)
+    }
+  }
+  for (const [name, value] of Object.entries(inputs)) visit(value, `inputs.${name}`)
 }
 
 /**

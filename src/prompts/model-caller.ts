@@ -11,6 +11,8 @@ import type { Logger } from '../logging.ts'
 import type { CallLabels } from '../metrics/model-call-watch.ts'
 import type { ModelClient } from '../providers/client.ts'
 import { resolveTarget } from '../providers/resolve.ts'
+import { hostOf } from '../providers/upstream-error.ts'
+import { StreamDeadlines } from '../streaming/deadlines.ts'
 import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelEvent, type ModelResult, type ModelTarget } from '../providers/types.ts'
 import type { ModelParams } from './families.ts'
 import type { SelfHostedModel } from './model-metadata.ts'
@@ -44,6 +46,12 @@ export interface PreparedCall {
   timeoutMs: number
   idleTimeoutMs: number
   labels: CallLabels
+}
+
+/** A streamed answer as it starts: the model's events and the answer's clocks. */
+export interface OpenStream {
+  events: ReadableStream<ModelEvent>
+  deadlines: StreamDeadlines
 }
 
 export interface ModelCallerDeps {
@@ -94,9 +102,24 @@ export class ModelCaller {
 
   /**
    * The model's events; resolves once the model server answered. Never retried. With streaming
-   * disabled by the operator, one whole answer comes out as a single text event.
+   * disabled by the operator, one whole answer comes out as a single text event. The answer's
+   * clocks start with the call: whoever turns the events into output races its reads with them.
    */
-  async stream(prepared: PreparedCall, signal: AbortSignal | undefined): Promise<ReadableStream<ModelEvent>> {
+  async stream(prepared: PreparedCall, signal: AbortSignal | undefined): Promise<OpenStream> {
+    const { models } = this.deps.config
+    const deadlines = new StreamDeadlines(
+      { firstOutputMs: models.firstOutputTimeoutMs, totalMs: models.streamTimeoutMs },
+      hostOf(prepared.call.target.endpoint),
+    )
+    try {
+      return { events: await this.events(prepared, signal), deadlines }
+    } catch (error) {
+      deadlines.stop()
+      throw error
+    }
+  }
+
+  private async events(prepared: PreparedCall, signal: AbortSignal | undefined): Promise<ReadableStream<ModelEvent>> {
     if (this.deps.config.customModels.disableStreaming) {
       const result = await this.complete(prepared, signal)
       const events: ModelEvent[] = []
@@ -108,14 +131,22 @@ export class ModelCaller {
     return this.deps.models.stream({ ...prepared.call, stream: true }, { signal, idleTimeoutMs: prepared.idleTimeoutMs, labels: prepared.labels })
   }
 
-  /** The model to call; a provider the operator has not set up (no Vertex project...) is a 500 that names the setting. */
+  /** The most of one answer a feature may hold in memory (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */
+  get maxResponseBytes(): number {
+    return this.deps.config.models.maxResponseBytes
+  }
+
+  /**
+   * The model to call. A provider this gateway is not set up for (no Vertex project...) is the
+   * request asking for something unavailable, not a fault of ours: a 400 naming the missing setting.
+   */
   private targetOf(model: SelfHostedModel): ModelTarget {
     try {
       return resolveTarget(model.metadata, this.deps.config.providers)
     } catch (error) {
       if (error instanceof ProviderSetupError) {
-        this.deps.logger.error('Model call not possible with the current settings', { model_identifier: model.metadata.identifier, error: error.message })
-        throw new HttpError(500, error.message)
+        this.deps.logger.warning('Model call not possible with the current settings', { model_identifier: model.metadata.identifier, error: error.message })
+        throw new HttpError(400, error.message)
       }
       throw error
     }

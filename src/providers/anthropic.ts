@@ -11,6 +11,7 @@ import {
   type ModelCall,
   type ModelEvent,
   type ModelResult,
+  type StreamLimits,
   type Usage,
   type WireFormat,
 } from './types.ts'
@@ -23,7 +24,7 @@ export interface AnthropicWire {
   /** The Messages API body for a call (model included). */
   body(call: ModelCall): Record<string, unknown>
   parse(json: unknown): ModelResult
-  events(body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent>
+  events(body: ReadableStream<Uint8Array>, limits: StreamLimits): ReadableStream<ModelEvent>
   errorMessage(json: unknown): string | undefined
 }
 
@@ -73,9 +74,9 @@ function parse(json: unknown): ModelResult {
   return result
 }
 
-function events(stream: ReadableStream<Uint8Array>): ReadableStream<ModelEvent> {
+function events(stream: ReadableStream<Uint8Array>, limits: StreamLimits): ReadableStream<ModelEvent> {
   let inputTokens: number | undefined
-  return mapSse<ModelEvent>(stream, (event, emit) => {
+  return mapSse<ModelEvent>(stream, limits.maxEventBytes, (event, emit) => {
     const data = jsonData(event)
     if (!isObject(data)) return
     const type = typeof data.type === 'string' ? data.type : event.event
@@ -122,6 +123,6 @@ export const anthropicFormat: WireFormat = {
     return { url: `${call.target.endpoint}/v1/messages`, init: { method: 'POST', headers, body: JSON.stringify(body(call)) } }
   },
   parse,
-  events,
+  events: (body, _call, limits) => events(body, limits),
   errorMessage,
 }

@@ -8,12 +8,10 @@
  */
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec'
 import { isObject as isRecord } from './json.ts'
-import { ModelStreamError, type FinishReason, type ModelEvent, type Usage } from './types.ts'
+import { EventTooLarge, ModelStreamError, type FinishReason, type ModelCall, type ModelEvent, type StreamLimits, type Usage } from './types.ts'
 
 /** Prelude (8) + prelude CRC (4) + message CRC (4): the smallest message there is. */
 export const MIN_MESSAGE_BYTES = 16
-/** AWS caps event-stream messages far below this; a larger prelude is corruption, not data. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 const utf8Decoder = new TextDecoder()
 const utf8Encoder = new TextEncoder()
@@ -23,13 +21,13 @@ const codec = new EventStreamCodec(
 )
 
 /** The upstream body as Converse events, one `text` event per non-empty delta. */
-export function bedrockEvents(body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent> {
-  return body.pipeThrough(eventStreamMessages()).pipeThrough(
-    new TransformStream<Message | ModelStreamError, ModelEvent>({
+export function bedrockEvents(body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> {
+  return body.pipeThrough(eventStreamMessages(limits.maxEventBytes)).pipeThrough(
+    new TransformStream<Message | ModelStreamError | EventTooLarge, ModelEvent>({
       // One call per message, and a TransformStream calls the next one only once the reader has
       // taken the last event: so an error (thrown here) never discards text read before it.
       transform(item, controller) {
-        if (item instanceof ModelStreamError) throw item
+        if (item instanceof Error) throw item
         const event = converseEvent(item)
         if (event) controller.enqueue(event)
       },
@@ -39,18 +37,19 @@ export function bedrockEvents(body: ReadableStream<Uint8Array>): ReadableStream<
 
 /**
  * Bytes in, one decoded message out per complete frame. A framing or checksum failure comes out
- * as a ModelStreamError value in its place, after the messages before it, and ends the stream
- * (which cancels the upstream body): erroring here would discard messages not yet read.
+ * as a ModelStreamError value in its place (a message announced larger than `maxMessageBytes`, as
+ * EventTooLarge), after the messages before it, and ends the stream (which cancels the upstream
+ * body): erroring here would discard messages not yet read.
  */
-export function eventStreamMessages(): TransformStream<Uint8Array, Message | ModelStreamError> {
-  const framer = new Framer()
-  return new TransformStream<Uint8Array, Message | ModelStreamError>({
+export function eventStreamMessages(maxMessageBytes: number): TransformStream<Uint8Array, Message | ModelStreamError | EventTooLarge> {
+  const framer = new Framer(maxMessageBytes)
+  return new TransformStream<Uint8Array, Message | ModelStreamError | EventTooLarge>({
     transform(chunk, controller) {
       framer.push(chunk)
       try {
         for (let frame = framer.next(); frame; frame = framer.next()) controller.enqueue(decodeFrame(frame))
       } catch (error) {
-        controller.enqueue(error instanceof ModelStreamError ? error : new ModelStreamError('Bedrock event stream: undecodable'))
+        controller.enqueue(error instanceof ModelStreamError || error instanceof EventTooLarge ? error : new ModelStreamError('Bedrock event stream: undecodable'))
         controller.terminate()
       }
     },
@@ -159,6 +158,11 @@ function decodeFrame(frame: Uint8Array): Message {
 class Framer {
   buffered = 0
   private chunks: Uint8Array[] = []
+  private readonly maxMessageBytes: number
+
+  constructor(maxMessageBytes: number) {
+    this.maxMessageBytes = maxMessageBytes
+  }
 
   push(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return
@@ -170,9 +174,9 @@ class Framer {
   next(): Uint8Array | undefined {
     if (this.buffered < 4) return undefined
     const length = this.announcedLength()
-    if (length < MIN_MESSAGE_BYTES || length > MAX_MESSAGE_BYTES) {
-      throw new ModelStreamError(`Bedrock event stream: a message claims ${length} bytes`)
-    }
+    if (length < MIN_MESSAGE_BYTES) throw new ModelStreamError(`Bedrock event stream: a message claims ${length} bytes`)
+    // AWS caps messages far below any sane limit: a larger prelude is corruption or abuse, not data.
+    if (length > this.maxMessageBytes) throw new EventTooLarge()
     return this.buffered < length ? undefined : this.take(length)
   }
 

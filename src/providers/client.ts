@@ -11,8 +11,9 @@ import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
 import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
 import { checkModelEndpoint } from './endpoint-guard.ts'
-import { readErrorBody, send } from './transport.ts'
+import { readBody, readErrorBody, send } from './transport.ts'
 import {
+  EventTooLarge,
   ModelStreamError,
   ProviderSetupError,
   type EmbeddingCall,
@@ -21,11 +22,12 @@ import {
   type ModelEvent,
   type ModelResult,
   type ModelTarget,
+  type StreamLimits,
   type UpstreamCall,
   type WireFormat,
   type WireFormatName,
 } from './types.ts'
-import { hostOf, httpFailure, timeoutFailure, UpstreamError } from './upstream-error.ts'
+import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from './upstream-error.ts'
 
 export interface CallOptions {
   /** The client's signal: its hang-up cancels the upstream call. */
@@ -58,6 +60,8 @@ export interface ModelClientDeps {
   formats: Readonly<Record<WireFormatName, WireFormat>>
   timeoutMs: number
   idleTimeoutMs: number
+  /** AIGW_UPSTREAM__MAX_RESPONSE_BYTES: the most of one answer (or one streamed event) held in memory. */
+  maxResponseBytes: number
   allowedHosts: readonly string[] | null
   logger: Logger
   /** Absent: calls are not measured (and the stream path has nothing extra to do). */
@@ -68,15 +72,19 @@ export interface ModelClientDeps {
 const BACKOFF_MS = 100
 
 export function createModelClient(deps: ModelClientDeps): ModelClient {
-  /** The upstream request, once the endpoint passed the SSRF guard; missing provider settings are a 500 naming them. */
+  /**
+   * The upstream request, once the endpoint passed the SSRF guard. Missing provider settings (no
+   * Bedrock credentials...) are the request asking for a provider this gateway is not set up for:
+   * a 400 naming the setting, logged for the operator.
+   */
   const prepare = async (target: ModelTarget, build: () => Promise<UpstreamCall>): Promise<UpstreamCall> => {
     if (target.requestSuppliedEndpoint) checkModelEndpoint(target.endpoint, deps.allowedHosts)
     try {
       return await build()
     } catch (error) {
       if (error instanceof ProviderSetupError) {
-        deps.logger.error('Model call not possible with the current settings', { provider: target.provider, error: error.message })
-        throw new HttpError(500, error.message)
+        deps.logger.warning('Model call not possible with the current settings', { provider: target.provider, error: error.message })
+        throw new HttpError(400, error.message)
       }
       throw error
     }
@@ -88,7 +96,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     const message = redact(format.errorMessage(body), request)
     const error = passOn?.includes(response.status)
       ? passedOn(host, response.status, body, message, response.headers.get('retry-after'))
-      : httpFailure(host, response.status, body, response.headers.get('retry-after'))
+      : httpFailure(host, response.status, body, response.headers.get('retry-after'), message)
     report(target, error, message)
     return error
   }
@@ -122,7 +130,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
         const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
         if (!response.ok) throw await failed(target, format, request, response, options.passOnStatuses)
         watch?.responded()
-        return parse(await readJson(response, target))
+        return parse(await readJson(response, target, deps.maxResponseBytes))
       } catch (caught) {
         // Each attempt gets what is left of the deadline; the message names the whole of it.
         const error = caught instanceof UpstreamError && caught.failure === 'timeout' ? timeoutFailure(caught.host, 'timeout', timeoutMs) : caught
@@ -158,7 +166,8 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     if (!response.ok) throw await failed(call.target, format, request, response)
     if (!response.body) throw new UpstreamError({ failure: 'reset', host: hostOf(request.url), status: 502, message: `The model server at ${hostOf(request.url)} sent an empty stream` })
     watch?.responded()
-    return withRedactedFailures(format.events(response.body, call), request, watch)
+    const limits = { maxEventBytes: deps.maxResponseBytes }
+    return withRedactedFailures(format.events(response.body, call, limits), request, watch, limits, (error) => report(call.target, error))
   }
 
   /** Starts measuring a call when metrics are on. */
@@ -228,8 +237,8 @@ function passedOn(host: string, status: number, body: unknown, message: string |
   })
 }
 
-async function readJson(response: Response, target: ModelTarget): Promise<unknown> {
-  const text = await response.text()
+async function readJson(response: Response, target: ModelTarget, limitBytes: number): Promise<unknown> {
+  const text = await readBody(response, limitBytes, hostOf(target.endpoint))
   try {
     return JSON.parse(text) as unknown
   } catch {
@@ -250,7 +259,14 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api
  * every credential of the request (vLLM and others echo what they were sent): routes log those
  * messages, and chat passes them on to GitLab. The same pull loop feeds the call's metrics, if any.
  */
-function withRedactedFailures(events: ReadableStream<ModelEvent>, request: UpstreamCall, watch: ModelCallWatch | undefined): ReadableStream<ModelEvent> {
+function withRedactedFailures(
+  events: ReadableStream<ModelEvent>,
+  request: UpstreamCall,
+  watch: ModelCallWatch | undefined,
+  limits: StreamLimits,
+  /** Logs a failure found here (transport failures are logged where they happen). */
+  report: (error: UpstreamError) => void,
+): ReadableStream<ModelEvent> {
   const reader = events.getReader()
   return new ReadableStream<ModelEvent>(
     {
@@ -259,8 +275,15 @@ function withRedactedFailures(events: ReadableStream<ModelEvent>, request: Upstr
         try {
           result = await reader.read()
         } catch (error) {
-          watch?.finish(error)
-          return controller.error(error instanceof ModelStreamError ? new ModelStreamError(redact(error.message, request) ?? '') : error)
+          const failure =
+            error instanceof ModelStreamError
+              ? new ModelStreamError(redact(error.message, request) ?? '')
+              : error instanceof EventTooLarge
+                ? oversizeFailure(hostOf(request.url), limits.maxEventBytes, 'a streamed event')
+                : error
+          if (failure instanceof UpstreamError && failure.failure === 'oversize') report(failure)
+          watch?.finish(failure)
+          return controller.error(failure)
         }
         if (result.done) {
           watch?.finish()

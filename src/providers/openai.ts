@@ -19,6 +19,7 @@ import {
   type ModelCall,
   type ModelEvent,
   type ModelResult,
+  type StreamLimits,
   type UpstreamCall,
   type Usage,
   type WireFormat,
@@ -87,8 +88,8 @@ function parseWith(textOf: TextOf) {
 }
 
 function eventsWith(textOf: TextOf) {
-  return (body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent> =>
-    mapSse<ModelEvent>(body, (event, emit) => {
+  return (body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> =>
+    mapSse<ModelEvent>(body, limits.maxEventBytes, (event, emit) => {
       if (event.data === '[DONE]') return
       const chunk = jsonData(event)
       if (!isObject(chunk)) return

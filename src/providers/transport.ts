@@ -5,9 +5,11 @@
  * The client's abort signal reaches the upstream request, so a hang-up frees the model server at
  * once. Failures come out as `UpstreamError`s; the response body comes out guarded.
  */
+import { readBounded } from '../http/bounded-body.ts'
 import { guardBody, type GuardOptions } from '../streaming/guard.ts'
+import type { Redactor } from '../streaming/redact.ts'
 import type { UpstreamCall } from './types.ts'
-import { clientGone, hostOf, timeoutFailure, transportFailure, type UpstreamError } from './upstream-error.ts'
+import { clientGone, hostOf, oversizeFailure, timeoutFailure, transportFailure, type UpstreamError } from './upstream-error.ts'
 
 export interface SendOptions {
   /** The client's signal (`c.req.raw.signal`). */
@@ -21,6 +23,10 @@ export interface SendOptions {
   endWith?: GuardOptions['endWith']
   /** Told when a streaming body is handed out (+1) and when it is over, however it ended (-1): the open-streams gauge. */
   openStreams?: ((delta: 1 | -1) => void) | undefined
+  /** A stream's clocks (first byte, whole answer), started by the caller with the call. */
+  deadlines?: GuardOptions['deadlines']
+  /** Blanks the request's credentials out of the answer's bytes (the proxy relays them). */
+  redactor?: GuardOptions['redactor']
 }
 
 export async function send(fetchPort: typeof fetch, request: UpstreamCall, options: SendOptions): Promise<Response> {
@@ -61,6 +67,7 @@ export async function send(fetchPort: typeof fetch, request: UpstreamCall, optio
   if (options.stream) clearTimeout(timer)
   if (!response.body) {
     release()
+    options.deadlines?.stop()
     return response
   }
   const openStreams = options.stream ? options.openStreams : undefined
@@ -78,8 +85,22 @@ export async function send(fetchPort: typeof fetch, request: UpstreamCall, optio
       : release,
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),
     ...(options.endWith ? { endWith: options.endWith } : {}),
+    ...(options.stream && options.deadlines ? { deadlines: options.deadlines } : {}),
+    ...(options.redactor ? { redactor: options.redactor } : {}),
   })
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
+/** A whole answer as text, at most `limitBytes` of it (bounded-body.ts); a larger one is an `oversize` failure. */
+export async function readBody(response: Response, limitBytes: number, host: string): Promise<string> {
+  let text: string | undefined
+  try {
+    text = await readBounded(response, limitBytes)
+  } catch (error) {
+    throw transportFailure(error, host, 'body')
+  }
+  if (text === undefined) throw oversizeFailure(host, limitBytes)
+  return text
 }
 
 /** Reads an error answer's body (at most 64 KiB): parsed JSON, else text. */

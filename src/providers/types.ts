@@ -121,11 +121,25 @@ export interface WireFormat {
    * The upstream stream body as neutral events, one `text` event per upstream delta. Errors the
    * stream (with `ModelStreamError`) when the upstream reports a failure mid-stream.
    */
-  events(body: ReadableStream<Uint8Array>, call: ModelCall): ReadableStream<ModelEvent>
+  events(body: ReadableStream<Uint8Array>, call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent>
   /** The human-readable message in an upstream error body, for logs (never sent to clients as is). */
   errorMessage(body: unknown): string | undefined
   /** Absent for formats without an embeddings API here (Anthropic, Bedrock, Vertex). */
   embeddings?: EmbeddingWire
+}
+
+/** What a stream parser may hold in memory (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */
+export interface StreamLimits {
+  /** The longest single event (an SSE event, an AWS event-stream message), in bytes (characters for text framings). */
+  maxEventBytes: number
+}
+
+/** A single streamed event grew past `StreamLimits.maxEventBytes`: the stream is cut there (the client reports which host). */
+export class EventTooLarge extends Error {
+  constructor() {
+    super('a streamed event exceeded the size limit')
+    this.name = 'EventTooLarge'
+  }
 }
 
 /** The upstream reported an error inside a stream it had started (Anthropic `event: error`, a Bedrock exception frame...). */
@@ -139,7 +153,8 @@ export class ModelStreamError extends Error {
 /**
  * The gateway cannot make the call as configured (no credentials for Bedrock or Vertex, an
  * unreadable service-account key...). The message names the setting to fix and never holds a
- * secret; the client answers it as a 500 `{"detail": message}` without calling upstream.
+ * secret; the client answers it as a 400 `{"detail": message}` without calling upstream (the request
+ * named a provider this gateway is not set up for; 5xx stays for the gateway's own faults).
  */
 export class ProviderSetupError extends Error {
   constructor(message: string) {

@@ -18,8 +18,10 @@ export type UpstreamFailure =
   | 'reset' // the connection broke before or during the answer
   | 'timeout' // no complete answer within the overall timeout
   | 'idle' // a stream went quiet for longer than the idle timeout
+  | 'deadline' // a stream's time to first output, or its whole duration, ran out (streaming/deadlines.ts)
   | 'aborted' // the client went away; nobody is left to answer
   | 'blocked' // the host resolved to a link-local address (the Node adapter's DNS guard)
+  | 'oversize' // the answer (or one event of a stream) is larger than the gateway holds in memory
 
 export interface UpstreamErrorDetails {
   failure: UpstreamFailure
@@ -68,6 +70,15 @@ export class UpstreamError extends GatewayError {
   }
 }
 
+/**
+ * Whether a stream failure was logged where it was raised: the model layer logs its own (transport,
+ * HTTP, oversize); a failure the stream carried from the model (ModelStreamError) or a stream clock
+ * running out is for the route to log.
+ */
+export function loggedWhereRaised(error: unknown): boolean {
+  return error instanceof UpstreamError && error.failure !== 'deadline'
+}
+
 const RETRYABLE_STATUSES = new Set([500, 502, 503, 504, 529])
 
 const hosts = new Map<string, string>()
@@ -88,8 +99,15 @@ export function hostOf(url: string): string {
   return host
 }
 
-/** A non-2xx answer. `body` is what the upstream sent (parsed JSON, else its text). */
-export function httpFailure(host: string, status: number, body: unknown, retryAfter: string | null): UpstreamError {
+/** Longest part of an upstream's own reason shown to the client (whitespace collapsed). */
+const REASON_CHARS = 300
+
+/**
+ * A non-2xx answer. `body` is what the upstream sent (parsed JSON, else its text); `reason` its own
+ * message, credentials already blanked out: shown (shortened) so that the client learns why, e.g.
+ * a prompt longer than the model's context window.
+ */
+export function httpFailure(host: string, status: number, body: unknown, retryAfter: string | null, reason?: string): UpstreamError {
   const upstreamBody = typeof body === 'string' ? { message: body } : body
   if (status === 429) {
     return new UpstreamError({
@@ -102,11 +120,13 @@ export function httpFailure(host: string, status: number, body: unknown, retryAf
       ...(retryAfter ? { retryAfter } : {}),
     })
   }
+  const said = reason?.replace(/\s+/g, ' ').trim()
+  const shown = said ? `: ${said.length > REASON_CHARS ? `${said.slice(0, REASON_CHARS)}…` : said}` : ''
   return new UpstreamError({
     failure: 'http',
     host,
     status: 503,
-    message: `Inference failed: the model server at ${host} answered HTTP ${status}`,
+    message: `Inference failed: the model server at ${host} answered HTTP ${status}${shown}`,
     upstreamStatus: status,
     upstreamBody,
   })
@@ -122,6 +142,16 @@ export function timeoutFailure(host: string, kind: 'timeout' | 'idle', ms: numbe
       kind === 'timeout'
         ? `The model server at ${host} did not answer within ${seconds} s`
         : `The model server at ${host} sent nothing for ${seconds} s`,
+  })
+}
+
+/** More than AIGW_UPSTREAM__MAX_RESPONSE_BYTES in one answer or event: the gateway stops reading. */
+export function oversizeFailure(host: string, limitBytes: number, what = 'an answer'): UpstreamError {
+  return new UpstreamError({
+    failure: 'oversize',
+    host,
+    status: 502,
+    message: `The model server at ${host} sent ${what} larger than ${limitBytes} bytes (AIGW_UPSTREAM__MAX_RESPONSE_BYTES); the gateway stopped reading it`,
   })
 }
 
@@ -141,7 +171,7 @@ export function transportFailure(error: unknown, host: string, phase: 'request' 
   const make = (failure: UpstreamFailure, text: string, status = 502) =>
     new UpstreamError({ failure, host, status, message: text, ...(code ? { errorCode: code } : {}) })
   if (code === 'EAIGW_LINK_LOCAL') {
-    return make('blocked', `The model endpoint ${host} resolves to a link-local address; the gateway does not connect there`, 400)
+    return make('blocked', `The model endpoint ${host} resolves to a link-local or cloud metadata address; the gateway does not connect there`, 400)
   }
   if (code === 'ECONNREFUSED') return make('refused', `The model server at ${host} refused the connection`)
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {

@@ -7,6 +7,7 @@
  * failed grant is never cached, and a refresh that fails while the held token is still valid
  * hands out that token instead of failing the call.
  */
+import { readBounded } from '../http/bounded-body.ts'
 import { importPKCS8, SignJWT } from 'jose'
 import { ProviderSetupError } from './types.ts'
 
@@ -28,6 +29,7 @@ const SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const ASSERTION_LIFETIME_S = 3600
 const REFRESH_MARGIN_MS = 5 * 60_000
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024
 const GRANT_TIMEOUT_MS = 10_000
 /** A held token this close to expiry is not handed out when its refresh fails: the call would fail upstream anyway. */
 const MIN_REMAINING_MS = 10_000
@@ -136,7 +138,10 @@ async function grant(account: ServiceAccount, fetchFn: typeof fetch, now: () => 
     body: new URLSearchParams({ grant_type: GRANT_TYPE, assertion }).toString(),
     signal: AbortSignal.timeout(GRANT_TIMEOUT_MS),
   })
-  const answer = parseJson(await response.text())
+  // A token answer is a few hundred bytes: more is a broken (or hostile) endpoint, and is not held.
+  const text = await readBounded(response, MAX_TOKEN_ANSWER_BYTES)
+  if (text === undefined) throw new Error(`Vertex AI access token: Google's token endpoint answered more than ${MAX_TOKEN_ANSWER_BYTES} bytes`)
+  const answer = parseJson(text)
   const prefix = `Vertex AI access token: Google's token endpoint answered ${response.status}`
   if (!response.ok) throw new Error(`${prefix}${describeOAuthError(answer)}`)
   const accessToken = isRecord(answer) ? answer.access_token : undefined

@@ -14,6 +14,7 @@ import {
   type ModelCall,
   type ModelEvent,
   type ModelResult,
+  type StreamLimits,
   type Usage,
   type WireFormat,
 } from './types.ts'
@@ -60,8 +61,8 @@ export function createVertexFormat(options: VertexFormatOptions): WireFormat {
     parse(json, call) {
       return isClaudeOnVertex(call.target.model) ? anthropic.parse(json) : parseGemini(json)
     },
-    events(body, call) {
-      return isClaudeOnVertex(call.target.model) ? anthropic.events(body) : geminiEvents(body)
+    events(body, call, limits) {
+      return isClaudeOnVertex(call.target.model) ? anthropic.events(body, limits) : geminiEvents(body, limits)
     },
     errorMessage(json) {
       // streamGenerateContent without alt=sse answers errors as a one-element array.
@@ -119,10 +120,10 @@ function parseGemini(json: unknown): ModelResult {
  * Gemini's SSE stream: one `text` event per non-empty part, one `finish` (the first finishReason),
  * and one `usage` at the end of the stream: every chunk repeats the running totals, the last wins.
  */
-function geminiEvents(body: ReadableStream<Uint8Array>): ReadableStream<ModelEvent> {
+function geminiEvents(body: ReadableStream<Uint8Array>, limits: StreamLimits): ReadableStream<ModelEvent> {
   let finished = false
   let usage: Usage | undefined
-  const events = mapSse<ModelEvent>(body, (event, emit) => {
+  const events = mapSse<ModelEvent>(body, limits.maxEventBytes, (event, emit) => {
     const json = jsonData(event)
     if (!isRecord(json)) return
     if (isRecord(json.error)) throw new ModelStreamError(streamErrorMessage(json.error))

@@ -21,7 +21,7 @@ import type { ModelCaller } from '../prompts/model-caller.ts'
 import { parseModelMetadata } from '../prompts/model-metadata.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
 import type { ChatMessage } from '../providers/types.ts'
-import { hostOf, UpstreamError } from '../providers/upstream-error.ts'
+import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
 import { PASS_THROUGH, RAW_TEXT, streamText } from '../streaming/text-out.ts'
 import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
 import type { Route } from './route.ts'
@@ -42,7 +42,7 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
   const agent = new ChatAgent({ caller: deps.caller, prompts: deps.prompts, now: deps.now })
   const log = deps.logger.child('chat')
   const streamFailed = (c: Ctx) => (error: unknown) => {
-    if (!(error instanceof UpstreamError)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
+    if (!loggedWhereRaised(error)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
   }
 
   const agentHandler: Route['handler'] = async (c) => {
@@ -84,8 +84,8 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
       const result = await deps.caller.complete(prepared, signal)
       return c.json({ response: result.text, metadata: { provider: 'litellm', model: payload.model, timestamp: Math.floor(deps.now() / 1000) } })
     }
-    const events = await deps.caller.stream(prepared, signal)
-    const out = streamText(events, PASS_THROUGH, RAW_TEXT, { onError: streamFailed(c), breakConnection: c.env?.breakConnection })
+    const { events, deadlines } = await deps.caller.stream(prepared, signal)
+    const out = streamText(events, PASS_THROUGH, RAW_TEXT, { onError: streamFailed(c), breakConnection: c.env?.breakConnection, deadlines })
     return new Response(out, { status: 200, headers: RAW_TEXT_HEADERS })
   }
 

@@ -24,7 +24,7 @@ import type { Config } from '../config.ts'
 import type { AppEnv } from '../deps.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
-import { hostOf, UpstreamError } from '../providers/upstream-error.ts'
+import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
 import { RAW_TEXT, streamText, type Framing } from '../streaming/text-out.ts'
 import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
 import type { Route, RouteDoc } from './route.ts'
@@ -89,15 +89,15 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
       const suggestion = await deps.engine.complete(prepared, signal)
       return c.json(format === 'v2' ? v2Answer(envelope, suggestion, prepared) : v3Answer(envelope, suggestion.text))
     }
-    const { events, shaper } = await deps.engine.stream(prepared, signal)
+    const { events, shaper, deadlines } = await deps.engine.stream(prepared, signal)
     const framing: Framing = format === 'v4' ? sseFraming(envelope, prepared.displayName) : RAW_TEXT
-    const body = streamText(events, shaper, framing, { onError: (error) => streamFailed(c, error), breakConnection: c.env?.breakConnection })
+    const body = streamText(events, shaper, framing, { onError: (error) => streamFailed(c, error), breakConnection: c.env?.breakConnection, deadlines })
     return new Response(body, { status: 200, headers: format === 'v4' ? SSE_HEADERS : RAW_TEXT_HEADERS })
   }
 
   /** The model layer has logged transport failures; a failure the model reported in its stream is logged here. */
   function streamFailed(c: Ctx, error: unknown): void {
-    if (error instanceof UpstreamError) return
+    if (loggedWhereRaised(error)) return
     log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
   }
 

@@ -15,7 +15,7 @@ import type { Logger } from '../logging.ts'
 import { modelMetadataDoc } from '../prompts/model-metadata.ts'
 import { misdirected, usageBy, type PreparedPrompt, type PromptInvoker } from '../prompts/invoke.ts'
 import type { ModelCaller } from '../prompts/model-caller.ts'
-import { hostOf, UpstreamError } from '../providers/upstream-error.ts'
+import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
 import { PASS_THROUGH, RAW_TEXT, streamText, type Framing } from '../streaming/text-out.ts'
 import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
 import type { Route, RouteDoc } from './route.ts'
@@ -73,13 +73,14 @@ export function promptRoutes(deps: PromptRouteDeps): Route[] {
         const usage = usageBy(modelName, result.usage)
         return c.json(usage ? { content: result.text, usage } : { content: result.text })
       }
-      const events = await deps.caller.stream(prepared.model, signal)
+      const { events, deadlines } = await deps.caller.stream(prepared.model, signal)
       const framing = version === 'v1' ? RAW_TEXT : ndjsonFraming(modelName)
       const out = streamText(events, PASS_THROUGH, framing, {
         onError: (error) => {
-          if (!(error instanceof UpstreamError)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: String(error) })
+          if (!loggedWhereRaised(error)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: String(error) })
         },
         breakConnection: c.env?.breakConnection,
+        deadlines,
       })
       return new Response(out, { status: 200, headers: RAW_TEXT_HEADERS })
     } catch (error) {

@@ -16,6 +16,8 @@ import { ProviderSetupError } from '../providers/types.ts'
 import { hostOf, type UpstreamError } from '../providers/upstream-error.ts'
 import type { AccessTokenSource } from '../providers/vertex-token.ts'
 import { checkProxyRequest } from '../proxy/checks.ts'
+import { StreamDeadlines } from '../streaming/deadlines.ts'
+import { Redactor } from '../streaming/redact.ts'
 import { PROXY_UPSTREAMS, streamErrorFrame, type ProxyUpstream } from '../proxy/upstreams.ts'
 import type { Route } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
@@ -65,6 +67,9 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
       const streaming = (isObject(body) && body.stream === true) || target.streamingPath
       let eventStream = false
       const sentAt = performance.now()
+      const deadlines = streaming
+        ? new StreamDeadlines({ firstOutputMs: config.models.firstOutputTimeoutMs, totalMs: config.models.streamTimeoutMs }, hostOf(target.url))
+        : undefined
       const response = await send(deps.fetch, { url: target.url, init: { method: 'POST', headers, body: bodyText } }, {
         signal: c.req.raw.signal,
         stream: streaming,
@@ -73,7 +78,11 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
         onFailure: (error) => logFailure(log, c.get('requestId'), upstream, model, error, 'Proxy stream broke off'),
         endWith: (error) => (eventStream ? encoder.encode(streamErrorFrame(target.errorFormat, rest, error.message)) : undefined),
         openStreams: deps.openStreams,
+        deadlines,
+        // Some upstreams echo the credential they were sent, in an error body or a streamed error event.
+        redactor: new Redactor(secretsOf(headers)),
       }).catch((error: unknown) => {
+        deadlines?.stop()
         logFailure(log, c.get('requestId'), upstream, model, error as UpstreamError, 'Proxy request failed')
         throw error
       })
@@ -136,6 +145,16 @@ async function credentials(upstream: ProxyUpstream, deps: ProxyDeps): Promise<Re
     throw error
   }
 }
+
+/** The credential values the gateway added (a bare key, a bearer token without its scheme). */
+function secretsOf(headers: Headers): string[] {
+  return CREDENTIAL_HEADERS.flatMap((name) => {
+    const value = headers.get(name)
+    return value ? [value.replace(/^Bearer\s+/i, '')] : []
+  })
+}
+
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key']
 
 function parseJson(text: string): unknown {
   try {

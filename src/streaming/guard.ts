@@ -5,9 +5,12 @@
  * that goes straight back to the upstream connection.
  *
  * `endWith` lets a caller finish the stream with its format's own error event instead of cutting
- * it: the client then sees why the answer stopped.
+ * it: the client then sees why the answer stopped. `deadlines` add the stream's time-to-first-byte
+ * and whole-duration clocks (a passed-through stream's output is its bytes).
  */
-import { timeoutFailure, type UpstreamError } from '../providers/upstream-error.ts'
+import { timeoutFailure, UpstreamError } from '../providers/upstream-error.ts'
+import type { StreamDeadlines } from './deadlines.ts'
+import type { Redactor } from './redact.ts'
 
 export interface GuardOptions {
   host: string
@@ -23,6 +26,9 @@ export interface GuardOptions {
   endWith?: (error: UpstreamError) => Uint8Array | undefined
   /** Called once when the stream is over, however it ended. */
   onSettled?: () => void
+  deadlines?: StreamDeadlines | undefined
+  /** Blanks out the request's credentials wherever the upstream echoes them (the proxy's relayed bodies). */
+  redactor?: Redactor | undefined
 }
 
 export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOptions): ReadableStream<Uint8Array> {
@@ -31,7 +37,8 @@ export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOption
   let timer: ReturnType<typeof setTimeout> | undefined
   let finished = false
   let fail: ((error: UpstreamError) => void) | undefined
-  const idleMs = options.idleMs
+  const { idleMs, deadlines } = options
+  const redactor = options.redactor?.active ? options.redactor : undefined
 
   const stopTimer = () => {
     if (timer !== undefined) clearTimeout(timer)
@@ -43,6 +50,7 @@ export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOption
     stopTimer()
     if (settled) return
     settled = true
+    deadlines?.stop()
     options.onSettled?.()
   }
   // One timer per stream, re-armed for the remainder when it fires early, rather than one per chunk.
@@ -68,6 +76,8 @@ export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOption
           options.onFailure?.(error)
           const last = options.endWith?.(error)
           if (last) {
+            const held = redactor?.end()
+            if (held) controller.enqueue(held)
             controller.enqueue(last)
             controller.close()
           } else {
@@ -76,24 +86,37 @@ export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOption
         }
       },
       async pull(controller) {
-        if (finished) return
-        waitingSince = performance.now()
-        if (timer === undefined && idleMs !== undefined) armTimer(idleMs)
-        let result: ReadableStreamReadResult<Uint8Array>
-        try {
-          result = await reader.read()
-        } catch (error) {
-          fail?.(options.classify(error))
-          return
-        } finally {
-          waitingSince = undefined
-        }
-        if (finished) return
-        if (result.done) {
-          settle()
-          controller.close()
-        } else {
-          controller.enqueue(result.value)
+        // Loops only while the redactor holds a whole chunk back (the start of a secret, maybe).
+        for (;;) {
+          if (finished) return
+          waitingSince = performance.now()
+          if (timer === undefined && idleMs !== undefined) armTimer(idleMs)
+          let result: ReadableStreamReadResult<Uint8Array>
+          try {
+            result = await (deadlines ? deadlines.race(reader.read()) : reader.read())
+          } catch (error) {
+            if (error instanceof UpstreamError && error.failure === 'deadline') {
+              options.abort(error)
+              reader.cancel(error).catch(() => {})
+              fail?.(error)
+            } else {
+              fail?.(options.classify(error))
+            }
+            return
+          } finally {
+            waitingSince = undefined
+          }
+          if (finished) return
+          if (result.done) {
+            settle()
+            const held = redactor?.end()
+            if (held) controller.enqueue(held)
+            return controller.close()
+          }
+          const chunk = redactor ? redactor.push(result.value) : result.value
+          if (chunk.byteLength === 0) continue
+          deadlines?.outputStarted()
+          return controller.enqueue(chunk)
         }
       },
       cancel(reason) {

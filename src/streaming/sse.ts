@@ -5,19 +5,22 @@
  * costs promise hops per chunk, and a code completion streams dozens of events.
  *
  * A mapper that throws ends the stream with that error, after the values it already produced; an
- * event longer than `MAX_SSE_EVENT_CHARS` errors the stream instead of growing without bound.
+ * event longer than `maxEventChars` errors the stream with `EventTooLarge` instead of growing
+ * without bound.
  */
 import { createParser, type ParseError } from 'eventsource-parser'
+import { EventTooLarge } from '../providers/types.ts'
 
 export interface SseEvent {
   event?: string | undefined
   data: string
 }
 
-/** Generous for one JSON event; a model server that sends more in one event is broken. */
-export const MAX_SSE_EVENT_CHARS = 1024 * 1024
-
-export function mapSse<T>(body: ReadableStream<Uint8Array>, map: (event: SseEvent, emit: (value: T) => void) => void): ReadableStream<T> {
+export function mapSse<T>(
+  body: ReadableStream<Uint8Array>,
+  maxEventChars: number,
+  map: (event: SseEvent, emit: (value: T) => void) => void,
+): ReadableStream<T> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   const ready: T[] = []
@@ -33,9 +36,9 @@ export function mapSse<T>(body: ReadableStream<Uint8Array>, map: (event: SseEven
       }
     },
     onError: (error: ParseError) => {
-      if (error.type === 'max-buffer-size-exceeded') failure ??= { error }
+      if (error.type === 'max-buffer-size-exceeded') failure ??= { error: new EventTooLarge() }
     },
-    maxBufferSize: MAX_SSE_EVENT_CHARS,
+    maxBufferSize: maxEventChars,
   })
 
   return new ReadableStream<T>(

@@ -7,9 +7,11 @@
  *
  * When the upstream fails mid-stream, what the shaper still holds is delivered first, then the
  * connection is broken (`breakConnection`, else the body errors): the client sees an incomplete
- * answer (GitLab's streams have no error event), never a truncated one that looks complete.
+ * answer (GitLab's streams have no error event), never a truncated one that looks complete. The
+ * stream's clocks (`deadlines`) end it the same way, and cancel the upstream call.
  */
 import type { ModelEvent, Usage } from '../providers/types.ts'
+import type { StreamDeadlines } from './deadlines.ts'
 
 export interface Shaper {
   /** Output for one upstream delta: zero or more chunks. */
@@ -39,6 +41,8 @@ export interface StreamOptions {
   onError(error: unknown): void
   /** The runtime's way to cut the connection (AppBindings.breakConnection). */
   breakConnection?: (() => void) | undefined
+  /** The answer's time-to-first-output and overall clocks; model text counts as output, framing does not. */
+  deadlines?: StreamDeadlines | undefined
 }
 
 export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, framing: Framing, options: StreamOptions): ReadableStream<Uint8Array> {
@@ -47,6 +51,11 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
   let failure: { error: unknown } | undefined
   let started = false
   let usage: Usage | undefined
+  const { deadlines } = options
+  const output = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
+    deadlines?.outputStarted()
+    controller.enqueue(encoder.encode(text))
+  }
 
   return new ReadableStream<Uint8Array>(
     {
@@ -59,18 +68,22 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
         for (;;) {
           let result: ReadableStreamReadResult<ModelEvent>
           try {
-            result = await reader.read()
+            result = await (deadlines ? deadlines.race(reader.read()) : reader.read())
           } catch (error) {
+            deadlines?.stop()
+            // A clock ran out (or the upstream failed): either way nothing more is read from it.
+            reader.cancel(error).catch(() => {})
             options.onError(error)
             const rest = shaper.end()
             // Deliver what is held first; the failure follows on the next pull (erroring now would drop it).
             if (rest) {
               failure = { error }
-              return controller.enqueue(encoder.encode(framing.chunk(rest)))
+              return output(controller, framing.chunk(rest))
             }
             return fail(controller, error)
           }
           if (result.done) {
+            deadlines?.stop()
             const rest = shaper.end()
             const end = typeof framing.end === 'function' ? framing.end(usage) : (framing.end ?? '')
             const tail = (rest ? framing.chunk(rest) : '') + end
@@ -83,10 +96,11 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
           if (chunks.length === 0) continue
           let out = ''
           for (const chunk of chunks) if (chunk) out += framing.chunk(chunk)
-          if (out) return controller.enqueue(encoder.encode(out))
+          if (out) return output(controller, out)
         }
       },
       cancel(reason) {
+        deadlines?.stop()
         return reader.cancel(reason).catch(() => {})
       },
     },

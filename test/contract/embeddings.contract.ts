@@ -216,7 +216,7 @@ export function embeddingsContract(target: Target) {
       await server.script({ match: '/v1/embeddings', status: 500, times: 2, chunks: [{ text: 'boom' }] }, embeddingsAnswer([]))
       const failed = await post(PATH, request(endpoint))
       expect(failed.status).toBe(503)
-      expect(await failed.json()).toEqual({ detail: `Inference failed: the model server at ${new URL(endpoint).host} answered HTTP 500` })
+      expect(await failed.json()).toEqual({ detail: `Inference failed: the model server at ${new URL(endpoint).host} answered HTTP 500: boom` })
       expect(await server.requests()).toHaveLength(2)
 
       const empty = await post(PATH, request(endpoint))

@@ -48,16 +48,18 @@ export function pipelineContract(target: Target) {
       expect(actual.headers.get('access-control-expose-headers')).toBe('X-Request-ID')
     })
 
-    it('writes one access-log line per request with GitLab field names', async () => {
+    it('writes one access-log line per request with GitLab field names, query values left out', async () => {
       const { gateway, token, issuer } = await withGitlab()
       await gateway.fetch('/monitoring/healthz')
-      await gateway.fetch(`${TOKEN_PATH}?x=1`, { method: 'POST', headers: gitlabHeaders(token) })
+      await gateway.fetch(`${TOKEN_PATH}?x=1&api_key=sk-in-the-query-SECRET&flag`, { method: 'POST', headers: gitlabHeaders(token) })
       const lines = jsonLogs(gateway).filter((l) => l.logger === 'api.access')
       expect(lines).toHaveLength(2)
+      expect(gateway.logs().join('\n')).not.toContain('SECRET')
+      expect(lines[1]!.url).toMatch(/\/v1\/code\/user_access_token\?x=\[redacted\]&api_key=\[redacted\]&flag$/)
       expect(lines[1]).toMatchObject({
         level: 'info',
         method: 'POST',
-        path: `${TOKEN_PATH}?x=1`,
+        path: `${TOKEN_PATH}?x=[redacted]&api_key=[redacted]&flag`,
         status_code: 200,
         correlation_id: '01K184J6BDSHFTA3TXBQ5FTH6F',
         token_issuer: issuer.url,
@@ -68,7 +70,7 @@ export function pipelineContract(target: Target) {
       })
       expect(typeof lines[1]!.duration_s).toBe('number')
       expect(lines[1]!.duration_request).toBeGreaterThanOrEqual(0)
-      expect(String(lines[1]!.message)).toContain(`"POST ${TOKEN_PATH}?x=1" 200`)
+      expect(String(lines[1]!.message)).toContain(`"POST ${TOKEN_PATH}?x=[redacted]&api_key=[redacted]&flag" 200`)
     })
 
     it("answers FastAPI's 404 and 405 to authenticated callers", async () => {

@@ -122,10 +122,10 @@ export function promptCases(runtime: 'node' | 'workerd') {
     it('cuts editor content to the budget: the prefix keeps its end, the suffix its start, context fills what is left', () => {
       const above = 'a'.repeat(400)
       const below = 'b'.repeat(400)
-      // 100 tokens (3 chars each): prefix 93 tokens = 279 chars, suffix 7 tokens = 21 chars, no room left for context.
+      // 100 tokens, bounded by UTF-8 bytes: prefix 93 tokens = 93 bytes, suffix 7, no room left for context.
       const small = fitWindow(above, below, ['context'], 100)
-      expect(small.prefix).toBe('a'.repeat(279))
-      expect(small.suffix).toBe('b'.repeat(21))
+      expect(small.prefix).toBe('a'.repeat(93))
+      expect(small.suffix).toBe('b'.repeat(7))
       expect(small).toMatchObject({ contextTokensSent: 3, contextTokensUsed: 0 })
       const roomy = fitWindow('def f():\n', '\n', ['ctx one', 'ctx two'], 1000)
       expect(roomy.prefix).toBe('ctx one\nctx two\ndef f():\n')
@@ -134,6 +134,20 @@ export function promptCases(runtime: 'node' | 'workerd') {
       const emoji = fitWindow('😀'.repeat(200), '', [], 100).prefix
       expect(emoji.charCodeAt(0)).toBe(0xd83d)
       expect(emoji.length % 2).toBe(0)
+    })
+
+    it('never under-counts non-Latin text: what it keeps is within the budget in UTF-8 bytes, whatever the script', () => {
+      // 100,000 CJK characters were 180,188 tokens on llama.cpp: three characters a token sent them whole.
+      const encoder = new TextEncoder()
+      for (const unit of ['中', 'é', '😀', 'Ж', 'a', '漢字かな😀x']) {
+        const text = unit.repeat(100_000 / unit.length)
+        for (const budget of [100, 1_000, 32_768]) {
+          const window = fitWindow(text, text, [text], budget)
+          const bytes = encoder.encode(window.prefix + window.suffix).byteLength
+          expect(bytes, `${unit} ${budget}`).toBeLessThanOrEqual(budget)
+          expect(bytes, `${unit} ${budget}`).toBeGreaterThan(budget * 0.9)
+        }
+      }
     })
   })
 }

@@ -109,6 +109,64 @@ export function proxyContract(target: Target) {
       expect(closed.closedAfterMs).toBeLessThan(5000)
     })
 
+    it('never hands the gateway\'s own key to the client when an upstream echoes it: error bodies, 200 bodies, streamed events', async () => {
+      const { server, gateway, token } = await setUp()
+      const echo = (key: string) => `Incorrect API key provided: Bearer ${key}. Also as JSON: "${key}"`
+      await server.script(
+        { times: 1, match: '/v1/chat/completions', status: 401, chunks: [{ text: JSON.stringify({ error: { message: echo(OPENAI_KEY), type: 'invalid_request_error' } }) }] },
+        { times: 1, match: '/v1/messages', status: 400, chunks: [{ text: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `x-api-key ${ANTHROPIC_KEY} is invalid` } }) }] },
+        { times: 1, match: '/v1/chat/completions', chunks: [{ text: JSON.stringify({ id: 'c', debug: { headers: { authorization: `Bearer ${OPENAI_KEY}` } } }) }] },
+        {
+          times: 1,
+          match: '/v1/chat/completions',
+          headers: SSE_HEADERS,
+          chunks: [
+            { text: sseFrame({ data: openAiChunk('Hel') }) },
+            // The key split across chunks, as a real network splits it.
+            { text: `data: {"error":{"message":"bad key Bearer ${OPENAI_KEY.slice(0, 9)}` },
+            { text: `${OPENAI_KEY.slice(9)} rejected"}}\n\n` },
+            { text: sseFrame({ data: openAiChunk('lo') }) },
+            { text: 'data: [DONE]\n\n' },
+          ],
+        },
+      )
+      const refused = await post(gateway, token, CHAT, chatBody())
+      expect(refused.status).toBe(401)
+      const refusedBody = await refused.text()
+      expect(JSON.parse(refusedBody)).toEqual({ error: { message: 'Incorrect API key provided: Bearer [redacted]. Also as JSON: "[redacted]"', type: 'invalid_request_error' } })
+      const anthropic = await post(gateway, token, MESSAGES, messagesBody())
+      const anthropicBody = await anthropic.text()
+      expect(JSON.parse(anthropicBody).error.message).toBe('x-api-key [redacted] is invalid')
+      const odd = await (await post(gateway, token, CHAT, chatBody())).text()
+      expect(JSON.parse(odd)).toEqual({ id: 'c', debug: { headers: { authorization: 'Bearer [redacted]' } } })
+      const streamed = await (await post(gateway, token, CHAT, chatBody({ stream: true }))).text()
+      expect(streamed).toBe(
+        sseFrame({ data: openAiChunk('Hel') }) +
+          'data: {"error":{"message":"bad key Bearer [redacted] rejected"}}\n\n' +
+          sseFrame({ data: openAiChunk('lo') }) +
+          'data: [DONE]\n\n',
+      )
+      expectNoSecrets(gateway, refusedBody, anthropicBody, odd, streamed)
+    })
+
+    it('passes through a stream whose chunk ends like the start of the key but is not the key, byte for byte', async () => {
+      const { server, gateway, token } = await setUp()
+      const lookalike = OPENAI_KEY.slice(0, 12)
+      const chunks = [`data: {"note":"${lookalike}`, `-not-the-key"}\n\n`, `data: {"tail":"${lookalike}`, '"}\n\n']
+      await server.script({ headers: SSE_HEADERS, chunks: chunks.map((text) => ({ text })) })
+      const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
+      expect(await response.text()).toBe(chunks.join(''))
+    })
+
+    it('ends a stream that sends bytes but nothing else after AIGW_UPSTREAM__STREAM_TIMEOUT_S, with the provider\'s error event', async () => {
+      const { server, gateway, token } = await setUp({ AIGW_UPSTREAM__STREAM_TIMEOUT_S: '0.6' })
+      await server.script({ headers: SSE_HEADERS, chunks: Array.from({ length: 100 }, () => ({ text: ': still here\n\n', delayMs: 100 })) })
+      const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
+      const body = await response.text()
+      expect(body).toMatch(/data: \{"error":\{"message":"The answer from the model server at 127\.0\.0\.1:\d+ took longer than 0\.6 s \(AIGW_UPSTREAM__STREAM_TIMEOUT_S\)","type":"server_error","param":null,"code":null\}\}\n\n$/)
+      expect((await server.waitForEarlyClose()).closedEarly).toBe(true)
+    })
+
     it('forwards the Anthropic paths GitLab uses, with x-api-key and the anthropic headers both ways', async () => {
       const { server, gateway, token } = await setUp()
       await server.script({ headers: { 'anthropic-beta': 'tools-2024', 'request-id': 'req_1' }, chunks: [{ text: '{"type":"message"}' }] })

@@ -163,6 +163,30 @@ describe('streaming', () => {
     await server.waitForEarlyClose(1000)
   })
 
+  it('opens no extra connection after a cancelled or aborted stream (IDEs cancel completions constantly)', async () => {
+    // undici < 8.14 re-queued the aborted request and connected again for it: one empty connection per cancel.
+    const streaming = await countingServer((_req, res) => {
+      res.writeHead(200, SSE_HEADERS)
+      res.write(sseFrame({ data: 'a' }))
+    })
+    try {
+      const own = createOutboundFetch()
+      for (const how of ['cancel', 'abort', 'cancel', 'abort'] as const) {
+        const controller = new AbortController()
+        const reader = (await own.fetch(`http://127.0.0.1:${streaming.port}/`, { method: 'POST', body: '{}', signal: controller.signal })).body!.getReader()
+        await reader.read()
+        if (how === 'abort') controller.abort(new DOMException('stop', 'AbortError'))
+        await reader.cancel().catch(() => {})
+      }
+      // Time for a reconnect to happen if one were going to.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(streaming.connections()).toBe(4)
+      await own.close()
+    } finally {
+      await streaming.close()
+    }
+  })
+
   it('an upstream that drops the connection mid-stream errors the body instead of ending it', async () => {
     const server = await newModelServer()
     await server.script({ headers: SSE_HEADERS, chunks: [{ text: sseFrame({ data: 'a' }) }, { text: 'data: par', delayMs: 20 }], destroy: true })

@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { gitlabHeaders, instanceToken, settingsFor, TOKEN_PATH } from '../contract/gitlab.ts'
 import { newIssuer, type Tenant } from '../contract/issuer-client.ts'
+import { ideCompletion } from '../contract/code/fixtures.ts'
+import { streams } from '../contract/code/harness.ts'
+import { newModelServer } from '../contract/model-server-client.ts'
 import { CHROMIUM, freePort, renderedDom, startProcess, type Started } from './processes.ts'
 
 describe('wrangler dev', () => {
@@ -59,6 +62,25 @@ describe('wrangler dev', () => {
     expect(dom).toContain('GitLab AI Gateway')
     expect(dom).toMatch(/class="opblock opblock-post/)
     expect(dom).toContain('/v1/code/user_access_token')
+  })
+
+  it('cancels the model call when the client hangs up while a streamed answer flows (not before its first byte: see the README)', async () => {
+    // workerd notices a hang-up only when it next writes to the client: once output flows that is
+    // at once, before the first byte not at all (the first-output clock then ends the call).
+    const server = await newModelServer()
+    await server.script({ ...streams(Array.from({ length: 50 }, (_, i) => `w${i} `), { delayMs: 100 }) })
+    const controller = new AbortController()
+    const response = await fetch(`${worker.url}/v2/code/completions`, {
+      method: 'POST',
+      headers: gitlabHeaders(await instanceToken(issuer, '18.x')),
+      body: JSON.stringify(ideCompletion(`${server.url}/v1`, { stream: true })),
+      signal: controller.signal,
+    })
+    const reader = response.body!.getReader()
+    await reader.read()
+    controller.abort()
+    const closed = await server.waitForEarlyClose(3000)
+    expect(closed.closedAfterMs).toBeLessThan(4000)
   })
 
   it('never shows a signing key in its output', () => {

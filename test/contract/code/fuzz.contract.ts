@@ -245,7 +245,7 @@ export function codeFuzzContract(target: Target) {
     })
 
     const run = async (route: Route, routeIndex: number, mode: Mode) => {
-      // Every provider is set up (a vertex_ai/ model needs a project): a 500 naming a missing setting is the operator's to fix, not the body's.
+      // Every provider is set up (a vertex_ai/ model needs a project): the bodies' own problems are what is fuzzed here.
       const setup = await setUp(mode === 'mock' ? { AIGW_MOCK_MODEL_RESPONSES: 'true', AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT: 'fuzz-project' } : { AIGW_UPSTREAM__TIMEOUT_S: '0.3' })
       const statuses = new Map<number, number>()
       let sent = 0

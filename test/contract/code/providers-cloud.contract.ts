@@ -244,7 +244,7 @@ export function codeCloudProvidersContract(target: Target) {
           const response = await post('/v2/code/completions', v2Body(model, stream))
           const body = await text(response)
           expect(response.status, `${model.identifier} ${body}`).toBe(503)
-          expect(JSON.parse(body)).toEqual({ detail: `Inference failed: the model server at ${shown} answered HTTP ${status}` })
+          expect((JSON.parse(body) as { detail: string }).detail.startsWith(`Inference failed: the model server at ${shown} answered HTTP ${status}: `), body).toBe(true)
           expectNoSecrets(gateway, body)
         }
       }

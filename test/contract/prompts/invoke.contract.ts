@@ -225,6 +225,30 @@ export function promptInvokeContract(target: Target) {
       expect(await server.requests()).toHaveLength(0)
     })
 
+    it('answers 422 naming the field for a list holding null, on every prompt id and every variable it reads, never a 500', async () => {
+      const ids = [...new Set(allDefinitions().map((d) => d.prompt_id))]
+      const everyScope = [...new Set([...PROMPT_SCOPES, ...allDefinitions().map((d) => d.unit_primitive)])]
+      const { server, endpoint, post } = await start({}, '18.x', { scopes: everyScope })
+      await server.script(answers('never'))
+      let probes = 0
+      for (const id of ids) {
+        const definition = definitionOf(id, ['mistral'])
+        if (!definition) continue
+        const names = allNames(definition)
+        const fine = Object.fromEntries(names.map((n) => [n, 'x']))
+        for (const name of names) {
+          for (const bad of [[null], ['a', null], [{ nested: [null] }]]) {
+            const response = await post(`/v1/prompts/${encodeURIComponent(id)}`, invokeBody(endpoint, { ...fine, [name]: bad }, { prompt_version: definition.version }))
+            probes++
+            expect(response.status, `${id} ${name} ${JSON.stringify(bad)}`).toBe(422)
+            expect(((await response.json()) as { detail: string }).detail).toMatch(new RegExp(`^inputs\\.${name}(\\[\\d\\]|\\.nested)*\\[\\d\\]: null is not allowed in a list`))
+          }
+        }
+      }
+      expect(probes).toBeGreaterThan(100)
+      expect(await server.requests()).toHaveLength(0)
+    })
+
     // Observable only through a template that prints it; runs once a definition does.
     const dated = usingCurrentDate()
     it.runIf(dated !== undefined)('adds current_date to the inputs when absent, and keeps the caller\'s', async () => {
@@ -272,6 +296,17 @@ function printedNames(definition: { messages: { template: string | string[] }[] 
       if (sigil === '#' || sigil === '^') depth++
       else if (sigil === '/') depth--
       else if ((sigil === '' || sigil === '&') && depth === 0) names.add(name!.split('.')[0]!)
+    }
+  }
+  return [...names].sort()
+}
+
+/** Every variable a definition's templates name, printed or as a section. */
+function allNames(definition: { messages: { template: string | string[] }[] }): string[] {
+  const names = new Set<string>()
+  for (const message of definition.messages) {
+    for (const [, sigil, name] of templateText(message.template).matchAll(/\{\{\{?\s*([#^/&!>]?)\s*([\w.]+)\s*\}?\}\}/g)) {
+      if (sigil !== '!' && sigil !== '>' && name !== '.') names.add(name!.split('.')[0]!)
     }
   }
   return [...names].sort()

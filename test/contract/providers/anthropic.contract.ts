@@ -11,7 +11,7 @@ import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-s
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText, withCrlf } from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
-import { sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
 import { drain, within } from './streams.ts'
 
 const KEY = 'sk-ant-api03-EXAMPLE_key-AA'
@@ -46,7 +46,7 @@ export function anthropicContract(target: ProviderTarget) {
     const call = callFor(server)
     const response = await send(call)
     expect(response.status).toBe(200)
-    return drain(format.events(response.body!, call))
+    return drain(format.events(response.body!, call, LIMITS))
   }
 
   /** Makes the call against a fresh server and returns what the server received. */
@@ -61,7 +61,7 @@ export function anthropicContract(target: ProviderTarget) {
     const call = callFor(server, extra, targetOverrides)
     const response = await send(call)
     expect(response.status).toBe(200)
-    if (stream) expect((await drain(format.events(response.body!, call))).events[0]).toEqual({ type: 'text', text: 'ok' })
+    if (stream) expect((await drain(format.events(response.body!, call, LIMITS))).events[0]).toEqual({ type: 'text', text: 'ok' })
     else expect(format.parse(await response.json(), call).text).toBe('ok')
     return server.onlyRequest()
   }
@@ -187,7 +187,7 @@ export function anthropicContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: SSE_HEADERS, chunks: frameChunks(frames.slice(0, 5)), hang: true })
       const call = callFor(server)
-      const reader = format.events((await send(call)).body!, call).getReader()
+      const reader = format.events((await send(call)).body!, call, LIMITS).getReader()
       expect(await within(reader.read(), 5000)).toEqual({ done: false, value: { type: 'text', text: 'Hel' } })
       await reader.cancel()
       expect((await server.waitForEarlyClose()).path).toBe('/v1/messages')
@@ -197,7 +197,7 @@ export function anthropicContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: SSE_HEADERS, hang: true })
       const call = callFor(server)
-      await format.events((await send(call)).body!, call).cancel()
+      await format.events((await send(call)).body!, call, LIMITS).cancel()
       expect((await server.waitForEarlyClose()).path).toBe('/v1/messages')
     })
   })

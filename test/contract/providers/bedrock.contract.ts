@@ -6,11 +6,11 @@
 import { AwsV4Signer } from 'aws4fetch'
 import { describe, expect, it } from 'vitest'
 import { createBedrockFormat, type BedrockOptions } from '../../../src/providers/bedrock.ts'
-import { ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent, type WireFormat } from '../../../src/providers/types.ts'
+import { EventTooLarge, ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent, type WireFormat } from '../../../src/providers/types.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/bedrock.ts'
 import { asSent, verifySigV4 } from '../wire/sigv4-verify.ts'
-import { sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
 import { drain, sleep } from './streams.ts'
 
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
@@ -39,7 +39,7 @@ export function bedrockContract(target: ProviderTarget) {
       const format = createBedrockFormat(SIGV4)
       const response = await send(format, callFor(server))
       expect(response.status).toBe(200)
-      return drain(format.events(response.body!, ANY_CALL))
+      return drain(format.events(response.body!, ANY_CALL, LIMITS))
     }
     const answer: ModelEvent[] = [
       { type: 'text', text: 'Hel' },
@@ -67,7 +67,7 @@ export function bedrockContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks: wire.frameChunks(frames.slice(0, 3)), hang: true })
       const format = createBedrockFormat(SIGV4)
-      const reader = format.events((await send(format, callFor(server))).body!, ANY_CALL).getReader()
+      const reader = format.events((await send(format, callFor(server))).body!, ANY_CALL, LIMITS).getReader()
       const first = await Promise.race([reader.read(), sleep(5000).then(() => 'still waiting' as const)])
       expect(first).toEqual({ done: false, value: { type: 'text', text: 'Hel' } })
       await reader.cancel()
@@ -95,13 +95,20 @@ export function bedrockContract(target: ProviderTarget) {
       expect(truncated.events).toEqual(answer.slice(0, 4))
       expect(truncated.error).toBeInstanceOf(ModelStreamError)
 
-      for (const length of [0xffffffff, 16 * 1024 * 1024 + 1, 15]) {
-        const prelude = new Uint8Array(12)
-        new DataView(prelude.buffer).setUint32(0, length, false)
-        const absurd = await streamed(wire.packedChunk([frames[2]!, prelude]))
+      const prelude = (length: number) => {
+        const bytes = new Uint8Array(12)
+        new DataView(bytes.buffer).setUint32(0, length, false)
+        return bytes
+      }
+      const tooShort = await streamed(wire.packedChunk([frames[2]!, prelude(15)]))
+      expect(tooShort.events).toEqual([{ type: 'text', text: 'Hel' }])
+      expect(tooShort.error).toBeInstanceOf(ModelStreamError)
+      expect((tooShort.error as Error).message).toContain('claims 15 bytes')
+      // Larger than AIGW_UPSTREAM__MAX_RESPONSE_BYTES: cut before a byte of it is held.
+      for (const length of [0xffffffff, LIMITS.maxEventBytes + 1]) {
+        const absurd = await streamed(wire.packedChunk([frames[2]!, prelude(length)]))
         expect(absurd.events).toEqual([{ type: 'text', text: 'Hel' }])
-        expect(absurd.error).toBeInstanceOf(ModelStreamError)
-        expect((absurd.error as Error).message).toContain(`claims ${length} bytes`)
+        expect(absurd.error).toBeInstanceOf(EventTooLarge)
       }
     })
 
@@ -123,7 +130,7 @@ export function bedrockContract(target: ProviderTarget) {
         extraBody: { top_k: 40 },
         headers: { 'x-gateway-tag': 'edge' },
       })
-      await drain(format.events((await send(format, call)).body!, ANY_CALL))
+      await drain(format.events((await send(format, call)).body!, ANY_CALL, LIMITS))
       const received = await server.onlyRequest()
       expect(received.method).toBe('POST')
       expect(received.path).toBe('/model/us.meta.llama3-3-70b-instruct-v1%3A0/converse-stream')
@@ -154,7 +161,7 @@ export function bedrockContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks: wire.frameChunks(frames) })
       const format = createBedrockFormat(SIGV4)
-      await drain(format.events((await send(format, callFor(server, { prompt: 'def f(', messages: undefined }, ARN))).body!, ANY_CALL))
+      await drain(format.events((await send(format, callFor(server, { prompt: 'def f(', messages: undefined }, ARN))).body!, ANY_CALL, LIMITS))
       const received = await server.onlyRequest()
       expect(received.path).toBe(
         '/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse-stream',
@@ -180,10 +187,10 @@ export function bedrockContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks: wire.frameChunks(frames) })
       const format = createBedrockFormat({ ...SIGV4, sessionToken: SESSION_TOKEN, bearerToken: 'ABSKgateway-key' })
-      await drain(format.events((await send(format, callFor(server))).body!, ANY_CALL))
+      await drain(format.events((await send(format, callFor(server))).body!, ANY_CALL, LIMITS))
       const { model, endpoint } = callFor(server).target
       const withKey = callFor(server, { target: { format: 'bedrock', provider: 'bedrock', model, endpoint, apiKey: 'ABSKrequest-key', requestSuppliedEndpoint: false } })
-      await drain(format.events((await send(format, withKey)).body!, ANY_CALL))
+      await drain(format.events((await send(format, withKey)).body!, ANY_CALL, LIMITS))
       const [gatewayKey, requestKey] = await server.requests()
       expect(gatewayKey!.headers.authorization).toBe('Bearer ABSKgateway-key')
       expect(requestKey!.headers.authorization).toBe('Bearer ABSKrequest-key')

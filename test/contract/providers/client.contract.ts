@@ -199,7 +199,8 @@ export function modelClientContract(target: ProviderTarget) {
       expect([limited.status, limited.message, limited.headers['retry-after']]).toEqual([429, 'Too many requests. Please try again later.', '12'])
       const refused = (await failure(client.complete(call(vllm(server, { apiKey: SECRET_KEY }))))) as UpstreamError
       expect(refused.status).toBe(503)
-      expect(refused.message).toBe(`Inference failed: the model server at ${new URL(server.url).host} answered HTTP 401`)
+      // The server's own reason reaches the client too, its credentials blanked out.
+      expect(refused.message).toBe(`Inference failed: the model server at ${new URL(server.url).host} answered HTTP 401: Incorrect API key provided: [redacted]`)
       const logged = lines.join('\n')
       expect(logged).toContain('Incorrect API key provided: [redacted]')
       expect(logged).not.toContain(SECRET_KEY)
@@ -266,10 +267,10 @@ export function modelClientContract(target: ProviderTarget) {
       expect(tls.message).toMatch(/^TLS connection to the model server at 127\.0\.0\.1:\d+ failed: [A-Z_]+$/)
     })
 
-    it('answers 500 naming the setting when a provider has no credentials, without calling anyone', async () => {
+    it('answers 400 naming the setting when a provider has no credentials, without calling anyone', async () => {
       const { client, call } = layer()
       const error = await failure(client.complete(call({ name: 'claude_3', identifier: 'bedrock/anthropic.claude-3' })))
-      expect([(error as HttpError).status, error.message]).toEqual([500, expect.stringContaining('AWS_ACCESS_KEY_ID')])
+      expect([(error as HttpError).status, error.message]).toEqual([400, expect.stringContaining('AWS_ACCESS_KEY_ID')])
     })
 
     it('answers every call in mock mode without a model server', async () => {

@@ -10,7 +10,7 @@ import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget, ty
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
-import { sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
 import { drain, within } from './streams.ts'
 
 const KEY = 'sk-proj-4f9Xq_Tz-EXAMPLE'
@@ -105,7 +105,7 @@ export function openAiContract(target: ProviderTarget) {
     const call = callFor(flavour, server)
     const response = await send(flavour.format, call)
     expect(response.status).toBe(200)
-    return drain(flavour.format.events(response.body!, call))
+    return drain(flavour.format.events(response.body!, call, LIMITS))
   }
 
   /** Sends `call` (built for a fresh server) and returns what the server received. */
@@ -120,7 +120,7 @@ export function openAiContract(target: ProviderTarget) {
     const call = callFor(flavour, server, extra, targetOverrides)
     const response = await send(flavour.format, call)
     expect(response.status).toBe(200)
-    if (stream) expect((await drain(flavour.format.events(response.body!, call))).events[0]).toEqual({ type: 'text', text: 'ok' })
+    if (stream) expect((await drain(flavour.format.events(response.body!, call, LIMITS))).events[0]).toEqual({ type: 'text', text: 'ok' })
     else expect(flavour.format.parse(await response.json(), call).text).toBe('ok')
     return server.onlyRequest()
   }
@@ -286,7 +286,7 @@ export function openAiContract(target: ProviderTarget) {
         const server = await newModelServer()
         await server.script({ headers: SSE_HEADERS, chunks: wire.frameChunks([...flavour.head, { data: flavour.delta('first') }, { data: flavour.delta('second') }]), hang: true })
         const call = callFor(flavour, server)
-        const reader = flavour.format.events((await send(flavour.format, call)).body!, call).getReader()
+        const reader = flavour.format.events((await send(flavour.format, call)).body!, call, LIMITS).getReader()
         expect(await within(reader.read(), 5000)).toEqual({ done: false, value: { type: 'text', text: 'first' } })
         await reader.cancel()
         const closed = await server.waitForEarlyClose()
@@ -297,7 +297,7 @@ export function openAiContract(target: ProviderTarget) {
         const server = await newModelServer()
         await server.script({ headers: SSE_HEADERS, hang: true })
         const call = callFor(flavour, server)
-        await flavour.format.events((await send(flavour.format, call)).body!, call).cancel()
+        await flavour.format.events((await send(flavour.format, call)).body!, call, LIMITS).cancel()
         expect((await server.waitForEarlyClose()).path).toBe(flavour.path(call.target.model))
       })
     })

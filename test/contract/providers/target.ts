@@ -13,3 +13,6 @@ export async function sendUpstream(fetch: typeof globalThis.fetch, upstream: Pro
   const { url, init } = await upstream
   return fetch(url, init)
 }
+
+/** What the model client gives a stream parser by default (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */
+export const LIMITS = { maxEventBytes: 16 * 1024 * 1024 }

@@ -13,7 +13,7 @@ import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type ModelServer, type Received, type Step } from '../model-server-client.ts'
 import { SSE_HEADERS, sseChunks } from '../wire/sse.ts'
 import { GEMINI_SSE_HEADERS, geminiResponse, geminiSseChunks, googleError } from '../wire/vertex.ts'
-import { sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
 import { readAll } from './streams.ts'
 
 const SETTING = 'AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY'
@@ -253,7 +253,7 @@ export function vertexContract(target: ProviderTarget) {
       })
       const response = await sendUpstream(fetch, format.request(call))
       expect(response.status).toBe(200)
-      expect(await readAll(format.events(response.body!, call))).toEqual([
+      expect(await readAll(format.events(response.body!, call, LIMITS))).toEqual([
         { type: 'text', text: 'Hel' },
         { type: 'text', text: 'lo' },
         { type: 'text', text: ' world' },
@@ -290,7 +290,7 @@ export function vertexContract(target: ProviderTarget) {
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
       const response = await sendUpstream(fetch, format.request(call))
-      const reader = format.events(response.body!, call).getReader()
+      const reader = format.events(response.body!, call, LIMITS).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'first' } })
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'second' } })
       await reader.cancel()
@@ -303,7 +303,7 @@ export function vertexContract(target: ProviderTarget) {
       const format = await gemini(server, { match: '/v1/', headers: GEMINI_SSE_HEADERS, hang: true })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
       const response = await sendUpstream(fetch, format.request(call))
-      await format.events(response.body!, call).cancel()
+      await format.events(response.body!, call, LIMITS).cancel()
       const closed = await server.waitForEarlyClose()
       expect(closed.path).toContain(':streamGenerateContent')
     })
@@ -317,7 +317,7 @@ export function vertexContract(target: ProviderTarget) {
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
       const response = await sendUpstream(fetch, format.request(call))
-      const reader = format.events(response.body!, call).getReader()
+      const reader = format.events(response.body!, call, LIMITS).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'partial' } })
       const error = (await reader.read().catch((e: unknown) => e)) as Error
       expect(error).toBeInstanceOf(ModelStreamError)
@@ -401,7 +401,7 @@ export function vertexContract(target: ProviderTarget) {
       })
       const call = vertexCall(server, claude, { stream: true })
       const response = await sendUpstream(fetch, format.request(call))
-      expect(await readAll(format.events(response.body!, call))).toEqual([
+      expect(await readAll(format.events(response.body!, call, LIMITS))).toEqual([
         { type: 'text', text: 'Hi' },
         { type: 'text', text: ' there' },
         { type: 'finish', reason: 'stop' },

@@ -1,0 +1,3 @@
+import { ipAddressCases } from '../contract/ip-address.cases.ts'
+
+ipAddressCases('workerd')
