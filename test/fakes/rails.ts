@@ -37,8 +37,8 @@
  * jsonb number formatting (1.0 comes back as 1) and JavaScript's ordering of integer-like keys;
  * Ruby's exact JSON parser messages; PostgreSQL collation (thread_ts compared by code unit); the
  * GraphQL error texts (graphql-js words them, not graphql-ruby); the body of a GraphQL request that
- * is not JSON. 18.9 was read where sources of that revision existed; the rest is the nearest later
- * revision minus what was added after 18.9.
+ * is not JSON; `GET /api/graphql`. Sources: the contract (18.9) and the nearest later revisions of
+ * Rails' own files (no 18.9 copy was at hand), leaving out what those added after 18.9.
  */
 import { compressCheckpoint, seedCheckpoint, type CheckpointRecord } from './rails/checkpoints.ts'
 import { grapeError, internalError, methodNotAllowed, routeNotFound, type RailsResponse } from './rails/grape.ts'

@@ -75,7 +75,12 @@ describe('duoWorkflowWorkflows', () => {
       preApprovedAgentPrivilegesNames: ['read_only_gitlab'],
       mcpEnabled: false,
       allowAgentToRequestUser: true,
-      latestCheckpoint: { threadTs: fixture.checkpoint.thread_ts, parentTs: fixture.checkpoint.parent_ts, metadata: expect.any(String), checkpoint: expect.any(String) },
+      latestCheckpoint: {
+        threadTs: fixture.checkpoint.thread_ts,
+        parentTs: fixture.checkpoint.parent_ts,
+        metadata: expect.any(String),
+        checkpoint: expect.any(String),
+      },
       toolCallApprovals: approvals,
     })
     const latest = node?.latestCheckpoint as { metadata: string; checkpoint: string }
@@ -105,7 +110,12 @@ describe('duoWorkflowWorkflows', () => {
       projectId: null,
       project: null,
       namespaceId: 'gid://gitlab/Namespace/9',
-      namespace: { id: 'gid://gitlab/Group/9', name: 'Platform', webUrl: 'http://gitlab.example.com/groups/platform', rootNamespace: { aiSettings: { promptInjectionProtectionLevel: 'INTERRUPT' } } },
+      namespace: {
+        id: 'gid://gitlab/Group/9',
+        name: 'Platform',
+        webUrl: 'http://gitlab.example.com/groups/platform',
+        rootNamespace: { aiSettings: { promptInjectionProtectionLevel: 'INTERRUPT' } },
+      },
       agentPrivilegesNames: ['read_write_files', 'read_only_gitlab', 'read_write_gitlab', 'run_commands', 'use_git', 'run_mcp_tools'],
       preApprovedAgentPrivilegesNames: ['read_write_files', 'read_only_gitlab'],
     })

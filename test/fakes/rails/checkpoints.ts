@@ -6,7 +6,7 @@
 import { deflateSync, inflateSync } from 'node:zlib'
 import { badRequest, internalError, isBlank, reply, type ParamSpec, type RailsResponse } from './grape.ts'
 import { isPlainObject, jsonb, PgError, rubyJson, type Json } from './json.ts'
-import type { WorkflowRecord } from './workflows.ts'
+import type { SeedCheckpoint, WorkflowRecord } from './workflows.ts'
 
 export interface CheckpointRecord {
   id: number
@@ -97,7 +97,8 @@ export function createCheckpoint(workflow: WorkflowRecord, params: Record<string
 
   if (workflow.checkpoints.length === 0) {
     // The first checkpoint's `channel_values.__start__.goal` becomes the workflow's goal.
-    const start = isPlainObject(record.checkpoint) && isPlainObject(record.checkpoint.channel_values) ? record.checkpoint.channel_values.__start__ : undefined
+    const values = isPlainObject(record.checkpoint) ? record.checkpoint.channel_values : undefined
+    const start = isPlainObject(values) ? values.__start__ : undefined
     const goal = isPlainObject(start) ? start.goal : undefined
     if (typeof goal === 'string' && !isBlank(goal)) workflow.goal = goal.slice(0, 16_384)
   }
@@ -107,8 +108,9 @@ export function createCheckpoint(workflow: WorkflowRecord, params: Record<string
 }
 
 /** A seeded row: stored as the endpoint would store it, without the endpoint's checks. */
-export function seedCheckpoint(seed: { thread_ts: string; parent_ts?: string | null; checkpoint: unknown; metadata: unknown }, id: number, now: Date): CheckpointRecord {
-  return { id, thread_ts: seed.thread_ts, parent_ts: seed.parent_ts ?? null, checkpoint: jsonb(seed.checkpoint), metadata: jsonb(seed.metadata), createdAt: now }
+export function seedCheckpoint(seed: SeedCheckpoint, id: number, now: Date): CheckpointRecord {
+  const { thread_ts, parent_ts = null } = seed
+  return { id, thread_ts, parent_ts, checkpoint: jsonb(seed.checkpoint), metadata: jsonb(seed.metadata), createdAt: now }
 }
 
 const compareTs = (a: CheckpointRecord, b: CheckpointRecord) => (a.thread_ts < b.thread_ts ? -1 : a.thread_ts > b.thread_ts ? 1 : a.id - b.id)

@@ -210,7 +210,12 @@ export const rootValue = {
       count: nodes.length,
       nodes,
       edges: nodes.map((node, i) => ({ cursor: cursor(i), node })),
-      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: nodes.length ? cursor(0) : null, endCursor: nodes.length ? cursor(nodes.length - 1) : null },
+      pageInfo: {
+        hasNextPage: false,
+        hasPreviousPage: false,
+        startCursor: nodes.length ? cursor(0) : null,
+        endCursor: nodes.length ? cursor(nodes.length - 1) : null,
+      },
     }
   },
 }
