@@ -68,8 +68,8 @@ export async function startAgentPlatformServer(options: AgentPlatformServerOptio
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     'grpc.keepalive_time_ms': options.keepaliveMs ?? 20_000,
-    // Channelz bookkeeping for every call is for debugging tools we do not serve.
-    'grpc.enable_channelz': 0,
+    // Channelz stays on although nothing reads it: with it off, grpc-js 1.14 does not track the
+    // connections that forceShutdown() must destroy, and a forced shutdown waits for keepalive.
   })
   limitMetadata(server, (options.maxMetadataBytes ?? 64 * 1024) + REQUEST_HEADERS_ALLOWANCE)
 
