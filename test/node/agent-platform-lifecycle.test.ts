@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GrpcStatus, Status, type AgentPlatformHandlers, type WorkflowCall } from '../../src/agent-platform/service.ts'
 import { startAgentPlatformServer } from '../../node-entry/agent-platform/grpc-server.ts'
 import { dialWorkhorse } from '../fakes/workhorse.ts'
-import { ROOT } from './processes.ts'
+import { freePort, ROOT, run } from './processes.ts'
 
 function stubHandlers(executeWorkflow: (call: WorkflowCall) => Promise<string>, shutdown?: () => void): AgentPlatformHandlers {
   const refuse = async () => {
@@ -218,5 +218,31 @@ describe('bundled', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('npm run check:agent-platform', () => {
+  it('passes a running service without a token (ListTools needs one), fails a refused token and a closed port', async () => {
+    const server = await startAgentPlatformServer({ handlers: stubHandlers(async () => 'ok'), host: '127.0.0.1', port: 0 })
+    const check = (...args: string[]) => run(process.execPath, [join(ROOT, 'scripts/agent-platform-check.mjs'), ...args], {})
+    try {
+      const anonymous = await check(server.address)
+      expect(anonymous.output).toBe(
+        `ok   health: SERVING (${server.address}, plaintext)\n` +
+          'ok   ListTools: the service is up; ListTools needs a GitLab token (--token <jwt>): No authorization header presented\n',
+      )
+      expect(anonymous.code).toBe(0)
+      const refused = await check(server.address, '--token', 'not-a-jwt')
+      expect([refused.code, refused.output.split('\n')[1]]).toEqual([1, 'FAIL ListTools: UNAUTHENTICATED: No authorization header presented'])
+      server.setServing(false)
+      const draining = await check(server.address)
+      expect([draining.code, draining.output.split('\n')[0]]).toEqual([1, `FAIL health: NOT_SERVING (${server.address}, plaintext)`])
+    } finally {
+      await server.shutdown(0)
+    }
+    const closed = await check(`127.0.0.1:${await freePort()}`)
+    expect(closed.code).toBe(1)
+    expect(closed.output).toMatch(/^FAIL health: cannot reach 127\.0\.0\.1:\d+ over plaintext \(UNAVAILABLE: .*ECONNREFUSED.*\); if it serves TLS, add --tls\n$/)
+    expect((await check('https://gitlab.example.com')).code).toBe(2)
   })
 })
