@@ -32,7 +32,9 @@ function parseArgs(argv) {
     } else if (!arg.startsWith('--') && !options.address) options.address = arg
     else throw new Error(`unknown argument ${arg}`)
   }
-  if (!options.address || !/^[^/]+:\d+$/.test(options.address)) throw new Error('give the address as host:port, no scheme (as in GitLab\'s "Local URL for the GitLab Duo Agent Platform service")')
+  if (!options.address || !/^[^/]+:\d+$/.test(options.address)) {
+    throw new Error('give the address as host:port, no scheme (as in GitLab\'s "Local URL for the GitLab Duo Agent Platform service")')
+  }
   return options
 }
 

@@ -95,9 +95,13 @@ describe('ExecuteWorkflow', () => {
     expect(await run.done).toEqual({ code: Status.OK, details: 'workflow execution success' })
     expect(maxRunning).toBe(1)
     expect(run.actions.map((action) => action.requestID)).toEqual(['c1', 'a1', 'a2', 'c2'])
-    expect(run.actions[0]?.newCheckpoint).toEqual({ status: 'RUNNING', checkpoint: '{"channel_values":{}}', goal: 'Why is the pipeline red?', errors: [], agent_context_usage: {} })
+    expect(run.actions[0]?.newCheckpoint).toEqual({
+      status: 'RUNNING', checkpoint: '{"channel_values":{}}', goal: 'Why is the pipeline red?', errors: [], agent_context_usage: {},
+    })
     expect(run.actions[1]).toMatchObject({ requestID: 'a1', runReadFile: { filepath: 'src/app.ts' } })
-    expect(received[0]?.startRequest).toMatchObject({ workflowID: '1234', goal: 'Why is the pipeline red?', approval: {}, clientCapabilities: ['shell_command'], mcpTools: [] })
+    expect(received[0]?.startRequest).toMatchObject({
+      workflowID: '1234', goal: 'Why is the pipeline red?', approval: {}, clientCapabilities: ['shell_command'], mcpTools: [],
+    })
     // newCheckpoint got no response: the two responses are for a1 and a2.
     expect(received[1]).toEqual({ actionResponse: { requestID: 'a1', plainTextResponse: { response: 'done a1', error: '' } } })
     expect(received[2]).toEqual({ actionResponse: { requestID: 'a2', httpResponse: { headers: {}, statusCode: 200, body: '{"id":1}', error: '' } } })

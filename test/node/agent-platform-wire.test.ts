@@ -148,7 +148,10 @@ describe('ClientEvent', () => {
       ],
       [{ requestID: 'r4', httpResponse: { headers: {}, statusCode: 0, body: '', error: 'dial failed' } }, [...str(1, 'r4'), ...msg(4, str(4, 'dial failed'))]],
       [{ requestID: 'r5', response: 'legacy' }, [...str(1, 'r5'), ...str(2, 'legacy')]],
-      [{ requestID: 'r6', scheduleNotificationResponse: { accepted: true, reason: 'ok', fires_at: '2026-07-01T10:00:00Z' } }, [...str(1, 'r6'), ...msg(5, num(1, true), str(2, 'ok'), str(3, '2026-07-01T10:00:00Z'))]],
+      [
+        { requestID: 'r6', scheduleNotificationResponse: { accepted: true, reason: 'ok', fires_at: '2026-07-01T10:00:00Z' } },
+        [...str(1, 'r6'), ...msg(5, num(1, true), str(2, 'ok'), str(3, '2026-07-01T10:00:00Z'))],
+      ],
       [{ requestID: '' }, []],
     ]
     for (const [response, wire] of cases) roundTrip(codecs.clientEvent, { actionResponse: response }, msg(2, wire), { actionResponse: response })
@@ -157,7 +160,8 @@ describe('ClientEvent', () => {
   it('heartbeat (int64 milliseconds above 2^32) and stopWorkflow', () => {
     roundTrip(codecs.clientEvent, { heartbeat: { timestamp: 1_760_000_000_123 } }, msg(3, num(1, 1_760_000_000_123)), { heartbeat: { timestamp: 1_760_000_000_123 } })
     roundTrip(codecs.clientEvent, { heartbeat: { timestamp: 0 } }, msg(3), { heartbeat: { timestamp: 0 } })
-    roundTrip(codecs.clientEvent, { stopWorkflow: { reason: 'WORKHORSE_SERVER_SHUTDOWN' } }, msg(4, str(1, 'WORKHORSE_SERVER_SHUTDOWN')), { stopWorkflow: { reason: 'WORKHORSE_SERVER_SHUTDOWN' } })
+    const stop = { stopWorkflow: { reason: 'WORKHORSE_SERVER_SHUTDOWN' } }
+    roundTrip(codecs.clientEvent, stop, msg(4, str(1, 'WORKHORSE_SERVER_SHUTDOWN')), stop)
   })
 
   it('ignores fields it does not know (a newer Workhorse), at every level', () => {
@@ -174,10 +178,16 @@ describe('Action', () => {
   // Every member of the oneof `action`: its field number, a payload and the payload's bytes.
   const members: [keyof Action, number, object, number[]][] = [
     ['runCommand', 2, { program: 'ls', arguments: ['-la', 'src'], flags: [], timeout: 30000 }, [...str(3, 'ls'), ...str(4, '-la'), ...str(4, 'src'), ...num(6, 30000)]],
-    ['runHTTPRequest', 3, { method: 'PATCH', path: '/api/v4/ai/duo_workflows/workflows/1234', body: '{"status_event":"start"}' }, [...str(1, 'PATCH'), ...str(2, '/api/v4/ai/duo_workflows/workflows/1234'), ...str(3, '{"status_event":"start"}')]],
+    [
+      'runHTTPRequest', 3, { method: 'PATCH', path: '/api/v4/ai/duo_workflows/workflows/1234', body: '{"status_event":"start"}' },
+      [...str(1, 'PATCH'), ...str(2, '/api/v4/ai/duo_workflows/workflows/1234'), ...str(3, '{"status_event":"start"}')],
+    ],
     ['runReadFile', 4, { filepath: 'src/app.ts', limit: 100, offset: 1 }, [...str(1, 'src/app.ts'), ...num(2, 100), ...num(3, 1)]],
     ['runWriteFile', 5, { filepath: 'a.txt', contents: 'hello' }, [...str(1, 'a.txt'), ...str(2, 'hello')]],
-    ['runGitCommand', 6, { command: 'log', arguments: '-1', repository_url: 'https://gitlab.example.com/a/b.git' }, [...str(1, 'log'), ...str(2, '-1'), ...str(3, 'https://gitlab.example.com/a/b.git')]],
+    [
+      'runGitCommand', 6, { command: 'log', arguments: '-1', repository_url: 'https://gitlab.example.com/a/b.git' },
+      [...str(1, 'log'), ...str(2, '-1'), ...str(3, 'https://gitlab.example.com/a/b.git')],
+    ],
     ['runEditFile', 7, { filepath: 'a.ts', oldString: 'x', newString: 'y' }, [...str(1, 'a.ts'), ...str(2, 'x'), ...str(3, 'y')]],
     [
       'newCheckpoint', 8,
