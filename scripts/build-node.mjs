@@ -1,6 +1,7 @@
 // Bundles the Node entry into one file (dist/node/main.mjs), run by `npm start`. One bundled
 // module starts faster and holds about 35 MiB less memory than Node stripping types from the
 // sources at run time.
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { build } from 'esbuild'
 
 // `node scripts/build-node.mjs doctor` builds the doctor alone (its test must not rewrite
@@ -22,6 +23,10 @@ if (only !== 'doctor') await build({
   logLevel: 'warning',
 })
 
+// The Agent Platform's gRPC server reads its .proto files at start-up from beside the module,
+// which in the bundle is dist/node/ (node-entry/agent-platform/codec.ts).
+if (only !== 'doctor') copyAgentPlatformProtos('dist/node')
+
 // `npm run doctor`, and `node dist/node/doctor.mjs` in the container image: the setup checks
 // (node-entry/doctor/), self-contained like main.mjs.
 await build({
@@ -35,3 +40,8 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 })
+
+function copyAgentPlatformProtos(outdir) {
+  mkdirSync(outdir, { recursive: true })
+  for (const name of ['contract.proto', 'health.proto']) copyFileSync(`node-entry/agent-platform/${name}`, `${outdir}/${name}`)
+}
