@@ -19,6 +19,8 @@ import { createOutboundFetch } from './outbound-fetch.ts'
 import { startMetricsServer } from './metrics-server.ts'
 import { createPrometheusMetrics } from './prometheus.ts'
 import { modelClientTls, serverTlsOptions } from './tls.ts'
+import { settingWarnings } from '../src/settings-warnings.ts'
+import { VERSION } from './version.ts'
 
 export interface ServerOptions {
   env: Readonly<Record<string, string | undefined>>
@@ -31,6 +33,8 @@ export interface ServerOptions {
    * does). Off unless asked: in-process test servers must not all claim port 8082.
    */
   metrics?: boolean
+  /** Where a variable came from (`.env`, `environment`), named in the start-up warnings about unknown settings. */
+  settingSource?: (name: string) => string | undefined
 }
 
 export interface RunningServer {
@@ -70,6 +74,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     docsIndex: docs?.index,
   })
   logDocsIndex(gateway.logger.child('search'), docs)
+  // Before listening: a misspelt AIGW_FASTAPI__API_PORT must be reported even if the default port is taken.
+  for (const { message, ...fields } of settingWarnings(options.env, options.settingSource)) gateway.logger.child('config').warning(message, fields)
   const background = new BackgroundWork()
   const listener = getRequestListener(
     (request, { incoming, outgoing }) =>
@@ -92,7 +98,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? config.server.host
   await listen(server, options.port ?? config.server.port, host)
   const { port } = server.address() as AddressInfo
-  gateway.logger.info('AI gateway listening', { host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
+  gateway.logger.info('AI gateway listening', { version: VERSION, host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
   const metricsServer =
     prometheus && metricsPort !== null
       ? await startMetricsServer(prometheus.registry, config.metrics.host, metricsPort, gateway.logger.child('metrics'))
