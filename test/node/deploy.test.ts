@@ -6,11 +6,13 @@
  * exists, every kustomization file it names exists.
  * With helm and kubectl (PATH, $AIGW_HELM / $AIGW_KUBECTL, or fetched once by deploy/tools/k8s-tools.ts):
  * `helm lint --strict`, `helm template` and `kubectl kustomize` outputs checked against the Kubernetes
- * schemas in kubernetes-models, and the two renderings compared. Without the tools those parts skip,
- * unless AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
+ * schemas in kubernetes-models, and the two renderings compared; the renders that must fail (no image,
+ * GitLab's image tag) fail with a message saying what to set; NOTES say why a pod may not be ready.
+ * Without the tools those parts skip, unless AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
@@ -43,6 +45,10 @@ const SEED_SETS = [
   'ingress.tls[0].hosts[0]=<your_gateway_domain>',
   'ingress.className=nginx',
 ]
+
+/** What this chart needs that GitLab's does not: the image's repository (there is no published aigw-edge image). */
+const IMAGE_SET = 'image.repository=<registry>/aigw-edge'
+const REGISTRY = 'registry.example.com'
 
 type Segment = string | number
 function segments(path: string): Segment[] {
@@ -117,14 +123,9 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
     }
   })
 
-  it('ci/seed-values.yaml is the guide\'s --set list (with example placeholders filled in)', () => {
+  it('ci/seed-values.yaml is the guide\'s --set list plus image.repository (with example placeholders filled in)', () => {
     const seed = readYaml(join(CHART, 'ci/seed-values.yaml'))
-    const fill = (s: string) =>
-      s
-        .replace('<ai-gateway-image>', chart.appVersion)
-        .replaceAll('<your_gitlab_domain>', 'gitlab.example.com')
-        .replaceAll('<your_gateway_domain>', 'aigw.example.com')
-    expect(seed).toEqual(applySets(SEED_SETS.map(fill)))
+    expect(seed).toEqual(applySets([IMAGE_SET, ...SEED_SETS].map((s) => fill(s, chart.appVersion))))
   })
 
   it('every .Values reference in the templates exists in values.yaml, every include is defined', () => {
@@ -159,7 +160,7 @@ const kubectl = ensureTool('kubectl')
 if (!helm.path) console.warn(`deploy.test.ts: Helm rendering checks skipped: ${helm.why}`)
 if (!kubectl.path) console.warn(`deploy.test.ts: kustomize rendering checks skipped: ${kubectl.why}`)
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; [k: string]: any }
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: any; annotations?: any }; spec?: any; [k: string]: any }
 
 function docs(text: string): K8sObject[] {
   return parseAllDocuments(text)
@@ -167,8 +168,39 @@ function docs(text: string): K8sObject[] {
     .filter((o) => o)
 }
 
+/** The guide's placeholders, filled in the way ci/seed-values.yaml has them. */
+function fill(set: string, tag: string): string {
+  return set
+    .replace('<ai-gateway-image>', tag)
+    .replace('<registry>', REGISTRY)
+    .replaceAll('<your_gitlab_domain>', 'gitlab.example.com')
+    .replaceAll('<your_gateway_domain>', 'aigw.example.com')
+}
+
+/** `helm template` with an image repository (the chart refuses to render without one) and these arguments. */
 function helmTemplate(args: string[]): K8sObject[] {
-  return docs(execFileSync(helm.path!, ['template', 'ai-gateway', CHART, '--namespace', 'ai-gateway', ...args], { encoding: 'utf8' }))
+  return docs(helmRender(['--set', fill(IMAGE_SET, ''), ...args]).stdout)
+}
+
+/** `helm template` exactly as given; throws with helm's own words when it fails. */
+function helmRender(args: string[], chart = CHART): { stdout: string } {
+  const result = spawnSync(helm.path!, ['template', 'ai-gateway', chart, '--namespace', 'ai-gateway', ...args], { encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(result.stderr.trim())
+  return { stdout: result.stdout }
+}
+
+/** NOTES.txt as `helm install` would print it (no cluster needed): rendered through `tpl` in a copy of the chart. */
+function helmNotes(args: string[]): string {
+  const copy = mkdtempSync(join(tmpdir(), 'aigw-chart-'))
+  try {
+    cpSync(CHART, copy, { recursive: true })
+    cpSync(join(CHART, 'templates/NOTES.txt'), join(copy, 'NOTES.txt'))
+    writeFileSync(join(copy, 'templates/zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "NOTES.txt") . | toJson }}\n')
+    const rendered = docs(helmRender(['--show-only', 'templates/zz-notes.yaml', ...args], copy).stdout)
+    return rendered[0]!.data.notes as string
+  } finally {
+    rmSync(copy, { recursive: true, force: true })
+  }
 }
 
 function kustomize(dir: string): K8sObject[] {
@@ -217,6 +249,7 @@ function essentials(objects: K8sObject[]) {
     pdb: { maxUnavailable: find(objects, 'PodDisruptionBudget')!.spec.maxUnavailable },
     hpa: { ...find(objects, 'HorizontalPodAutoscaler')!.spec, scaleTargetRef: undefined },
     ingress: { ...find(objects, 'Ingress')!.spec, rules: undefined },
+    ingressAnnotations: find(objects, 'Ingress')!.metadata.annotations,
     hosts: find(objects, 'Ingress')!.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => [p.path, p.pathType, p.backend.service.port])]),
   }
 }
@@ -228,20 +261,71 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
   })
 
-  it('helm lint --strict passes, with defaults and with the guide\'s values', () => {
-    execFileSync(helm.path!, ['lint', '--strict', CHART], { stdio: 'pipe' })
-    execFileSync(helm.path!, ['lint', '--strict', CHART, ...SEED_SETS.flatMap((s) => ['--set', s])], { stdio: 'pipe' })
+  it('helm lint --strict passes with an image repository, alone and with the guide\'s values', () => {
+    const image = ['--set', fill(IMAGE_SET, '')]
+    execFileSync(helm.path!, ['lint', '--strict', CHART, ...image], { stdio: 'pipe' })
+    execFileSync(helm.path!, ['lint', '--strict', CHART, ...image, ...SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')])], { stdio: 'pipe' })
   })
 
-  it('the guide\'s --set line renders the same objects as ci/seed-values.yaml (placeholders aside)', () => {
-    const viaSets = helmTemplate(SEED_SETS.flatMap((s) => ['--set', s]))
+  it('the guide\'s --set line (placeholders filled) plus image.repository renders the same objects as ci/seed-values.yaml', () => {
+    const viaSets = helmTemplate(SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')]))
     const ingress = find(viaSets, 'Ingress')!
-    expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ secretName: 'ai-gateway-tls', hosts: ['<your_gateway_domain>'] }] })
+    expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ secretName: 'ai-gateway-tls', hosts: ['aigw.example.com'] }] })
     expect(ingress.spec.rules).toEqual([
-      { host: '<your_gateway_domain>', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'ai-gateway', port: { name: 'http' } } } }] } },
+      { host: 'aigw.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'ai-gateway', port: { name: 'http' } } } }] } },
     ])
-    expect(container(viaSets).image).toBe('aigw-edge:<ai-gateway-image>')
-    expect(viaSets.map((o) => o.kind)).toEqual(seed.map((o) => o.kind))
+    expect(container(viaSets).image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
+    expect(viaSets).toEqual(seed)
+  })
+
+  it('refuses to render an image that does not exist, saying what to set', () => {
+    // GitLab's line as it is: no repository (there is no published aigw-edge image).
+    expect(() => helmRender(SEED_SETS.flatMap((s) => ['--set', s]))).toThrow(/image\.repository is not set\. There is no published aigw-edge image: build it .*--set image\.repository=<registry>\/aigw-edge/)
+    // GitLab's image tag, copied from its guide, with our repository.
+    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'image.tag=self-hosted-v17.5.0-ee'])).toThrow(
+      /image\.tag=self-hosted-v17\.5\.0-ee is a tag of GitLab's own AI gateway image, not of aigw-edge/,
+    )
+    // The guide's placeholders left in.
+    expect(() => helmRender(['--set', IMAGE_SET])).toThrow(/still holds a placeholder/)
+    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'image.tag=<ai-gateway-image>'])).toThrow(/still holds a placeholder/)
+    // An empty tag is the chart's appVersion.
+    expect(container(helmTemplate([])).image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
+  })
+
+  it('--version is ignored for a chart directory or file: what renders is this chart\'s version, as NOTES say', () => {
+    const chartVersion = readYaml(join(CHART, 'Chart.yaml')).version as string
+    const label = (objects: K8sObject[]) => find(objects, 'Deployment')!.metadata.labels['helm.sh/chart']
+    expect(label(helmTemplate(['--version', '0.1.1']))).toBe(`ai-gateway-${chartVersion}`)
+    const packaged = mkdtempSync(join(tmpdir(), 'aigw-chart-package-'))
+    try {
+      execFileSync(helm.path!, ['package', CHART, '--destination', packaged], { stdio: 'pipe' })
+      const tgz = join(packaged, `ai-gateway-${chartVersion}.tgz`)
+      expect(label(docs(helmRender(['--set', fill(IMAGE_SET, ''), '--version', '0.1.1'], tgz).stdout))).toBe(`ai-gateway-${chartVersion}`)
+    } finally {
+      rmSync(packaged, { recursive: true, force: true })
+    }
+    expect(helmNotes(['--set', fill(IMAGE_SET, '')])).toContain(`(chart ai-gateway ${chartVersion})`)
+    expect(helmNotes(['--set', fill(IMAGE_SET, '')])).toContain('helm ignores --version when the chart is a directory or a\n.tgz file')
+  })
+
+  it('NOTES: the image running, why a pod may not be ready and how to see why, no macOS-only command', () => {
+    const notes = helmNotes(['-f', join(CHART, 'ci/seed-values.yaml')])
+    expect(notes).toContain(`running the image ${REGISTRY}/aigw-edge:0.1.0`)
+    expect(notes).toContain('a pod turns Ready only once it has loaded the signing keys of https://gitlab.example.com')
+    expect(notes).toContain('kubectl --namespace ai-gateway logs deploy/ai-gateway')
+    expect(notes).toContain('kubectl --namespace ai-gateway exec deploy/ai-gateway -- node dist/node/doctor.mjs')
+    expect(notes).toContain('curl http://localhost:5052/monitoring/ready')
+    expect(notes).toContain('https://aigw.example.com')
+    expect(notes).not.toMatch(/^\s*open /m)
+    expect(helmNotes(['--set', fill(IMAGE_SET, '')])).toContain('WARNING: gitlab.url is not set')
+  })
+
+  it('ingress: streamed answers unbuffered by default (ingress-nginx), as in deploy/kustomize', () => {
+    expect(find(seed, 'Ingress')!.metadata.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': '600',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '10m',
+    })
   })
 
   it('renders valid Kubernetes objects: Deployment, Service, Ingress, PDB, HPA (autoscaling/v2), ServiceAccount', () => {
@@ -258,7 +342,7 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
 
   it('the pod: GitLab URLs, port 5052 + metrics 8082, probes on /monitoring, non-root, read-only, no capabilities', () => {
     const c = container(seed)
-    expect(c.image).toBe('aigw-edge:0.1.0')
+    expect(c.image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     expect(envOf(c)).toMatchObject({
       AIGW_GITLAB_URL: 'https://gitlab.example.com',
       AIGW_GITLAB_API_URL: 'https://gitlab.example.com/api/v4/',
@@ -315,7 +399,7 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
   })
 
   it('helm refuses a misspelt value (values.schema.json is enforced)', () => {
-    expect(() => execFileSync(helm.path!, ['template', 'x', CHART, '--set', 'gitlab.apiURL=https://g.example/api/v4/'], { stdio: 'pipe' })).toThrow(/apiURL/)
+    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'gitlab.apiURL=https://g.example/api/v4/'])).toThrow(/apiURL/)
   })
 })
 
@@ -345,7 +429,7 @@ describe.skipIf(!kubectl.path && !requireTools)('kustomize rendered by kubectl k
   it('the overlay sets namespace, image tag, GitLab URLs (through the hashed ConfigMap), host and TLS', () => {
     for (const o of overlay) expect(o.metadata.namespace, o.kind).toBe('ai-gateway')
     const c = container(overlay)
-    expect(c.image).toBe('aigw-edge:0.1.0')
+    expect(c.image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     const settings = find(overlay, 'ConfigMap')!
     expect(c.envFrom).toContainEqual({ configMapRef: { name: settings.metadata.name } })
     expect(settings.metadata.name).toMatch(/^ai-gateway-settings-[a-z0-9]{10}$/)
@@ -369,7 +453,7 @@ describe.skipIf(!kubectl.path && !requireTools)('kustomize rendered by kubectl k
     const seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
     const fromHelm = essentials(seed)
     const fromKustomize = essentials(overlay)
-    // The example overlay adds ingress-nginx's no-buffering annotations; the chart leaves annotations to values.
+    // Ingress annotations included: streamed answers are unbuffered by default either way.
     expect(fromKustomize).toEqual(fromHelm)
     // Settings reach the pod by env in the chart and by ConfigMap in kustomize: compare the merged result.
     const settings = find(overlay, 'ConfigMap')!.data
