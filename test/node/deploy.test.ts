@@ -6,13 +6,12 @@
  * exists, every kustomization file it names exists.
  * With helm and kubectl (PATH, $AIGW_HELM / $AIGW_KUBECTL, or fetched once by deploy/tools/k8s-tools.ts):
  * `helm lint --strict`, `helm template` and `kubectl kustomize` outputs checked against the Kubernetes
- * schemas in kubernetes-models, and the two renderings compared; the renders that must fail (no image,
- * GitLab's image tag) fail with a message saying what to set; NOTES say why a pod may not be ready.
- * Without the tools those parts skip, unless AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
+ * schemas in kubernetes-models, and the two renderings compared (deploy-operator.test.ts: the renders
+ * that must fail, --version, NOTES). Without the tools those parts skip, unless
+ * AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
@@ -23,32 +22,14 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import { Secret } from 'kubernetes-models/v1/Secret'
 import { Service } from 'kubernetes-models/v1/Service'
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount'
-import { parse, parseAllDocuments } from 'yaml'
+import { parse } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ensureTool } from '../../deploy/tools/k8s-tools.ts'
+import { CHART, container, fill, find, helm, helmRender, helmTemplate, IMAGE_SET, manifests, REGISTRY, requireTools, SEED_SETS, type K8sObject } from './helm.ts'
 import { ROOT } from './processes.ts'
 
-const CHART = join(ROOT, 'deploy/helm/ai-gateway')
 const KUSTOMIZE = join(ROOT, 'deploy/kustomize')
 const readYaml = (path: string): any => parse(readFileSync(path, 'utf8'))
-
-/** The --set flags of GitLab's install guide (`helm upgrade --install ai-gateway ...`), verbatim. */
-const SEED_SETS = [
-  'image.tag=<ai-gateway-image>',
-  'gitlab.url=https://<your_gitlab_domain>',
-  'gitlab.apiUrl=https://<your_gitlab_domain>/api/v4/',
-  'ingress.enabled=true',
-  'ingress.hosts[0].host=<your_gateway_domain>',
-  'ingress.hosts[0].paths[0].path=/',
-  'ingress.hosts[0].paths[0].pathType=ImplementationSpecific',
-  'ingress.tls[0].secretName=ai-gateway-tls',
-  'ingress.tls[0].hosts[0]=<your_gateway_domain>',
-  'ingress.className=nginx',
-]
-
-/** What this chart needs that GitLab's does not: the image's repository (there is no published aigw-edge image). */
-const IMAGE_SET = 'image.repository=<registry>/aigw-edge'
-const REGISTRY = 'registry.example.com'
 
 type Segment = string | number
 function segments(path: string): Segment[] {
@@ -154,57 +135,12 @@ describe('kustomize: files (no kubectl needed)', () => {
 
 // ---- rendered with the real tools ----
 
-const requireTools = process.env.AIGW_TEST_REQUIRE_K8S_TOOLS === '1'
-const helm = ensureTool('helm')
 const kubectl = ensureTool('kubectl')
 if (!helm.path) console.warn(`deploy.test.ts: Helm rendering checks skipped: ${helm.why}`)
 if (!kubectl.path) console.warn(`deploy.test.ts: kustomize rendering checks skipped: ${kubectl.why}`)
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: any; annotations?: any }; spec?: any; [k: string]: any }
-
-function docs(text: string): K8sObject[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS())
-    .filter((o) => o)
-}
-
-/** The guide's placeholders, filled in the way ci/seed-values.yaml has them. */
-function fill(set: string, tag: string): string {
-  return set
-    .replace('<ai-gateway-image>', tag)
-    .replace('<registry>', REGISTRY)
-    .replaceAll('<your_gitlab_domain>', 'gitlab.example.com')
-    .replaceAll('<your_gateway_domain>', 'aigw.example.com')
-}
-
-/** `helm template` with an image repository (the chart refuses to render without one) and these arguments. */
-function helmTemplate(args: string[]): K8sObject[] {
-  return docs(helmRender(['--set', fill(IMAGE_SET, ''), ...args]).stdout)
-}
-
-/** `helm template` exactly as given; throws with helm's own words when it fails. */
-function helmRender(args: string[], chart = CHART): { stdout: string } {
-  const result = spawnSync(helm.path!, ['template', 'ai-gateway', chart, '--namespace', 'ai-gateway', ...args], { encoding: 'utf8' })
-  if (result.status !== 0) throw new Error(result.stderr.trim())
-  return { stdout: result.stdout }
-}
-
-/** NOTES.txt as `helm install` would print it (no cluster needed): rendered through `tpl` in a copy of the chart. */
-function helmNotes(args: string[]): string {
-  const copy = mkdtempSync(join(tmpdir(), 'aigw-chart-'))
-  try {
-    cpSync(CHART, copy, { recursive: true })
-    cpSync(join(CHART, 'templates/NOTES.txt'), join(copy, 'NOTES.txt'))
-    writeFileSync(join(copy, 'templates/zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "NOTES.txt") . | toJson }}\n')
-    const rendered = docs(helmRender(['--show-only', 'templates/zz-notes.yaml', ...args], copy).stdout)
-    return rendered[0]!.data.notes as string
-  } finally {
-    rmSync(copy, { recursive: true, force: true })
-  }
-}
-
 function kustomize(dir: string): K8sObject[] {
-  return docs(execFileSync(kubectl.path!, ['kustomize', join(KUSTOMIZE, dir)], { encoding: 'utf8' }))
+  return manifests(execFileSync(kubectl.path!, ['kustomize', join(KUSTOMIZE, dir)], { encoding: 'utf8' }))
 }
 
 /** kubernetes-models: classes generated from the Kubernetes OpenAPI schema, with compiled validators. */
@@ -229,8 +165,6 @@ function validateAll(objects: K8sObject[]): void {
   }
 }
 
-const find = (objects: K8sObject[], kind: string) => objects.find((o) => o.kind === kind)
-const container = (objects: K8sObject[]) => find(objects, 'Deployment')!.spec.template.spec.containers[0]
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]))
 
 /** What both renderings must agree on. */
@@ -276,56 +210,6 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     ])
     expect(container(viaSets).image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     expect(viaSets).toEqual(seed)
-  })
-
-  it('refuses to render an image that does not exist, saying what to set', () => {
-    // GitLab's line as it is: no repository (there is no published aigw-edge image).
-    expect(() => helmRender(SEED_SETS.flatMap((s) => ['--set', s]))).toThrow(/image\.repository is not set\. There is no published aigw-edge image: build it .*--set image\.repository=<registry>\/aigw-edge/)
-    // GitLab's image tag, copied from its guide, with our repository.
-    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'image.tag=self-hosted-v17.5.0-ee'])).toThrow(
-      /image\.tag=self-hosted-v17\.5\.0-ee is a tag of GitLab's own AI gateway image, not of aigw-edge/,
-    )
-    // The guide's placeholders left in.
-    expect(() => helmRender(['--set', IMAGE_SET])).toThrow(/still holds a placeholder/)
-    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'image.tag=<ai-gateway-image>'])).toThrow(/still holds a placeholder/)
-    // An empty tag is the chart's appVersion.
-    expect(container(helmTemplate([])).image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
-  })
-
-  it('--version is ignored for a chart directory or file: what renders is this chart\'s version, as NOTES say', () => {
-    const chartVersion = readYaml(join(CHART, 'Chart.yaml')).version as string
-    const label = (objects: K8sObject[]) => find(objects, 'Deployment')!.metadata.labels['helm.sh/chart']
-    expect(label(helmTemplate(['--version', '0.1.1']))).toBe(`ai-gateway-${chartVersion}`)
-    const packaged = mkdtempSync(join(tmpdir(), 'aigw-chart-package-'))
-    try {
-      execFileSync(helm.path!, ['package', CHART, '--destination', packaged], { stdio: 'pipe' })
-      const tgz = join(packaged, `ai-gateway-${chartVersion}.tgz`)
-      expect(label(docs(helmRender(['--set', fill(IMAGE_SET, ''), '--version', '0.1.1'], tgz).stdout))).toBe(`ai-gateway-${chartVersion}`)
-    } finally {
-      rmSync(packaged, { recursive: true, force: true })
-    }
-    expect(helmNotes(['--set', fill(IMAGE_SET, '')])).toContain(`(chart ai-gateway ${chartVersion})`)
-    expect(helmNotes(['--set', fill(IMAGE_SET, '')])).toContain('helm ignores --version when the chart is a directory or a\n.tgz file')
-  })
-
-  it('NOTES: the image running, why a pod may not be ready and how to see why, no macOS-only command', () => {
-    const notes = helmNotes(['-f', join(CHART, 'ci/seed-values.yaml')])
-    expect(notes).toContain(`running the image ${REGISTRY}/aigw-edge:0.1.0`)
-    expect(notes).toContain('a pod turns Ready only once it has loaded the signing keys of https://gitlab.example.com')
-    expect(notes).toContain('kubectl --namespace ai-gateway logs deploy/ai-gateway')
-    expect(notes).toContain('kubectl --namespace ai-gateway exec deploy/ai-gateway -- node dist/node/doctor.mjs')
-    expect(notes).toContain('curl http://localhost:5052/monitoring/ready')
-    expect(notes).toContain('https://aigw.example.com')
-    expect(notes).not.toMatch(/^\s*open /m)
-    expect(helmNotes(['--set', fill(IMAGE_SET, '')])).toContain('WARNING: gitlab.url is not set')
-  })
-
-  it('ingress: streamed answers unbuffered by default (ingress-nginx), as in deploy/kustomize', () => {
-    expect(find(seed, 'Ingress')!.metadata.annotations).toEqual({
-      'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
-      'nginx.ingress.kubernetes.io/proxy-read-timeout': '600',
-      'nginx.ingress.kubernetes.io/proxy-body-size': '10m',
-    })
   })
 
   it('renders valid Kubernetes objects: Deployment, Service, Ingress, PDB, HPA (autoscaling/v2), ServiceAccount', () => {
