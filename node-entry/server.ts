@@ -75,7 +75,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   logDocsIndex(gateway.logger.child('search'), docs)
   // Before listening: a misspelt AIGW_FASTAPI__API_PORT must be reported even if the default port is taken.
-  for (const { message, ...fields } of settingWarnings(options.env, options.settingSource)) gateway.logger.child('config').warning(message, fields)
+  const configLog = gateway.logger.child('config')
+  for (const { message, ...fields } of settingWarnings(options.env, options.settingSource)) configLog.warning(message, fields)
   const background = new BackgroundWork()
   const listener = getRequestListener(
     (request, { incoming, outgoing }) =>

@@ -49,7 +49,10 @@ function families(): Family[] {
  * The warnings for an environment map (non-string values, such as Workers bindings, are skipped).
  * `sourceOf` says where a variable came from, so the operator knows which file to fix.
  */
-export function settingWarnings(env: Readonly<Record<string, unknown>>, sourceOf: (name: string) => string | undefined = () => undefined): SettingWarning[] {
+export function settingWarnings(
+  env: Readonly<Record<string, unknown>>,
+  sourceOf: (name: string) => string | undefined = () => undefined,
+): SettingWarning[] {
   const warnings: SettingWarning[] = []
   const names = Object.keys(env).filter((name) => typeof env[name] === 'string')
   const gitlabUrl = names.find((name) => name.toUpperCase() === GITLAB_URL && String(env[name]).trim() !== '')
@@ -57,7 +60,9 @@ export function settingWarnings(env: Readonly<Record<string, unknown>>, sourceOf
     warnings.push({
       kind: 'unset',
       variable: GITLAB_URL,
-      message: `${GITLAB_URL} is not set: the gateway accepts tokens signed by GitLab.com only, not by your GitLab instance. Set ${GITLAB_URL}=https://<your GitLab>`,
+      message:
+        `${GITLAB_URL} is not set: the gateway accepts tokens signed by GitLab.com only, not by your GitLab instance. ` +
+        `Set ${GITLAB_URL}=https://<your GitLab>`,
     })
   }
   const known = families()
@@ -78,7 +83,8 @@ export function settingWarnings(env: Readonly<Record<string, unknown>>, sourceOf
     if (close) message += ` Did you mean ${nearest.name}?`
     else if (family && family.names.length === 0) message += ` This gateway reads no ${family.prefix}* settings yet.`
     else message += ' No known setting is close; the settings reference lists them all.'
-    warnings.push({ kind: 'unknown', variable: name, ...(source ? { source } : {}), ...(close ? { suggestion: nearest.name } : {}), message })
+    const suggestion = close ? { suggestion: nearest.name } : {}
+    warnings.push({ kind: 'unknown', variable: name, ...(source ? { source } : {}), ...suggestion, message })
   }
   return warnings
 }

@@ -111,7 +111,10 @@ export default function setup(): () => void {
   return () => {
     restore()
     if (filter.hidden > 0) {
-      process.stdout.write(`workerd: ${filter.hidden} log lines about connections the tests break on purpose were hidden (test/workerd-noise.ts; AIGW_TEST_SHOW_RUNTIME_NOISE=1 shows them)\n`)
+      process.stdout.write(
+        `workerd: ${filter.hidden} log lines about connections the tests break on purpose were hidden ` +
+          '(test/workerd-noise.ts; AIGW_TEST_SHOW_RUNTIME_NOISE=1 shows them)\n',
+      )
     }
   }
 }

@@ -21,7 +21,9 @@ export function checkNodeVersion(version: string = process.versions.node): Check
 
 export function checkSettingNames(settings: DoctorSettings): CheckResult {
   const unknown = settingWarnings(settings.env, settings.sourceOf).filter((warning) => warning.kind === 'unknown')
-  if (unknown.length === 0) return pass('setting_names', 'Setting names', 'every AIGW_* and DUO_WORKFLOW_* variable is one the gateway reads')
+  if (unknown.length === 0) {
+    return pass('setting_names', 'Setting names', 'every AIGW_* and DUO_WORKFLOW_* variable is one the gateway reads')
+  }
   const list = unknown.map((w) => `${w.variable}${w.source ? ` (${w.source})` : ''}${w.suggestion ? ` → ${w.suggestion}?` : ''}`)
   return warn(
     'setting_names',

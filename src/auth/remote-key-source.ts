@@ -279,9 +279,12 @@ function describeFetchError(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return `timed out after ${FETCH_TIMEOUT_MS} ms`
   if (/^internal error\b/.test(error.message)) {
-    return `could not connect: the host name may not resolve, or its TLS certificate was refused (the Workers runtime says only "${error.message}")`
+    const reason = 'the host name may not resolve, or its TLS certificate was refused'
+    return `could not connect: ${reason} (the Workers runtime says only "${error.message}")`
   }
-  if (error.message === 'Network connection lost.') return 'could not connect: the connection was refused or closed before an answer (Network connection lost.)'
+  if (error.message === 'Network connection lost.') {
+    return 'could not connect: the connection was refused or closed before an answer (Network connection lost.)'
+  }
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
   const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : ''
   return detail ? `${error.message}: ${detail}` : error.message

@@ -33,7 +33,8 @@ describe('settingWarnings', () => {
   })
 
   it('leaves other programs\' variables alone', () => {
-    expect(unknown({ PATH: '/bin', HOME: '/root', AWS_PROFILE: 'x', NODE_EXTRA_CA_CERTS: '/ca.pem', GOOGLE_APPLICATION_CREDENTIALS: '/k.json', ASSETS: {} })).toEqual([])
+    const others = { PATH: '/bin', HOME: '/root', AWS_PROFILE: 'x', NODE_EXTRA_CA_CERTS: '/ca.pem', GOOGLE_APPLICATION_CREDENTIALS: '/k.json' }
+    expect(unknown({ ...others, ASSETS: {} })).toEqual([])
   })
 
   it('names the nearest known setting for a typo, a dropped underscore, a swapped prefix, a lower-case slip', () => {
@@ -74,7 +75,8 @@ describe('settingWarnings', () => {
   })
 
   it('says where a name came from, and never repeats a value', () => {
-    const [warning] = settingWarnings({ ...GITLAB, AIGW_MODEL_KEYS__MISTRAL_APIKEY: 'sk-secret-value' }, (name) => (name === 'AIGW_MODEL_KEYS__MISTRAL_APIKEY' ? '.env' : undefined))
+    const env = { ...GITLAB, AIGW_MODEL_KEYS__MISTRAL_APIKEY: 'sk-secret-value' }
+    const [warning] = settingWarnings(env, (name) => (name === 'AIGW_MODEL_KEYS__MISTRAL_APIKEY' ? '.env' : undefined))
     expect(warning).toMatchObject({ source: '.env', suggestion: 'AIGW_MODEL_KEYS__MISTRAL_API_KEY' })
     expect(warning!.message).toContain('(from .env)')
     expect(JSON.stringify(warning)).not.toContain('sk-secret-value')
