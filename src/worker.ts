@@ -84,7 +84,7 @@ function writeLog(line: string, level: LogLevel): void {
   else console.log(line)
 }
 
-/** Tier 2 of the JWKS cache: one data centre's Cache API (inert on workers.dev; see README). */
+/** Tier 2 of the JWKS cache: one data centre's Cache API (inert on workers.dev; see docs/workers.md). */
 function cacheApiKeyStore(): KeyStore {
   const keyUrl = (key: string) => `https://aigw-edge.internal/jwks?source=${encodeURIComponent(key)}`
   return {
