@@ -20,7 +20,7 @@ const pages = new Map(PAGES.map((path) => [path, read(path)]))
 const readme = pages.get('README.md')!
 const settings = read('docs/settings.md')
 const envExample = read('.env.example')
-const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string>; version: string; license: string }
 const allText = [...pages.values(), envExample].join('\n')
 /** Misspellings the docs show on purpose, as examples of the start-up warning. */
 const EXAMPLE_TYPOS = ['AIGW_GITLAB_URLL']
@@ -94,6 +94,14 @@ describe('documentation', () => {
       const contents = [...markdown.slice(0, firstSection).matchAll(/\]\(#/g)].length
       expect(contents, path).toBeGreaterThanOrEqual(3)
     }
+  })
+
+  it('release story: LICENSE is the licence package.json names, CHANGELOG has Unreleased and the current version', () => {
+    expect(packageJson.license).toBe('MIT')
+    expect(read('LICENSE')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} /)
+    const changelog = pages.get('CHANGELOG.md')!
+    expect(changelog).toMatch(/^## Unreleased$/m)
+    expect(changelog).toMatch(new RegExp(`^## ${packageJson.version.replaceAll('.', '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'))
   })
 
   it('no internal words: issue or turn numbers', () => {
