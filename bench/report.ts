@@ -1,6 +1,6 @@
 /**
  * The benchmark's tables, as Markdown (printed and written to bench/results/latest.md), and the
- * issue's targets beside the measured figures. The marks only help reading: nothing here fails
+ * project's performance targets beside the measured figures. The marks only help reading: nothing here fails
  * a run because of a number.
  */
 import type { LoadResult } from './load.ts'
@@ -206,7 +206,7 @@ function targetsTable(report: Report): string {
       mark(cpuRatio === undefined ? undefined : cpuRatio <= 1.1),
     ])
   }
-  return table(['target from the issue', 'gateway', 'measured', 'met'], rows)
+  return table(['target', 'gateway', 'measured', 'met'], rows)
 }
 
 export function renderReport(report: Report): string {
@@ -241,7 +241,7 @@ export function renderReport(report: Report): string {
     '',
     streamsTable(report.streams),
     '',
-    '## The issue\'s targets',
+    '## Targets',
     '',
     targetsTable(report),
     '',

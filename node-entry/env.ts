@@ -15,6 +15,16 @@ export function loadEnvironment(processEnv: Environment = process.env, envFile =
   return { ...parseEnv(readFileSync(envFile, 'utf8')), ...processEnv }
 }
 
+/**
+ * Where each variable of `loadEnvironment`'s result came from, for start-up warnings that say
+ * which file to fix: `.env` for a name only the file sets, `environment` otherwise.
+ */
+export function environmentSources(processEnv: Environment = process.env, envFile = resolve('.env')): (name: string) => string {
+  const fromFile = existsSync(envFile) ? Object.keys(parseEnv(readFileSync(envFile, 'utf8'))).filter((name) => !(name in processEnv)) : []
+  const dotenv = new Set(fromFile)
+  return (name) => (dotenv.has(name) ? '.env' : 'environment')
+}
+
 /** The variables that name a CA bundle (httpx and requests, which GitLab's gateway uses). */
 const CA_BUNDLE_VARIABLES = ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE'] as const
 

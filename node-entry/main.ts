@@ -5,18 +5,22 @@
  * SIGTERM/SIGINT stop accepting connections and let in-flight requests finish.
  */
 import { ConfigError } from '../src/config.ts'
-import { loadEnvironment, trustCaBundles, withGoogleCredentials } from './env.ts'
+import { environmentSources, loadEnvironment, trustCaBundles, withGoogleCredentials } from './env.ts'
+import { unsupportedNode } from './node-version.ts'
 import { startServer, type RunningServer } from './server.ts'
 
 async function main(): Promise<void> {
+  const tooOld = unsupportedNode()
+  if (tooOld) return exit(tooOld)
   let server: RunningServer
   try {
     const env = withGoogleCredentials(loadEnvironment())
     trustCaBundles(env)
-    server = await startServer({ env, metrics: true })
+    server = await startServer({ env, metrics: true, settingSource: environmentSources() })
   } catch (error) {
     if (error instanceof ConfigError) return exit(`aigw-edge: ${error.message}`)
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return exit(`aigw-edge: ${(error as Error).message}`)
+    const listenProblem = listenFailure(error as NodeJS.ErrnoException)
+    if (listenProblem) return exit(`aigw-edge: ${listenProblem}`)
     throw error
   }
 
@@ -33,6 +37,16 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     server.gateway.logger.error('Unhandled promise rejection', { exception_message: String(reason) })
   })
+}
+
+/** The API port could not be opened: say which setting to change, not only the system's words. */
+function listenFailure(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
+  const where = `port ${error.port} on ${error.address}`
+  const why = `(${error.message})`
+  if (error.code === 'EADDRINUSE') return `${where} is already in use: set AIGW_FASTAPI__API_PORT to a free port, or stop what listens there ${why}`
+  if (error.code === 'EACCES') return `${where} needs privileges this process lacks: set AIGW_FASTAPI__API_PORT to 1024 or above ${why}`
+  if (error.code === 'EADDRNOTAVAIL') return `${error.address} is not an address of this machine: check AIGW_FASTAPI__API_HOST ${why}`
+  return undefined
 }
 
 function exit(message: string): void {

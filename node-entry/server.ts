@@ -21,6 +21,8 @@ import { createOutboundFetch } from './outbound-fetch.ts'
 import { startMetricsServer } from './metrics-server.ts'
 import { createPrometheusMetrics } from './prometheus.ts'
 import { modelClientTls, serverTlsOptions } from './tls.ts'
+import { settingWarnings } from '../src/settings-warnings.ts'
+import { VERSION } from './version.ts'
 
 export interface ServerOptions {
   env: Readonly<Record<string, string | undefined>>
@@ -35,6 +37,8 @@ export interface ServerOptions {
   metrics?: boolean
   /** The DNS resolver behind the outbound SSRF guard (tests resolve names to chosen addresses). */
   resolver?: Resolver
+  /** Where a variable came from (`.env`, `environment`), named in the start-up warnings about unknown settings. */
+  settingSource?: (name: string) => string | undefined
 }
 
 export interface RunningServer {
@@ -75,6 +79,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     docsIndex: docs?.index,
   })
   logDocsIndex(gateway.logger.child('search'), docs)
+  // Before listening: a misspelt AIGW_FASTAPI__API_PORT must be reported even if the default port is taken.
+  const configLog = gateway.logger.child('config')
+  for (const { message, ...fields } of settingWarnings(options.env, options.settingSource)) configLog.warning(message, fields)
   const background = new BackgroundWork()
   const listener = getRequestListener(
     (request, { incoming, outgoing }) =>
@@ -99,7 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? config.server.host
   await listen(server, options.port ?? config.server.port, host)
   const { port } = server.address() as AddressInfo
-  gateway.logger.info('AI gateway listening', { host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
+  gateway.logger.info('AI gateway listening', { version: VERSION, host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
   const metricsServer =
     prometheus && metricsPort !== null
       ? await startMetricsServer(prometheus.registry, config.metrics.host, metricsPort, gateway.logger.child('metrics'))

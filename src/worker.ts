@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from './config.ts'
 import { createConfigErrorApp } from './config-error-app.ts'
 import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from './deps.ts'
 import { createGateway } from './gateway.ts'
+import { settingWarnings } from './settings-warnings.ts'
 import type { Config, LogLevel } from './config.ts'
 
 export interface Env {
@@ -47,6 +48,7 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
       docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,
       docsIndex: env.DOCS_DB ? d1DocsIndex(env.DOCS_DB) : undefined,
     })
+    for (const { message, ...fields } of settingWarnings(env)) gateway.logger.child('config').warning(message, fields)
     if (config.mtls.enabled && !env.MODEL_MTLS) {
       gateway.logger.warning('AIGW_MTLS__ENABLED is on but no mTLS certificate binding MODEL_MTLS exists: model calls present no client certificate')
     }
@@ -82,7 +84,7 @@ function writeLog(line: string, level: LogLevel): void {
   else console.log(line)
 }
 
-/** Tier 2 of the JWKS cache: one data centre's Cache API (inert on workers.dev; see README). */
+/** Tier 2 of the JWKS cache: one data centre's Cache API (inert on workers.dev; see docs/workers.md). */
 function cacheApiKeyStore(): KeyStore {
   const keyUrl = (key: string) => `https://aigw-edge.internal/jwks?source=${encodeURIComponent(key)}`
   return {

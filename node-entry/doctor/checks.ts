@@ -1,7 +1,8 @@
 /**
- * Every check, in the order an administrator would fix things: settings, CA bundle, GitLab
- * (reachable, TLS, discovery, JWKS, clock), CustomersDot, the API URL, switches left on, the
- * gateway's own keys, then a model endpoint when one is given. Network checks run concurrently.
+ * Every check, in the order an administrator would fix things: Node, settings and their names,
+ * CA bundle, GitLab (reachable, TLS, discovery, JWKS, clock), CustomersDot, the API URL, switches
+ * left on, the gateway's own keys, then a model endpoint when one is given. Network checks run
+ * concurrently.
  */
 import type { ModelOptions } from './args.ts'
 import { checkGitlabApi } from './api.ts'
@@ -11,6 +12,7 @@ import { checkAuthBypass, checkMockResponses } from './flags.ts'
 import { checkIssuer, type IssuerFindings, type IssuerSource } from './issuer.ts'
 import { checkSelfSignedKeys } from './keys.ts'
 import { checkModel } from './model.ts'
+import { checkNodeVersion, checkSettingNames } from './names.ts'
 import { fail, pass, skip, type CheckResult } from './report.ts'
 import type { DoctorSettings } from './settings.ts'
 
@@ -28,7 +30,9 @@ export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch,
       : [skip('model_endpoint', 'Model endpoint', 'not checked: give --model-endpoint URL (with --model-identifier and --model-api-key) to check a self-hosted model')],
   ])
   return [
+    checkNodeVersion(),
     checkSettings(settings),
+    checkSettingNames(settings),
     checkCaBundle(settings.caBundle),
     ...gitlabFindings.results,
     checkClock(gitlabFindings.date),
@@ -44,7 +48,7 @@ export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch,
 function checkSettings(settings: DoctorSettings): CheckResult {
   if (settings.problems.size === 0) return pass('settings', 'Settings', 'the gateway accepts every setting (environment and ./.env)')
   const problems = [...settings.problems].map(([variable, problem]) => `${variable}: ${problem}`)
-  return fail('settings', 'Settings', `the gateway refuses to start: ${problems.join('; ')}`, 'Fix the variables named (README "Settings", .env.example); the checks below ran without them.', { problems: Object.fromEntries(settings.problems) })
+  return fail('settings', 'Settings', `the gateway refuses to start: ${problems.join('; ')}`, 'Fix the variables named (docs/settings.md, .env.example); the checks below ran without them.', { problems: Object.fromEntries(settings.problems) })
 }
 
 /** The GitLab instance to check, or the result saying why it cannot be. */

@@ -9,6 +9,7 @@ import { runChecks } from './checks.ts'
 import { exitCode, formatHuman, formatJson } from './report.ts'
 import { loadSettings } from './settings.ts'
 import { createOutboundFetch } from '../outbound-fetch.ts'
+import { VERSION } from '../version.ts'
 
 async function main(): Promise<number> {
   const settings = loadSettings()
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
   })
   try {
     const results = await runChecks(settings, outbound.fetch, options.model)
-    let text = options.json ? formatJson(results) : `aigw-edge doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
+    let text = options.json ? formatJson(results) : `aigw-edge ${VERSION} doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
     // Belt and braces: an upstream error body might echo the key it was sent.
     if (options.model?.apiKey) text = text.split(options.model.apiKey).join('[api key]')
     process.stdout.write(text)

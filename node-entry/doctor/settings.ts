@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import { ConfigError, parseConfig, type Config } from '../../src/config.ts'
-import { loadEnvironment, trustCaBundles, withGoogleCredentials, type Environment } from '../env.ts'
+import { environmentSources, loadEnvironment, trustCaBundles, withGoogleCredentials, type Environment } from '../env.ts'
 import { modelClientTls, serverTlsOptions } from '../tls.ts'
 
 export interface CaBundle {
@@ -26,6 +26,8 @@ export interface DoctorSettings {
   caBundle: CaBundle
   /** The client certificate model calls present (AIGW_MTLS__*), as the gateway builds it. */
   modelClientTls: ConnectionOptions | undefined
+  /** Where a variable came from: `.env` or `environment`. */
+  sourceOf(name: string): string
   /** Whether a setting is present and not empty (AIGW_ names case-insensitively, as the gateway reads them). */
   isSet(name: string): boolean
 }
@@ -52,7 +54,8 @@ export function loadSettings(processEnv: Environment = process.env): DoctorSetti
   } catch (error) {
     record(problems, error)
   }
-  return { env, config, problems, caBundle, modelClientTls: clientTls, isSet: (name) => valueOf(env, name) !== undefined }
+  const sourceOf = environmentSources(processEnv)
+  return { env, config, problems, caBundle, modelClientTls: clientTls, sourceOf, isSet: (name) => valueOf(env, name) !== undefined }
 }
 
 /** The value of a setting, matched as the gateway matches it, or undefined when unset or empty. */

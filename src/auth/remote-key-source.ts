@@ -277,10 +277,20 @@ export function cachePolicy(header: string | null): { ttlSeconds: number; sharea
   return { ttlSeconds: Math.min(MAX_TTL_S, Math.max(MIN_TTL_S, Number(maxAge[1]))), shareable: true }
 }
 
-/** A short, secret-free reason: fetch errors hide the useful part (ECONNREFUSED, TLS) in `cause`. */
+/**
+ * A short, secret-free reason: Node's fetch hides the useful part (ECONNREFUSED, TLS) in `cause`;
+ * workerd gives no cause at all, and its two words for a failed connection are translated.
+ */
 function describeFetchError(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return `timed out after ${FETCH_TIMEOUT_MS} ms`
+  if (/^internal error\b/.test(error.message)) {
+    const reason = 'the host name may not resolve, or its TLS certificate was refused'
+    return `could not connect: ${reason} (the Workers runtime says only "${error.message}")`
+  }
+  if (error.message === 'Network connection lost.') {
+    return 'could not connect: the connection was refused or closed before an answer (Network connection lost.)'
+  }
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
   const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : ''
   return detail ? `${error.message}: ${detail}` : error.message

@@ -9,6 +9,15 @@ import type { Config } from '../config.ts'
 import { backgroundTasks } from '../http/background-tasks.ts'
 import type { Route } from './route.ts'
 
+/**
+ * Why readiness waits for GitLab's keys, and where to look: a pod that is never ready (helm --wait
+ * timing out) is most often a cluster that cannot reach GitLab yet.
+ */
+export const NOT_READY_HINT =
+  "Not ready until the GitLab instance's signing keys are loaded: without them every request from GitLab would be refused (401). " +
+  "Check that AIGW_GITLAB_URL is your GitLab's root URL and that the gateway can reach it (DNS, firewall or proxy, TLS; on Node, " +
+  'SSL_CERT_FILE for a private CA). On Node, `npm run doctor` (in the container: node dist/node/doctor.mjs) checks each step.'
+
 /** How long /monitoring/ready waits for keys still loading (probes time out after about 1 s). */
 export const READY_WAIT_MS = 900
 
@@ -16,6 +25,7 @@ const healthSchema = z.object({ status: z.literal('ok') })
 const readySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   reasons: z.optional(z.array(z.string())),
+  hint: z.optional(z.string()),
   auth: z.optional(z.unknown()),
 })
 
@@ -45,8 +55,9 @@ export function monitoringRoutes(deps: { config: Config; keyring: Keyring }): Ro
         const status = keyring.status()
         const reasons = status.sources
           .filter((s) => s.source === 'gitlab' && s.keys === 0)
-          .map((s) => `no signing keys from the GitLab instance at ${s.url}${s.last_error ? `: ${s.last_error}` : ' yet'}`)
-        const body = { status: reasons.length ? 'not_ready' : 'ready', ...(reasons.length ? { reasons } : {}), auth: status }
+          .map((s) => `no signing keys from the GitLab instance at ${s.url} (AIGW_GITLAB_URL): ${s.last_error ?? 'not loaded yet, still loading'}`)
+        const why = reasons.length ? { reasons, hint: NOT_READY_HINT } : {}
+        const body = { status: reasons.length ? 'not_ready' : 'ready', ...why, auth: status }
         return c.json(body, reasons.length ? 503 : 200)
       },
       doc: {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { gitlabHeaders, settingsFor, TOKEN_PATH } from './gitlab.ts'
 import { gatewayFactory } from './harness.ts'
 import { newIssuer } from './issuer-client.ts'
-import type { Target } from './target.ts'
+import { jsonLogs, type Target } from './target.ts'
 
 const INVALID: [string, string][] = [
   ['AIGW_AUTH__BYPASS_EXTERNAL', 'maybe-secret-1'],
@@ -47,6 +47,30 @@ export function configContract(target: Target) {
         const gateway = await start({ AIGW_AUTH__BYPASS_EXTERNAL: word, AIGW_CUSTOMER_PORTAL_URL: '', AIGW_GITLAB_URL: 'http://127.0.0.1:9' })
         expect((await gateway.fetch('/v2/x', { method: 'POST' })).status, word).toBe(401)
       }
+    })
+
+    it('warns once about a setting name it does not know, with the nearest known name, never the value', async () => {
+      const issuer = await newIssuer()
+      const gateway = await start({ ...settingsFor(issuer), AIGW_LOGGING__LEVLE: 'debug-secret-13', AIGW_AUTH_BYPASS_EXTERNAL: 'true' })
+      expect((await gateway.fetch('/monitoring/healthz')).status).toBe(200)
+      const warnings = jsonLogs(gateway).filter((l) => l.level === 'warning' && l.logger === 'config')
+      expect(warnings.map((l) => [l.variable, l.suggestion])).toEqual([
+        ['AIGW_LOGGING__LEVLE', 'AIGW_LOGGING__LEVEL'],
+        ['AIGW_AUTH_BYPASS_EXTERNAL', 'AIGW_AUTH__BYPASS_EXTERNAL'],
+      ])
+      expect(String(warnings[0]!.message)).toContain('Did you mean AIGW_LOGGING__LEVEL?')
+      expect(gateway.logs().join('\n')).not.toContain('secret-13')
+      // The misspelt switch really is ignored: authentication still applies.
+      expect((await gateway.fetch(TOKEN_PATH, { method: 'POST' })).status).toBe(401)
+    })
+
+    it('warns when AIGW_GITLAB_URL is not set: tokens would be checked against GitLab.com', async () => {
+      const gateway = await start({ AIGW_CUSTOMER_PORTAL_URL: '' })
+      expect((await gateway.fetch('/monitoring/healthz')).status).toBe(200)
+      const warnings = jsonLogs(gateway).filter((l) => l.level === 'warning' && l.logger === 'config')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatchObject({ variable: 'AIGW_GITLAB_URL', kind: 'unset' })
+      expect(String(warnings[0]!.message)).toContain('GitLab.com')
     })
 
     it('uses the settings GitLab documents for a self-managed install', async () => {

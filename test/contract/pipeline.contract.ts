@@ -3,7 +3,8 @@
  * answer, CORS before auth, one access-log line per request, FastAPI's 404/405, body limits,
  * probes, and the public API reference.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
+import { NOT_READY_HINT } from '../../src/routes/monitoring.ts'
 import { gitlabHeaders, instanceToken, settingsFor, TOKEN_PATH } from './gitlab.ts'
 import { gatewayFactory } from './harness.ts'
 import { newIssuer } from './issuer-client.ts'
@@ -134,10 +135,29 @@ export function pipelineContract(target: Target) {
         const gateway = await start(settingsFor(issuer))
         const response = await gateway.fetch('/monitoring/ready')
         expect(response.status).toBe(503)
-        const body = (await response.json()) as { status: string; reasons: string[] }
+        const body = (await response.json()) as { status: string; reasons: string[]; hint: string }
         expect(body.status).toBe('not_ready')
-        expect(body.reasons).toEqual([`no signing keys from the GitLab instance at ${issuer.url}: HTTP 502 from ${issuer.url}/.well-known/openid-configuration`])
+        expect(body.reasons).toEqual([`no signing keys from the GitLab instance at ${issuer.url} (AIGW_GITLAB_URL): HTTP 502 from ${issuer.url}/.well-known/openid-configuration`])
+        expect(body.hint).toBe(NOT_READY_HINT)
       })
+
+      for (const what of ['refuses connections', 'has a host name that does not resolve'] as const) {
+        it(`ready: 503 saying why when the GitLab instance ${what} (never a bare "internal error")`, async () => {
+          const url = what === 'refuses connections' ? inject('refusingUrl') : 'http://aigw-edge-test.invalid'
+          const gateway = await start({ AIGW_GITLAB_URL: url, AIGW_CUSTOMER_PORTAL_URL: '' })
+          await gateway.fetch('/monitoring/ready')
+          await gateway.settled()
+          const response = await gateway.fetch('/monitoring/ready')
+          expect(response.status).toBe(503)
+          const body = (await response.json()) as { reasons: string[]; hint: string }
+          expect(body.reasons).toHaveLength(1)
+          const [reason] = body.reasons as [string]
+          expect(reason.startsWith(`no signing keys from the GitLab instance at ${url} (AIGW_GITLAB_URL): `)).toBe(true)
+          if (target.runtime === 'node') expect(reason).toMatch(what.startsWith('refuses') ? /ECONNREFUSED/ : /ENOTFOUND|EAI_AGAIN/)
+          else expect(reason).toContain(what.startsWith('refuses') ? 'the connection was refused or closed' : 'the host name may not resolve')
+          expect(body.hint).toContain('AIGW_GITLAB_URL')
+        })
+      }
 
       it('ready: 200 when authentication is bypassed, without fetching keys', async () => {
         const issuer = await newIssuer()

@@ -6,8 +6,9 @@
  * exists, every kustomization file it names exists.
  * With helm and kubectl (PATH, $AIGW_HELM / $AIGW_KUBECTL, or fetched once by deploy/tools/k8s-tools.ts):
  * `helm lint --strict`, `helm template` and `kubectl kustomize` outputs checked against the Kubernetes
- * schemas in kubernetes-models, and the two renderings compared. Without the tools those parts skip,
- * unless AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
+ * schemas in kubernetes-models, and the two renderings compared (deploy-operator.test.ts: the renders
+ * that must fail, --version, NOTES). Without the tools those parts skip, unless
+ * AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
@@ -21,28 +22,14 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import { Secret } from 'kubernetes-models/v1/Secret'
 import { Service } from 'kubernetes-models/v1/Service'
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount'
-import { parse, parseAllDocuments } from 'yaml'
+import { parse } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ensureTool } from '../../deploy/tools/k8s-tools.ts'
+import { CHART, container, fill, find, helm, helmRender, helmTemplate, IMAGE_SET, manifests, REGISTRY, requireTools, SEED_SETS, type K8sObject } from './helm.ts'
 import { ROOT } from './processes.ts'
 
-const CHART = join(ROOT, 'deploy/helm/ai-gateway')
 const KUSTOMIZE = join(ROOT, 'deploy/kustomize')
 const readYaml = (path: string): any => parse(readFileSync(path, 'utf8'))
-
-/** The --set flags of GitLab's install guide (`helm upgrade --install ai-gateway ...`), verbatim. */
-const SEED_SETS = [
-  'image.tag=<ai-gateway-image>',
-  'gitlab.url=https://<your_gitlab_domain>',
-  'gitlab.apiUrl=https://<your_gitlab_domain>/api/v4/',
-  'ingress.enabled=true',
-  'ingress.hosts[0].host=<your_gateway_domain>',
-  'ingress.hosts[0].paths[0].path=/',
-  'ingress.hosts[0].paths[0].pathType=ImplementationSpecific',
-  'ingress.tls[0].secretName=ai-gateway-tls',
-  'ingress.tls[0].hosts[0]=<your_gateway_domain>',
-  'ingress.className=nginx',
-]
 
 type Segment = string | number
 function segments(path: string): Segment[] {
@@ -117,14 +104,9 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
     }
   })
 
-  it('ci/seed-values.yaml is the guide\'s --set list (with example placeholders filled in)', () => {
+  it('ci/seed-values.yaml is the guide\'s --set list plus image.repository (with example placeholders filled in)', () => {
     const seed = readYaml(join(CHART, 'ci/seed-values.yaml'))
-    const fill = (s: string) =>
-      s
-        .replace('<ai-gateway-image>', chart.appVersion)
-        .replaceAll('<your_gitlab_domain>', 'gitlab.example.com')
-        .replaceAll('<your_gateway_domain>', 'aigw.example.com')
-    expect(seed).toEqual(applySets(SEED_SETS.map(fill)))
+    expect(seed).toEqual(applySets([IMAGE_SET, ...SEED_SETS].map((s) => fill(s, chart.appVersion))))
   })
 
   it('every .Values reference in the templates exists in values.yaml, every include is defined', () => {
@@ -153,26 +135,12 @@ describe('kustomize: files (no kubectl needed)', () => {
 
 // ---- rendered with the real tools ----
 
-const requireTools = process.env.AIGW_TEST_REQUIRE_K8S_TOOLS === '1'
-const helm = ensureTool('helm')
 const kubectl = ensureTool('kubectl')
 if (!helm.path) console.warn(`deploy.test.ts: Helm rendering checks skipped: ${helm.why}`)
 if (!kubectl.path) console.warn(`deploy.test.ts: kustomize rendering checks skipped: ${kubectl.why}`)
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; [k: string]: any }
-
-function docs(text: string): K8sObject[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS())
-    .filter((o) => o)
-}
-
-function helmTemplate(args: string[]): K8sObject[] {
-  return docs(execFileSync(helm.path!, ['template', 'ai-gateway', CHART, '--namespace', 'ai-gateway', ...args], { encoding: 'utf8' }))
-}
-
 function kustomize(dir: string): K8sObject[] {
-  return docs(execFileSync(kubectl.path!, ['kustomize', join(KUSTOMIZE, dir)], { encoding: 'utf8' }))
+  return manifests(execFileSync(kubectl.path!, ['kustomize', join(KUSTOMIZE, dir)], { encoding: 'utf8' }))
 }
 
 /** kubernetes-models: classes generated from the Kubernetes OpenAPI schema, with compiled validators. */
@@ -197,8 +165,6 @@ function validateAll(objects: K8sObject[]): void {
   }
 }
 
-const find = (objects: K8sObject[], kind: string) => objects.find((o) => o.kind === kind)
-const container = (objects: K8sObject[]) => find(objects, 'Deployment')!.spec.template.spec.containers[0]
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]))
 
 /** What both renderings must agree on. */
@@ -217,6 +183,7 @@ function essentials(objects: K8sObject[]) {
     pdb: { maxUnavailable: find(objects, 'PodDisruptionBudget')!.spec.maxUnavailable },
     hpa: { ...find(objects, 'HorizontalPodAutoscaler')!.spec, scaleTargetRef: undefined },
     ingress: { ...find(objects, 'Ingress')!.spec, rules: undefined },
+    ingressAnnotations: find(objects, 'Ingress')!.metadata.annotations,
     hosts: find(objects, 'Ingress')!.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => [p.path, p.pathType, p.backend.service.port])]),
   }
 }
@@ -228,20 +195,21 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
   })
 
-  it('helm lint --strict passes, with defaults and with the guide\'s values', () => {
-    execFileSync(helm.path!, ['lint', '--strict', CHART], { stdio: 'pipe' })
-    execFileSync(helm.path!, ['lint', '--strict', CHART, ...SEED_SETS.flatMap((s) => ['--set', s])], { stdio: 'pipe' })
+  it('helm lint --strict passes with an image repository, alone and with the guide\'s values', () => {
+    const image = ['--set', fill(IMAGE_SET, '')]
+    execFileSync(helm.path!, ['lint', '--strict', CHART, ...image], { stdio: 'pipe' })
+    execFileSync(helm.path!, ['lint', '--strict', CHART, ...image, ...SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')])], { stdio: 'pipe' })
   })
 
-  it('the guide\'s --set line renders the same objects as ci/seed-values.yaml (placeholders aside)', () => {
-    const viaSets = helmTemplate(SEED_SETS.flatMap((s) => ['--set', s]))
+  it('the guide\'s --set line (placeholders filled) plus image.repository renders the same objects as ci/seed-values.yaml', () => {
+    const viaSets = helmTemplate(SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')]))
     const ingress = find(viaSets, 'Ingress')!
-    expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ secretName: 'ai-gateway-tls', hosts: ['<your_gateway_domain>'] }] })
+    expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ secretName: 'ai-gateway-tls', hosts: ['aigw.example.com'] }] })
     expect(ingress.spec.rules).toEqual([
-      { host: '<your_gateway_domain>', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'ai-gateway', port: { name: 'http' } } } }] } },
+      { host: 'aigw.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'ai-gateway', port: { name: 'http' } } } }] } },
     ])
-    expect(container(viaSets).image).toBe('aigw-edge:<ai-gateway-image>')
-    expect(viaSets.map((o) => o.kind)).toEqual(seed.map((o) => o.kind))
+    expect(container(viaSets).image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
+    expect(viaSets).toEqual(seed)
   })
 
   it('renders valid Kubernetes objects: Deployment, Service, Ingress, PDB, HPA (autoscaling/v2), ServiceAccount', () => {
@@ -258,7 +226,7 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
 
   it('the pod: GitLab URLs, port 5052 + metrics 8082, probes on /monitoring, non-root, read-only, no capabilities', () => {
     const c = container(seed)
-    expect(c.image).toBe('aigw-edge:0.1.0')
+    expect(c.image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     expect(envOf(c)).toMatchObject({
       AIGW_GITLAB_URL: 'https://gitlab.example.com',
       AIGW_GITLAB_API_URL: 'https://gitlab.example.com/api/v4/',
@@ -315,7 +283,7 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
   })
 
   it('helm refuses a misspelt value (values.schema.json is enforced)', () => {
-    expect(() => execFileSync(helm.path!, ['template', 'x', CHART, '--set', 'gitlab.apiURL=https://g.example/api/v4/'], { stdio: 'pipe' })).toThrow(/apiURL/)
+    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'gitlab.apiURL=https://g.example/api/v4/'])).toThrow(/apiURL/)
   })
 })
 
@@ -345,7 +313,7 @@ describe.skipIf(!kubectl.path && !requireTools)('kustomize rendered by kubectl k
   it('the overlay sets namespace, image tag, GitLab URLs (through the hashed ConfigMap), host and TLS', () => {
     for (const o of overlay) expect(o.metadata.namespace, o.kind).toBe('ai-gateway')
     const c = container(overlay)
-    expect(c.image).toBe('aigw-edge:0.1.0')
+    expect(c.image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     const settings = find(overlay, 'ConfigMap')!
     expect(c.envFrom).toContainEqual({ configMapRef: { name: settings.metadata.name } })
     expect(settings.metadata.name).toMatch(/^ai-gateway-settings-[a-z0-9]{10}$/)
@@ -369,7 +337,7 @@ describe.skipIf(!kubectl.path && !requireTools)('kustomize rendered by kubectl k
     const seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
     const fromHelm = essentials(seed)
     const fromKustomize = essentials(overlay)
-    // The example overlay adds ingress-nginx's no-buffering annotations; the chart leaves annotations to values.
+    // Ingress annotations included: streamed answers are unbuffered by default either way.
     expect(fromKustomize).toEqual(fromHelm)
     // Settings reach the pod by env in the chart and by ConfigMap in kustomize: compare the merged result.
     const settings = find(overlay, 'ConfigMap')!.data

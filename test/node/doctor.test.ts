@@ -3,8 +3,8 @@
  * real process against the suite's fakes: a working setup passes (exit 0), and each broken setup
  * GitLab's guides describe is told apart by the check that fails, with its fix.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getCACertificates, setDefaultCACertificates } from 'node:tls'
@@ -14,6 +14,7 @@ import { newModelServer, type ModelServer } from '../contract/model-server-clien
 import { chatCompletion, chatStream } from '../contract/wire/openai.ts'
 import { SSE_HEADERS, sseChunks } from '../contract/wire/sse.ts'
 import { startFakeIssuer, type FakeIssuer } from '../fakes/oidc-issuer.ts'
+import { isSupportedNode } from '../../node-entry/node-version.ts'
 import { ROOT } from './processes.ts'
 
 const CLI = join(ROOT, 'dist/node/doctor.mjs')
@@ -59,10 +60,10 @@ afterAll(async () => {
 })
 
 /** Runs the CLI with only these settings (and PATH/HOME): the machine's own CA variables stay out. */
-function doctor(env: Record<string, string>, args: string[] = [], json = true): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function doctor(env: Record<string, string>, args: string[] = [], json = true, directory = cwd): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...(json ? ['--json'] : []), ...args], {
-      cwd,
+      cwd: directory,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     })
     let stdout = ''
@@ -129,7 +130,9 @@ describe('npm run doctor: a working setup', () => {
     const model = await modelServer()
     const { code, report: r } = await report(await workingSetup(), modelArgs(model))
     expect(statuses(r)).toEqual({
+      node_version: 'pass',
       settings: 'pass',
+      setting_names: 'pass',
       ca_bundle: 'pass',
       gitlab_url: 'pass',
       gitlab_tls: 'skip', // plain HTTP
@@ -192,6 +195,37 @@ describe.concurrent('npm run doctor: broken setups', () => {
     expect(check('gitlab_url').fix).toContain('AIGW_GITLAB_URL')
     expect(check('gitlab_oidc').status).toBe('skip')
     expect(check('gitlab_jwks').status).toBe('skip')
+  })
+
+  it('unknown setting names, from .env and the environment: a warning naming the nearest setting (exit 0)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'aigw-doctor-names-'))
+    writeFileSync(join(directory, '.env'), 'AIGW_CUSTOM_MODELS__ALLOWED_HOST=vllm.internal\n')
+    try {
+      const { code, stdout } = await doctor({ ...(await workingSetup()), AIGW_LOGGING__FORMAT_JSN: 'false' }, [], true, directory)
+      const setting = (JSON.parse(stdout) as Report).checks.find((c) => c.id === 'setting_names')!
+      expect(code).toBe(0)
+      expect(setting.status).toBe('warn')
+      expect(setting.verdict).toContain('AIGW_CUSTOM_MODELS__ALLOWED_HOST (.env) → AIGW_CUSTOM_MODELS__ALLOWED_HOSTS?')
+      expect(setting.verdict).toContain('AIGW_LOGGING__FORMAT_JSN (environment) → AIGW_LOGGING__FORMAT_JSON?')
+      expect(setting.details).toEqual({
+        unknown: {
+          AIGW_CUSTOM_MODELS__ALLOWED_HOST: { source: '.env', suggestion: 'AIGW_CUSTOM_MODELS__ALLOWED_HOSTS' },
+          AIGW_LOGGING__FORMAT_JSN: { source: 'environment', suggestion: 'AIGW_LOGGING__FORMAT_JSON' },
+        },
+      })
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
+    }
+  })
+
+  // The machine's own Node when it is too old (CI's Debian Node 20): what `node dist/node/doctor.mjs` says there.
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && !isSupportedNode(spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.trim() || '99'))
+  it.skipIf(!oldNode)('run by a Node older than supported: the node_version check fails and says what to do', async () => {
+    const { status, stdout } = spawnSync(oldNode!, [CLI, '--json'], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, ...(await workingSetup()) } })
+    const check = (JSON.parse(stdout) as Report).checks.find((c) => c.id === 'node_version')!
+    expect(status).toBe(1)
+    expect(check.status).toBe('fail')
+    expect(check.verdict).toMatch(/^Node 2?\d\.\d+\.\d+ cannot run the gateway: it needs Node 22\.19 or later/)
   })
 
   it('AIGW_GITLAB_URL not set', async () => {

@@ -3,13 +3,14 @@
  * environment and `.env`, refusal of bad settings, SIGTERM draining, the Host sanitiser, and
  * custom CA bundles (SSL_CERT_FILE / REQUESTS_CA_BUNDLE) against an HTTPS issuer with a test CA.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getCACertificates, setDefaultCACertificates } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { isSupportedNode } from '../../node-entry/node-version.ts'
 import { startServer } from '../../node-entry/server.ts'
 import { gitlabHeaders, instanceToken, settingsFor, TOKEN_PATH } from '../contract/gitlab.ts'
 import { newIssuer } from '../contract/issuer-client.ts'
@@ -40,6 +41,66 @@ describe('npm start', () => {
       expect(await gateway.stop('SIGTERM', 'leader')).toBe(0)
     }
     expect(gateway.output()).toContain('"message":"AI gateway listening"')
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    expect(gateway.output()).toMatch(new RegExp(`"message":"AI gateway listening","version":"${version.replaceAll('.', '\\.')}"`))
+  })
+})
+
+describe('start-up checks', () => {
+  it('knows which Node versions have what the gateway needs', () => {
+    for (const version of ['22.19.0', '22.23.3', 'v24.5.0', '24.11.1', '25.0.0', '26.1.0']) expect(isSupportedNode(version), version).toBe(true)
+    for (const version of ['20.20.2', '22.18.0', '22.5.1', '23.11.0', '24.4.1', '18.20.4']) expect(isSupportedNode(version), version).toBe(false)
+  })
+
+  // The machine's own Node, when it is older than supported (CI's Debian Node 20), runs the bundle as an operator would.
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node', '/bin/node'].find((path) => {
+    if (!existsSync(path)) return false
+    const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.trim()
+    return version !== '' && !isSupportedNode(version)
+  })
+  it.skipIf(!oldNode)(`refuses to start on an older Node with one clear sentence (the bundle on ${oldNode ?? 'no older Node here'})`, async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'aigw-bundle-'))
+    try {
+      // Its own copy: other tests run dist/node/main.mjs meanwhile.
+      execFileSync(process.execPath, ['scripts/build-node.mjs', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe' })
+      const { code, output } = await run(oldNode!, [join(outdir, 'main.mjs')], { SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt', AIGW_DOCS_SEARCH__INDEX_PATH: '/nonexistent.db' })
+      expect(code).toBe(1)
+      expect(output).toMatch(/^aigw-edge needs Node 22\.19 or later \(on Node 24: 24\.5 or later\); this is Node \d+\.\d+\.\d+\. /)
+      expect(output).toContain('npm start')
+      expect(output.trim().split('\n')).toHaveLength(1)
+    } finally {
+      rmSync(outdir, { recursive: true, force: true })
+    }
+  })
+
+  it('warns about unknown setting names before it listens, saying where they came from; a taken port names AIGW_FASTAPI__API_PORT', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as { port: number }).port
+    const directory = mkdtempSync(join(tmpdir(), 'aigw-names-'))
+    writeFileSync(join(directory, '.env'), 'AIGW_FASTAPI__API_PROT=5999\nAIGW_GITLAB_URLL=https://gitlab.example.com/secret-path\n')
+    try {
+      const { code, output } = await run(
+        process.execPath,
+        [MAIN],
+        { AIGW_FASTAPI__API_HOST: '127.0.0.1', AIGW_FASTAPI__API_PORT: String(port), AIGW_AUTH_BYPASS_EXTERNAL: 'true', AIGW_CUSTOMER_PORTAL_URL: '' },
+        directory,
+      )
+      expect(code).toBe(1)
+      const warnings = output.split('\n').filter((line) => line.includes('"logger":"config"')).map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(warnings.map((w) => [w.variable, w.source ?? null, w.suggestion ?? null])).toEqual([
+        ['AIGW_GITLAB_URL', null, null],
+        ['AIGW_FASTAPI__API_PROT', '.env', 'AIGW_FASTAPI__API_PORT'],
+        ['AIGW_GITLAB_URLL', '.env', 'AIGW_GITLAB_URL'],
+        ['AIGW_AUTH_BYPASS_EXTERNAL', 'environment', 'AIGW_AUTH__BYPASS_EXTERNAL'],
+      ])
+      expect(output).toContain(`aigw-edge: port ${port} on 127.0.0.1 is already in use: set AIGW_FASTAPI__API_PORT to a free port`)
+      expect(output).not.toContain('secret-path')
+      expect(output).not.toMatch(/\n\s+at /) // no stack trace
+    } finally {
+      taken.close()
+      rmSync(directory, { recursive: true, force: true })
+    }
   })
 })
 

@@ -2,7 +2,7 @@
  * Prometheus metrics (spec platform §4.4) from the real Node entry as a process: traffic on the
  * API port (authenticated calls, a streamed code completion and a failing one against the fake
  * model server), then a scrape of the separate metrics port, checked by name, labels and count.
- * The API port never serves metrics. Workers have no second port (README "Metrics").
+ * The API port never serves metrics. Workers have no second port (docs/operations.md "Metrics", docs/workers.md).
  */
 import { join } from 'node:path'
 import { createServer } from 'node:net'

@@ -59,3 +59,22 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- include "ai-gateway.fullname" . }}
 {{- end }}
 {{- end }}
+
+{{/*
+The image to run. There is no published aigw-edge image, so a render that would name one that
+does not exist fails here, saying what to set: no repository, a placeholder, or GitLab's own tag.
+*/}}
+{{- define "ai-gateway.image" -}}
+{{- $repository := trim (toString (.Values.image.repository | default "")) }}
+{{- $tag := trim (toString (.Values.image.tag | default .Chart.AppVersion)) }}
+{{- if not $repository }}
+{{- fail "image.repository is not set. There is no published aigw-edge image: build it from this repository's Dockerfile, push it to a registry the cluster can pull from, then add --set image.repository=<registry>/aigw-edge --set image.tag=<the tag you pushed> (docs/install.md, \"Build, tag and push the image\")." }}
+{{- end }}
+{{- if regexMatch "[<>]" (printf "%s%s" $repository $tag) }}
+{{- fail (printf "image %s:%s still holds a placeholder (<...>): set image.repository and image.tag to where you pushed the aigw-edge image." $repository $tag) }}
+{{- end }}
+{{- if hasPrefix "self-hosted-" $tag }}
+{{- fail (printf "image.tag=%s is a tag of GitLab's own AI gateway image, not of aigw-edge. Set image.tag to the tag you pushed aigw-edge with, or leave it out for %s." $tag .Chart.AppVersion) }}
+{{- end }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
