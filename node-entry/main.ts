@@ -7,11 +7,14 @@
 import { ConfigError } from '../src/config.ts'
 import { environmentSources, loadEnvironment, trustCaBundles, withGoogleCredentials } from './env.ts'
 import { unsupportedNode } from './node-version.ts'
-import { startServer, type RunningServer } from './server.ts'
+import type { RunningServer } from './server.ts'
 
 async function main(): Promise<void> {
   const tooOld = unsupportedNode()
   if (tooOld) return exit(tooOld)
+  // Loaded only now: the gateway's modules (undici 8 among them) cannot even be loaded by an older
+  // Node, which must get the sentence above rather than a stack.
+  const { startServer } = await import('./server.ts')
   let server: RunningServer
   try {
     const env = withGoogleCredentials(loadEnvironment())

@@ -8,7 +8,8 @@ import { parseDoctorArgs, USAGE, UsageError } from './args.ts'
 import { runChecks } from './checks.ts'
 import { exitCode, formatHuman, formatJson } from './report.ts'
 import { loadSettings } from './settings.ts'
-import { createOutboundFetch } from '../outbound-fetch.ts'
+import { isSupportedNode } from '../node-version.ts'
+import type { OutboundOptions } from '../outbound-fetch.ts'
 import { VERSION } from '../version.ts'
 
 async function main(): Promise<number> {
@@ -28,9 +29,7 @@ async function main(): Promise<number> {
   // The gateway's outbound client, with its client certificate for model servers (not the issuers).
   const { gitlabUrl, customerPortalUrl } = settings.config
   const issuerOrigins = [gitlabUrl, customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : []))
-  const outbound = createOutboundFetch({
-    clientTls: settings.modelClientTls && { connect: settings.modelClientTls, exceptOrigins: issuerOrigins },
-  })
+  const outbound = await outboundFetch(settings.modelClientTls && { connect: settings.modelClientTls, exceptOrigins: issuerOrigins })
   try {
     const results = await runChecks(settings, outbound.fetch, options.model)
     let text = options.json ? formatJson(results) : `aigw-edge ${VERSION} doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
@@ -47,3 +46,15 @@ process.exitCode = await main().catch((error: unknown) => {
   process.stderr.write(`aigw-edge doctor: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
   return 1
 })
+
+/**
+ * The gateway's own outbound client, loaded only on a Node that can load it (undici 8 cannot be
+ * loaded by an older one); there the doctor still runs its checks with the runtime's fetch and
+ * reports the Node version as the failure to fix first.
+ */
+async function outboundFetch(clientTls: OutboundOptions['clientTls']) {
+  if (!isSupportedNode(process.versions.node)) return { fetch: globalThis.fetch, close: async () => {} }
+  const { createOutboundFetch } = await import('../outbound-fetch.ts')
+  return createOutboundFetch(clientTls ? { clientTls } : {})
+}
+
