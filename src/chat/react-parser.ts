@@ -26,10 +26,18 @@ const ORPHAN_CLOSE_WITHIN = 80
 export class ReactStreamParser {
   private readonly stripReasoning: boolean
   private readonly maxChars: number
-  private raw = ''
-  /** The output without its reasoning block; undefined while it cannot be told yet. */
-  private visible: string | undefined
-  private searchedUpTo = 0
+  /**
+   * The output so far, in pieces joined once at the end: appending to one string and searching it
+   * on every delta made V8 copy the whole text each time (quadratic on a long thought).
+   */
+  private rawParts: string[] = []
+  private rawChars = 0
+  /** Where the output stands: its first characters unread yet (reasoning models), inside `<think>`, or visible. */
+  private phase: 'undecided' | 'thinking' | 'visible'
+  /** The visible output (without its reasoning block), in pieces. */
+  private visibleParts: string[] = []
+  /** The last characters already searched, so that a marker split across deltas is still found. */
+  private tail = ''
   private answering = false
   private answerBegun = false
   private heldWhitespace = ''
@@ -37,35 +45,29 @@ export class ReactStreamParser {
   constructor(options: { stripReasoning?: boolean; maxChars?: number } = {}) {
     this.stripReasoning = options.stripReasoning ?? false
     this.maxChars = options.maxChars ?? Infinity
-    if (!this.stripReasoning) this.visible = ''
+    this.phase = this.stripReasoning ? 'undecided' : 'visible'
   }
 
   /** The final answer's new characters that `delta` reveals ('' for none). */
   push(delta: string): string {
     // The answer's own text is never kept: only what decides between answer, tool and neither is.
     if (this.answering) return this.answerText(delta)
-    this.raw += delta
-    if (this.visible === undefined) {
-      this.visible = withoutReasoning(this.raw)
-      if (this.visible === undefined) return ''
-    } else {
-      this.visible += delta
-    }
-    const at = this.visible.indexOf(FINAL_ANSWER, Math.max(0, this.searchedUpTo - FINAL_ANSWER.length))
-    if (at < 0) {
-      this.searchedUpTo = this.visible.length
-      return ''
-    }
-    this.answering = true
-    const answer = this.visible.slice(at + FINAL_ANSWER.length)
-    this.raw = ''
-    this.visible = ''
-    return this.answerText(answer)
+    this.rawParts.push(delta)
+    this.rawChars += delta.length
+    const fresh = this.reveal(delta, false)
+    return fresh ? this.search(fresh) : ''
+  }
+
+  /** The answer's characters still held when the output ends (a short one a reasoning model's prefix check was waiting on). */
+  end(): string {
+    if (this.answering || this.phase !== 'undecided') return ''
+    const fresh = this.reveal('', true)
+    return fresh ? this.search(fresh) : ''
   }
 
   /** More output than `maxChars` is held without an answer having begun: the caller must stop reading. */
   get overLimit(): boolean {
-    return !this.answering && this.raw.length > this.maxChars
+    return !this.answering && this.rawChars > this.maxChars
   }
 
   /** Whether `Final Answer:` has been seen. */
@@ -73,10 +75,10 @@ export class ReactStreamParser {
     return this.answering
   }
 
-  /** What the whole output amounts to. */
+  /** What the whole output amounts to (after `end()`). */
   finish(): ReactOutcome {
     if (this.answering) return { kind: 'final_answer' }
-    const text = this.visible ?? withoutReasoning(this.raw, true) ?? this.raw
+    const text = this.phase === 'visible' ? this.visibleParts.join('') : this.phase === 'thinking' ? '' : this.rawParts.join('')
     if (text.includes(FINAL_ANSWER)) return { kind: 'final_answer' }
     const action = ACTION.exec(text)
     if (action) {
@@ -87,6 +89,61 @@ export class ReactStreamParser {
       if (tool && tool !== 'direct_answer') return { kind: 'action', tool, toolInput, thought: thoughtOf(text.slice(0, action.index)) }
     }
     return { kind: 'unknown', text }
+  }
+
+  /** Appends newly visible text and looks for `Final Answer:` in it (and the tail before it). */
+  private search(fresh: string): string {
+    this.visibleParts.push(fresh)
+    const window = this.tail + fresh
+    const at = window.indexOf(FINAL_ANSWER)
+    if (at < 0) {
+      this.tail = window.slice(-(FINAL_ANSWER.length - 1))
+      return ''
+    }
+    this.answering = true
+    this.rawParts = []
+    this.visibleParts = []
+    return this.answerText(window.slice(at + FINAL_ANSWER.length))
+  }
+
+  /**
+   * The visible text `delta` adds. A reasoning model's output starts with a `<think>…</think>` block
+   * (or has an early orphan `</think>`, GitLab's rule for Qwen): until its first characters tell
+   * which, nothing is visible.
+   */
+  private reveal(delta: string, atEnd: boolean): string {
+    if (this.phase === 'visible') return delta
+    if (this.phase === 'thinking') return this.afterThinking(delta)
+    // Undecided: a few dozen characters at most, or a <think> opening.
+    const head = this.rawParts.join('')
+    const text = head.trimStart()
+    if (text.startsWith(THINK_OPEN)) {
+      this.phase = 'thinking'
+      this.tail = ''
+      return this.afterThinking(text.slice(THINK_OPEN.length))
+    }
+    if (!atEnd && text.length < THINK_OPEN.length && THINK_OPEN.startsWith(text)) return ''
+    const orphan = head.indexOf(THINK_CLOSE)
+    if (orphan >= 0 && orphan < ORPHAN_CLOSE_WITHIN) return this.becomeVisible(head.slice(orphan + THINK_CLOSE.length))
+    if (!atEnd && head.length < ORPHAN_CLOSE_WITHIN + THINK_CLOSE.length) return ''
+    return this.becomeVisible(head)
+  }
+
+  /** Inside the reasoning block: what follows its `</think>`, once that has come. */
+  private afterThinking(text: string): string {
+    const window = this.tail + text
+    const close = window.indexOf(THINK_CLOSE)
+    if (close < 0) {
+      this.tail = window.slice(-(THINK_CLOSE.length - 1))
+      return ''
+    }
+    return this.becomeVisible(window.slice(close + THINK_CLOSE.length))
+  }
+
+  private becomeVisible(text: string): string {
+    this.phase = 'visible'
+    this.tail = ''
+    return text
   }
 
   /** New answer text: leading whitespace dropped, trailing whitespace held back until text follows it. */
@@ -102,23 +159,6 @@ export class ReactStreamParser {
     this.heldWhitespace = combined.slice(shown.length)
     return shown
   }
-}
-
-/**
- * The output after a leading `<think>…</think>` block (or an early orphan `</think>`); undefined
- * while that cannot be decided yet, unless `atEnd`.
- */
-function withoutReasoning(raw: string, atEnd = false): string | undefined {
-  const text = raw.trimStart()
-  if (text.startsWith(THINK_OPEN)) {
-    const close = text.indexOf(THINK_CLOSE)
-    return close >= 0 ? text.slice(close + THINK_CLOSE.length) : atEnd ? '' : undefined
-  }
-  if (text.length < THINK_OPEN.length && THINK_OPEN.startsWith(text)) return atEnd ? raw : undefined
-  const orphan = raw.indexOf(THINK_CLOSE)
-  if (orphan >= 0 && orphan < ORPHAN_CLOSE_WITHIN) return raw.slice(orphan + THINK_CLOSE.length)
-  if (raw.length < ORPHAN_CLOSE_WITHIN + THINK_CLOSE.length && !atEnd) return undefined
-  return raw
 }
 
 /** The text before `Action:`, without a `Thought:` the model may have repeated. */

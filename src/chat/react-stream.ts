@@ -76,7 +76,10 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
           }
           if (result.done) {
             deadlines?.stop()
-            controller.enqueue(encoder.encode(closingLines(parser, finishReason, usage, options)))
+            // A short answer a reasoning model's prefix check still held goes out before the closing lines.
+            const rest = parser.end()
+            const held = rest ? chatEventLine('final_answer_delta', { text: rest, finish_reason: null }) : ''
+            controller.enqueue(encoder.encode(held + closingLines(parser, finishReason, usage, options)))
             return controller.close()
           }
           const event = result.value

@@ -9,7 +9,7 @@ import type { Step } from '../model-server-client.ts'
 import type { Target } from '../target.ts'
 import { byteChunks, chatStream, sseText } from '../wire/openai.ts'
 import { SSE_HEADERS } from '../wire/sse.ts'
-import { answerOf, ask, chatBody, chatSetup, delta, events, expectStreamedAnswer, pending, says, types, usage, type ChatEvent } from './harness.ts'
+import { answerOf, ask, chatBody, chatMetadata, chatSetup, delta, events, expectStreamedAnswer, pending, says, types, usage, type ChatEvent } from './harness.ts'
 
 /** A model output whose answer has non-ASCII (2-, 3- and 4-byte UTF-8), Markdown, inner blank lines and whitespace around it. */
 const OUTPUT = 'The user wants a rebase.\nFinal Answer:  Grüße aus Köln — 日本語 🎉\n\n```sh\ngit rebase -i HEAD~3\n```\n  \n'
@@ -92,6 +92,23 @@ export function chatEventsContract(target: Target) {
         const list = await events(await chat(question(endpoint)))
         expect(answerOf(list), JSON.stringify(texts)).toBe(ANSWER)
         expectStreamedAnswer(list, ANSWER)
+      }
+    })
+
+    it('qwen: leaves its <think> block out, whatever the cuts, and delivers a short answer the prefix check still held', async () => {
+      const { server, endpoint, chat } = await setUp()
+      const qwen = (messages: unknown[]) => ({ ...chatBody(endpoint, messages as never), model_metadata: chatMetadata(endpoint, { name: 'qwen' }) })
+      const thinking = '<think>\nThe user asks about squashing. Final Answer: is not what I say here.\n</think>\n'
+      const outputs: [string[], string][] = [
+        [[thinking, 'Final Answer: Use git rebase -i.'], 'Use git rebase -i.'],
+        [[...`${thinking}Final Answer: Hi`], 'Hi'],
+        [['Final Answer: Hi'], 'Hi'], // 16 characters: shorter than the orphan </think> rule waits for
+        [['Thought: ok</think>Final Answer: after an orphan close'], 'after an orphan close'],
+      ]
+      await server.script(...outputs.map(([texts]) => says(texts, {}, { times: 1 })))
+      for (const [texts, answer] of outputs) {
+        const list = await events(await chat(qwen([ask('How do I squash commits?'), pending()])))
+        expect(answerOf(list), JSON.stringify(texts.slice(0, 3))).toBe(answer)
       }
     })
 
