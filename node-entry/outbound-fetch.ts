@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream'
 import type { ConnectionOptions } from 'node:tls'
 import { Agent, interceptors, type Dispatcher } from 'undici'
 import { createGuardedLookup, type Resolver } from './guarded-lookup.ts'
+import { poolWithoutReconnects } from './no-reconnect-after-abort.ts'
 
 export interface OutboundOptions {
   /** Max sockets per origin (keep-alive pool); default: no limit, one per concurrent call (a stream holds its socket for minutes). */
@@ -27,7 +28,7 @@ export interface OutboundOptions {
   resolver?: Resolver
 }
 
-/** As fetch: at most this many redirects, then a network error. */
+/** As fetch: at most this many redirects, then a network error (undici 7 counts the first request too, hence the +1 below). */
 const MAX_REDIRECTS = 5
 /** Statuses fetch treats as redirects (`redirect: 'error'` rejects them). */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
@@ -83,7 +84,7 @@ export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typ
         headers,
         body,
         signal,
-        ...(redirect === 'follow' ? { maxRedirections: MAX_REDIRECTS, throwOnMaxRedirect: true } : {}),
+        ...(redirect === 'follow' ? { maxRedirections: MAX_REDIRECTS + 1, throwOnMaxRedirect: true } : {}),
       } as Dispatcher.RequestOptions)
     } catch (error) {
       if (signal?.aborted && error === signal.reason) throw error
@@ -130,6 +131,8 @@ function createPool(options: OutboundOptions, tls: ConnectionOptions = {}): { ag
     allowH2: false,
     // Refuses host names that resolve to link-local and cloud metadata addresses.
     connect: { ...tls, lookup: createGuardedLookup(options.resolver) },
+    // No new connection after a request is aborted mid-response (undici 7's #5845).
+    factory: poolWithoutReconnects,
   })
   // undici's redirect handling drops authorization and cookies on a cross-origin hop, as fetch does.
   const dispatcher = agent.compose(interceptors.redirect())

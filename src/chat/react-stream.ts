@@ -54,6 +54,7 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
   const encoder = new TextEncoder()
   const parser = new ReactStreamParser({ stripReasoning: options.stripReasoning, maxChars: options.maxHeldChars })
   const { deadlines } = options
+  deadlines?.onExpire((error) => void reader.cancel(error).catch(() => {}))
   let finishReason: FinishReason | undefined
   let usage: Usage | undefined
   const failed = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
@@ -70,7 +71,8 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
         for (;;) {
           let result: ReadableStreamReadResult<ModelEvent>
           try {
-            result = await (deadlines ? deadlines.race(reader.read()) : reader.read())
+            result = await reader.read()
+            if (deadlines?.expired) throw deadlines.expired
           } catch (error) {
             return failed(controller, error)
           }

@@ -5,9 +5,10 @@
  * byte every few seconds (or output the client never sees: keep-alive comments, a ReAct thought that
  * never reaches an answer) would hold the request, the socket and the model call open for ever.
  *
- * One timer per stream, re-armed once when output starts; a read that is waiting when a clock runs
- * out is rejected with a `timeout` UpstreamError, and every later read at once. The stream that
- * owns the read then cancels its upstream (freeing the model server) and ends in its format's way.
+ * One timer per stream, re-armed once when output starts, and nothing per read: when a clock runs
+ * out, the stream that owns the upstream reader is told (`onExpire`, which cancels that reader, so
+ * a pending read ends and the model server is freed), and its loop, seeing `expired`, ends in its
+ * format's way with the timeout as the reason.
  */
 import { UpstreamError } from '../providers/upstream-error.ts'
 
@@ -23,15 +24,22 @@ export class StreamDeadlines {
   private readonly host: string
   private readonly started = performance.now()
   private timer: ReturnType<typeof setTimeout> | undefined
-  private expired: UpstreamError | undefined
-  private rejectWaiting: ((error: UpstreamError) => void) | undefined
   private outputSeen = false
   private stopped = false
+  private listener: ((error: UpstreamError) => void) | undefined
+  /** Set once a clock has run out: the reason the stream ends. */
+  expired: UpstreamError | undefined
 
   constructor(settings: DeadlineSettings, host: string) {
     this.settings = settings
     this.host = host
     this.arm(Math.min(settings.firstOutputMs, settings.totalMs))
+  }
+
+  /** Who to tell when a clock runs out (the owner of the upstream reader: it cancels it). */
+  onExpire(listener: (error: UpstreamError) => void): void {
+    this.listener = listener
+    if (this.expired) listener(this.expired)
   }
 
   /** The client has been sent something: from now on only the whole-answer clock runs. */
@@ -41,27 +49,6 @@ export class StreamDeadlines {
     if (this.expired) return
     this.clear()
     this.arm(this.settings.totalMs - (performance.now() - this.started))
-  }
-
-  /** `read`'s result, unless a clock runs out first (then a rejection with the timeout). */
-  race<T>(read: Promise<T>): Promise<T> {
-    if (this.expired) {
-      read.catch(() => {})
-      return Promise.reject(this.expired)
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.rejectWaiting = reject
-      read.then(
-        (value) => {
-          this.rejectWaiting = undefined
-          resolve(value)
-        },
-        (error: unknown) => {
-          this.rejectWaiting = undefined
-          reject(error)
-        },
-      )
-    })
   }
 
   /** The stream is over, however it ended: the clocks stop. */
@@ -83,9 +70,7 @@ export class StreamDeadlines {
     this.timer = undefined
     if (this.stopped) return
     this.expired = this.outputSeen ? this.tooLong() : this.noOutput()
-    const reject = this.rejectWaiting
-    this.rejectWaiting = undefined
-    reject?.(this.expired)
+    this.listener?.(this.expired)
   }
 
   private noOutput(): UpstreamError {

@@ -8,7 +8,7 @@
  * it: the client then sees why the answer stopped. `deadlines` add the stream's time-to-first-byte
  * and whole-duration clocks (a passed-through stream's output is its bytes).
  */
-import { timeoutFailure, UpstreamError } from '../providers/upstream-error.ts'
+import { timeoutFailure, type UpstreamError } from '../providers/upstream-error.ts'
 import type { StreamDeadlines } from './deadlines.ts'
 import type { Redactor } from './redact.ts'
 
@@ -39,6 +39,12 @@ export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOption
   let fail: ((error: UpstreamError) => void) | undefined
   const { idleMs, deadlines } = options
   const redactor = options.redactor?.active ? options.redactor : undefined
+  // A clock running out ends the stream with its own reason and frees the upstream at once.
+  deadlines?.onExpire((error) => {
+    options.abort(error)
+    reader.cancel(error).catch(() => {})
+    fail?.(error)
+  })
 
   const stopTimer = () => {
     if (timer !== undefined) clearTimeout(timer)
@@ -93,15 +99,9 @@ export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOption
           if (timer === undefined && idleMs !== undefined) armTimer(idleMs)
           let result: ReadableStreamReadResult<Uint8Array>
           try {
-            result = await (deadlines ? deadlines.race(reader.read()) : reader.read())
+            result = await reader.read()
           } catch (error) {
-            if (error instanceof UpstreamError && error.failure === 'deadline') {
-              options.abort(error)
-              reader.cancel(error).catch(() => {})
-              fail?.(error)
-            } else {
-              fail?.(options.classify(error))
-            }
+            fail?.(options.classify(error))
             return
           } finally {
             waitingSince = undefined

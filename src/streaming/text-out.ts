@@ -52,6 +52,8 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
   let started = false
   let usage: Usage | undefined
   const { deadlines } = options
+  // A clock running out cancels the upstream (a pending read then ends); the loop sees `expired`.
+  deadlines?.onExpire((error) => void reader.cancel(error).catch(() => {}))
   const output = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
     deadlines?.outputStarted()
     controller.enqueue(encoder.encode(text))
@@ -68,7 +70,8 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
         for (;;) {
           let result: ReadableStreamReadResult<ModelEvent>
           try {
-            result = await (deadlines ? deadlines.race(reader.read()) : reader.read())
+            result = await reader.read()
+            if (deadlines?.expired) throw deadlines.expired
           } catch (error) {
             deadlines?.stop()
             // A clock ran out (or the upstream failed): either way nothing more is read from it.

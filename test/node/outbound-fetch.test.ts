@@ -164,7 +164,7 @@ describe('streaming', () => {
   })
 
   it('opens no extra connection after a cancelled or aborted stream (IDEs cancel completions constantly)', async () => {
-    // undici < 8.14 re-queued the aborted request and connected again for it: one empty connection per cancel.
+    // undici 7 re-queues the aborted request and connects again for it (#5845): one empty connection per cancel.
     const streaming = await countingServer((_req, res) => {
       res.writeHead(200, SSE_HEADERS)
       res.write(sseFrame({ data: 'a' }))
