@@ -12,7 +12,10 @@
  */
 import { Client, Pool, type Dispatcher } from 'undici'
 // Imported, not required at run time: the bundle (and the container, which has no node_modules) carries it.
-import symbols from 'undici/lib/core/symbols.js'
+// @ts-expect-error: an internal module of undici's, without type declarations
+import undiciSymbols from 'undici/lib/core/symbols.js'
+
+const symbols = undiciSymbols as { kResume: symbol; kQueue: symbol; kPendingIdx: symbol }
 for (const name of ['kResume', 'kQueue', 'kPendingIdx'] as const) {
   if (typeof symbols[name] !== 'symbol') throw new Error(`undici has no ${name}: node-entry/no-reconnect-after-abort.ts needs updating`)
 }

@@ -22,7 +22,7 @@ import type { ModelLayer } from './providers/registry.ts'
 import { CodeEngine } from './code/engine.ts'
 import { builtInPrompts } from './prompts/built-in.ts'
 import { PromptInvoker } from './prompts/invoke.ts'
-import { ModelCaller } from './prompts/model-caller.ts'
+import { Models } from './models/models.ts'
 import type { PromptRegistry } from './prompts/registry.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { codeRoutes } from './routes/code.ts'
@@ -72,20 +72,18 @@ export const API_INFO = {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
   const prompts = deps.prompts ?? builtInPrompts()
-  // The feature category is GitLab's (a metrics label); the logger keeps this gateway's names.
-  const callerFor = (feature: string, featureCategory: string) =>
-    new ModelCaller({ config, models: deps.models.client, logger: logger.child(feature), featureCategory })
-  const promptCaller = callerFor('prompts', 'ai_abstraction_layer')
+  // The model layer's front door: every feature's model calls go through it.
+  const models = new Models({ config, client: deps.models.client, formats: deps.models.formats, logger: logger.child('models') })
   const apiRoutes = [
     ...monitoringRoutes(deps),
     ...userAccessTokenRoutes(deps),
     ...modelRoutes(),
-    ...embeddingsRoutes({ config, models: deps.models }),
+    ...embeddingsRoutes({ config, models }),
     ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
-    ...codeRoutes({ config, engine: new CodeEngine({ caller: callerFor('code_suggestions', 'code_suggestions'), prompts }), logger, now: deps.now }),
-    ...chatRoutes({ config, caller: callerFor('chat', 'duo_chat'), prompts, logger, now: deps.now }),
+    ...codeRoutes({ config, engine: new CodeEngine({ models, prompts }), logger, now: deps.now }),
+    ...chatRoutes({ config, models, prompts, logger, now: deps.now }),
     ...searchRoutes({ config, search: new DocsSearch(deps.docsIndex, logger.child('search')), now: deps.now }),
-    ...promptRoutes({ config, invoker: new PromptInvoker({ caller: promptCaller, prompts, now: deps.now }), caller: promptCaller, logger }),
+    ...promptRoutes({ config, invoker: new PromptInvoker({ models, prompts, now: deps.now }), models, logger }),
   ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]
 

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../../src/config.ts'
 import { checkModelEndpoint } from '../../src/providers/endpoint-guard.ts'
-import { resolveTarget } from '../../src/providers/resolve.ts'
+import { resolveTarget } from '../../src/models/target.ts'
 import { caBundleFix } from './ca-bundle.ts'
 import type { ModelOptions } from './args.ts'
 import { excerpt, jsonBody, request, type NetworkFailure } from './probe.ts'
@@ -104,18 +104,18 @@ async function checkStream(options: ModelOptions, models: string[], fetcher: typ
   const answer = await request(fetcher, url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}) },
-    body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'Reply with the single word OK.' }], max_tokens: 8, stream: true }),
+    body: JSON.stringify({ model: target.upstreamModel, messages: [{ role: 'user', content: 'Reply with the single word OK.' }], max_tokens: 8, stream: true }),
     redirect: 'manual',
     timeoutMs: FIRST_TOKEN_TIMEOUT_MS,
   })
-  const details = { url, model: target.model }
+  const details = { url, model: target.upstreamModel }
   if (!answer.ok) return fail(id, title, `${url} failed: ${answer.failure.reason}`, unreachableFix(new URL(url), answer.failure), details)
   const { response } = answer
   if (response.status >= 400) {
     const body = redact(await excerpt(response))
     const fix =
       response.status === 404
-        ? `The endpoint must end with /v1 for vLLM and most OpenAI-compatible servers, and the model (${target.model}) must be one the server serves (vLLM: --served-model-name); a missing chat template also gives 404 on some servers.`
+        ? `The endpoint must end with /v1 for vLLM and most OpenAI-compatible servers, and the model (${target.upstreamModel}) must be one the server serves (vLLM: --served-model-name); a missing chat template also gives 404 on some servers.`
         : response.status === 401 || response.status === 403
           ? 'The model server refuses the API key: give the key GitLab has for this model.'
           : "Check the model server's logs."
@@ -134,7 +134,7 @@ async function checkStream(options: ModelOptions, models: string[], fetcher: typ
   }
   const first = await firstToken(response)
   const elapsedMs = Math.round(performance.now() - started)
-  if (first === 'token') return pass(id, title, `${target.model} streams: first token after ${elapsedMs} ms`, { ...details, first_token_ms: elapsedMs })
+  if (first === 'token') return pass(id, title, `${target.upstreamModel} streams: first token after ${elapsedMs} ms`, { ...details, first_token_ms: elapsedMs })
   if (first === 'events') {
     return warn(id, title, `${url} streamed events but no text before it ended or ${FIRST_TOKEN_TIMEOUT_MS / 1000} s passed`, "Check the model server's logs (a chat template that yields nothing, or max_tokens spent on reasoning).", details)
   }

@@ -5,8 +5,9 @@
  * events too (`error`), as GitLab's gateway sends them: Rails retries those it may.
  */
 import type { AuthContext } from '../auth/auth-context.ts'
-import type { SelfHostedModel } from '../prompts/model-metadata.ts'
-import type { ModelCaller, PreparedCall } from '../prompts/model-caller.ts'
+import type { SelfHostedModel } from '../models/metadata.ts'
+import type { Models } from '../models/models.ts'
+import type { ModelInvocation } from '../models/request.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
 import { ModelStreamError } from '../providers/types.ts'
 import { UpstreamError } from '../providers/upstream-error.ts'
@@ -16,14 +17,13 @@ import { availableTools, type ChatTool } from './tools.ts'
 import type { ChatTurn } from './turn.ts'
 
 export interface PreparedChat {
-  model: PreparedCall
+  invocation: ModelInvocation
   tools: ChatTool[]
-  stripReasoning: boolean
   promptLabel: string
 }
 
 export interface ChatAgentDeps {
-  caller: ModelCaller
+  models: Models
   prompts: PromptRegistry
   now: () => number
 }
@@ -38,17 +38,15 @@ export class ChatAgent {
     const definition = this.deps.prompts.resolve(REACT_PROMPT, model.family)
     const tools = availableTools(auth, gitlabVersion)
     return {
-      model: this.deps.caller.prepare({
+      invocation: this.deps.models.invocation({
         model,
         messages: reactMessages(definition, turn, tools, this.deps.now()),
         params: definition.modelParams,
         stop: definition.stop,
-        stream: true,
         timeoutS: definition.timeoutS,
-        unitPrimitive: 'duo_chat',
+        labels: { featureCategory: 'duo_chat', unitPrimitive: 'duo_chat' },
       }),
       tools,
-      stripReasoning: model.family.stripReasoning ?? false,
       promptLabel: `${definition.id}/${definition.family}@${definition.version}`,
     }
   }
@@ -57,16 +55,16 @@ export class ChatAgent {
   async stream(prepared: PreparedChat, signal: AbortSignal | undefined, onError: (error: unknown) => void): Promise<ReadableStream<Uint8Array>> {
     let opened
     try {
-      opened = await this.deps.caller.stream(prepared.model, signal)
+      opened = await this.deps.models.stream(prepared.invocation, signal)
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error
       return errorEventStream(errorEvent(error))
     }
     return reactEventStream(opened.events, {
       tools: new Set(prepared.tools.map((tool) => tool.name)),
-      modelName: prepared.model.call.target.model,
-      stripReasoning: prepared.stripReasoning,
-      maxHeldChars: this.deps.caller.maxResponseBytes,
+      modelName: prepared.invocation.call.target.upstreamModel,
+      stripReasoning: prepared.invocation.stripReasoning,
+      maxHeldChars: this.deps.models.maxResponseBytes,
       deadlines: opened.deadlines,
       describeError: (error) => errorEvent(error),
       onError,

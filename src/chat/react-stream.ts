@@ -87,7 +87,7 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
           const event = result.value
           if (event.type === 'finish') finishReason = event.reason
           else if (event.type === 'usage') usage = { ...usage, ...event.usage }
-          else {
+          else if (event.type === 'text') {
             const text = parser.push(event.text)
             if (text) {
               deadlines?.outputStarted()

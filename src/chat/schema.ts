@@ -4,7 +4,7 @@
  * of GitLab 17.1–17.2, which this gateway still answers (GitLab's own gateway dropped it).
  */
 import * as z from 'zod/mini'
-import { modelMetadataDoc } from '../prompts/model-metadata.ts'
+import { modelMetadataDoc } from '../models/metadata.ts'
 
 const text = (max: number) => z.string().check(z.maxLength(max))
 const optionalText = (max: number) => z.optional(z.nullable(text(max)))

@@ -5,8 +5,8 @@
  */
 import * as z from 'zod/mini'
 import { ValidationError } from '../errors.ts'
-import { findFamily } from '../prompts/families.ts'
-import type { SelfHostedModel } from '../prompts/model-metadata.ts'
+import { findFamily } from '../models/families.ts'
+import type { SelfHostedModel } from '../models/metadata.ts'
 
 export const V1_CHAT_PRIMITIVES: Readonly<Record<string, string>> = {
   agent: 'duo_chat',

@@ -8,7 +8,8 @@ import type { PromptDefinition } from '../prompts/definition.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
 import { DIRECT_CHAT } from '../prompts/direct-chat.ts'
 import { renderMessages } from '../prompts/render.ts'
-import { eventsOf, type ModelCaller, type PreparedCall } from '../prompts/model-caller.ts'
+import { eventsOf, type Models } from '../models/models.ts'
+import type { ModelInvocation } from '../models/request.ts'
 import type { ChatMessage, ModelEvent, Usage } from '../providers/types.ts'
 import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import { PASS_THROUGH, type Shaper } from '../streaming/text-out.ts'
@@ -33,7 +34,7 @@ export interface PreparedSuggestion {
   /** The response's `lang` ('' when unknown). */
   lang: string
   /** Undefined when the model is not called: a completion for a file whose language cannot be told (GitLab answers nothing). */
-  model: PreparedCall | undefined
+  invocation: ModelInvocation | undefined
   window: Window
 }
 
@@ -44,7 +45,7 @@ export interface Suggestion {
 }
 
 export interface CodeEngineDeps {
-  caller: ModelCaller
+  models: Models
   prompts: PromptRegistry
 }
 
@@ -66,7 +67,7 @@ export class CodeEngine {
       displayName: prompt?.name ?? OWN_MESSAGES.name,
       prompt,
       lang: language.lang,
-      model: undefined,
+      invocation: undefined,
       window,
     }
     if (request.kind === 'completion' && language.language === undefined) return prepared
@@ -75,28 +76,27 @@ export class CodeEngine {
       request.kind === 'completion'
         ? { prefix: window.prefix, suffix: window.suffix, file_name: request.file.name, language: language.language }
         : generationVariables(request, window, language.language ?? '')
-    prepared.model = this.deps.caller.prepare({
+    prepared.invocation = this.deps.models.invocation({
       model: request.model,
       messages: ownMessages ?? renderMessages(prompt!, variables),
       params: prompt ? prompt.modelParams : OWN_MESSAGES.params,
       stop: prompt ? prompt.stop : OWN_MESSAGES.stop[family.name],
-      stream: request.stream,
       timeoutS: prompt ? prompt.timeoutS : OWN_MESSAGES.timeoutS,
-      unitPrimitive: request.kind === 'completion' ? 'complete_code' : 'generate_code',
+      labels: { featureCategory: 'code_suggestions', unitPrimitive: request.kind === 'completion' ? 'complete_code' : 'generate_code' },
     })
     return prepared
   }
 
   /** One non-streaming answer, post-processed. */
   async complete(prepared: PreparedSuggestion, signal: AbortSignal | undefined): Promise<Suggestion> {
-    const { model } = prepared
-    if (!model) return { text: '', usage: { inputTokens: 0, outputTokens: 0 } }
-    const result = await this.deps.caller.complete(model, signal)
+    const { invocation } = prepared
+    if (!invocation) return { text: '', usage: { inputTokens: 0, outputTokens: 0 } }
+    const result = await this.deps.models.complete(invocation, signal)
     const text = postProcess(prepared, result.text)
     return {
       text,
       usage: {
-        inputTokens: result.usage?.inputTokens ?? estimateTokens(model.call.messages?.map((m) => m.content).join('') ?? ''),
+        inputTokens: result.usage?.inputTokens ?? estimateTokens(invocation.call.messages.map((m) => m.content).join('')),
         outputTokens: result.usage?.outputTokens ?? estimateTokens(result.text),
       },
     }
@@ -110,9 +110,9 @@ export class CodeEngine {
     prepared: PreparedSuggestion,
     signal: AbortSignal | undefined,
   ): Promise<{ events: ReadableStream<ModelEvent>; shaper: Shaper; deadlines?: StreamDeadlines | undefined }> {
-    const shaper = streamShaper(prepared, this.deps.caller.maxResponseBytes)
-    if (!prepared.model) return { events: eventsOf([]), shaper }
-    return { ...(await this.deps.caller.stream(prepared.model, signal)), shaper }
+    const shaper = streamShaper(prepared, this.deps.models.maxResponseBytes)
+    if (!prepared.invocation) return { events: eventsOf([]), shaper }
+    return { ...(await this.deps.models.stream(prepared.invocation, signal)), shaper }
   }
 
   private promptFor(request: SuggestionRequest): PromptDefinition {

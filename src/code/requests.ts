@@ -5,8 +5,8 @@
  * (an unknown family, a `code_context` component first), this answers 422 saying what to send.
  */
 import { ValidationError } from '../errors.ts'
-import { findFamily, FAMILY_NAMES } from '../prompts/families.ts'
-import { flatModel, parseModelMetadata, type SelfHostedModel } from '../prompts/model-metadata.ts'
+import { findFamily, FAMILY_NAMES } from '../models/families.ts'
+import { flatModel, parseModelMetadata, type SelfHostedModel } from '../models/metadata.ts'
 import type { V2CompletionsBody, V2GenerationsBody, V3Body, V3Component } from './schemas.ts'
 import { GENERATIONS_PROMPT, type CompletionRequest, type GenerationPostProcessing, type GenerationRequest, type SuggestionRequest } from './suggestion.ts'
 

@@ -4,7 +4,7 @@
  * fields are ignored, as pydantic does: GitLab passes through whatever the IDE sent.
  */
 import * as z from 'zod/mini'
-import { modelMetadataDoc } from '../prompts/model-metadata.ts'
+import { modelMetadataDoc } from '../models/metadata.ts'
 
 const text = (max: number) => z.string().check(z.maxLength(max))
 const trimmed = (max: number) => z.string().check(z.trim(), z.maxLength(max))

@@ -2,7 +2,7 @@
  * The neutral code-suggestion request every route (v2 completions and generations, v3, v4)
  * reduces its body to, and what the engine hands back for the route to shape.
  */
-import type { SelfHostedModel } from '../prompts/model-metadata.ts'
+import type { SelfHostedModel } from '../models/metadata.ts'
 import type { ChatMessage } from '../providers/types.ts'
 
 export const COMPLETIONS_PROMPT = 'code_suggestions/completions'

@@ -6,9 +6,7 @@
  */
 import * as z from 'zod/mini'
 import { HttpError, ValidationError } from '../errors.ts'
-import type { ModelMetadata } from '../providers/resolve.ts'
-import type { WireFormat, WireFormatName } from '../providers/types.ts'
-import { VARIANTS } from '../providers/variants.ts'
+import type { ModelMetadata } from '../models/target.ts'
 
 /** The only model family GitLab's embeddings route takes with the `litellm` provider. */
 export const EMBEDDING_FAMILY = 'embedding'
@@ -66,14 +64,6 @@ export function embeddingModel(metadata: EmbeddingsBody['model_metadata']): Mode
   }
   if (!isHttpUrl(metadata.endpoint)) throw new ValidationError('Error creating the model_metadata: endpoint must be an http(s) URL')
   return { name: metadata.name, endpoint: metadata.endpoint, apiKey: metadata.api_key, identifier: metadata.identifier }
-}
-
-/**
- * Identifier prefixes whose wire format computes embeddings here: the OpenAI-compatible ones
- * (and Azure). Bedrock, Vertex AI and Anthropic embeddings use other APIs.
- */
-export function embeddingPrefixes(formats: Readonly<Record<WireFormatName, WireFormat>>): string[] {
-  return Object.keys(VARIANTS).filter((prefix) => formats[VARIANTS[prefix]!.format].embeddings !== undefined)
 }
 
 /**

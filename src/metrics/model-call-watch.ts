@@ -31,7 +31,7 @@ export class ModelCallWatch {
     this.target = target
     this.labels = labels
     this.streaming = streaming
-    metrics.modelInFlight(target.provider, target.model, 1)
+    metrics.modelInFlight(target.provider, target.upstreamModel, 1)
   }
 
   /** The upstream answered 2xx (the last attempt's time counts). */
@@ -44,7 +44,7 @@ export class ModelCallWatch {
       if (this.firstTextSeconds === undefined && event.text) this.firstTextSeconds = this.elapsed()
     } else if (event.type === 'finish') {
       this.finishReason = event.reason
-    } else {
+    } else if (event.type === 'usage') {
       this.usage = { ...this.usage, ...event.usage }
     }
   }
@@ -60,10 +60,10 @@ export class ModelCallWatch {
     if (this.finished) return
     this.finished = true
     const { target, labels } = this
-    this.metrics.modelInFlight(target.provider, target.model, -1)
+    this.metrics.modelInFlight(target.provider, target.upstreamModel, -1)
     this.metrics.modelCall({
       engine: target.provider,
-      model: target.model,
+      model: target.upstreamModel,
       featureCategory: labels?.featureCategory ?? 'unknown',
       unitPrimitive: labels?.unitPrimitive ?? 'unknown',
       streaming: this.streaming,

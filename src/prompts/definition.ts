@@ -5,8 +5,7 @@
  * is joined with `\n`.
  */
 import * as z from 'zod/mini'
-import type { Role } from '../providers/types.ts'
-import type { ModelParams } from './families.ts'
+import type { ModelParams } from '../models/families.ts'
 
 const template = z.union([z.string(), z.array(z.string())])
 
@@ -49,7 +48,7 @@ export interface PromptDefinition {
   /** Seconds; the model call's overall (and stream idle) limit. */
   timeoutS: number | undefined
   stop: readonly string[] | undefined
-  messages: readonly { role: Role; template: string }[]
+  messages: readonly { role: 'system' | 'user' | 'assistant'; template: string }[]
 }
 
 export function toDefinition(file: DefinitionFile): PromptDefinition {
@@ -64,4 +63,9 @@ export function toDefinition(file: DefinitionFile): PromptDefinition {
     stop: file.params?.stop,
     messages: file.messages.map((m) => ({ role: m.role, template: Array.isArray(m.template) ? m.template.join('\n') : m.template })),
   }
+}
+
+/** A definition as logs name it: `id/family@version`. */
+export function promptLabel(definition: PromptDefinition): string {
+  return `${definition.id}/${definition.family}@${definition.version}`
 }

@@ -3,7 +3,7 @@
  * generations with `prompt_version: 3`, the 17.x `/v1/chat/{invokable}` slash commands), with
  * fixed sampling and the family's stop tokens (spec features §2.2, §5.1).
  */
-import type { ModelParams } from './families.ts'
+import type { ModelParams } from '../models/families.ts'
 
 export const DIRECT_CHAT = {
   params: { max_tokens: 2048, temperature: 0.2, top_p: 0.95 } satisfies ModelParams,

@@ -11,24 +11,23 @@ import { reasonPhrase } from '../http/reason-phrases.ts'
 import { UpstreamError } from '../providers/upstream-error.ts'
 import type { Usage } from '../providers/types.ts'
 import type { PromptDefinition } from './definition.ts'
-import { FAMILY_NAMES } from './families.ts'
-import type { ModelCaller, PreparedCall } from './model-caller.ts'
-import { parseModelMetadata } from './model-metadata.ts'
+import { requireModelMetadata } from '../models/metadata.ts'
+import type { Models } from '../models/models.ts'
+import type { ModelInvocation } from '../models/request.ts'
 import type { PromptRegistry } from './registry.ts'
 import { missingVariables, renderMessages, requiredVariables, type TemplateVariables } from './render.ts'
 import { DEFAULT_CONSTRAINT } from './version.ts'
 
-export interface PromptInvocation {
+export interface PromptRequest {
   promptId: string
   inputs: Record<string, unknown>
   promptVersion?: string | null | undefined
-  stream: boolean
   modelMetadata: unknown
 }
 
 export interface PreparedPrompt {
   definition: PromptDefinition
-  model: PreparedCall
+  invocation: ModelInvocation
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
@@ -40,8 +39,8 @@ export function currentDate(nowMs: number): string {
 }
 
 export class PromptInvoker {
-  private readonly deps: { caller: ModelCaller; prompts: PromptRegistry; now: () => number }
-  constructor(deps: { caller: ModelCaller; prompts: PromptRegistry; now: () => number }) {
+  private readonly deps: { models: Models; prompts: PromptRegistry; now: () => number }
+  constructor(deps: { models: Models; prompts: PromptRegistry; now: () => number }) {
     this.deps = deps
   }
 
@@ -49,26 +48,20 @@ export class PromptInvoker {
    * @throws HttpError 400 (unknown prompt or version), 403 (`Unauthorized to access '<id>'`),
    *   422 (no self-hosted model; missing template variables).
    */
-  prepare(auth: AuthContext, invocation: PromptInvocation): PreparedPrompt {
-    const { promptId } = invocation
+  prepare(auth: AuthContext, request: PromptRequest): PreparedPrompt {
+    const { promptId } = request
     if (!this.deps.prompts.has(promptId)) {
       throw new HttpError(400, `Failed to load prompt definition for '${promptId}': no such prompt; available: ${this.deps.prompts.ids().join(', ')}`)
     }
-    const model = parseModelMetadata(invocation.modelMetadata)
-    if (!model) {
-      throw new ValidationError(
-        'model_metadata is required: this gateway serves self-hosted models. Send {"provider", "name" (the model family, one of ' +
-          `${FAMILY_NAMES.join(', ')}), "endpoint", "api_key", "identifier"}`,
-      )
-    }
-    const definition = this.deps.prompts.resolve(promptId, model.family, invocation.promptVersion || DEFAULT_CONSTRAINT)
+    const model = requireModelMetadata(request.modelMetadata)
+    const definition = this.deps.prompts.resolve(promptId, model.family, request.promptVersion || DEFAULT_CONSTRAINT)
     if (!can(auth, definition.unitPrimitive)) throw new HttpError(403, `Unauthorized to access '${promptId}'`)
-    checkInputs(invocation.inputs)
+    checkInputs(request.inputs)
 
-    const variables: TemplateVariables = { current_date: currentDate(this.deps.now()), ...invocation.inputs }
+    const variables: TemplateVariables = { current_date: currentDate(this.deps.now()), ...request.inputs }
     const missing = missingVariables(definition, variables)
     if (missing.length > 0) {
-      const received = Object.keys(invocation.inputs).sort()
+      const received = Object.keys(request.inputs).sort()
       throw new ValidationError(
         `Input to prompt '${promptId}' is missing variables {${missing.map((name) => `'${name}'`).join(', ')}}. ` +
           `Expected: [${requiredVariables(definition).map((name) => `'${name}'`).join(', ')}] Received: [${received.map((name) => `'${name}'`).join(', ')}]`,
@@ -76,14 +69,13 @@ export class PromptInvoker {
     }
     return {
       definition,
-      model: this.deps.caller.prepare({
+      invocation: this.deps.models.invocation({
         model,
         messages: renderMessages(definition, variables),
         params: definition.modelParams,
         stop: definition.stop,
-        stream: invocation.stream,
         timeoutS: definition.timeoutS,
-        unitPrimitive: definition.unitPrimitive,
+        labels: { featureCategory: 'ai_abstraction_layer', unitPrimitive: definition.unitPrimitive },
       }),
     }
   }

@@ -7,7 +7,7 @@
 import * as z from 'zod/mini'
 import { HttpError } from '../errors.ts'
 import { definitionSchema, toDefinition, type PromptDefinition } from './definition.ts'
-import type { ModelFamily } from './families.ts'
+import type { ModelFamily } from '../models/families.ts'
 import { precompile } from './render.ts'
 import { DEFAULT_CONSTRAINT, pickVersion } from './version.ts'
 

@@ -22,17 +22,17 @@ const DEFAULT_MAX_TOKENS = 4096
 
 export interface AnthropicWire {
   /** The Messages API body for a call (model included). */
-  body(call: ModelCall): Record<string, unknown>
+  body(call: ModelCall, stream: boolean): Record<string, unknown>
   parse(json: unknown): ModelResult
   events(body: ReadableStream<Uint8Array>, limits: StreamLimits): ReadableStream<ModelEvent>
   errorMessage(json: unknown): string | undefined
 }
 
-function body(call: ModelCall): Record<string, unknown> {
-  const messages = call.messages ?? [{ role: 'user' as const, content: call.prompt ?? '' }]
+function body(call: ModelCall, stream: boolean): Record<string, unknown> {
+  const { messages } = call
   const system = messages.filter((m) => m.role === 'system').map((m) => m.content)
   const out: Record<string, unknown> = {
-    model: call.target.model,
+    model: call.target.upstreamModel,
     max_tokens: call.maxTokens ?? DEFAULT_MAX_TOKENS,
     messages: messages.filter((m) => m.role !== 'system').map(({ role, content }) => ({ role, content })),
   }
@@ -40,7 +40,7 @@ function body(call: ModelCall): Record<string, unknown> {
   if (call.temperature !== undefined) out.temperature = call.temperature
   if (call.topP !== undefined) out.top_p = call.topP
   if (call.stop?.length) out.stop_sequences = call.stop
-  if (call.stream) out.stream = true
+  if (stream) out.stream = true
   return { ...out, ...call.extraBody }
 }
 
@@ -114,13 +114,13 @@ export const anthropicWire: AnthropicWire = { body, parse, events, errorMessage 
 
 /** `POST {endpoint}/v1/messages` with `x-api-key` (the endpoint is the API root, as ANTHROPIC_BASE_URL). */
 export const anthropicFormat: WireFormat = {
-  async request(call) {
+  async request(call, stream) {
     const headers = mergeHeaders(
-      { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
+      { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
       call.headers,
       call.target.apiKey ? { 'x-api-key': call.target.apiKey } : {},
     )
-    return { url: `${call.target.endpoint}/v1/messages`, init: { method: 'POST', headers, body: JSON.stringify(body(call)) } }
+    return { url: `${call.target.endpoint}/v1/messages`, init: { method: 'POST', headers, body: JSON.stringify(body(call, stream)) } }
   },
   parse,
   events: (body, _call, limits) => events(body, limits),

@@ -31,12 +31,12 @@ export function createBedrockFormat(options: BedrockOptions): WireFormat {
   const signingKeys = new Map<string, ArrayBuffer>()
 
   return {
-    async request(call) {
-      const url = converseUrl(call)
+    async request(call, stream) {
+      const url = converseUrl(call, stream)
       const body = JSON.stringify(converseBody(call))
       const headers = new Headers(call.headers)
       headers.set('content-type', 'application/json')
-      headers.set('accept', call.stream ? 'application/vnd.amazon.eventstream' : 'application/json')
+      headers.set('accept', stream ? 'application/vnd.amazon.eventstream' : 'application/json')
 
       const bearer = call.target.apiKey || options.bearerToken
       if (bearer) {
@@ -92,9 +92,9 @@ export function createBedrockFormat(options: BedrockOptions): WireFormat {
 }
 
 /** `/model/<id>/converse[-stream]`, the id encoded as one path segment (ids hold `:`, ARNs `/`). */
-function converseUrl(call: ModelCall): string {
-  const action = call.stream ? 'converse-stream' : 'converse'
-  return `${call.target.endpoint}/model/${encodeURIComponent(call.target.model)}/${action}`
+function converseUrl(call: ModelCall, stream: boolean): string {
+  const action = stream ? 'converse-stream' : 'converse'
+  return `${call.target.endpoint}/model/${encodeURIComponent(call.target.upstreamModel)}/${action}`
 }
 
 /**
@@ -103,11 +103,13 @@ function converseUrl(call: ModelCall): string {
  * conversation whose roles do not alternate (which dropping system messages can cause).
  */
 function converseBody(call: ModelCall): Record<string, unknown> {
-  const source: ChatMessage[] =
-    call.messages && call.messages.length > 0 ? call.messages : call.prompt !== undefined ? [{ role: 'user', content: call.prompt }] : []
+  const source: readonly ChatMessage[] = call.messages
   const messages: ConverseMessage[] = []
   const system: { text: string }[] = []
-  for (const { role, content } of source) {
+  for (const message of source) {
+    const { content } = message
+    // Tool results travel in a user turn (Converse `toolResult` blocks: the tool-calling rework).
+    const role = message.role === 'tool' ? 'user' : message.role
     if (role === 'system') {
       system.push({ text: content })
       continue

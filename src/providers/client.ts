@@ -105,7 +105,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     if (!(error instanceof UpstreamError) || error.failure === 'aborted') return
     deps.logger.warning('Model call failed', {
       provider: target.provider,
-      model: target.model,
+      model: target.upstreamModel,
       ...error.logFields(),
       ...(upstreamMessage ? { upstream_message: upstreamMessage } : {}),
     })
@@ -147,7 +147,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
   /** A stream, from the request to the upstream's 2xx; `watch` then follows its events. */
   const openStream = async (call: ModelCall, options: CallOptions, watch: ModelCallWatch | undefined): Promise<ReadableStream<ModelEvent>> => {
     const format = deps.formats[call.target.format]
-    const request = await prepare(call.target, () => format.request({ ...call, stream: true }))
+    const request = await prepare(call.target, () => format.request(call, true))
     const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
     let response: Response
     try {
@@ -178,7 +178,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     complete(call, options = {}) {
       const format = deps.formats[call.target.format]
       const watcher = watch(call.target, options, false)
-      const result = exchange(call.target, format, () => format.request({ ...call, stream: false }), (json) => format.parse(json, call), options, watcher)
+      const result = exchange(call.target, format, () => format.request(call, false), (json) => format.parse(json, call), options, watcher)
       return watcher ? watched(watcher, result, (r) => watcher.result(r.finishReason, r.usage)) : result
     },
 

@@ -27,28 +27,27 @@ import {
 
 /** Messages flattened into one prompt for text completions: contents in order, a blank line apart. */
 export function flattenMessages(call: ModelCall): string {
-  if (call.prompt !== undefined) return call.prompt
-  return (call.messages ?? []).map((m) => m.content).join('\n\n')
+  return call.messages.map((m) => m.content).join('\n\n')
 }
 
-function sampling(call: ModelCall): Json {
+function sampling(call: ModelCall, stream: boolean): Json {
   const body: Json = {}
   if (call.maxTokens !== undefined) body.max_tokens = call.maxTokens
   if (call.temperature !== undefined) body.temperature = call.temperature
   if (call.topP !== undefined) body.top_p = call.topP
   if (call.stop?.length) body.stop = call.stop
-  body.stream = call.stream
-  if (call.stream) body.stream_options = { include_usage: true }
+  body.stream = stream
+  if (stream) body.stream_options = { include_usage: true }
   return body
 }
 
-export function chatBody(call: ModelCall, withModel = true): Json {
-  const messages = call.messages ?? [{ role: 'user', content: call.prompt ?? '' }]
-  return { ...(withModel ? { model: call.target.model } : {}), messages, ...sampling(call), ...call.extraBody }
+export function chatBody(call: ModelCall, stream: boolean, withModel = true): Json {
+  const messages = call.messages.map(({ role, content }) => ({ role, content }))
+  return { ...(withModel ? { model: call.target.upstreamModel } : {}), messages, ...sampling(call, stream), ...call.extraBody }
 }
 
-function jsonRequest(url: string, call: ModelCall, body: Json, auth: Record<string, string>): UpstreamCall {
-  const headers = mergeHeaders({ 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' }, call.headers, auth)
+function jsonRequest(url: string, call: ModelCall, stream: boolean, body: Json, auth: Record<string, string>): UpstreamCall {
+  const headers = mergeHeaders({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' }, call.headers, auth)
   return { url, init: { method: 'POST', headers, body: JSON.stringify(body) } }
 }
 
@@ -135,7 +134,7 @@ const completionText: TextOf = (choice) => choice.text
 function embeddingsWith(url: (call: EmbeddingCall) => string, auth: (call: EmbeddingCall) => Record<string, string>, withModel = true): EmbeddingWire {
   return {
     async request(call) {
-      const body: Json = { ...(withModel ? { model: call.target.model } : {}), input: call.input }
+      const body: Json = { ...(withModel ? { model: call.target.upstreamModel } : {}), input: call.input }
       if (call.dimensions !== undefined) body.dimensions = call.dimensions
       const headers = mergeHeaders({ 'content-type': 'application/json', accept: 'application/json' }, call.headers, auth(call))
       return { url: url(call), init: { method: 'POST', headers, body: JSON.stringify(body) } }
@@ -165,8 +164,8 @@ const openAiEmbeddings = embeddingsWith((call) => `${call.target.endpoint}/embed
 
 /** `POST {endpoint}/chat/completions`. */
 export const openAiChatFormat: WireFormat = {
-  async request(call) {
-    return jsonRequest(`${call.target.endpoint}/chat/completions`, call, chatBody(call), bearer(call))
+  async request(call, stream) {
+    return jsonRequest(`${call.target.endpoint}/chat/completions`, call, stream, chatBody(call, stream), bearer(call))
   },
   parse: parseWith(chatText),
   events: eventsWith(chatText),
@@ -176,9 +175,9 @@ export const openAiChatFormat: WireFormat = {
 
 /** `POST {endpoint}/completions`, the messages flattened into `prompt`. */
 export const openAiTextFormat: WireFormat = {
-  async request(call) {
-    const body = { model: call.target.model, prompt: flattenMessages(call), ...sampling(call), ...call.extraBody }
-    return jsonRequest(`${call.target.endpoint}/completions`, call, body, bearer(call))
+  async request(call, stream) {
+    const body = { model: call.target.upstreamModel, prompt: flattenMessages(call), ...sampling(call, stream), ...call.extraBody }
+    return jsonRequest(`${call.target.endpoint}/completions`, call, stream, body, bearer(call))
   },
   parse: parseWith(completionText),
   events: eventsWith(completionText),
@@ -191,13 +190,13 @@ export const openAiTextFormat: WireFormat = {
  * with an `api-key` header; the deployment (not the body) names the model.
  */
 export function createAzureFormat(options: { apiVersion: string }): WireFormat {
-  const deploymentUrl = (call: { target: { endpoint: string; model: string } }, operation: string) =>
-    `${call.target.endpoint}/openai/deployments/${encodeURIComponent(call.target.model)}/${operation}` +
+  const deploymentUrl = (call: { target: { endpoint: string; upstreamModel: string } }, operation: string) =>
+    `${call.target.endpoint}/openai/deployments/${encodeURIComponent(call.target.upstreamModel)}/${operation}` +
     `?api-version=${encodeURIComponent(options.apiVersion)}`
   const apiKey = (call: { target: { apiKey?: string } }): Record<string, string> => (call.target.apiKey ? { 'api-key': call.target.apiKey } : {})
   return {
-    async request(call) {
-      return jsonRequest(deploymentUrl(call, 'chat/completions'), call, chatBody(call, false), apiKey(call))
+    async request(call, stream) {
+      return jsonRequest(deploymentUrl(call, 'chat/completions'), call, stream, chatBody(call, stream, false), apiKey(call))
     },
     parse: parseWith(chatText),
     events: eventsWith(chatText),

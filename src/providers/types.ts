@@ -1,25 +1,53 @@
 /**
- * The neutral model call every feature route speaks, and the contract of a wire format module.
- *
- * A route builds a `ModelRequest` (messages or a prompt, parameters, stream flag) for a
- * `ModelTarget` (which format, where, which model, which key); the `ModelClient` turns it into an
- * upstream `Request` through the target's `WireFormat`, sends it through the `fetch` port, and
- * hands back neutral `ModelEvent`s (streaming) or a `ModelResult`.
+ * The neutral model call the front door (src/models/models.ts) hands the model client, and the
+ * contract of a wire format module: messages (tool calls and their results included), tool
+ * definitions and sampling in; neutral events (text deltas, tool calls assembled from their
+ * pieces, finish reason, usage) or a whole result out, whatever the provider's format.
  */
 
-export type Role = 'system' | 'user' | 'assistant'
-
-export interface ChatMessage {
-  role: Role
-  content: string
+/** A tool the model may call: its name, what it is for, and its arguments' JSON Schema (an object schema). */
+export interface ToolDefinition {
+  name: string
+  description: string
+  parameters: Record<string, unknown>
 }
 
-export interface ModelRequest {
-  /** Chat messages, for every format but text completions. */
-  messages?: ChatMessage[]
-  /** One prompt string, for text completions (`text-completion-openai/`); messages are flattened otherwise. */
-  prompt?: string
-  stream: boolean
+/** Whether the model may (`auto`), must (`required`, or this one tool) or must not (`none`) call a tool. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string }
+
+/** A tool call the model made, with its arguments parsed (always a JSON object). */
+export interface ToolCall {
+  id: string
+  name: string
+  arguments: Record<string, unknown>
+}
+
+/** A tool call whose arguments could not be used: not JSON, not an object, or cut off by a stream that ended. */
+export interface InvalidToolCall {
+  id: string
+  name: string
+  /** The argument text as the model wrote it (or as far as it came). */
+  arguments: string
+  reason: string
+}
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool'
+
+/**
+ * One message of a conversation. An assistant message may carry the tool calls it made; each
+ * call's result comes back as a `tool` message naming the call.
+ */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: readonly ToolCall[] | undefined }
+  | { role: 'tool'; content: string; toolCallId: string; toolName: string; isError?: boolean | undefined }
+
+/** The sampling and shaping of one call, as the front door settled it (quirks applied). */
+export interface ModelCall {
+  target: ModelTarget
+  messages: readonly ChatMessage[]
+  tools?: readonly ToolDefinition[] | undefined
+  toolChoice?: ToolChoice | undefined
   maxTokens?: number
   temperature?: number
   topP?: number
@@ -32,13 +60,13 @@ export interface ModelRequest {
 
 export type WireFormatName = 'openai-chat' | 'openai-text' | 'azure' | 'anthropic' | 'bedrock' | 'vertex'
 
-/** Where and how one model is called: the result of resolving a model identifier (providers/resolve.ts). */
+/** Where and how one model is called: the result of resolving a model identifier (src/models/target.ts). */
 export interface ModelTarget {
   format: WireFormatName
   /** The LiteLLM-style provider prefix the identifier named (`custom_openai`, `bedrock`...), for logs and metrics. */
   provider: string
-  /** Upstream model name; the Azure deployment; the Bedrock model id or ARN; the Vertex model. */
-  model: string
+  /** The model's name upstream: the server's model, the Azure deployment, the Bedrock model id or ARN, the Vertex model. */
+  upstreamModel: string
   /** API base URL without a trailing slash (OpenAI-compatible bases include `/v1`). Unused by Bedrock and Vertex. */
   endpoint: string
   /** The credential to send, if the format uses a key (`dummy_key` for keyless OpenAI-compatible servers). */
@@ -54,20 +82,30 @@ export interface Usage {
   outputTokens?: number
 }
 
-/** What a stream yields, in upstream order; a `text` event is forwarded as soon as it arrives. */
+/**
+ * What a stream yields, in upstream order; a `text` event is forwarded as soon as it arrives. Tool
+ * calls come as `tool_call_start` (id and name), `tool_call_delta` (pieces of the arguments' JSON,
+ * as the model writes them) and then `tool_call_end` (the arguments parsed) or `tool_call_invalid`
+ * (they were not a JSON object, or the stream ended inside the call). `index` tells parallel calls
+ * apart: each is the call's position in the model's message.
+ */
 export type ModelEvent =
   | { type: 'text'; text: string }
+  | { type: 'tool_call_start'; index: number; id: string; name: string }
+  | { type: 'tool_call_delta'; index: number; arguments: string }
+  | { type: 'tool_call_end'; index: number; call: ToolCall }
+  | { type: 'tool_call_invalid'; index: number; call: InvalidToolCall }
   | { type: 'finish'; reason: FinishReason }
   | { type: 'usage'; usage: Usage }
 
 export interface ModelResult {
   text: string
+  /** The tool calls the model made, in order (absent: none). */
+  toolCalls?: ToolCall[]
+  /** Tool calls whose arguments could not be used (absent: none). */
+  invalidToolCalls?: InvalidToolCall[]
   finishReason?: FinishReason
   usage?: Usage
-}
-
-export interface ModelCall extends ModelRequest {
-  target: ModelTarget
 }
 
 /** Texts to embed with one model (OpenAI-compatible `POST {endpoint}/embeddings`). */
@@ -113,8 +151,8 @@ export interface UpstreamCall {
  * access token. Parsing never sees transport problems: the client deals with those.
  */
 export interface WireFormat {
-  /** The upstream request. */
-  request(call: ModelCall): Promise<UpstreamCall>
+  /** The upstream request; `stream` asks for the streamed form (the client decides, once). */
+  request(call: ModelCall, stream: boolean): Promise<UpstreamCall>
   /** A complete non-streaming answer (the parsed JSON body) of `call`. */
   parse(body: unknown, call: ModelCall): ModelResult
   /**
@@ -139,6 +177,14 @@ export class EventTooLarge extends Error {
   constructor() {
     super('a streamed event exceeded the size limit')
     this.name = 'EventTooLarge'
+  }
+}
+
+/** A tool call was required (`toolChoice` `required` or a named tool) and the model answered without one. */
+export class ToolCallMissing extends Error {
+  constructor() {
+    super('The model answered without the tool call it was required to make')
+    this.name = 'ToolCallMissing'
   }
 }
 

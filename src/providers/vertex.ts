@@ -44,14 +44,14 @@ export function isClaudeOnVertex(model: string): boolean {
 export function createVertexFormat(options: VertexFormatOptions): WireFormat {
   const { tokens, anthropic } = options
   return {
-    async request(call) {
-      const claude = isClaudeOnVertex(call.target.model)
-      const body = claude ? claudeBody(anthropic.body(call)) : geminiBody(call)
+    async request(call, stream) {
+      const claude = isClaudeOnVertex(call.target.upstreamModel)
+      const body = claude ? claudeBody(anthropic.body(call, stream)) : geminiBody(call)
       const action = claude
-        ? call.stream ? 'streamRawPredict' : 'rawPredict'
-        : call.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
+        ? stream ? 'streamRawPredict' : 'rawPredict'
+        : stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
       // `@` stays literal (Vertex model versions), anything that could leave the path segment is escaped.
-      const model = encodeURIComponent(call.target.model).replace(/%40/g, '@')
+      const model = encodeURIComponent(call.target.upstreamModel).replace(/%40/g, '@')
       const url = `${call.target.endpoint}/publishers/${claude ? 'anthropic' : 'google'}/models/${model}:${action}`
       const headers = new Headers(call.headers)
       headers.set('content-type', 'application/json')
@@ -59,10 +59,10 @@ export function createVertexFormat(options: VertexFormatOptions): WireFormat {
       return { url, init: { method: 'POST', headers, body: JSON.stringify(body) } }
     },
     parse(json, call) {
-      return isClaudeOnVertex(call.target.model) ? anthropic.parse(json) : parseGemini(json)
+      return isClaudeOnVertex(call.target.upstreamModel) ? anthropic.parse(json) : parseGemini(json)
     },
     events(body, call, limits) {
-      return isClaudeOnVertex(call.target.model) ? anthropic.events(body, limits) : geminiEvents(body, limits)
+      return isClaudeOnVertex(call.target.upstreamModel) ? anthropic.events(body, limits) : geminiEvents(body, limits)
     },
     errorMessage(json) {
       // streamGenerateContent without alt=sse answers errors as a one-element array.
@@ -85,9 +85,7 @@ interface GeminiContent {
 }
 
 function geminiBody(call: ModelCall): Record<string, unknown> {
-  const messages = call.messages?.length
-    ? call.messages
-    : call.prompt !== undefined ? [{ role: 'user' as const, content: call.prompt }] : []
+  const { messages } = call
   const system: { text: string }[] = []
   const contents: GeminiContent[] = []
   for (const message of messages) {

@@ -12,24 +12,23 @@ import { chatTurn, contextCategories } from '../chat/turn.ts'
 import { v1ChatBody, v1ChatModel, V1_CHAT_PRIMITIVES } from '../chat/v1.ts'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../deps.ts'
-import { HttpError, ValidationError } from '../errors.ts'
+import { HttpError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
 import { DIRECT_CHAT } from '../prompts/direct-chat.ts'
-import { FAMILY_NAMES } from '../prompts/families.ts'
-import type { ModelCaller } from '../prompts/model-caller.ts'
-import { parseModelMetadata } from '../prompts/model-metadata.ts'
+import type { Models } from '../models/models.ts'
+import { requireModelMetadata } from '../models/metadata.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
 import type { ChatMessage } from '../providers/types.ts'
-import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
-import { PASS_THROUGH, RAW_TEXT, streamText } from '../streaming/text-out.ts'
-import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
+import { PASS_THROUGH, RAW_TEXT } from '../streaming/text-out.ts'
+import { detailed } from './feature-http.ts'
+import { logInvocation, streamFailureLogger, textStreamResponse } from './respond.ts'
 import type { Route } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
 export interface ChatRouteDeps {
   config: Config
-  caller: ModelCaller
+  models: Models
   prompts: PromptRegistry
   logger: Logger
   now: () => number
@@ -39,11 +38,8 @@ type Ctx = Context<AppEnv>
 
 export function chatRoutes(deps: ChatRouteDeps): Route[] {
   const { config } = deps
-  const agent = new ChatAgent({ caller: deps.caller, prompts: deps.prompts, now: deps.now })
+  const agent = new ChatAgent({ models: deps.models, prompts: deps.prompts, now: deps.now })
   const log = deps.logger.child('chat')
-  const streamFailed = (c: Ctx) => (error: unknown) => {
-    if (!loggedWhereRaised(error)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
-  }
 
   const agentHandler: Route['handler'] = async (c) => {
     const body = await readJsonBody(c, chatBody, detailed(c, config))
@@ -55,15 +51,10 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
       const primitive = `include_${category}_context`
       requireAnyScope(auth, [primitive], `Unauthorized to access ${primitive}`)
     }
-    const model = parseModelMetadata(body.model_metadata)
-    if (!model) {
-      throw new ValidationError(
-        `model_metadata is required: this gateway serves self-hosted models. Send {"provider", "name" (the model family, one of ${FAMILY_NAMES.join(', ')}), "endpoint", "api_key", "identifier"}`,
-      )
-    }
+    const model = requireModelMetadata(body.model_metadata)
     const prepared = agent.prepare(auth, turn, model, c.req.header('x-gitlab-version'))
-    logModel(c, 'duo_classic_chat', prepared.model.call.target, prepared.promptLabel)
-    const events = await agent.stream(prepared, c.req.raw.signal, streamFailed(c))
+    logInvocation(c, prepared.invocation, prepared.promptLabel)
+    const events = await agent.stream(prepared, c.req.raw.signal, streamFailureLogger(c, log))
     return new Response(events, { status: 200, headers: NDJSON_HEADERS })
   }
 
@@ -76,27 +67,21 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
     const payload = body.prompt_components[0]!.payload
     const model = v1ChatModel(payload)
     const messages: ChatMessage[] = typeof payload.content === 'string' ? [{ role: 'user', content: payload.content }] : payload.content
-    const stream = body.stream ?? false
-    const prepared = deps.caller.prepare({ model, messages, params: DIRECT_CHAT.params, stop: DIRECT_CHAT.stop[model.family.name], stream, timeoutS: DIRECT_CHAT.timeoutS, unitPrimitive: primitive })
-    logModel(c, primitive, prepared.call.target, `v1/chat/${invokable}`)
+    const invocation = deps.models.invocation({
+      model,
+      messages,
+      params: DIRECT_CHAT.params,
+      stop: DIRECT_CHAT.stop[model.family.name],
+      timeoutS: DIRECT_CHAT.timeoutS,
+      labels: { featureCategory: 'duo_chat', unitPrimitive: primitive },
+    })
+    logInvocation(c, invocation, `v1/chat/${invokable}`)
     const signal = c.req.raw.signal
-    if (!stream) {
-      const result = await deps.caller.complete(prepared, signal)
+    if (!body.stream) {
+      const result = await deps.models.complete(invocation, signal)
       return c.json({ response: result.text, metadata: { provider: 'litellm', model: payload.model, timestamp: Math.floor(deps.now() / 1000) } })
     }
-    const { events, deadlines } = await deps.caller.stream(prepared, signal)
-    const out = streamText(events, PASS_THROUGH, RAW_TEXT, { onError: streamFailed(c), breakConnection: c.env?.breakConnection, deadlines })
-    return new Response(out, { status: 200, headers: RAW_TEXT_HEADERS })
-  }
-
-  function logModel(c: Ctx, unitPrimitive: string, target: { provider: string; endpoint: string; requestSuppliedEndpoint: boolean }, prompt: string): void {
-    Object.assign(c.get('logContext'), {
-      'meta.feature_category': 'duo_chat',
-      'meta.unit_primitive': unitPrimitive,
-      prompt_id: prompt,
-      model_provider: target.provider,
-      model_endpoint_host: target.requestSuppliedEndpoint ? hostOf(target.endpoint) : undefined,
-    })
+    return textStreamResponse(c, log, await deps.models.stream(invocation, signal), PASS_THROUGH, RAW_TEXT)
   }
 
   return [

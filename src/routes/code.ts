@@ -24,9 +24,10 @@ import type { Config } from '../config.ts'
 import type { AppEnv } from '../deps.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
-import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
-import { RAW_TEXT, streamText, type Framing } from '../streaming/text-out.ts'
-import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
+import { promptLabel } from '../prompts/definition.ts'
+import { RAW_TEXT, type Framing } from '../streaming/text-out.ts'
+import { detailed } from './feature-http.ts'
+import { logInvocation, RAW_TEXT_HEADERS, textStreamResponse } from './respond.ts'
 import type { Route, RouteDoc } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
@@ -76,7 +77,8 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
   /** Calls the model through the engine and shapes the answer in the route's format. */
   async function answer(c: Ctx, request: SuggestionRequest, label: ModelLabel | ((p: PreparedSuggestion) => ModelLabel), format: 'v2' | 'v3' | 'v4') {
     const prepared = deps.engine.prepare(request)
-    logModel(c, prepared)
+    if (prepared.invocation) logInvocation(c, prepared.invocation, prepared.prompt && promptLabel(prepared.prompt))
+    else Object.assign(c.get('logContext'), { 'meta.feature_category': 'code_suggestions', 'meta.unit_primitive': 'complete_code', model_family: request.model.family.name })
     const envelope: Envelope = {
       label: typeof label === 'function' ? label(prepared) : label,
       lang: prepared.lang,
@@ -89,30 +91,9 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
       const suggestion = await deps.engine.complete(prepared, signal)
       return c.json(format === 'v2' ? v2Answer(envelope, suggestion, prepared) : v3Answer(envelope, suggestion.text))
     }
-    const { events, shaper, deadlines } = await deps.engine.stream(prepared, signal)
+    const { shaper, ...opened } = await deps.engine.stream(prepared, signal)
     const framing: Framing = format === 'v4' ? sseFraming(envelope, prepared.displayName) : RAW_TEXT
-    const body = streamText(events, shaper, framing, { onError: (error) => streamFailed(c, error), breakConnection: c.env?.breakConnection, deadlines })
-    return new Response(body, { status: 200, headers: format === 'v4' ? SSE_HEADERS : RAW_TEXT_HEADERS })
-  }
-
-  /** The model layer has logged transport failures; a failure the model reported in its stream is logged here. */
-  function streamFailed(c: Ctx, error: unknown): void {
-    if (loggedWhereRaised(error)) return
-    log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
-  }
-
-  /** What GitLab's troubleshooting needs to see per request: which model was asked for (never the key). */
-  function logModel(c: Ctx, prepared: PreparedSuggestion): void {
-    const { request } = prepared
-    Object.assign(c.get('logContext'), {
-      'meta.feature_category': 'code_suggestions',
-      'meta.unit_primitive': request.kind === 'completion' ? 'complete_code' : 'generate_code',
-      model_family: request.model.family.name,
-      model_provider: request.model.provider,
-      model_identifier: request.model.metadata.identifier || undefined,
-      model_endpoint_host: prepared.model?.call.target.endpoint ? hostOf(prepared.model.call.target.endpoint) : undefined,
-      prompt_id: prepared.prompt ? `${prepared.prompt.id}/${prepared.prompt.family}@${prepared.prompt.version}` : undefined,
-    })
+    return textStreamResponse(c, log, opened, shaper, framing, format === 'v4' ? SSE_HEADERS : RAW_TEXT_HEADERS)
   }
 
   const v2Doc = (summary: string, description: string, schema: z.ZodMiniType): RouteDoc => ({

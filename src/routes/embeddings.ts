@@ -7,62 +7,38 @@
 import * as z from 'zod/mini'
 import { requireAnyScope } from '../auth/scopes.ts'
 import type { Config } from '../config.ts'
-import { checkEmbeddingIdentifier, embeddingModel, embeddingPrefixes, embeddingsBody, embeddingsResponse } from '../embeddings/request.ts'
-import { ValidationError } from '../errors.ts'
+import { checkEmbeddingIdentifier, EMBEDDING_FAMILY, embeddingModel, embeddingsBody, embeddingsResponse } from '../embeddings/request.ts'
 import { readJsonBody } from '../http/json-body.ts'
-import type { ModelLayer } from '../providers/registry.ts'
-import { resolveTarget } from '../providers/resolve.ts'
-import { hostOf } from '../providers/upstream-error.ts'
+import type { Models } from '../models/models.ts'
 import { detailed } from './feature-http.ts'
+import { logModelCall } from './respond.ts'
 import type { Route, RouteDoc } from './route.ts'
 import { authError, commonErrors, detailError } from './schemas.ts'
 
 export interface EmbeddingsRouteDeps {
   config: Config
-  models: Pick<ModelLayer, 'client' | 'formats'>
+  models: Models
 }
 
 const UNIT_PRIMITIVE = 'generate_embeddings_codebase'
-const METRIC_LABELS = { featureCategory: 'global_search', unitPrimitive: UNIT_PRIMITIVE }
-/** GitLab's embedding call: 60 s, one retry. */
-const TIMEOUT_MS = 60_000
-const RETRIES = 1
-/** Upstream statuses GitLab answers with the same status and the upstream's message. */
-const PASSED_ON = [400, 401, 429]
+const LABELS = { featureCategory: 'global_search', unitPrimitive: UNIT_PRIMITIVE }
 
 export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
-  const { config } = deps
-  const prefixes = embeddingPrefixes(deps.models.formats)
+  const { config, models } = deps
+  const prefixes = models.embeddingPrefixes()
 
   const handler: Route['handler'] = async (c) => {
     const body = await readJsonBody(c, embeddingsBody, detailed(c, config))
     const metadata = embeddingModel(body.model_metadata)
     // GitLab answers 500 here (the check is not caught); a missing scope is a 403 like everywhere else.
     requireAnyScope(c.get('auth'), [UNIT_PRIMITIVE], 'Unauthorized to access code embeddings')
-    if (!config.customModels.enabled) {
-      // GitLab's words; its route says 422 for this too.
-      throw new ValidationError('specifying custom models endpoint is disabled: api_base is not allowed')
-    }
     checkEmbeddingIdentifier(body.model_metadata.identifier, prefixes)
-    const target = resolveTarget(metadata, config.providers)
-    Object.assign(c.get('logContext'), {
-      'meta.feature_category': 'global_search',
-      'meta.unit_primitive': UNIT_PRIMITIVE,
-      model_provider: body.model_metadata.provider,
-      model_identifier: body.model_metadata.identifier,
-      model_endpoint_host: hostOf(target.endpoint),
-      embedding_inputs: body.contents.length,
-    })
-    const extraHeaders = config.customModels.extraHeaders
-    const result = await deps.models.client.embed(
-      {
-        target,
-        input: body.contents,
-        ...(body.dimensions ? { dimensions: body.dimensions } : {}),
-        ...(Object.keys(extraHeaders).length ? { headers: { ...extraHeaders } } : {}),
-      },
-      { signal: c.req.raw.signal, timeoutMs: Math.min(config.models.timeoutMs, TIMEOUT_MS), retries: RETRIES, passOnStatuses: PASSED_ON, labels: METRIC_LABELS },
-    )
+    // GitLab's embedding call: 60 s, one retry, 400, 401 and 429 answered with the upstream's own status and message.
+    const request = { metadata, input: body.contents, dimensions: body.dimensions ?? undefined, timeoutS: 60, retries: 1, passOnStatuses: [400, 401, 429], labels: LABELS }
+    const call = models.embedding(request)
+    logModelCall(c, { provider: body.model_metadata.provider, family: EMBEDDING_FAMILY, identifier: metadata.identifier, target: call.target, labels: LABELS })
+    Object.assign(c.get('logContext'), { embedding_inputs: body.contents.length })
+    const result = await models.embed(call, request, c.req.raw.signal)
     return c.json({
       // GitLab reports the model family here (`embedding`), not the upstream model.
       model: { engine: 'litellm_embedding', name: metadata.name, identifier: body.model_metadata.identifier },

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini'
 import { EMBEDDING_MODEL, FAMILY_LABELS, FEATURE_SETTINGS } from '../prompts/catalogue.ts'
-import { FAMILY_NAMES } from '../prompts/families.ts'
+import { FAMILY_NAMES } from '../models/families.ts'
 import type { Route } from './route.ts'
 
 const modelSchema = z.object({

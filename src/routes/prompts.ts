@@ -12,19 +12,20 @@ import type { AppEnv } from '../deps.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { routingPath } from '../http/paths.ts'
 import type { Logger } from '../logging.ts'
-import { modelMetadataDoc } from '../prompts/model-metadata.ts'
-import { misdirected, usageBy, type PreparedPrompt, type PromptInvoker } from '../prompts/invoke.ts'
-import type { ModelCaller } from '../prompts/model-caller.ts'
-import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
-import { PASS_THROUGH, RAW_TEXT, streamText, type Framing } from '../streaming/text-out.ts'
-import { detailed, RAW_TEXT_HEADERS } from './feature-http.ts'
+import { modelMetadataDoc } from '../models/metadata.ts'
+import { misdirected, usageBy, type PromptInvoker } from '../prompts/invoke.ts'
+import { promptLabel } from '../prompts/definition.ts'
+import type { Models } from '../models/models.ts'
+import { PASS_THROUGH, RAW_TEXT, type Framing } from '../streaming/text-out.ts'
+import { detailed } from './feature-http.ts'
+import { logInvocation, textStreamResponse } from './respond.ts'
 import type { Route, RouteDoc } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
 export interface PromptRouteDeps {
   config: Config
   invoker: PromptInvoker
-  caller: ModelCaller
+  models: Models
   logger: Logger
 }
 
@@ -55,47 +56,27 @@ export function promptRoutes(deps: PromptRouteDeps): Route[] {
   const invoke = (version: 'v1' | 'v2'): Route['handler'] => async (c) => {
     const promptId = promptIdOf(c)
     const body = await readJsonBody(c, promptBody, detailed(c, deps.config))
-    const stream = body.stream ?? false
-    const prepared = deps.invoker.prepare(c.get('auth'), {
+    const { definition, invocation } = deps.invoker.prepare(c.get('auth'), {
       promptId,
       inputs: body.inputs,
       promptVersion: body.prompt_version,
-      stream,
       modelMetadata: body.model_metadata,
     })
-    logPrompt(c, prepared)
-    const modelName = prepared.model.call.target.model
+    logInvocation(c, invocation, promptLabel(definition))
+    const modelName = invocation.call.target.upstreamModel
     const signal = c.req.raw.signal
     try {
-      if (!stream) {
-        const result = await deps.caller.complete(prepared.model, signal)
+      if (!body.stream) {
+        const result = await deps.models.complete(invocation, signal)
         if (version === 'v1') return c.json(result.text)
         const usage = usageBy(modelName, result.usage)
         return c.json(usage ? { content: result.text, usage } : { content: result.text })
       }
-      const { events, deadlines } = await deps.caller.stream(prepared.model, signal)
       const framing = version === 'v1' ? RAW_TEXT : ndjsonFraming(modelName)
-      const out = streamText(events, PASS_THROUGH, framing, {
-        onError: (error) => {
-          if (!loggedWhereRaised(error)) log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: String(error) })
-        },
-        breakConnection: c.env?.breakConnection,
-        deadlines,
-      })
-      return new Response(out, { status: 200, headers: RAW_TEXT_HEADERS })
+      return textStreamResponse(c, log, await deps.models.stream(invocation, signal), PASS_THROUGH, framing)
     } catch (error) {
       throw misdirected(error)
     }
-  }
-
-  function logPrompt(c: Ctx, prepared: PreparedPrompt): void {
-    const { definition, model } = prepared
-    Object.assign(c.get('logContext'), {
-      'meta.unit_primitive': definition.unitPrimitive,
-      prompt_id: `${definition.id}/${definition.family}@${definition.version}`,
-      model_provider: model.call.target.provider,
-      model_endpoint_host: model.call.target.requestSuppliedEndpoint ? hostOf(model.call.target.endpoint) : undefined,
-    })
   }
 
   const doc = (version: 'v1' | 'v2'): RouteDoc => ({

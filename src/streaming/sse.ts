@@ -16,10 +16,21 @@ export interface SseEvent {
   data: string
 }
 
+/**
+ * What a format does when the stream ends without an event to say so: `end` when the upstream body
+ * ended normally (OpenAI-compatible servers never close a tool call explicitly), `fail` when it
+ * failed (values emitted then, e.g. a tool call reported as cut off, go out before the error).
+ */
+export interface SseHooks<T> {
+  end?(emit: (value: T) => void): void
+  fail?(emit: (value: T) => void): void
+}
+
 export function mapSse<T>(
   body: ReadableStream<Uint8Array>,
   maxEventChars: number,
   map: (event: SseEvent, emit: (value: T) => void) => void,
+  hooks: SseHooks<T> = {},
 ): ReadableStream<T> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
@@ -41,25 +52,44 @@ export function mapSse<T>(
     maxBufferSize: maxEventChars,
   })
 
+  let failHook = hooks.fail
+  let ended = false
   return new ReadableStream<T>(
     {
       async pull(controller) {
-        while (ready.length === 0) {
+        for (;;) {
+          // Whatever a read produced goes out first; an end or a failure it also produced follows on a later pull.
+          if (ready.length > 0) {
+            for (const item of ready.splice(0)) controller.enqueue(item)
+            return
+          }
           if (failure) {
+            if (failHook) {
+              failHook(emit)
+              failHook = undefined
+              continue
+            }
             await reader.cancel(failure.error).catch(() => {})
             return controller.error(failure.error)
           }
-          const { done, value } = await reader.read()
-          if (done) {
-            parser.feed(decoder.decode())
-            for (const item of ready.splice(0)) controller.enqueue(item)
-            const late = failure as { error: unknown } | undefined
-            return late ? controller.error(late.error) : controller.close()
+          if (ended) return controller.close()
+          let result: ReadableStreamReadResult<Uint8Array>
+          try {
+            result = await reader.read()
+          } catch (error) {
+            failure = { error }
+            continue
           }
-          parser.feed(decoder.decode(value, { stream: true }))
+          if (result.done) {
+            parser.feed(decoder.decode())
+            if (!failure) {
+              hooks.end?.(emit)
+              ended = true
+            }
+            continue
+          }
+          parser.feed(decoder.decode(result.value, { stream: true }))
         }
-        // Whatever one read produced goes out now; a failure it also produced follows on the next pull.
-        for (const item of ready.splice(0)) controller.enqueue(item)
       },
       cancel(reason) {
         return reader.cancel(reason).catch(() => {})

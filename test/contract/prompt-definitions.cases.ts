@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { builtInPrompts } from '../../src/prompts/built-in.ts'
-import { FAMILY_NAMES, findFamily } from '../../src/prompts/families.ts'
+import { FAMILY_NAMES, findFamily } from '../../src/models/families.ts'
 import { missingVariables, renderMessages, requiredVariables } from '../../src/prompts/render.ts'
 
 interface Case {

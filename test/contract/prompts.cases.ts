@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { fitWindow } from '../../src/code/context-window.ts'
 import { builtInPrompts } from '../../src/prompts/built-in.ts'
-import { FAMILY_NAMES, findFamily, MODEL_FAMILIES } from '../../src/prompts/families.ts'
+import { FAMILY_NAMES, findFamily, MODEL_FAMILIES } from '../../src/models/families.ts'
 import { PromptRegistry } from '../../src/prompts/registry.ts'
 import { renderMessages } from '../../src/prompts/render.ts'
 import { pickVersion } from '../../src/prompts/version.ts'

@@ -11,19 +11,19 @@ import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-s
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText, withCrlf } from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
-import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 import { drain, within } from './streams.ts'
 
 const KEY = 'sk-ant-api03-EXAMPLE_key-AA'
 const MODEL = 'claude-sonnet-4-5-20250929'
 const format = anthropicFormat
 
-function callFor(server: ModelServer, extra: Partial<ModelCall> = {}, target: Partial<ModelTarget> = {}): ModelCall {
+function callFor(server: ModelServer, extra: Partial<TestCall> = {}, target: Partial<ModelTarget> = {}): ModelCall {
   return {
     stream: true,
     messages: [{ role: 'user', content: 'Hi' }],
     ...extra,
-    target: { format: 'anthropic', provider: 'anthropic', model: MODEL, endpoint: server.url, apiKey: KEY, requestSuppliedEndpoint: true, ...target },
+    target: { format: 'anthropic', provider: 'anthropic', upstreamModel: MODEL, endpoint: server.url, apiKey: KEY, requestSuppliedEndpoint: true, ...target },
   }
 }
 
@@ -38,7 +38,7 @@ const ANSWER: ModelEvent[] = [
 ]
 
 export function anthropicContract(target: ProviderTarget) {
-  const send = async (call: ModelCall) => sendUpstream(target.fetch, format.request(call))
+  const send = async (call: ModelCall) => sendUpstream(target.fetch, requestOf(format, call))
 
   async function streamed(chunks: Chunk[]) {
     const server = await newModelServer()
@@ -50,7 +50,7 @@ export function anthropicContract(target: ProviderTarget) {
   }
 
   /** Makes the call against a fresh server and returns what the server received. */
-  async function received(extra: Partial<ModelCall> = {}, targetOverrides: Partial<ModelTarget> = {}) {
+  async function received(extra: Partial<TestCall> = {}, targetOverrides: Partial<ModelTarget> = {}) {
     const server = await newModelServer()
     const stream = extra.stream ?? true
     await server.script(
@@ -117,7 +117,7 @@ export function anthropicContract(target: ProviderTarget) {
       const zero = await received({ stream: false, temperature: 0 })
       expect(bodyOf(zero)).toMatchObject({ temperature: 0 })
 
-      const prompt = await received({ stream: false, messages: undefined, prompt: 'def add(' })
+      const prompt = await received({ stream: false, messages: [{ role: 'user', content: 'def add(' }] })
       expect(bodyOf(prompt)).toEqual({ model: MODEL, max_tokens: 4096, messages: [{ role: 'user', content: 'def add(' }] })
     })
 

@@ -10,7 +10,7 @@ import { EventTooLarge, ModelStreamError, ProviderSetupError, type ModelCall, ty
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/bedrock.ts'
 import { asSent, verifySigV4 } from '../wire/sigv4-verify.ts'
-import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 import { drain, sleep } from './streams.ts'
 
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
@@ -26,13 +26,13 @@ const ANY_CALL = {} as ModelCall
 
 export function bedrockContract(target: ProviderTarget) {
   describe(`bedrock wire format [${target.runtime}]`, () => {
-    const callFor = (server: ModelServer, extra: Partial<ModelCall> = {}, model = CROSS_REGION_ID): ModelCall => ({
+    const callFor = (server: ModelServer, extra: Partial<TestCall> = {}, model = CROSS_REGION_ID): ModelCall => ({
       stream: true,
       messages: [{ role: 'user', content: 'Hi' }],
       ...extra,
-      target: { format: 'bedrock', provider: 'bedrock', model, endpoint: server.url, requestSuppliedEndpoint: false, ...extra.target },
+      target: { format: 'bedrock', provider: 'bedrock', upstreamModel: model, endpoint: server.url, requestSuppliedEndpoint: false, ...extra.target },
     })
-    const send = async (format: WireFormat, call: ModelCall) => sendUpstream(target.fetch, format.request(call))
+    const send = async (format: WireFormat, call: ModelCall) => sendUpstream(target.fetch, requestOf(format, call))
     const streamed = async (...chunks: Chunk[]) => {
       const server = await newModelServer()
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks })
@@ -161,7 +161,7 @@ export function bedrockContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks: wire.frameChunks(frames) })
       const format = createBedrockFormat(SIGV4)
-      await drain(format.events((await send(format, callFor(server, { prompt: 'def f(', messages: undefined }, ARN))).body!, ANY_CALL, LIMITS))
+      await drain(format.events((await send(format, callFor(server, { messages: [{ role: 'user', content: 'def f(' }] }, ARN))).body!, ANY_CALL, LIMITS))
       const received = await server.onlyRequest()
       expect(received.path).toBe(
         '/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse-stream',
@@ -188,8 +188,8 @@ export function bedrockContract(target: ProviderTarget) {
       await server.script({ headers: wire.EVENT_STREAM_HEADERS, chunks: wire.frameChunks(frames) })
       const format = createBedrockFormat({ ...SIGV4, sessionToken: SESSION_TOKEN, bearerToken: 'ABSKgateway-key' })
       await drain(format.events((await send(format, callFor(server))).body!, ANY_CALL, LIMITS))
-      const { model, endpoint } = callFor(server).target
-      const withKey = callFor(server, { target: { format: 'bedrock', provider: 'bedrock', model, endpoint, apiKey: 'ABSKrequest-key', requestSuppliedEndpoint: false } })
+      const { upstreamModel, endpoint } = callFor(server).target
+      const withKey = callFor(server, { target: { format: 'bedrock', provider: 'bedrock', upstreamModel, endpoint, apiKey: 'ABSKrequest-key', requestSuppliedEndpoint: false } })
       await drain(format.events((await send(format, withKey)).body!, ANY_CALL, LIMITS))
       const [gatewayKey, requestKey] = await server.requests()
       expect(gatewayKey!.headers.authorization).toBe('Bearer ABSKgateway-key')
@@ -203,7 +203,7 @@ export function bedrockContract(target: ProviderTarget) {
     it('throws ProviderSetupError naming the settings, without a secret and without calling upstream', async () => {
       const server = await newModelServer()
       for (const options of [{ region: 'us-east-1' }, { region: 'us-east-1', accessKeyId: ACCESS_KEY_ID, sessionToken: SESSION_TOKEN }]) {
-        const error = await createBedrockFormat(options).request(callFor(server)).catch((e: unknown) => e)
+        const error = await requestOf(createBedrockFormat(options), callFor(server)).catch((e: unknown) => e)
         expect(error).toBeInstanceOf(ProviderSetupError)
         const { message } = error as Error
         for (const setting of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_BEARER_TOKEN_BEDROCK']) expect(message).toContain(setting)

@@ -9,7 +9,7 @@ import { HttpError } from '../../../src/errors.ts'
 import { createLogger } from '../../../src/logging.ts'
 import { MOCK_TEXT } from '../../../src/providers/mock.ts'
 import { createModelLayer } from '../../../src/providers/registry.ts'
-import { resolveTarget, type ModelMetadata } from '../../../src/providers/resolve.ts'
+import { resolveTarget, type ModelMetadata } from '../../../src/models/target.ts'
 import type { ModelCall, ModelEvent } from '../../../src/providers/types.ts'
 import { UpstreamError } from '../../../src/providers/upstream-error.ts'
 import { bodyOf, newModelServer, type ModelServer } from '../model-server-client.ts'
@@ -39,7 +39,6 @@ export function modelClientContract(target: ProviderTarget) {
     const models = createModelLayer(config, target.fetch, logger, Date.now)
     const call = (metadata: ModelMetadata, request: Partial<ModelCall> = {}): ModelCall => ({
       messages: [{ role: 'user', content: 'def hello(' }],
-      stream: false,
       ...request,
       target: resolveTarget(metadata, config.providers),
     })
@@ -67,18 +66,18 @@ export function modelClientContract(target: ProviderTarget) {
       expect(resolve({ name: 'codestral', endpoint: 'http://vllm:8000/v1/', identifier: 'custom_openai/mistralai/Codestral-22B-v0.1' })).toEqual({
         format: 'openai-chat',
         provider: 'custom_openai',
-        model: 'mistralai/Codestral-22B-v0.1',
+        upstreamModel: 'mistralai/Codestral-22B-v0.1',
         endpoint: 'http://vllm:8000/v1',
         apiKey: 'dummy_key',
         requestSuppliedEndpoint: true,
       })
-      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: 'Mistral-7B', apiKey: 'k' })).toMatchObject({ provider: 'custom_openai', model: 'Mistral-7B', apiKey: 'k' })
+      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: 'Mistral-7B', apiKey: 'k' })).toMatchObject({ provider: 'custom_openai', upstreamModel: 'Mistral-7B', apiKey: 'k' })
       // No identifier at all (early 17.x): the family name on an OpenAI-compatible server.
-      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: '' })).toMatchObject({ provider: 'custom_openai', model: 'mistral' })
-      expect(resolve({ name: 'codegemma', endpoint: 'http://tgi/v1', identifier: 'text-completion-openai/codegemma-7b' })).toMatchObject({ format: 'openai-text', model: 'codegemma-7b' })
+      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: '' })).toMatchObject({ provider: 'custom_openai', upstreamModel: 'mistral' })
+      expect(resolve({ name: 'codegemma', endpoint: 'http://tgi/v1', identifier: 'text-completion-openai/codegemma-7b' })).toMatchObject({ format: 'openai-text', upstreamModel: 'codegemma-7b' })
       expect(resolve({ name: 'llama3', endpoint: 'http://ollama:11434', identifier: 'ollama/llama3' })).toMatchObject({ format: 'openai-chat', endpoint: 'http://ollama:11434/v1' })
       expect(resolve({ name: 'llama3', endpoint: 'http://ollama:11434/v1', identifier: 'ollama_chat/llama3' })).toMatchObject({ endpoint: 'http://ollama:11434/v1' })
-      expect(resolve({ name: 'gpt', endpoint: 'https://x.openai.azure.com', identifier: 'azure/gpt-4o', apiKey: 'az' })).toMatchObject({ format: 'azure', model: 'gpt-4o', apiKey: 'az' })
+      expect(resolve({ name: 'gpt', endpoint: 'https://x.openai.azure.com', identifier: 'azure/gpt-4o', apiKey: 'az' })).toMatchObject({ format: 'azure', upstreamModel: 'gpt-4o', apiKey: 'az' })
     })
 
     it("never sends the operator's key to an endpoint the request named", () => {
@@ -90,7 +89,7 @@ export function modelClientContract(target: ProviderTarget) {
       expect(resolve({ name: 'claude_3', endpoint: 'http://ignored', identifier: 'bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0' })).toEqual({
         format: 'bedrock',
         provider: 'bedrock',
-        model: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0',
+        upstreamModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0',
         endpoint: 'https://bedrock-runtime.eu-west-3.amazonaws.com',
         requestSuppliedEndpoint: false,
       })
@@ -98,7 +97,7 @@ export function modelClientContract(target: ProviderTarget) {
         format: 'vertex',
         endpoint: 'https://us-east5-aiplatform.googleapis.com/v1/projects/gl-project/locations/us-east5',
       })
-      expect(resolve({ name: 'general', identifier: 'fireworks_ai/qwen3' })).toMatchObject({ model: 'accounts/fireworks/models/qwen3' })
+      expect(resolve({ name: 'general', identifier: 'fireworks_ai/qwen3' })).toMatchObject({ upstreamModel: 'accounts/fireworks/models/qwen3' })
     })
 
     it('refuses what cannot be called with a 400 that says what to fix', () => {
@@ -130,7 +129,7 @@ export function modelClientContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: chunk('world') }, { data: chunk(')') }, { data: '[DONE]' }]) })
       const { client, call } = layer()
-      const events = await readAll(await client.stream(call(vllm(server), { stream: true, maxTokens: 64, temperature: 0.32 })))
+      const events = await readAll(await client.stream(call(vllm(server), { maxTokens: 64, temperature: 0.32 })))
       expect(events).toEqual([{ type: 'text', text: 'world' }, { type: 'text', text: ')' }])
       const received = await server.onlyRequest()
       expect(received.path).toBe('/v1/chat/completions')
@@ -178,7 +177,7 @@ export function modelClientContract(target: ProviderTarget) {
 
       const once = await newModelServer()
       await once.script({ times: 1, status: 500 }, { chunks: [{ text: answer('late') }] })
-      const notRetried = await failure(client.stream(call(vllm(once), { stream: true }), { retries: 2 }))
+      const notRetried = await failure(client.stream(call(vllm(once)), { retries: 2 }))
       expect((notRetried as UpstreamError).status).toBe(503)
       expect(await once.requests()).toHaveLength(1)
 
@@ -221,7 +220,7 @@ export function modelClientContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: chunk('first') }]), hang: true })
       const { client, call } = layer()
-      const reader = (await client.stream(call(vllm(server), { stream: true }), { idleTimeoutMs: 300 })).getReader()
+      const reader = (await client.stream(call(vllm(server)), { idleTimeoutMs: 300 })).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'first' } })
       const error = (await failure(reader.read())) as UpstreamError
       expect([error.failure, error.status]).toEqual(['idle', 504])
@@ -233,7 +232,7 @@ export function modelClientContract(target: ProviderTarget) {
       await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: chunk('first') }]), hang: true })
       const { client, call } = layer()
       const abort = new AbortController()
-      const reader = (await client.stream(call(vllm(server), { stream: true }), { signal: abort.signal })).getReader()
+      const reader = (await client.stream(call(vllm(server)), { signal: abort.signal })).getReader()
       await reader.read()
       abort.abort()
       const closed = await server.waitForEarlyClose()
@@ -277,7 +276,7 @@ export function modelClientContract(target: ProviderTarget) {
       const { client, call } = layer({ AIGW_MOCK_MODEL_RESPONSES: 'true' })
       const metadata = { name: 'mistral', endpoint: 'http://127.0.0.1:9/v1', identifier: 'm' }
       expect((await client.complete(call(metadata))).text).toBe(MOCK_TEXT)
-      const events = await readAll(await client.stream(call(metadata, { stream: true })))
+      const events = await readAll(await client.stream(call(metadata)))
       expect(events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('')).toBe(MOCK_TEXT)
       expect(events.filter((e) => e.type === 'text').length).toBeGreaterThan(1)
     })

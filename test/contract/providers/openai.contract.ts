@@ -10,7 +10,7 @@ import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget, ty
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
-import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 import { drain, within } from './streams.ts'
 
 const KEY = 'sk-proj-4f9Xq_Tz-EXAMPLE'
@@ -66,7 +66,7 @@ const FLAVOURS: Flavour[] = [
 ]
 const [CHAT, TEXT, AZURE] = FLAVOURS as [Flavour, Flavour, Flavour]
 
-function callFor(flavour: Flavour, server: ModelServer, extra: Partial<ModelCall> = {}, target: Partial<ModelTarget> = {}): ModelCall {
+function callFor(flavour: Flavour, server: ModelServer, extra: Partial<TestCall> = {}, target: Partial<ModelTarget> = {}): ModelCall {
   return {
     stream: true,
     messages: [{ role: 'user', content: 'Hi' }],
@@ -74,7 +74,7 @@ function callFor(flavour: Flavour, server: ModelServer, extra: Partial<ModelCall
     target: {
       format: flavour.wireFormat,
       provider: flavour === AZURE ? 'azure' : 'custom_openai',
-      model: flavour === AZURE ? 'gpt-4o-prod' : 'mistralai/Mistral-7B-Instruct-v0.3',
+      upstreamModel: flavour === AZURE ? 'gpt-4o-prod' : 'mistralai/Mistral-7B-Instruct-v0.3',
       endpoint: flavour.endpoint(server),
       apiKey: KEY,
       requestSuppliedEndpoint: true,
@@ -96,7 +96,7 @@ const ANSWER: ModelEvent[] = [
 const END = { usage: { prompt: 21, completion: 7 } }
 
 export function openAiContract(target: ProviderTarget) {
-  const send = async (format: WireFormat, call: ModelCall) => sendUpstream(target.fetch, format.request(call))
+  const send = async (format: WireFormat, call: ModelCall) => sendUpstream(target.fetch, requestOf(format, call))
 
   /** Scripts `chunks`, makes the call, and decodes the whole stream. */
   async function streamed(flavour: Flavour, chunks: Chunk[]) {
@@ -109,7 +109,7 @@ export function openAiContract(target: ProviderTarget) {
   }
 
   /** Sends `call` (built for a fresh server) and returns what the server received. */
-  async function received(flavour: Flavour, extra: Partial<ModelCall> = {}, targetOverrides: Partial<ModelTarget> = {}) {
+  async function received(flavour: Flavour, extra: Partial<TestCall> = {}, targetOverrides: Partial<ModelTarget> = {}) {
     const server = await newModelServer()
     const stream = extra.stream ?? true
     await server.script(
@@ -168,7 +168,7 @@ export function openAiContract(target: ProviderTarget) {
       const zero = await received(CHAT, { stream: false, temperature: 0, maxTokens: 0 })
       expect(bodyOf(zero)).toMatchObject({ temperature: 0, max_tokens: 0 })
 
-      const prompt = await received(CHAT, { stream: false, messages: undefined, prompt: 'def add(' })
+      const prompt = await received(CHAT, { stream: false, messages: [{ role: 'user', content: 'def add(' }] })
       expect(bodyOf(prompt)).toEqual({ model: 'mistralai/Mistral-7B-Instruct-v0.3', messages: [{ role: 'user', content: 'def add(' }], stream: false })
     })
 
@@ -185,7 +185,7 @@ export function openAiContract(target: ProviderTarget) {
         suffix: '\n',
       })
 
-      const prompt = await received(TEXT, { stream: false, messages: undefined, prompt: 'def add(' })
+      const prompt = await received(TEXT, { stream: false, messages: [{ role: 'user', content: 'def add(' }] })
       expect(prompt.headers.accept).toBe('application/json')
       expect(bodyOf(prompt)).toEqual({ model: 'mistralai/Mistral-7B-Instruct-v0.3', prompt: 'def add(', stream: false })
     })
@@ -201,7 +201,7 @@ export function openAiContract(target: ProviderTarget) {
       const other = createAzureFormat({ apiVersion: '2025-01-01-preview' })
       const server = await newModelServer()
       await server.script({ chunks: [{ text: JSON.stringify(wire.chatCompletion('ok')) }] })
-      const call = callFor(AZURE, server, { stream: false }, { model: 'gpt 4o/eu' })
+      const call = callFor(AZURE, server, { stream: false }, { upstreamModel: 'gpt 4o/eu' })
       expect(other.parse(await (await send(other, call)).json(), call).text).toBe('ok')
       const encoded = await server.onlyRequest()
       expect(encoded.path).toBe('/openai/deployments/gpt%204o%2Feu/chat/completions?api-version=2025-01-01-preview')
@@ -290,7 +290,7 @@ export function openAiContract(target: ProviderTarget) {
         expect(await within(reader.read(), 5000)).toEqual({ done: false, value: { type: 'text', text: 'first' } })
         await reader.cancel()
         const closed = await server.waitForEarlyClose()
-        expect(closed.path).toBe(flavour.path(call.target.model))
+        expect(closed.path).toBe(flavour.path(call.target.upstreamModel))
       })
 
       it('cancelling before the first byte closes the upstream connection', async () => {
@@ -298,7 +298,7 @@ export function openAiContract(target: ProviderTarget) {
         await server.script({ headers: SSE_HEADERS, hang: true })
         const call = callFor(flavour, server)
         await flavour.format.events((await send(flavour.format, call)).body!, call, LIMITS).cancel()
-        expect((await server.waitForEarlyClose()).path).toBe(flavour.path(call.target.model))
+        expect((await server.waitForEarlyClose()).path).toBe(flavour.path(call.target.upstreamModel))
       })
     })
   }

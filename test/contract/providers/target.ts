@@ -1,3 +1,4 @@
+import type { ModelCall, UpstreamCall, WireFormat } from '../../../src/providers/types.ts'
 /**
  * What a provider contract suite needs from a runtime: that runtime's outbound `fetch` (the Node
  * adapter's undici-based port on Node, workerd's own fetch inside workerd). Suites build wire
@@ -16,3 +17,12 @@ export async function sendUpstream(fetch: typeof globalThis.fetch, upstream: Pro
 
 /** What the model client gives a stream parser by default (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */
 export const LIMITS = { maxEventBytes: 16 * 1024 * 1024 }
+
+/** A call as the provider suites write it: the call, and whether to ask for the streamed form (default: yes). */
+export type TestCall = ModelCall & { stream?: boolean }
+
+/** The upstream request a wire format builds for a test call. */
+export function requestOf(format: WireFormat, call: TestCall): Promise<UpstreamCall> {
+  const { stream = true, ...rest } = call
+  return format.request(rest, stream)
+}

@@ -13,7 +13,7 @@ import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type ModelServer, type Received, type Step } from '../model-server-client.ts'
 import { SSE_HEADERS, sseChunks } from '../wire/sse.ts'
 import { GEMINI_SSE_HEADERS, geminiResponse, geminiSseChunks, googleError } from '../wire/vertex.ts'
-import { LIMITS, sendUpstream, type ProviderTarget } from './target.ts'
+import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 import { readAll } from './streams.ts'
 
 const SETTING = 'AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY'
@@ -43,12 +43,12 @@ function tokenErrorStep(status: number, body: unknown): Step {
   return { match: '/token', times: 1, status, chunks: [{ text: JSON.stringify(body) }] }
 }
 
-function vertexCall(server: ModelServer, model: string, request: Partial<ModelCall> = {}): ModelCall {
+function vertexCall(server: ModelServer, model: string, request: Partial<TestCall> = {}): ModelCall {
   return {
     stream: false,
     messages: [{ role: 'user', content: 'Hello' }],
     ...request,
-    target: { format: 'vertex', provider: 'vertex_ai', model, endpoint: `${server.url}${MODEL_PATH}`, requestSuppliedEndpoint: false },
+    target: { format: 'vertex', provider: 'vertex_ai', upstreamModel: model, endpoint: `${server.url}${MODEL_PATH}`, requestSuppliedEndpoint: false },
   }
 }
 
@@ -80,7 +80,7 @@ export function vertexContract(target: ProviderTarget) {
       const format = createVertexFormat({ tokens, anthropic: anthropicWire })
 
       const call = vertexCall(server, 'gemini-2.5-flash')
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       expect(format.parse(await response.json(), call)).toEqual({ text: 'ok' })
 
       const [grant, ...more] = await tokenRequests(server)
@@ -160,7 +160,7 @@ export function vertexContract(target: ProviderTarget) {
       const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch })
       const format = createVertexFormat({ tokens, anthropic: anthropicWire })
 
-      const error = (await format.request(vertexCall(server, 'gemini-2.5-flash')).catch((e: unknown) => e)) as Error
+      const error = (await requestOf(format, vertexCall(server, 'gemini-2.5-flash')).catch((e: unknown) => e)) as Error
       expect(error).toBeInstanceOf(Error)
       expect(error).not.toBeInstanceOf(ProviderSetupError)
       expect(error.message).toContain('400')
@@ -208,7 +208,7 @@ export function vertexContract(target: ProviderTarget) {
         await server.script(tokenStep('ya29.never'))
         const tokens = createServiceAccountTokenSource({ serviceAccountJson: json(server), fetch })
         const format = createVertexFormat({ tokens, anthropic: anthropicWire })
-        for (const attempt of [format.request(vertexCall(server, 'gemini-2.5-flash')), tokens.token()]) {
+        for (const attempt of [requestOf(format, vertexCall(server, 'gemini-2.5-flash')), tokens.token()]) {
           const error = (await attempt.catch((e: unknown) => e)) as Error
           expect(error).toBeInstanceOf(ProviderSetupError)
           expect(error.message).toContain(SETTING)
@@ -251,7 +251,7 @@ export function vertexContract(target: ProviderTarget) {
         stop: ['\n\n'],
         extraBody: { safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
       })
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       expect(response.status).toBe(200)
       expect(await readAll(format.events(response.body!, call, LIMITS))).toEqual([
         { type: 'text', text: 'Hel' },
@@ -289,7 +289,7 @@ export function vertexContract(target: ProviderTarget) {
         hang: true,
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       const reader = format.events(response.body!, call, LIMITS).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'first' } })
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'second' } })
@@ -302,7 +302,7 @@ export function vertexContract(target: ProviderTarget) {
       const server = await newModelServer()
       const format = await gemini(server, { match: '/v1/', headers: GEMINI_SSE_HEADERS, hang: true })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       await format.events(response.body!, call, LIMITS).cancel()
       const closed = await server.waitForEarlyClose()
       expect(closed.path).toContain(':streamGenerateContent')
@@ -316,7 +316,7 @@ export function vertexContract(target: ProviderTarget) {
         chunks: geminiSseChunks([geminiResponse({ texts: ['partial'] }), googleError(500, 'INTERNAL', 'Internal error encountered.')]),
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       const reader = format.events(response.body!, call, LIMITS).getReader()
       expect(await reader.read()).toEqual({ done: false, value: { type: 'text', text: 'partial' } })
       const error = (await reader.read().catch((e: unknown) => e)) as Error
@@ -328,8 +328,8 @@ export function vertexContract(target: ProviderTarget) {
       const server = await newModelServer()
       const answer = geminiResponse({ texts: ['def add(a, b):', '\n    return a + b'], finishReason: 'MAX_TOKENS', usage: { prompt: 7, candidates: 9 } })
       const format = await gemini(server, { match: '/v1/', chunks: [{ text: JSON.stringify(answer) }] })
-      const call = vertexCall(server, 'gemini-2.5-flash', { messages: undefined, prompt: 'def add(' })
-      const response = await sendUpstream(fetch, format.request(call))
+      const call = vertexCall(server, 'gemini-2.5-flash', { messages: [{ role: 'user', content: 'def add(' }] })
+      const response = await sendUpstream(fetch, requestOf(format, call))
       expect(format.parse(await response.json(), call)).toEqual({
         text: 'def add(a, b):\n    return a + b',
         finishReason: 'length',
@@ -370,7 +370,7 @@ export function vertexContract(target: ProviderTarget) {
       const answer = { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hi there' }], stop_reason: 'end_turn' }
       const format = await claudeFormat(server, { match: '/v1/', chunks: [{ text: JSON.stringify(answer) }] })
       const call = vertexCall(server, claude, { maxTokens: 100 })
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       expect(format.parse(await response.json(), call)).toEqual({ text: 'Hi there', finishReason: 'stop' })
 
       const received = (await modelRequests(server))[0]!
@@ -400,7 +400,7 @@ export function vertexContract(target: ProviderTarget) {
         chunks: pieces.map((text) => ({ text, delayMs: 20 })),
       })
       const call = vertexCall(server, claude, { stream: true })
-      const response = await sendUpstream(fetch, format.request(call))
+      const response = await sendUpstream(fetch, requestOf(format, call))
       expect(await readAll(format.events(response.body!, call, LIMITS))).toEqual([
         { type: 'text', text: 'Hi' },
         { type: 'text', text: ' there' },

@@ -9,7 +9,7 @@
  */
 import type { ProviderSettings } from '../config.ts'
 import { HttpError } from '../errors.ts'
-import { ProviderSetupError, type ModelTarget } from './types.ts'
+import { ProviderSetupError, type ModelTarget } from '../providers/types.ts'
 import { VARIANTS } from './variants.ts'
 
 export interface ModelMetadata {
@@ -47,7 +47,7 @@ export function resolveTarget(metadata: ModelMetadata, settings: ProviderSetting
     return {
       format: variant.format,
       provider,
-      model,
+      upstreamModel: model,
       endpoint: variant.fixedEndpoint(settings),
       ...(requestKey ? { apiKey: requestKey } : {}),
       requestSuppliedEndpoint: false,
@@ -62,7 +62,7 @@ export function resolveTarget(metadata: ModelMetadata, settings: ProviderSetting
   return {
     format: variant.format,
     provider,
-    model,
+    upstreamModel: model,
     endpoint,
     ...(apiKey ? { apiKey } : {}),
     requestSuppliedEndpoint: Boolean(requested),

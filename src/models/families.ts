@@ -22,8 +22,6 @@ export interface ModelFamily {
   maxContextTokens: number
   /** Fixes applied to this family's output (GitLab: mixtral writes `\_` for `_`). */
   outputFixes?: readonly 'unescape_underscores'[]
-  /** Reasoning models: a leading `<think>…</think>` block is not part of a chat answer. */
-  stripReasoning?: boolean
 }
 
 const DEFAULT_PARAMS: ModelParams = { temperature: 0, max_tokens: 4096 }
@@ -44,7 +42,7 @@ export const MODEL_FAMILIES: Readonly<Record<string, ModelFamily>> = Object.from
       { name: 'claude_3', promptDirs: [], params: DEFAULT_PARAMS, maxContextTokens: 200_000 },
       { name: 'general', promptDirs: [], params: DEFAULT_PARAMS, maxContextTokens: 200_000 },
       { name: 'gemini', promptDirs: ['gemini'], params: { temperature: 1, max_tokens: 65_536 }, maxContextTokens: 1_000_000 },
-      { name: 'qwen', promptDirs: ['qwen'], params: { temperature: 0, max_tokens: 8192 }, maxContextTokens: 262_144, stripReasoning: true },
+      { name: 'qwen', promptDirs: ['qwen'], params: { temperature: 0, max_tokens: 8192 }, maxContextTokens: 262_144 },
     ] satisfies ModelFamily[]
   ).map((family) => [family.name, family]),
 )

@@ -9,7 +9,7 @@
  */
 import * as z from 'zod/mini'
 import { ValidationError } from '../errors.ts'
-import type { ModelMetadata } from '../providers/resolve.ts'
+import type { ModelMetadata } from './target.ts'
 import { FAMILY_NAMES, findFamily, type ModelFamily } from './families.ts'
 
 export interface SelfHostedModel {
@@ -65,6 +65,20 @@ export function parseModelMetadata(value: unknown): SelfHostedModel | undefined 
     )
   }
   return { provider, family: familyNamed(name, 'model_metadata.name'), metadata: { name, endpoint, apiKey, identifier } }
+}
+
+/**
+ * The self-hosted model a top-level `model_metadata` names; a request without one is a 422 that
+ * says what to send (GitLab would fall back to a GitLab-managed model this gateway cannot reach).
+ * @throws ValidationError
+ */
+export function requireModelMetadata(value: unknown): SelfHostedModel {
+  const model = parseModelMetadata(value)
+  if (model) return model
+  throw new ValidationError(
+    'No self-hosted model in the request: send a top-level model_metadata ' +
+      `{"provider", "name" (the model family, one of ${FAMILY_NAMES.join(', ')}), "endpoint", "api_key", "identifier"}`,
+  )
 }
 
 export interface FlatModelFields {
