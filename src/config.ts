@@ -262,13 +262,6 @@ const providerEnvSchema = z.object({
 export const SETTING_NAMES: readonly string[] = [...Object.keys(settingsSchema.shape), ...Object.keys(providerEnvSchema.shape)]
 
 /**
- * The DUO_WORKFLOW_* variables the Agent Platform service reads (GitLab's Duo Workflow Service
- * names). Empty until that service exists: every DUO_WORKFLOW_* name is then reported as unknown
- * at start-up (settings-warnings.ts), and filling this list is all it takes to make them known.
- */
-export const DUO_WORKFLOW_SETTING_NAMES: readonly string[] = []
-
-/**
  * Parses the settings out of an environment-like map. Names are matched case-insensitively and
  * non-string values (Workers bindings) are ignored.
  * @throws ConfigError naming every invalid variable.

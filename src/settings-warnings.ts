@@ -6,7 +6,8 @@
  *
  * The known names are config.ts's lists, so a new setting is known here as soon as it exists.
  */
-import { DUO_WORKFLOW_SETTING_NAMES, SETTING_NAMES } from './config.ts'
+import { AGENT_PLATFORM_SETTING_NAMES as DUO_WORKFLOW_SETTING_NAMES } from './agent-platform/settings.ts'
+import { SETTING_NAMES } from './config.ts'
 
 export interface SettingWarning {
   /** `unset`: AIGW_GITLAB_URL is missing; `unknown`: a name the gateway does not read. */

@@ -3,7 +3,8 @@
  * and the names it must leave alone (every real setting, other programs' variables).
  */
 import { describe, expect, it } from 'vitest'
-import { DUO_WORKFLOW_SETTING_NAMES, SETTING_NAMES } from '../../src/config.ts'
+import { AGENT_PLATFORM_SETTING_NAMES as DUO_WORKFLOW_SETTING_NAMES } from '../../src/agent-platform/settings.ts'
+import { SETTING_NAMES } from '../../src/config.ts'
 import { editDistance, settingWarnings, TOOLING_VARIABLES } from '../../src/settings-warnings.ts'
 
 const GITLAB = { AIGW_GITLAB_URL: 'https://gitlab.example.com' }
@@ -63,9 +64,9 @@ describe('settingWarnings', () => {
   })
 
   it('checks DUO_WORKFLOW_* names against their own list', () => {
-    const [warning] = settingWarnings({ ...GITLAB, DUO_WORKFLOW_AUTH__ENABLED: 'false' })
-    expect(warning).toMatchObject({ kind: 'unknown', variable: 'DUO_WORKFLOW_AUTH__ENABLED' })
-    if (DUO_WORKFLOW_SETTING_NAMES.length === 0) expect(warning!.message).toContain('reads no DUO_WORKFLOW_* settings yet')
+    expect(settingWarnings({ ...GITLAB, DUO_WORKFLOW_AUTH__ENABLED: 'false', DUO_WORKFLOW_LOGGING__LEVEL: 'debug' })).toEqual([])
+    const [warning] = settingWarnings({ ...GITLAB, DUO_WORKFLOW_AUTH__ENABLE: 'false' })
+    expect(warning).toMatchObject({ kind: 'unknown', variable: 'DUO_WORKFLOW_AUTH__ENABLE', suggestion: 'DUO_WORKFLOW_AUTH__ENABLED' })
   })
 
   it('warns when AIGW_GITLAB_URL is unset or empty, in any case of the name', () => {
