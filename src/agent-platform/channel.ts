@@ -19,6 +19,26 @@ export type StopReason =
   | { kind: 'cancelled' } // the call is gone (cancelled, connection lost)
   | { kind: 'shutdown' } // this server is shutting down
 
+/** Whether the client can still answer actions after the turn stopped (it asked for the stop, or we are shutting down). */
+export function clientStillThere(stop: StopReason): boolean {
+  return stop.kind === 'stop' || stop.kind === 'shutdown'
+}
+
+/** An action went unanswered for longer than its caller waits. */
+export class ActionTimeout extends Error {
+  constructor(kind: string, seconds: number) {
+    super(`The client did not answer a ${kind} action within ${seconds} s`)
+    this.name = 'ActionTimeout'
+  }
+}
+
+export interface RequestOptions {
+  /** Give up waiting after this long (ActionTimeout); absent: wait as long as the turn lasts. */
+  timeoutMs?: number | undefined
+  /** Also after the turn stopped, while the client is still there: the wrap-up (PATCH stop, the last checkpoint). */
+  wrapUp?: boolean | undefined
+}
+
 export class TurnStopped extends Error {
   readonly stop: StopReason
   constructor(stop: StopReason) {
@@ -63,12 +83,15 @@ export class ActionChannel {
     this.reading ??= this.read()
   }
 
-  /** Stops the turn from outside (server shutdown). */
+  /**
+   * Stops the turn: the work in progress is aborted (`turn`), the actions waiting for an answer
+   * fail. A later stop only matters when the client went away meanwhile (the wrap-up then stops too).
+   */
   halt(stop: StopReason): void {
-    if (this.stopped) return
+    if (this.stopped && (!clientStillThere(this.stopped) || clientStillThere(stop))) return
     this.stopped = stop
     const error = new TurnStopped(stop)
-    this.controller.abort(error)
+    if (!this.controller.signal.aborted) this.controller.abort(error)
     for (const [id, waiting] of this.pending) {
       this.pending.delete(id)
       waiting.reject(error)
@@ -78,13 +101,22 @@ export class ActionChannel {
   /**
    * Sends an action and waits for its answer. The action's `requestID` is made here (a UUIDv4, as
    * GitLab's service does).
-   * @throws TurnStopped when the turn stops first; GrpcStatus when the transport refuses the action.
+   * @throws TurnStopped when the turn stops first; ActionTimeout; GrpcStatus when the transport refuses the action.
    */
-  async request(action: Omit<Outgoing<Action>, 'requestID'>): Promise<ActionResponse> {
-    if (this.stopped) throw new TurnStopped(this.stopped)
+  async request(action: Omit<Outgoing<Action>, 'requestID'>, options: RequestOptions = {}): Promise<ActionResponse> {
+    if (this.stopped && !(options.wrapUp && clientStillThere(this.stopped))) throw new TurnStopped(this.stopped)
     const requestID = crypto.randomUUID()
     const kind = Object.keys(action)[0] ?? 'action'
-    const answer = new Promise<ActionResponse>((resolve, reject) => this.pending.set(requestID, { resolve, reject, kind }))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const answer = new Promise<ActionResponse>((resolve, reject) => {
+      this.pending.set(requestID, { resolve, reject, kind })
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          if (!this.pending.delete(requestID)) return
+          reject(new ActionTimeout(kind, Math.round(options.timeoutMs! / 1000)))
+        }, options.timeoutMs)
+      }
+    }).finally(() => clearTimeout(timer))
     // Sent only after any checkpoint in flight: the client sees actions in the order they were made.
     await this.inFlight
     try {

@@ -4,7 +4,7 @@
  * depend on the GitLab version), the status events, checkpoints, and the plain REST and GraphQL
  * calls the tools make.
  */
-import type { ActionChannel } from './channel.ts'
+import type { ActionChannel, RequestOptions } from './channel.ts'
 
 export interface RailsResponse {
   status: number
@@ -44,10 +44,11 @@ export class Rails {
   }
 
   /** One REST call: `path` absolute on the instance, `body` JSON-encoded when it is not text already. */
-  async request(method: string, path: string, body?: unknown): Promise<RailsResponse> {
-    const response = await this.channel.request({
-      runHTTPRequest: { method, path, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) },
-    })
+  async request(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<RailsResponse> {
+    const response = await this.channel.request(
+      { runHTTPRequest: { method, path, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) } },
+      options,
+    )
     const http = response.httpResponse
     if (!http) throw new RailsError(`Workhorse answered ${method} ${pathOnly(path)} without an HTTP response`)
     if (http.error) throw new RailsError(`Workhorse could not run ${method} ${pathOnly(path)}: ${http.error}`)
@@ -55,8 +56,8 @@ export class Rails {
   }
 
   /** A GraphQL query's `data`; GraphQL errors are a RailsError naming their messages. */
-  async graphql(query: string, variables: Record<string, unknown> = {}): Promise<unknown> {
-    const { status, body } = await this.request('POST', '/api/graphql', { query, variables })
+  async graphql(query: string, variables: Record<string, unknown> = {}, options?: RequestOptions): Promise<unknown> {
+    const { status, body } = await this.request('POST', '/api/graphql', { query, variables }, options)
     const json = parseJson(body) as { data?: unknown; errors?: { message?: string }[] } | undefined
     if (status !== 200 || !json) throw new RailsError(`GitLab's GraphQL API answered HTTP ${status}`, status)
     if (json.errors?.length) throw new RailsError(`GitLab's GraphQL API answered: ${json.errors.map((e) => e.message ?? '?').join('; ')}`, status)
@@ -64,8 +65,9 @@ export class Rails {
   }
 
   /** The workflow and what surrounds it (project, namespace, privileges, latest checkpoint), for `gitlabVersion`. */
-  async workflow(workflowId: string, gitlabVersion: string | undefined): Promise<WorkflowNode> {
-    const data = (await this.graphql(workflowQuery(gitlabVersion), { workflowId: `gid://gitlab/Ai::DuoWorkflows::Workflow/${workflowId}` })) as {
+  async workflow(workflowId: string, gitlabVersion: string | undefined, timeoutMs?: number): Promise<WorkflowNode> {
+    const variables = { workflowId: `gid://gitlab/Ai::DuoWorkflows::Workflow/${workflowId}` }
+    const data = (await this.graphql(workflowQuery(gitlabVersion), variables, { timeoutMs })) as {
       duoWorkflowWorkflows?: { nodes?: Record<string, unknown>[] }
     }
     const node = data?.duoWorkflowWorkflows?.nodes?.[0]
@@ -85,21 +87,20 @@ export class Rails {
     }
   }
 
-  /** A status event (`start`, `require_input`, `drop`...): Rails' answer status (200, or 400 for a transition it refuses). */
-  async statusEvent(workflowId: string, event: string): Promise<number> {
-    const { status } = await this.request('PATCH', `/api/v4/ai/duo_workflows/workflows/${workflowId}`, { status_event: event })
-    return status
+  /** A status event (`start`, `require_input`, `drop`...): Rails' answer (200, or 400 for a transition it refuses). */
+  statusEvent(workflowId: string, event: string, options?: RequestOptions): Promise<RailsResponse> {
+    return this.request('PATCH', `/api/v4/ai/duo_workflows/workflows/${workflowId}`, { status_event: event }, options)
   }
 
   /** Saves one checkpoint; @throws RailsError unless Rails answers 201. */
-  async saveCheckpoint(workflowId: string, payload: Record<string, unknown>): Promise<void> {
-    const { status, body } = await this.request('POST', `/api/v4/ai/duo_workflows/workflows/${workflowId}/checkpoints`, payload)
+  async saveCheckpoint(workflowId: string, payload: Record<string, unknown>, options?: RequestOptions): Promise<void> {
+    const { status, body } = await this.request('POST', `/api/v4/ai/duo_workflows/workflows/${workflowId}/checkpoints`, payload, options)
     if (status !== 201) throw new RailsError(`GitLab refused the checkpoint (HTTP ${status}): ${body.slice(0, 200)}`, status)
   }
 
   /** The workflow's REST entity (read at the end of a turn, as GitLab's service does). */
-  async readWorkflow(workflowId: string): Promise<void> {
-    await this.request('GET', `/api/v4/ai/duo_workflows/workflows/${workflowId}`)
+  async readWorkflow(workflowId: string, options?: RequestOptions): Promise<void> {
+    await this.request('GET', `/api/v4/ai/duo_workflows/workflows/${workflowId}`, undefined, options)
   }
 }
 

@@ -10,6 +10,8 @@
  * the caller ends the turn (AIGW_UPSTREAM__MAX_RESPONSE_BYTES).
  */
 
+import { ReasoningFilter } from '../streaming/reasoning-filter.ts'
+
 export type ReactOutcome =
   | { kind: 'final_answer' }
   | { kind: 'action'; tool: string; toolInput: string; thought: string }
@@ -18,34 +20,28 @@ export type ReactOutcome =
 const FINAL_ANSWER = 'Final Answer:'
 /** `Action: <tool>` then `Action Input: <input>`; GitLab tolerates a `-` or spaces before the second `Action`. */
 const ACTION = /Action:[ \t]*(.*?)[\s-]*Action Input:[ \t]*(.*)/s
-const THINK_OPEN = '<think>'
-const THINK_CLOSE = '</think>'
-/** An orphan `</think>` this early still ends a reasoning block (GitLab's rule for Qwen). */
-const ORPHAN_CLOSE_WITHIN = 80
 
 export class ReactStreamParser {
-  private readonly stripReasoning: boolean
   private readonly maxChars: number
+  /** Hides a reasoning model's `<think>` block (GitLab strips it from ReAct output). */
+  private readonly reasoning: ReasoningFilter
   /**
    * The output so far, in pieces joined once at the end: appending to one string and searching it
    * on every delta made V8 copy the whole text each time (quadratic on a long thought).
    */
   private rawParts: string[] = []
   private rawChars = 0
-  /** Where the output stands: its first characters unread yet (reasoning models), inside `<think>`, or visible. */
-  private phase: 'undecided' | 'thinking' | 'visible'
   /** The visible output (without its reasoning block), in pieces. */
   private visibleParts: string[] = []
-  /** The last characters already searched, so that a marker split across deltas is still found. */
+  /** The last visible characters already searched, so that a marker split across deltas is still found. */
   private tail = ''
   private answering = false
   private answerBegun = false
   private heldWhitespace = ''
 
   constructor(options: { stripReasoning?: boolean; maxChars?: number } = {}) {
-    this.stripReasoning = options.stripReasoning ?? false
     this.maxChars = options.maxChars ?? Infinity
-    this.phase = this.stripReasoning ? 'undecided' : 'visible'
+    this.reasoning = new ReasoningFilter(options.stripReasoning ?? false)
   }
 
   /** The final answer's new characters that `delta` reveals ('' for none). */
@@ -54,14 +50,14 @@ export class ReactStreamParser {
     if (this.answering) return this.answerText(delta)
     this.rawParts.push(delta)
     this.rawChars += delta.length
-    const fresh = this.reveal(delta, false)
+    const fresh = this.reasoning.push(delta)
     return fresh ? this.search(fresh) : ''
   }
 
   /** The answer's characters still held when the output ends (a short one a reasoning model's prefix check was waiting on). */
   end(): string {
-    if (this.answering || this.phase !== 'undecided') return ''
-    const fresh = this.reveal('', true)
+    if (this.answering) return ''
+    const fresh = this.reasoning.end()
     return fresh ? this.search(fresh) : ''
   }
 
@@ -78,7 +74,8 @@ export class ReactStreamParser {
   /** What the whole output amounts to (after `end()`). */
   finish(): ReactOutcome {
     if (this.answering) return { kind: 'final_answer' }
-    const text = this.phase === 'visible' ? this.visibleParts.join('') : this.phase === 'thinking' ? '' : this.rawParts.join('')
+    const { phase } = this.reasoning
+    const text = phase === 'visible' ? this.visibleParts.join('') : phase === 'thinking' ? '' : this.rawParts.join('')
     if (text.includes(FINAL_ANSWER)) return { kind: 'final_answer' }
     const action = ACTION.exec(text)
     if (action) {
@@ -104,46 +101,6 @@ export class ReactStreamParser {
     this.rawParts = []
     this.visibleParts = []
     return this.answerText(window.slice(at + FINAL_ANSWER.length))
-  }
-
-  /**
-   * The visible text `delta` adds. A reasoning model's output starts with a `<think>…</think>` block
-   * (or has an early orphan `</think>`, GitLab's rule for Qwen): until its first characters tell
-   * which, nothing is visible.
-   */
-  private reveal(delta: string, atEnd: boolean): string {
-    if (this.phase === 'visible') return delta
-    if (this.phase === 'thinking') return this.afterThinking(delta)
-    // Undecided: a few dozen characters at most, or a <think> opening.
-    const head = this.rawParts.join('')
-    const text = head.trimStart()
-    if (text.startsWith(THINK_OPEN)) {
-      this.phase = 'thinking'
-      this.tail = ''
-      return this.afterThinking(text.slice(THINK_OPEN.length))
-    }
-    if (!atEnd && text.length < THINK_OPEN.length && THINK_OPEN.startsWith(text)) return ''
-    const orphan = head.indexOf(THINK_CLOSE)
-    if (orphan >= 0 && orphan < ORPHAN_CLOSE_WITHIN) return this.becomeVisible(head.slice(orphan + THINK_CLOSE.length))
-    if (!atEnd && head.length < ORPHAN_CLOSE_WITHIN + THINK_CLOSE.length) return ''
-    return this.becomeVisible(head)
-  }
-
-  /** Inside the reasoning block: what follows its `</think>`, once that has come. */
-  private afterThinking(text: string): string {
-    const window = this.tail + text
-    const close = window.indexOf(THINK_CLOSE)
-    if (close < 0) {
-      this.tail = window.slice(-(THINK_CLOSE.length - 1))
-      return ''
-    }
-    return this.becomeVisible(window.slice(close + THINK_CLOSE.length))
-  }
-
-  private becomeVisible(text: string): string {
-    this.phase = 'visible'
-    this.tail = ''
-    return text
   }
 
   /** New answer text: leading whitespace dropped, trailing whitespace held back until text follows it. */
