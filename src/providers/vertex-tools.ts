@@ -39,7 +39,7 @@ export function requiresSignedCalls(model: string): boolean {
  * The request's `tools` and `toolConfig` (nothing without tools). A tool's JSON Schema goes as it
  * is in `parametersJsonSchema`: `parameters` takes only Google's OpenAPI subset (no `$ref`, `$defs`,
  * `additionalProperties`, type lists...) and would need a lossy conversion of every agent and MCP
- * schema. A tool without parameters leaves it out, as Vertex asks.
+ * schema. A tool without parameters leaves it unset, as Vertex allows.
  */
 export function geminiTools(call: ModelCall): Record<string, unknown> {
   if (!call.tools?.length) return {}

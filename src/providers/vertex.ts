@@ -2,7 +2,7 @@
  * Vertex AI: Gemini's `generateContent` wire format, and Claude on Vertex (Anthropic's Messages
  * format at Vertex's `rawPredict` URLs, minus `model`, plus Vertex's `anthropic_version`). Both
  * carry a Google access token minted from the service-account key (vertex-token.ts).
- * The model name says which publisher answers.
+ * The model name says which publisher answers. Gemini's function calling: vertex-tools.ts.
  */
 import { jsonData, mapSse } from '../streaming/sse.ts'
 import type { AnthropicWire } from './anthropic.ts'
