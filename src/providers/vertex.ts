@@ -2,19 +2,23 @@
  * Vertex AI: Gemini's `generateContent` wire format, and Claude on Vertex (Anthropic's Messages
  * format at Vertex's `rawPredict` URLs, minus `model`, plus Vertex's `anthropic_version`). Both
  * carry a Google access token minted from the service-account key (vertex-token.ts).
- * The model name says which publisher answers.
+ * The model name says which publisher answers. Gemini's function calling: vertex-tools.ts.
  */
 import { jsonData, mapSse } from '../streaming/sse.ts'
 import type { AnthropicWire } from './anthropic.ts'
 import { isObject as isRecord } from './json.ts'
+import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
 import type { AccessTokenSource } from './vertex-token.ts'
+import { functionCallOf, geminiContents, geminiTools, requiresSignedCalls } from './vertex-tools.ts'
 import {
   ModelStreamError,
   type FinishReason,
+  type InvalidToolCall,
   type ModelCall,
   type ModelEvent,
   type ModelResult,
   type StreamLimits,
+  type ToolCall,
   type Usage,
   type WireFormat,
 } from './types.ts'
@@ -79,19 +83,8 @@ function claudeBody(messagesBody: Record<string, unknown>): Record<string, unkno
   return { ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION }
 }
 
-interface GeminiContent {
-  role: 'user' | 'model'
-  parts: { text: string }[]
-}
-
 function geminiBody(call: ModelCall): Record<string, unknown> {
-  const { messages } = call
-  const system: { text: string }[] = []
-  const contents: GeminiContent[] = []
-  for (const message of messages) {
-    if (message.role === 'system') system.push({ text: message.content })
-    else contents.push({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] })
-  }
+  const { system, contents } = geminiContents(call.messages, requiresSignedCalls(call.target.upstreamModel))
   const generationConfig: Record<string, unknown> = {}
   if (call.maxTokens !== undefined) generationConfig.maxOutputTokens = call.maxTokens
   if (call.temperature !== undefined) generationConfig.temperature = call.temperature
@@ -100,14 +93,23 @@ function geminiBody(call: ModelCall): Record<string, unknown> {
   return {
     contents,
     ...(system.length ? { systemInstruction: { parts: system } } : {}),
+    ...geminiTools(call),
     ...(Object.keys(generationConfig).length ? { generationConfig } : {}),
     ...call.extraBody,
   }
 }
 
+/** A whole answer: its text parts joined, its function calls in order (ids made up where Gemini gave none). */
 function parseGemini(json: unknown): ModelResult {
-  const result: ModelResult = { text: partTexts(json).join('') }
-  const finishReason = finishOf(json)
+  let text = ''
+  const calls: (ToolCall | InvalidToolCall)[] = []
+  for (const part of partsOf(json)) {
+    const call = functionCallOf(part)
+    if (call) calls.push(parseArguments(call.id ?? `call_${calls.length}`, call.name, call.arguments))
+    else text += answerText(part)
+  }
+  const result: ModelResult = { text, ...sortCalls(calls) }
+  const finishReason = finishOf(json, calls.length > 0)
   if (finishReason) result.finishReason = finishReason
   const usage = usageOf(json)
   if (usage) result.usage = usage
@@ -115,18 +117,36 @@ function parseGemini(json: unknown): ModelResult {
 }
 
 /**
- * Gemini's SSE stream: one `text` event per non-empty part, one `finish` (the first finishReason),
- * and one `usage` at the end of the stream: every chunk repeats the running totals, the last wins.
+ * Gemini's SSE stream: one `text` event per non-empty part, the events of a call for each
+ * `functionCall` part (it arrives whole: start, its arguments in one delta, end; `index` counts
+ * the calls of the answer), one `finish` (the first finishReason), and one `usage` at the end of
+ * the stream: every chunk repeats the running totals, the last wins. No call stays open past its
+ * part, so neither the body's end nor its failure has calls left to close.
  */
 function geminiEvents(body: ReadableStream<Uint8Array>, limits: StreamLimits): ReadableStream<ModelEvent> {
   let finished = false
   let usage: Usage | undefined
+  let calls = 0
+  let emitNow: (event: ModelEvent) => void = () => {}
+  const assembler = new ToolCallAssembler((event) => emitNow(event))
   const events = mapSse<ModelEvent>(body, limits.maxEventBytes, (event, emit) => {
+    emitNow = emit
     const json = jsonData(event)
     if (!isRecord(json)) return
     if (isRecord(json.error)) throw new ModelStreamError(streamErrorMessage(json.error))
-    for (const text of partTexts(json)) emit({ type: 'text', text })
-    const reason = finishOf(json)
+    for (const part of partsOf(json)) {
+      const call = functionCallOf(part)
+      if (!call) {
+        const text = answerText(part)
+        if (text) emit({ type: 'text', text })
+        continue
+      }
+      const index = calls++
+      assembler.start(index, call.id, call.name)
+      assembler.append(index, call.arguments)
+      assembler.end(index)
+    }
+    const reason = finishOf(json, calls > 0)
     if (reason && !finished) {
       finished = true
       emit({ type: 'finish', reason })
@@ -154,18 +174,23 @@ function firstCandidate(json: unknown): Record<string, unknown> | undefined {
   return isRecord(first) ? first : undefined
 }
 
-/** The answer's text parts (thought summaries left out: they are not the answer). */
-function partTexts(json: unknown): string[] {
+function partsOf(json: unknown): unknown[] {
   const content = firstCandidate(json)?.content
-  const parts = isRecord(content) && Array.isArray(content.parts) ? (content.parts as unknown[]) : []
-  return parts.flatMap((part) =>
-    isRecord(part) && typeof part.text === 'string' && part.text !== '' && part.thought !== true ? [part.text] : [],
-  )
+  return isRecord(content) && Array.isArray(content.parts) ? (content.parts as unknown[]) : []
 }
 
-function finishOf(json: unknown): FinishReason | undefined {
+/** A part's answer text: thought summaries are left out, they are not the answer. */
+function answerText(part: unknown): string {
+  return isRecord(part) && typeof part.text === 'string' && part.thought !== true ? part.text : ''
+}
+
+/** Gemini says STOP when it stops to call functions too: a turn that called some ends with `tool_calls`. */
+function finishOf(json: unknown, calledFunctions: boolean): FinishReason | undefined {
   const reason = firstCandidate(json)?.finishReason
-  if (typeof reason === 'string' && reason !== 'FINISH_REASON_UNSPECIFIED') return FINISH_REASONS[reason] ?? 'other'
+  if (typeof reason === 'string' && reason !== 'FINISH_REASON_UNSPECIFIED') {
+    const mapped = FINISH_REASONS[reason] ?? 'other'
+    return mapped === 'stop' && calledFunctions ? 'tool_calls' : mapped
+  }
   // A blocked prompt gets no candidates at all, only promptFeedback.blockReason.
   const feedback = isRecord(json) ? json.promptFeedback : undefined
   return isRecord(feedback) && typeof feedback.blockReason === 'string' ? 'content_filter' : undefined

@@ -5,16 +5,18 @@ import { sseFrame } from './sse.ts'
 export interface GeminiChunkOptions {
   /** One part per string. */
   texts?: string[]
+  /** The parts as they are, after the texts' (function calls, thoughts: see `functionCallPart`, `thoughtPart`). */
+  parts?: Record<string, unknown>[]
   finishReason?: string
   /** Running totals, as every Vertex chunk repeats them. */
   usage?: { prompt: number; candidates: number }
 }
 
-export function geminiResponse({ texts = [], finishReason, usage }: GeminiChunkOptions): Record<string, unknown> {
+export function geminiResponse({ texts = [], parts = [], finishReason, usage }: GeminiChunkOptions): Record<string, unknown> {
   return {
     candidates: [
       {
-        content: { role: 'model', parts: texts.map((text) => ({ text })) },
+        content: { role: 'model', parts: [...texts.map((text) => ({ text })), ...parts] },
         ...(finishReason ? { finishReason } : {}),
         index: 0,
       },
@@ -34,6 +36,29 @@ export function geminiResponse({ texts = [], finishReason, usage }: GeminiChunkO
   }
 }
 
+/**
+ * A `functionCall` part as Gemini writes it: whole, `args` a JSON object (anything else here is a
+ * broken upstream), an `id` only where the API gives one, and the thought signature thinking models
+ * put on a turn's first call.
+ */
+export function functionCallPart(
+  name: string | undefined,
+  args: unknown,
+  extra: { id?: string; thoughtSignature?: string } = {},
+): Record<string, unknown> {
+  const call: Record<string, unknown> = {
+    ...(extra.id ? { id: extra.id } : {}),
+    ...(name === undefined ? {} : { name }),
+    ...(args === undefined ? {} : { args }),
+  }
+  return { functionCall: call, ...(extra.thoughtSignature ? { thoughtSignature: extra.thoughtSignature } : {}) }
+}
+
+/** A thought summary part (`includeThoughts`): not part of the answer. */
+export function thoughtPart(text: string): Record<string, unknown> {
+  return { text, thought: true }
+}
+
 /** Google's error body: `{"error": {"code", "message", "status"}}`. */
 export function googleError(code: number, status: string, message: string): Record<string, unknown> {
   return { error: { code, message, status } }
@@ -45,3 +70,23 @@ export function geminiSseChunks(payloads: Record<string, unknown>[], delayMs = 0
 }
 
 export const GEMINI_SSE_HEADERS = { 'content-type': 'text/event-stream' }
+
+/** The bytes of `chunks` as one text (to cut it elsewhere). */
+export function streamText(chunks: Chunk[]): string {
+  return chunks.map((chunk) => chunk.text ?? '').join('')
+}
+
+/**
+ * `text` as two chunks cut after UTF-8 byte `at` (inside a field, a JSON string, an escape or a
+ * multi-byte character); the second waits a little so the two do not arrive as one read.
+ */
+export function cutAt(text: string, at: number, delayMs = 2): Chunk[] {
+  const bytes = new TextEncoder().encode(text)
+  return [{ base64: toBase64(bytes.subarray(0, at)) }, { base64: toBase64(bytes.subarray(at)), delayMs }]
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
