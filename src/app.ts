@@ -10,7 +10,7 @@ import type { Keyring } from './auth/keyring.ts'
 import { authMiddleware } from './auth/middleware.ts'
 import { VerifiedTokenCache } from './auth/token-cache.ts'
 import type { Config } from './config.ts'
-import type { AppEnv, DocsAssets, DocsIndex, GatewayMetrics } from './deps.ts'
+import type { AppEnv, DocsAssets, GatewayMetrics } from './deps.ts'
 import { HttpError } from './errors.ts'
 import { accessLog } from './http/access-log.ts'
 import { bodyLimit } from './http/body-limit.ts'
@@ -22,7 +22,7 @@ import type { ModelLayer } from './providers/registry.ts'
 import { CodeEngine } from './code/engine.ts'
 import { builtInPrompts } from './prompts/built-in.ts'
 import { PromptInvoker } from './prompts/invoke.ts'
-import { Models } from './models/models.ts'
+import type { Models } from './models/models.ts'
 import type { PromptRegistry } from './prompts/registry.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { codeRoutes } from './routes/code.ts'
@@ -33,7 +33,7 @@ import { docsRoutes } from './routes/docs.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
 import { proxyRoutes } from './routes/proxy.ts'
 import { searchRoutes } from './routes/search.ts'
-import { DocsSearch } from './search/docs-search.ts'
+import type { DocsSearch } from './search/docs-search.ts'
 import type { Route } from './routes/route.ts'
 import { userAccessTokenRoutes } from './routes/user-access-token.ts'
 
@@ -47,12 +47,13 @@ export interface AppDeps {
   now: () => number
   /** Outbound HTTP (the platform's port). */
   fetch: typeof fetch
-  models: ModelLayer
+  models: Models
+  /** The Vertex AI access tokens the provider proxy uses (the model layer's). */
+  vertexTokens: ModelLayer['vertexTokens']
   /** Prompt definitions; the built-in ones unless a test brings its own. */
   prompts?: PromptRegistry
   sha256Hex?: ((text: string) => string | Promise<string>) | undefined
-  /** The documentation search index (the platform's port), when there is one. */
-  docsIndex?: DocsIndex | undefined
+  docsSearch: DocsSearch
   /** Operational metrics (the platform's port), when measured. */
   metrics?: GatewayMetrics | undefined
 }
@@ -72,17 +73,16 @@ export const API_INFO = {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps
   const prompts = deps.prompts ?? builtInPrompts()
-  // The model layer's front door: every feature's model calls go through it.
-  const models = new Models({ config, client: deps.models.client, formats: deps.models.formats, logger: logger.child('models') })
+  const { models } = deps
   const apiRoutes = [
     ...monitoringRoutes(deps),
     ...userAccessTokenRoutes(deps),
     ...modelRoutes(),
     ...embeddingsRoutes({ config, models }),
-    ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.models.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
+    ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
     ...codeRoutes({ config, engine: new CodeEngine({ models, prompts }), logger, now: deps.now }),
     ...chatRoutes({ config, models, prompts, logger, now: deps.now }),
-    ...searchRoutes({ config, search: new DocsSearch(deps.docsIndex, logger.child('search')), now: deps.now }),
+    ...searchRoutes({ config, search: deps.docsSearch, now: deps.now }),
     ...promptRoutes({ config, invoker: new PromptInvoker({ models, prompts, now: deps.now }), models, logger }),
   ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]

@@ -10,13 +10,20 @@ import { loadSelfSignedKeys } from './auth/self-signed-keys.ts'
 import type { Config } from './config.ts'
 import type { AppEnv, BackgroundTasks, Platform } from './deps.ts'
 import { createLogger, type Logger } from './logging.ts'
+import { Models } from './models/models.ts'
 import { createModelLayer } from './providers/registry.ts'
+import { DocsSearch } from './search/docs-search.ts'
 
 export interface Gateway {
   app: Hono<AppEnv>
   config: Config
   logger: Logger
   keyring: Keyring
+  /** The model layer's front door, shared by every feature (and the Agent Platform service). */
+  models: Models
+  /** The documentation index's search (`/v1/search/gitlab-docs`, the Agent Platform's docs tool). */
+  docsSearch: DocsSearch
+  now: () => number
   /** Loads the issuers' keys ahead of the first request; never throws, never blocks start-up. */
   warmUp(tasks: BackgroundTasks): Promise<void>
 }
@@ -25,9 +32,12 @@ export interface Gateway {
 export async function createGateway(config: Config, platform: Platform): Promise<Gateway> {
   const now = platform.now ?? Date.now
   const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
-  const selfSigned = await loadSelfSignedKeys(config)
+  const selfSigned = await loadSelfSignedKeys(config.selfSignedJwt, config.serviceName)
   const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
-  const models = createModelLayer(config, platform.fetch, logger, now, platform.metrics)
+  const layer = createModelLayer(config, platform.fetch, logger, now, platform.metrics)
+  // The model layer's front door: every feature's model calls go through it (the Agent Platform's too).
+  const models = new Models({ config, client: layer.client, formats: layer.formats, logger: logger.child('models') })
+  const docsSearch = new DocsSearch(platform.docsIndex, logger.child('search'))
   const app = createApp({
     config,
     logger,
@@ -37,8 +47,9 @@ export async function createGateway(config: Config, platform: Platform): Promise
     now,
     fetch: platform.fetch,
     models,
+    vertexTokens: layer.vertexTokens,
+    docsSearch,
     sha256Hex: platform.sha256Hex,
-    docsIndex: platform.docsIndex,
     metrics: platform.metrics,
   })
   logger.info('Gateway configured', {
@@ -49,7 +60,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
   })
   if (config.models.mock) logger.warning('AIGW_MOCK_MODEL_RESPONSES is on: every model call gets a canned answer')
   if (config.auth.bypassExternal) logger.warning('AIGW_AUTH__BYPASS_EXTERNAL is on: every request is let in without a token')
-  return { app, config, logger, keyring, warmUp: (tasks) => keyring.warmUp(tasks) }
+  return { app, config, logger, keyring, models, docsSearch, now, warmUp: (tasks) => keyring.warmUp(tasks) }
 }
 
 /** The GitLab instance and CustomersDot; one source when both point at the same URL (air-gapped). */
