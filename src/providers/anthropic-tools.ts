@@ -116,7 +116,8 @@ export class StreamedToolCalls {
   blockStart(block: number, content: Json): void {
     const call = this.nextCall++
     this.calls.set(block, call)
-    this.assembler.start(call, typeof content.id === 'string' ? content.id : undefined, typeof content.name === 'string' ? content.name : '')
+    const id = typeof content.id === 'string' ? content.id : undefined
+    this.assembler.start(call, id, typeof content.name === 'string' ? content.name : '')
     if (isObject(content.input) && Object.keys(content.input).length > 0) this.startInputs.set(call, JSON.stringify(content.input))
   }
 

@@ -44,7 +44,14 @@ export function anthropicToolsContract(target: ProviderTarget) {
       messages: [{ role: 'user', content: 'What is in src?' }],
       tools: TOOLS,
       ...extra,
-      target: { format: 'anthropic', provider: 'anthropic', upstreamModel: MODEL, endpoint: server.url, apiKey: KEY, requestSuppliedEndpoint: true },
+      target: {
+        format: 'anthropic',
+        provider: 'anthropic',
+        upstreamModel: MODEL,
+        endpoint: server.url,
+        apiKey: KEY,
+        requestSuppliedEndpoint: true,
+      },
     }
   }
 
@@ -191,7 +198,8 @@ export function anthropicToolsContract(target: ProviderTarget) {
 
     it('assembles the arguments whatever cut splits them: inside a string, an escape, a multi-byte character', async () => {
       const cuts = [...Array(TRICKY_ARGS.length - 1).keys()].map((i) => [TRICKY_ARGS.slice(0, i + 1), TRICKY_ARGS.slice(i + 1)])
-      const results = await streamedEach(cuts.map((pieces) => ({ chunks: frameChunks(wire.toolUseStream([{ id: 'toolu_02', name: 'read_file', pieces }])) })))
+      const streams = cuts.map((pieces) => wire.toolUseStream([{ id: 'toolu_02', name: 'read_file', pieces }]))
+      const results = await streamedEach(streams.map((frames) => ({ chunks: frameChunks(frames) })))
       for (const [i, result] of results.entries()) {
         expect(result, JSON.stringify(cuts[i])).toEqual({
           events: [
@@ -254,7 +262,11 @@ export function anthropicToolsContract(target: ProviderTarget) {
           index: 0,
           call: { id: 'toolu_01', name: 'list_dir', arguments: '{"directory": "src", oops}', reason: 'the arguments are not valid JSON' },
         },
-        { type: 'tool_call_invalid', index: 1, call: { id: 'toolu_02', name: 'read_file', arguments: '["README.md"]', reason: 'the arguments are not a JSON object' } },
+        {
+          type: 'tool_call_invalid',
+          index: 1,
+          call: { id: 'toolu_02', name: 'read_file', arguments: '["README.md"]', reason: 'the arguments are not a JSON object' },
+        },
         { type: 'tool_call_end', index: 2, call: { id: 'toolu_03', name: 'read_file', arguments: { file_path: 'a.ts' } } },
         { type: 'finish', reason: 'tool_calls' },
         { type: 'usage', usage: { inputTokens: 25, outputTokens: 15 } },
@@ -315,7 +327,14 @@ export function anthropicToolsContract(target: ProviderTarget) {
     it('only tool_use blocks are calls: server tools, stray pieces and pieces after a block stopped are ignored', async () => {
       const frames = [
         wire.messageStart(25),
-        { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_search', input: {} } } },
+        {
+          event: 'content_block_start',
+          data: {
+            type: 'content_block_start',
+            index: 0,
+            content_block: { type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_search', input: {} },
+          },
+        },
         wire.inputJsonDelta('{"query": "gitlab"}', 0),
         wire.contentBlockStop(0),
         wire.inputJsonDelta('{"stray": true}', 7),

@@ -51,7 +51,13 @@ export function vertexClaudeToolsContract(target: ProviderTarget) {
       tools: TOOLS,
       toolChoice: 'required',
       maxTokens: 1024,
-      target: { format: 'vertex', provider: 'vertex_ai', upstreamModel: CLAUDE, endpoint: `${server.url}${MODEL_PATH}`, requestSuppliedEndpoint: false },
+      target: {
+        format: 'vertex',
+        provider: 'vertex_ai',
+        upstreamModel: CLAUDE,
+        endpoint: `${server.url}${MODEL_PATH}`,
+        requestSuppliedEndpoint: false,
+      },
     }
     const response = await sendUpstream(target.fetch, requestOf(format, call))
     expect(response.status).toBe(200)
@@ -108,8 +114,9 @@ export function vertexClaudeToolsContract(target: ProviderTarget) {
         expect(await drain(format.events(response.body!, call, LIMITS))).toEqual({ events: STREAM_EVENTS })
         const received = await modelRequest(server)
         expect(received.path).toBe(`${MODEL_PATH}/publishers/anthropic/models/${CLAUDE}:streamRawPredict`)
-        expect(bodyOf(received)).toMatchObject({ stream: true, tools: ANTHROPIC_TOOLS, tool_choice: { type: 'any' }, messages: ANTHROPIC_CONVERSATION })
-        expect(bodyOf(received)).not.toHaveProperty('model')
+        const body = bodyOf(received)
+        expect(body).toMatchObject({ stream: true, tools: ANTHROPIC_TOOLS, tool_choice: { type: 'any' }, messages: ANTHROPIC_CONVERSATION })
+        expect(body).not.toHaveProperty('model')
       }
     })
 
