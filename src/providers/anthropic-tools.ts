@@ -58,8 +58,8 @@ function toolResult(message: Extract<ChatMessage, { role: 'tool' }>): Json {
 const hasText = (text: string) => text.trim() !== ''
 
 /**
- * `tools` (and `tool_choice` when the call sets one: none means auto, parallel calls allowed), or
- * nothing for a call without tools. `input_schema` must be an object schema: a tool without
+ * `tools` (and `tool_choice` only when the call sets one: without it the API's default is auto,
+ * parallel calls allowed), or nothing for a call without tools. `input_schema` must be an object schema: a tool without
  * arguments often comes with `{}`, which the API would refuse for its missing `type`.
  */
 export function toolFields(call: ModelCall): Json {
