@@ -1,9 +1,12 @@
 /**
  * The Anthropic Messages API (`anthropic/<model>` identifiers, and Claude on Vertex, which speaks
- * the same body and stream). Its SSE events: `message_start` (input tokens), `content_block_delta`
- * (text), `message_delta` (stop reason, output tokens), `message_stop`, `ping`, and `error`.
+ * the same body and stream). Its SSE events: `message_start` (input tokens), `content_block_start`
+ * and `content_block_stop` (a tool call's start and end), `content_block_delta` (text, or a piece
+ * of a tool call's input), `message_delta` (stop reason, output tokens), `message_stop`, `ping`,
+ * and `error`. Tool calling's own shapes live in anthropic-tools.ts.
  */
-import { jsonData, mapSse } from '../streaming/sse.ts'
+import { jsonData, mapSse, type SseEvent } from '../streaming/sse.ts'
+import { anthropicMessages, answerToolCalls, StreamedToolCalls, toolFields } from './anthropic-tools.ts'
 import { isObject, mergeHeaders } from './json.ts'
 import {
   ModelStreamError,
@@ -34,14 +37,14 @@ function body(call: ModelCall, stream: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     model: call.target.upstreamModel,
     max_tokens: call.maxTokens ?? DEFAULT_MAX_TOKENS,
-    messages: messages.filter((m) => m.role !== 'system').map(({ role, content }) => ({ role, content })),
+    messages: anthropicMessages(messages),
   }
   if (system.length) out.system = system.join('\n\n')
   if (call.temperature !== undefined) out.temperature = call.temperature
   if (call.topP !== undefined) out.top_p = call.topP
   if (call.stop?.length) out.stop_sequences = call.stop
   if (stream) out.stream = true
-  return { ...out, ...call.extraBody }
+  return { ...out, ...toolFields(call), ...call.extraBody }
 }
 
 function finishReason(value: unknown): FinishReason | undefined {
@@ -67,7 +70,7 @@ function parse(json: unknown): ModelResult {
   const message = isObject(json) ? json : {}
   const blocks = Array.isArray(message.content) ? message.content : []
   const text = blocks.map((b) => (isObject(b) && b.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('')
-  const result: ModelResult = { text }
+  const result: ModelResult = { text, ...answerToolCalls(blocks) }
   const reason = finishReason(message.stop_reason)
   if (reason) result.finishReason = reason
   if (isObject(message.usage)) result.usage = usageOf(message.usage.input_tokens, message.usage.output_tokens)
@@ -76,16 +79,24 @@ function parse(json: unknown): ModelResult {
 
 function events(stream: ReadableStream<Uint8Array>, limits: StreamLimits): ReadableStream<ModelEvent> {
   let inputTokens: number | undefined
-  return mapSse<ModelEvent>(stream, limits.maxEventBytes, (event, emit) => {
+  // Made on the first tool block, with the emit every event and hook of this stream shares.
+  let calls: StreamedToolCalls | undefined
+  const map = (event: SseEvent, emit: (value: ModelEvent) => void) => {
     const data = jsonData(event)
     if (!isObject(data)) return
     const type = typeof data.type === 'string' ? data.type : event.event
+    const block = typeof data.index === 'number' ? data.index : 0
     if (type === 'message_start' && isObject(data.message) && isObject(data.message.usage)) {
       const input = data.message.usage.input_tokens
       if (typeof input === 'number') inputTokens = input
+    } else if (type === 'content_block_start' && isObject(data.content_block)) {
+      if (data.content_block.type === 'tool_use') (calls ??= new StreamedToolCalls(emit)).blockStart(block, data.content_block)
     } else if (type === 'content_block_delta' && isObject(data.delta)) {
-      const text = data.delta.text
+      const { text, partial_json: piece } = data.delta
       if (typeof text === 'string' && text !== '') emit({ type: 'text', text })
+      else if (data.delta.type === 'input_json_delta' && typeof piece === 'string') calls?.inputDelta(block, piece)
+    } else if (type === 'content_block_stop') {
+      calls?.blockStop(block)
     } else if (type === 'message_delta') {
       const reason = isObject(data.delta) ? finishReason(data.delta.stop_reason) : undefined
       if (reason) emit({ type: 'finish', reason })
@@ -95,7 +106,9 @@ function events(stream: ReadableStream<Uint8Array>, limits: StreamLimits): Reada
       const kind = typeof error.type === 'string' ? error.type : 'error'
       throw new ModelStreamError(`${kind}: ${typeof error.message === 'string' ? error.message : 'the model server reported an error'}`)
     }
-  })
+  }
+  // Calls still open when the body ends are complete; when it fails (or `event: error`), cut off.
+  return mapSse<ModelEvent>(stream, limits.maxEventBytes, map, { end: () => calls?.endAll(), fail: () => calls?.abandon() })
 }
 
 function usageOf(input: unknown, output: unknown): Usage {

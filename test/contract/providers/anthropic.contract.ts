@@ -212,10 +212,11 @@ export function anthropicContract(target: ProviderTarget) {
       return { json: (await response.json()) as unknown, call }
     }
 
-    it('parses the text blocks of an answer in order, skipping other blocks; null or no content is empty text', async () => {
+    it('parses the text blocks of an answer in order, skipping other blocks (a tool_use is a call); null or no content is empty text', async () => {
       const answer = await answered(200, wire.message([wire.textBlock('def add(a, b):'), wire.toolUseBlock(), wire.textBlock('\n    return a + b')], 'max_tokens'))
       expect(format.parse(answer.json, answer.call)).toEqual({
         text: 'def add(a, b):\n    return a + b',
+        toolCalls: [{ id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: { location: 'Paris' } }],
         finishReason: 'length',
         usage: { inputTokens: 12, outputTokens: 6 },
       })
