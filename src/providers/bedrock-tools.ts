@@ -46,7 +46,7 @@ export function converseBlocks(message: Exclude<ChatMessage, { role: 'system' }>
  * that holds `toolUse` or `toolResult` blocks without a `toolConfig` ("The toolConfig field must be
  * defined when using toolUse and toolResult content blocks"): then the call's tools are declared
  * anyway (with "none", the model's own default applies), or, when the call has none, the tools the
- * conversation used, with an open schema, as LiteLLM adds a placeholder tool.
+ * conversation used, with an open schema (LiteLLM, told to modify params, adds a placeholder tool).
  */
 export function converseToolConfig(call: ModelCall): Record<string, unknown> | undefined {
   const tools = call.tools ?? []
