@@ -1,14 +1,19 @@
 /**
- * Bedrock's ConverseStream body: AWS binary event-stream framing
- * (`application/vnd.amazon.eventstream`) in, neutral model events out.
+ * AWS binary event-stream framing (`application/vnd.amazon.eventstream`, Bedrock's ConverseStream
+ * body) in, mapped: the upstream body read, framed, decoded (both CRCs checked by @smithy's codec)
+ * and each message mapped in one pull loop, the moment it is complete: nothing waits for the end
+ * of the stream. Network chunks do not line up with messages, so a framer holds bytes only until
+ * the message whose length the prelude announces has arrived.
  *
- * Network chunks do not line up with messages, so a framer holds bytes only until the message
- * whose length the prelude announces is complete, and each message is decoded (both CRCs checked
- * by @smithy's codec) and mapped the moment it is: nothing waits for the end of the stream.
+ * The shape follows `mapSse` (src/streaming/sse.ts): what a read produced goes out before an end
+ * or a failure it also produced, and the `end` / `fail` hooks let the format close or report what
+ * it still holds (tool calls) before the stream closes or errors. A framing or checksum failure is
+ * a ModelStreamError; a message announced larger than `maxMessageBytes`, EventTooLarge.
  */
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec'
-import { isObject as isRecord } from './json.ts'
-import { EventTooLarge, ModelStreamError, type FinishReason, type ModelCall, type ModelEvent, type StreamLimits, type Usage } from './types.ts'
+import { EventTooLarge, ModelStreamError } from './types.ts'
+
+export type { Message } from '@smithy/eventstream-codec'
 
 /** Prelude (8) + prelude CRC (4) + message CRC (4): the smallest message there is. */
 export const MIN_MESSAGE_BYTES = 16
@@ -20,127 +25,91 @@ const codec = new EventStreamCodec(
   (text: string) => utf8Encoder.encode(text),
 )
 
-/** The upstream body as Converse events, one `text` event per non-empty delta. */
-export function bedrockEvents(body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> {
-  return body.pipeThrough(eventStreamMessages(limits.maxEventBytes)).pipeThrough(
-    new TransformStream<Message | ModelStreamError | EventTooLarge, ModelEvent>({
-      // One call per message, and a TransformStream calls the next one only once the reader has
-      // taken the last event: so an error (thrown here) never discards text read before it.
-      transform(item, controller) {
-        if (item instanceof Error) throw item
-        const event = converseEvent(item)
-        if (event) controller.enqueue(event)
+export interface EventStreamHooks<T> {
+  /** The body ended after whole messages only. */
+  end?(emit: (value: T) => void): void
+  /** The stream failed (the transport, the framing, or `map` threw); values emitted here go out before the error. */
+  fail?(emit: (value: T) => void): void
+}
+
+export function mapEventStream<T>(
+  body: ReadableStream<Uint8Array>,
+  maxMessageBytes: number,
+  map: (message: Message, emit: (value: T) => void) => void,
+  hooks: EventStreamHooks<T> = {},
+): ReadableStream<T> {
+  const reader = body.getReader()
+  const framer = new Framer(maxMessageBytes)
+  const ready: T[] = []
+  const emit = (value: T) => ready.push(value)
+  let failure: { error: unknown } | undefined
+  let ended = false
+  let failHook = hooks.fail
+
+  /** Maps every complete message; the first failure stops it (the messages after it are not read). */
+  const drainFrames = () => {
+    try {
+      for (let frame = framer.next(); frame; frame = framer.next()) map(decodeFrame(frame), emit)
+    } catch (error) {
+      const known = error instanceof ModelStreamError || error instanceof EventTooLarge
+      failure = { error: known ? error : new ModelStreamError('Bedrock event stream: undecodable') }
+    }
+  }
+
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (ready.length > 0) {
+            for (const item of ready.splice(0)) controller.enqueue(item)
+            return
+          }
+          if (failure) {
+            if (failHook) {
+              failHook(emit)
+              failHook = undefined
+              continue
+            }
+            await reader.cancel(failure.error).catch(() => {})
+            return controller.error(failure.error)
+          }
+          if (ended) return controller.close()
+          let result: ReadableStreamReadResult<Uint8Array>
+          try {
+            result = await reader.read()
+          } catch (error) {
+            failure = { error }
+            continue
+          }
+          if (result.done) {
+            if (framer.buffered > 0) {
+              failure = { error: new ModelStreamError(`Bedrock event stream ended inside a message (${framer.buffered} bytes left over)`) }
+            } else {
+              hooks.end?.(emit)
+              ended = true
+            }
+            continue
+          }
+          framer.push(result.value)
+          drainFrames()
+        }
       },
-    }),
+      cancel(reason) {
+        return reader.cancel(reason).catch(() => {})
+      },
+    },
+    { highWaterMark: 0 },
   )
 }
 
-/**
- * Bytes in, one decoded message out per complete frame. A framing or checksum failure comes out
- * as a ModelStreamError value in its place (a message announced larger than `maxMessageBytes`, as
- * EventTooLarge), after the messages before it, and ends the stream (which cancels the upstream
- * body): erroring here would discard messages not yet read.
- */
-export function eventStreamMessages(maxMessageBytes: number): TransformStream<Uint8Array, Message | ModelStreamError | EventTooLarge> {
-  const framer = new Framer(maxMessageBytes)
-  return new TransformStream<Uint8Array, Message | ModelStreamError | EventTooLarge>({
-    transform(chunk, controller) {
-      framer.push(chunk)
-      try {
-        for (let frame = framer.next(); frame; frame = framer.next()) controller.enqueue(decodeFrame(frame))
-      } catch (error) {
-        controller.enqueue(error instanceof ModelStreamError || error instanceof EventTooLarge ? error : new ModelStreamError('Bedrock event stream: undecodable'))
-        controller.terminate()
-      }
-    },
-    flush(controller) {
-      if (framer.buffered > 0) {
-        controller.enqueue(new ModelStreamError(`Bedrock event stream ended inside a message (${framer.buffered} bytes left over)`))
-      }
-    },
-  })
-}
-
-/** The Converse stop reasons, as the neutral finish reasons. */
-export function converseFinishReason(stopReason: unknown): FinishReason {
-  switch (stopReason) {
-    case 'end_turn':
-    case 'stop_sequence':
-      return 'stop'
-    case 'max_tokens':
-      return 'length'
-    case 'content_filtered':
-    case 'guardrail_intervened':
-      return 'content_filter'
-    case 'tool_use':
-      return 'tool_calls'
-    default:
-      return 'other'
-  }
-}
-
-/** Converse token counts, keeping only the numbers that are there. */
-export function converseUsage(usage: unknown): Usage | undefined {
-  if (!isRecord(usage)) return undefined
-  const result: Usage = {}
-  if (typeof usage.inputTokens === 'number') result.inputTokens = usage.inputTokens
-  if (typeof usage.outputTokens === 'number') result.outputTokens = usage.outputTokens
-  return result
-}
-
-function converseEvent(message: Message): ModelEvent | undefined {
-  const messageType = headerString(message, ':message-type')
-  if (messageType === 'exception' || messageType === 'error') throw new ModelStreamError(exceptionText(message))
-  if (messageType !== 'event') return undefined
-  switch (headerString(message, ':event-type')) {
-    case 'contentBlockDelta': {
-      const delta = jsonPayload(message).delta
-      const text = isRecord(delta) ? delta.text : undefined
-      return typeof text === 'string' && text !== '' ? { type: 'text', text } : undefined
-    }
-    case 'messageStop':
-      return { type: 'finish', reason: converseFinishReason(jsonPayload(message).stopReason) }
-    case 'metadata': {
-      const usage = converseUsage(jsonPayload(message).usage)
-      return usage ? { type: 'usage', usage } : undefined
-    }
-    default: // messageStart, contentBlockStart, contentBlockStop carry nothing the gateway forwards
-      return undefined
-  }
-}
-
-/** `<exception type>: <message>`, as AWS names it (`throttlingException: Too many requests`). */
-function exceptionText(message: Message): string {
-  if (headerString(message, ':message-type') === 'error') {
-    return `${headerString(message, ':error-code') ?? 'error'}: ${headerString(message, ':error-message') ?? ''}`
-  }
-  const text = utf8Decoder.decode(message.body)
-  let detail = text
-  try {
-    const payload: unknown = JSON.parse(text)
-    if (isRecord(payload)) {
-      const said = payload.message ?? payload.Message
-      if (typeof said === 'string') detail = said
-    }
-  } catch {
-    // not JSON: the raw payload is the best description there is
-  }
-  return `${headerString(message, ':exception-type') ?? 'exception'}: ${detail.slice(0, 1000)}`
-}
-
-function jsonPayload(message: Message): Record<string, unknown> {
-  let payload: unknown
-  try {
-    payload = JSON.parse(utf8Decoder.decode(message.body))
-  } catch {
-    throw new ModelStreamError(`Bedrock event stream: the ${headerString(message, ':event-type')} event is not JSON`)
-  }
-  return isRecord(payload) ? payload : {}
-}
-
-function headerString(message: Message, name: string): string | undefined {
+export function headerString(message: Message, name: string): string | undefined {
   const header = message.headers[name]
   return header?.type === 'string' ? header.value : undefined
+}
+
+/** A message's payload as text (event payloads are UTF-8 JSON). */
+export function payloadText(message: Message): string {
+  return utf8Decoder.decode(message.body)
 }
 
 function decodeFrame(frame: Uint8Array): Message {

@@ -4,7 +4,8 @@
  * Bedrock API key as a bearer token.
  */
 import { AwsV4Signer } from 'aws4fetch'
-import { bedrockEvents, converseFinishReason, converseUsage } from './bedrock-event-stream.ts'
+import { bedrockEvents, converseFinishReason, converseUsage } from './bedrock-stream.ts'
+import { converseAnswer, converseBlocks, converseToolConfig, type ConverseBlock } from './bedrock-tools.ts'
 import { isObject as isRecord } from './json.ts'
 import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelResult, type WireFormat } from './types.ts'
 
@@ -22,7 +23,7 @@ export interface BedrockOptions {
 
 interface ConverseMessage {
   role: 'user' | 'assistant'
-  content: { text: string }[]
+  content: ConverseBlock[]
 }
 
 export function createBedrockFormat(options: BedrockOptions): WireFormat {
@@ -73,8 +74,7 @@ export function createBedrockFormat(options: BedrockOptions): WireFormat {
     parse(body) {
       const output = isRecord(body) && isRecord(body.output) ? body.output : undefined
       const message = output && isRecord(output.message) ? output.message : undefined
-      const content = message && Array.isArray(message.content) ? (message.content as unknown[]) : []
-      const result: ModelResult = { text: content.map((block) => (isRecord(block) && typeof block.text === 'string' ? block.text : '')).join('') }
+      const result: ModelResult = converseAnswer(message && Array.isArray(message.content) ? (message.content as unknown[]) : [])
       if (isRecord(body) && body.stopReason !== undefined) result.finishReason = converseFinishReason(body.stopReason)
       const usage = isRecord(body) ? converseUsage(body.usage) : undefined
       if (usage) result.usage = usage
@@ -99,24 +99,24 @@ function converseUrl(call: ModelCall, stream: boolean): string {
 
 /**
  * The Converse body. System messages all go to `system`, in order. Consecutive messages of one
- * role are merged into one message of several text blocks, because Converse rejects a
- * conversation whose roles do not alternate (which dropping system messages can cause).
+ * role are merged into one message of several blocks, because Converse rejects a conversation
+ * whose roles do not alternate (which dropping system messages can cause): tool results travel in
+ * a user turn, so the results answering parallel calls (and any user text after them) become one.
  */
 function converseBody(call: ModelCall): Record<string, unknown> {
   const source: readonly ChatMessage[] = call.messages
   const messages: ConverseMessage[] = []
   const system: { text: string }[] = []
   for (const message of source) {
-    const { content } = message
-    // Tool results travel in a user turn (Converse `toolResult` blocks: the tool-calling rework).
-    const role = message.role === 'tool' ? 'user' : message.role
-    if (role === 'system') {
-      system.push({ text: content })
+    if (message.role === 'system') {
+      system.push({ text: message.content })
       continue
     }
+    const role = message.role === 'tool' ? 'user' : message.role
+    const blocks = converseBlocks(message, call.target.upstreamModel)
     const last = messages.at(-1)
-    if (last?.role === role) last.content.push({ text: content })
-    else messages.push({ role, content: [{ text: content }] })
+    if (last?.role === role) last.content.push(...blocks)
+    else messages.push({ role, content: blocks })
   }
 
   const body: Record<string, unknown> = { messages }
@@ -128,6 +128,8 @@ function converseBody(call: ModelCall): Record<string, unknown> {
   if (call.stop && call.stop.length > 0) inferenceConfig.stopSequences = call.stop
   if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig
   if (call.extraBody && Object.keys(call.extraBody).length > 0) body.additionalModelRequestFields = call.extraBody
+  const toolConfig = converseToolConfig(call)
+  if (toolConfig) body.toolConfig = toolConfig
   return body
 }
 

@@ -30,25 +30,62 @@ export function exceptionFrame(exceptionType: string, message: string): Uint8Arr
   return frame({ ':exception-type': exceptionType, ':content-type': 'application/json', ':message-type': 'exception' }, { message })
 }
 
-export const textDelta = (text: string): Uint8Array => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text }, p: 'abcd' })
+export const messageStart = (): Uint8Array => eventFrame('messageStart', { role: 'assistant', p: 'abcdefgh' })
+
+export const textDeltaAt = (block: number, text: string): Uint8Array =>
+  eventFrame('contentBlockDelta', { contentBlockIndex: block, delta: { text }, p: 'abcd' })
+
+export const textDelta = (text: string): Uint8Array => textDeltaAt(0, text)
+
+/** A tool use block starts with its id and name (a text block starts with an empty `start`, or not at all: both are read). */
+export const toolUseStart = (block: number, name: string, id?: string): Uint8Array =>
+  eventFrame('contentBlockStart', {
+    contentBlockIndex: block,
+    start: { toolUse: { ...(id === undefined ? {} : { toolUseId: id }), name } },
+    p: 'abcdefghijk',
+  })
+
+/** A piece of a tool call's input: JSON text, cut wherever the model's tokens fell. */
+export const toolInputDelta = (block: number, input: string): Uint8Array =>
+  eventFrame('contentBlockDelta', { contentBlockIndex: block, delta: { toolUse: { input } }, p: 'abcdefghijklmn' })
+
+export const blockStop = (block: number): Uint8Array => eventFrame('contentBlockStop', { contentBlockIndex: block, p: 'abc' })
+
+export const messageStop = (stopReason: string): Uint8Array => eventFrame('messageStop', { stopReason, p: 'a' })
+
+export const metadataFrame = (inputTokens = 11, outputTokens = 7): Uint8Array =>
+  eventFrame('metadata', { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: 321 }, p: 'abcdef' })
+
+interface StreamEnd {
+  stopReason?: string
+  inputTokens?: number
+  outputTokens?: number
+}
 
 /** A whole ConverseStream answer: start, one delta per text, stop, metadata. */
-export function converseStream(
-  texts: string[],
-  end: { stopReason?: string; inputTokens?: number; outputTokens?: number } = {},
-): Uint8Array[] {
+export function converseStream(texts: string[], end: StreamEnd = {}): Uint8Array[] {
   return [
-    eventFrame('messageStart', { role: 'assistant', p: 'abcdefgh' }),
+    messageStart(),
     eventFrame('contentBlockStart', { contentBlockIndex: 0, start: {}, p: 'ab' }),
     ...texts.map(textDelta),
-    eventFrame('contentBlockStop', { contentBlockIndex: 0, p: 'abc' }),
-    eventFrame('messageStop', { stopReason: end.stopReason ?? 'end_turn', p: 'a' }),
-    eventFrame('metadata', {
-      usage: { inputTokens: end.inputTokens ?? 11, outputTokens: end.outputTokens ?? 7, totalTokens: (end.inputTokens ?? 11) + (end.outputTokens ?? 7) },
-      metrics: { latencyMs: 321 },
-      p: 'abcdef',
-    }),
+    blockStop(0),
+    messageStop(end.stopReason ?? 'end_turn'),
+    metadataFrame(end.inputTokens, end.outputTokens),
   ]
+}
+
+/** One content block of a scripted ConverseStream answer: text in deltas, or a tool use with its input's JSON in pieces. */
+export type StreamBlock = { text: string[] } | { toolUse: { id?: string; name: string; input: string[] } }
+
+/** A whole ConverseStream answer of text and tool use blocks, numbered as Bedrock does (every block counts). */
+export function converseToolStream(blocks: StreamBlock[], end: StreamEnd = {}): Uint8Array[] {
+  const frames = [messageStart()]
+  blocks.forEach((block, index) => {
+    if ('text' in block) frames.push(...block.text.map((text) => textDeltaAt(index, text)))
+    else frames.push(toolUseStart(index, block.toolUse.name, block.toolUse.id), ...block.toolUse.input.map((piece) => toolInputDelta(index, piece)))
+    frames.push(blockStop(index))
+  })
+  return [...frames, messageStop(end.stopReason ?? 'tool_use'), metadataFrame(end.inputTokens, end.outputTokens)]
 }
 
 export function toBase64(bytes: Uint8Array): string {
