@@ -13,6 +13,7 @@
  */
 import { decodeChannelValues, encodeChannelValues } from './chat-state-codec.ts'
 import { deflateToBase64, inflateFromBase64, MAX_INFLATED_BYTES } from './checkpoint-compression.ts'
+import { checkpointIds, type CheckpointIds } from './checkpoint-ids.ts'
 import { isObject, type MessageEncoding } from './langchain-messages.ts'
 import type { ChatState } from './state.ts'
 
@@ -27,6 +28,20 @@ export interface CheckpointPlace {
   ts: string
   /** LangGraph's step: -1 for an input checkpoint (the turn's input, before any node ran), then 0, 1... */
   step: number
+}
+
+/**
+ * The place of the checkpoint that follows `previous` (the workflow's latest: a SavedCheckpoint, or
+ * the place of the last one Rails accepted; null for a new thread): its parent, the next step (0
+ * when unknown), an id that sorts after the parent's.
+ */
+export function placeAfter(
+  previous: { threadTs: string | null; step: number | null } | null,
+  ids: CheckpointIds = checkpointIds,
+): CheckpointPlace {
+  const parentTs = previous?.threadTs ?? null
+  const step = previous?.step === null || previous?.step === undefined ? 0 : previous.step + 1
+  return { ...ids.next(step, parentTs), parentTs, step }
 }
 
 export interface CheckpointMetadata {

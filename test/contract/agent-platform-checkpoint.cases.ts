@@ -161,6 +161,17 @@ export function checkpointCases(runtime: 'node' | 'workerd') {
     })
   })
 
+  describe(`stored checkpoint: LangGraph's input checkpoint [${runtime}]`, () => {
+    it('reads a fresh thread’s input checkpoint, whose state is only in __start__', () => {
+      const theirs = fixture.checkpoint.channel_values
+      const start = { ...theirs, status: 'Not Started', conversation_history: { 'Chat Agent': [] }, ui_chat_log: [fixtureUi[0]] }
+      const read = decodeCheckpoint({ checkpoint: { v: 4, channel_values: { __start__: start } }, metadata: { source: 'input', step: -1 } })
+      if (!read.ok) throw new Error(read.error)
+      expect(read.checkpoint).toMatchObject({ step: -1, warnings: [] })
+      expect(read.checkpoint.state).toMatchObject({ status: 'Not Started', goal: theirs.goal, history: [], uiLog: [fixtureUi[0]] })
+    })
+  })
+
   describe(`stored checkpoint: ours [${runtime}]`, () => {
     it('round-trips every field of the state', () => {
       const post = encodeCheckpoint(richState(), PLACE, { modelName: 'qwen' })

@@ -10,6 +10,7 @@ import {
   compressCheckpointPost,
   decodeCheckpoint,
   encodeCheckpoint,
+  placeAfter,
   readCheckpoint,
   type CheckpointPost,
 } from '../../src/agent-platform/checkpoint.ts'
@@ -55,18 +56,18 @@ describe('checkpoints through Rails', () => {
 
     const ids = createCheckpointIds({ now: () => Date.parse('2026-12-01T00:00:00Z') })
     let state = first.checkpoint.state
-    let parent = first.checkpoint.threadTs
-    let step = first.checkpoint.step ?? 0
+    let previous: { threadTs: string | null; step: number | null } = first.checkpoint
     for (const compressed of [false, true]) {
-      state = followUp(state, `Question ${step}?`, `Answer ${step}.`)
-      step += 1
-      const next = ids.next(step, parent)
-      const body = encodeCheckpoint(state, { threadTs: next.threadTs, parentTs: parent, ts: next.ts, step }, { modelName: 'gpt' })
+      state = followUp(state, `Question ${previous.step}?`, `Answer ${previous.step}.`)
+      const place = placeAfter(previous, ids)
+      expect(place).toMatchObject({ parentTs: previous.threadTs, step: (previous.step ?? 0) + 1 })
+      const body = encodeCheckpoint(state, place, { modelName: 'gpt' })
       const response = await post(rails, id, compressed ? await compressCheckpointPost(body) : body)
       expect(response).toMatchObject({ statusCode: 201 })
-      expect(JSON.parse(response.body)).toMatchObject({ thread_ts: next.threadTs, parent_ts: parent })
-      parent = next.threadTs
+      expect(JSON.parse(response.body)).toMatchObject({ thread_ts: place.threadTs, parent_ts: previous.threadTs })
+      previous = place
     }
+    const parent = previous.threadTs
     expect(rails.ruleBreaks(id)).toEqual([])
     expect(rails.errors).toEqual([])
 
@@ -92,7 +93,8 @@ describe('checkpoints through Rails', () => {
     const id = rails.addWorkflow({ status: 'running' })
     const state = richState()
     state.history.push({ role: 'tool', toolCallId: 'call_3', toolName: 'create_work_item', content: 'binary\u0000output', status: 'success' })
-    const body = encodeCheckpoint(state, { ...createCheckpointIds().next(0), parentTs: null, step: 0 })
+    const body = encodeCheckpoint(state, placeAfter(null))
+    expect(body).toMatchObject({ parent_ts: null, metadata: { step: 0 } })
     const raw = JSON.parse(JSON.stringify(body)) as CheckpointPost
     ;(raw.checkpoint.channel_values.status as unknown) = 'nul \u0000 here'
     expect(await post(rails, id, raw)).toMatchObject({ statusCode: 500 }) // what the fake does with it unreplaced
