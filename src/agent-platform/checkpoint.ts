@@ -60,7 +60,8 @@ export interface StoredCheckpoint {
   updated_channels: string[]
 }
 
-interface PostPlace {
+// Type aliases, not interfaces: a body must fit `Record<string, unknown>` parameters.
+type PostPlace = {
   thread_ts: string
   parent_ts: string | null
   metadata: CheckpointMetadata
