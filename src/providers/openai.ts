@@ -2,7 +2,8 @@
  * OpenAI-compatible wire formats: chat completions (vLLM, Ollama's `/v1`, LM Studio, TGI, OpenAI,
  * Mistral, Fireworks; the identifiers `custom_openai/`, `openai/`, `hosted_vllm/`...) and text
  * completions (`text-completion-openai/`). The body is what LiteLLM sends for GitLab's self-hosted
- * prompts (spec features §4.4); streams ask for usage in the last chunk.
+ * prompts (spec features §4.4); streams ask for usage in the last chunk. Chat completions call tools
+ * natively (openai-tools.ts); text completions cannot, and refuse a call that needs them.
  *
  * Azure OpenAI is the same body at another URL with another key header: `createAzureFormat`.
  */
