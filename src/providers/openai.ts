@@ -2,12 +2,15 @@
  * OpenAI-compatible wire formats: chat completions (vLLM, Ollama's `/v1`, LM Studio, TGI, OpenAI,
  * Mistral, Fireworks; the identifiers `custom_openai/`, `openai/`, `hosted_vllm/`...) and text
  * completions (`text-completion-openai/`). The body is what LiteLLM sends for GitLab's self-hosted
- * prompts (spec features §4.4); streams ask for usage in the last chunk.
+ * prompts (spec features §4.4); streams ask for usage in the last chunk. Chat completions call tools
+ * natively (openai-tools.ts); text completions cannot, and refuse a call that needs them.
  *
  * Azure OpenAI is the same body at another URL with another key header: `createAzureFormat`.
  */
+import { HttpError } from '../errors.ts'
 import { jsonData, mapSse } from '../streaming/sse.ts'
 import { isObject, mergeHeaders, type Json } from './json.ts'
+import { answeredCalls, chatMessage, StreamedToolCalls, toolFields, usesTools } from './openai-tools.ts'
 import { hostOf, UpstreamError } from './upstream-error.ts'
 import {
   ModelStreamError,
@@ -42,8 +45,8 @@ function sampling(call: ModelCall, stream: boolean): Json {
 }
 
 export function chatBody(call: ModelCall, stream: boolean, withModel = true): Json {
-  const messages = call.messages.map(({ role, content }) => ({ role, content }))
-  return { ...(withModel ? { model: call.target.upstreamModel } : {}), messages, ...sampling(call, stream), ...call.extraBody }
+  const messages = call.messages.map(chatMessage)
+  return { ...(withModel ? { model: call.target.upstreamModel } : {}), messages, ...toolFields(call), ...sampling(call, stream), ...call.extraBody }
 }
 
 function jsonRequest(url: string, call: ModelCall, stream: boolean, body: Json, auth: Record<string, string>): UpstreamCall {
@@ -77,33 +80,48 @@ function parseWith(textOf: TextOf) {
     const body = isObject(json) ? json : {}
     const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : {}
     const text = textOf(choice)
-    const result: ModelResult = { text: typeof text === 'string' ? text : '' }
+    const calls = answeredCalls(choice.message)
+    const result: ModelResult = { text: typeof text === 'string' ? text : '', ...calls }
     const reason = finishReason(choice.finish_reason)
-    if (reason) result.finishReason = reason
+    if (reason) result.finishReason = reason === 'stop' && (calls.toolCalls || calls.invalidToolCalls) ? 'tool_calls' : reason
     const usage = usageOf(body.usage)
     if (usage) result.usage = usage
     return result
   }
 }
 
+/**
+ * A chunk's text, then its tool-call pieces, then its finish: vLLM sends the last piece of the
+ * arguments in the chunk that finishes the message. Calls end with the message (a `stop` that ends
+ * calls is the model stopping to call tools, as Ollama and vLLM's named tool choice report it), or
+ * with the stream; a stream that fails reports them cut off before its error.
+ */
 function eventsWith(textOf: TextOf) {
-  return (body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> =>
-    mapSse<ModelEvent>(body, limits.maxEventBytes, (event, emit) => {
-      if (event.data === '[DONE]') return
-      const chunk = jsonData(event)
-      if (!isObject(chunk)) return
-      const failure = streamedError(chunk)
-      if (failure) throw new ModelStreamError(failure)
-      const choice = Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined
-      if (choice) {
-        const text = textOf(choice)
-        if (typeof text === 'string' && text !== '') emit({ type: 'text', text })
-        const reason = finishReason(choice.finish_reason)
-        if (reason) emit({ type: 'finish', reason })
-      }
-      const usage = usageOf(chunk.usage)
-      if (usage) emit({ type: 'usage', usage })
-    })
+  return (body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> => {
+    const calls = new StreamedToolCalls()
+    return mapSse<ModelEvent>(
+      body,
+      limits.maxEventBytes,
+      (event, emit) => {
+        if (event.data === '[DONE]') return
+        const chunk = jsonData(event)
+        if (!isObject(chunk)) return
+        const failure = streamedError(chunk)
+        if (failure) throw new ModelStreamError(failure)
+        const choice = Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined
+        if (choice) {
+          const text = textOf(choice)
+          if (typeof text === 'string' && text !== '') emit({ type: 'text', text })
+          if (isObject(choice.delta)) calls.add(choice.delta.tool_calls, emit)
+          const reason = finishReason(choice.finish_reason)
+          if (reason) emit({ type: 'finish', reason: calls.finish(emit) && reason === 'stop' ? 'tool_calls' : reason })
+        }
+        const usage = usageOf(chunk.usage)
+        if (usage) emit({ type: 'usage', usage })
+      },
+      { end: (emit) => calls.endAll(emit), fail: (emit) => calls.abandon(emit) },
+    )
+  }
 }
 
 /** vLLM and OpenAI report a failure inside a started stream as `{"error": ...}` (older vLLM: `object: "error"`). */
@@ -173,9 +191,16 @@ export const openAiChatFormat: WireFormat = {
   embeddings: openAiEmbeddings,
 }
 
-/** `POST {endpoint}/completions`, the messages flattened into `prompt`. */
+/**
+ * `POST {endpoint}/completions`, the messages flattened into `prompt`. The text-completions API
+ * cannot call tools: a call with tools (or a conversation with calls and results) is refused before
+ * anything is sent, rather than flattened into a prompt that silently drops them.
+ */
 export const openAiTextFormat: WireFormat = {
   async request(call, stream) {
+    if (usesTools(call)) {
+      throw new HttpError(400, `'${call.target.provider}/' models use the text-completions API, which cannot call tools; use a chat model identifier (such as custom_openai/${call.target.upstreamModel})`)
+    }
     const body = { model: call.target.upstreamModel, prompt: flattenMessages(call), ...sampling(call, stream), ...call.extraBody }
     return jsonRequest(`${call.target.endpoint}/completions`, call, stream, body, bearer(call))
   },

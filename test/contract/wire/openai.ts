@@ -116,6 +116,71 @@ export function textCompletion(text: string, finishReason: string | null = 'leng
   }
 }
 
+/** One piece of a streamed tool call (`delta.tool_calls[]`) as a server writes it; what is left out is not sent. */
+export interface ToolPiece {
+  index?: number | null
+  id?: string
+  type?: string
+  name?: string
+  /** JSON text (a piece of it); an object for the servers that send one. */
+  arguments?: string | Json
+  /** Old llama.cpp put the id inside `function`. */
+  functionId?: string
+}
+
+export function toolPiece(piece: ToolPiece): Json {
+  const fn: Json = {}
+  if (piece.functionId !== undefined) fn.id = piece.functionId
+  if (piece.name !== undefined) fn.name = piece.name
+  if (piece.arguments !== undefined) fn.arguments = piece.arguments
+  return {
+    ...(piece.index !== undefined ? { index: piece.index } : {}),
+    ...(piece.id !== undefined ? { id: piece.id } : {}),
+    ...(piece.type !== undefined ? { type: piece.type } : {}),
+    function: fn,
+  }
+}
+
+/** A chunk carrying tool-call pieces, and optionally text and a finish reason. */
+export function toolChunk(pieces: ToolPiece[], finishReason: string | null = null, content?: string): Json {
+  return chatChunk({ ...(content !== undefined ? { content } : {}), tool_calls: pieces.map(toolPiece) }, finishReason)
+}
+
+/** A call as OpenAI streams it: its id and name, then its arguments in these pieces. */
+export interface StreamedCall {
+  id: string
+  name: string
+  pieces: string[]
+}
+
+/**
+ * OpenAI's stream of an answer with tool calls: the role chunk (`content: null`), the text if any,
+ * then per call a first piece with index, id, type, name and empty arguments and one chunk per piece
+ * of its arguments; an empty delta with `finish_reason: "tool_calls"`, usage, `[DONE]`.
+ */
+export function toolCallStream(calls: StreamedCall[], options: { texts?: string[]; finishReason?: string } = {}): SseFrame[] {
+  return [
+    { data: chatChunk({ role: 'assistant', content: null }) },
+    ...(options.texts ?? []).map((content) => ({ data: chatChunk({ content }) })),
+    ...calls.flatMap((call, index) => [
+      { data: toolChunk([{ index, id: call.id, type: 'function', name: call.name, arguments: '' }]) },
+      ...call.pieces.map((piece) => ({ data: toolChunk([{ index, arguments: piece }]) })),
+    ]),
+    { data: chatChunk({}, options.finishReason ?? 'tool_calls') },
+    { data: usageChunk(45, 28) },
+    DONE,
+  ]
+}
+
+/** A whole answer with tool calls (`message.tool_calls`); `content: null` when the model said nothing besides. */
+export function toolCallCompletion(content: string | null, calls: ToolPiece[], finishReason: string | null = 'tool_calls'): Json {
+  const answer = chatCompletion(content, finishReason, { prompt: 45, completion: 28 })
+  const [choice] = answer.choices as Json[]
+  const message = choice!.message as Json
+  message.tool_calls = calls.map(({ index: _index, ...call }) => toolPiece(call))
+  return answer
+}
+
 /** vLLM's mid-stream failure (and OpenAI's error body): `{"error": {...}}`. */
 export function vllmStreamError(message: string): Json {
   return { error: { object: 'error', message, type: 'BadRequestError', param: null, code: 400 } }
@@ -157,6 +222,12 @@ export function byteChunks(text: string, size: number, delayMs = 1): Chunk[] {
   const chunks: Chunk[] = []
   for (let at = 0; at < bytes.byteLength; at += size) chunks.push({ base64: toBase64(bytes.subarray(at, at + size)), delayMs })
   return chunks
+}
+
+/** The UTF-8 bytes of `text` in two chunks, cut at byte `at` (inside a character, a field name, an escape...). */
+export function cutAt(text: string, at: number): Chunk[] {
+  const bytes = new TextEncoder().encode(text)
+  return [{ base64: toBase64(bytes.subarray(0, at)) }, { base64: toBase64(bytes.subarray(at)), delayMs: 1 }]
 }
 
 function toBase64(bytes: Uint8Array): string {
