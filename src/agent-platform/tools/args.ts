@@ -55,7 +55,9 @@ function coerce(type: string, value: unknown): { ok: true; value: unknown } | { 
       return typeof value === 'string' ? { ok: true, value } : { ok: false }
     case 'integer':
       if (typeof value === 'number' && Number.isSafeInteger(value)) return { ok: true, value }
-      if (typeof value === 'string' && INTEGER_TEXT.test(value.trim()) && Number.isSafeInteger(Number(value))) return { ok: true, value: Number(value) }
+      if (typeof value === 'string' && INTEGER_TEXT.test(value.trim()) && Number.isSafeInteger(Number(value))) {
+        return { ok: true, value: Number(value) }
+      }
       return { ok: false }
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? { ok: true, value } : { ok: false }

@@ -62,7 +62,8 @@ export function operatorRefusal(operator: string): string {
 const runCommand = defineTool({
   name: 'run_command',
   description:
-    "Runs one program in the workspace directory with its arguments and returns its output. Use it only when no other tool can do the job; no shell: no pipes, '&&' or '||'.",
+    "Runs one program in the workspace directory with its arguments and returns its output. Use it only when no other tool can do the " +
+    "job; no shell: no pipes, '&&' or '||'.",
   parameters: params(
     {
       program: s.string("The program to run, e.g. 'npm' or 'pytest'."),
@@ -85,7 +86,8 @@ const runCommand = defineTool({
 const runShellCommand = defineTool({
   name: 'run_command',
   description:
-    "Runs a shell command line in the workspace directory (the user's shell) and returns its output. Do not start with 'cd': the working directory is already the workspace.",
+    "Runs a shell command line in the workspace directory (the user's shell) and returns its output. Do not start with 'cd': the working " +
+    "directory is already the workspace.",
   parameters: params({ command: s.string("The command line, e.g. 'npm test -- --run src/app.test.ts'.") }, ['command']),
   privilege: 'run_commands',
   describe: (args) => `Run shell command: ${String(args.command)}`,

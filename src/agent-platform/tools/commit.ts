@@ -43,7 +43,9 @@ async function toCommitAction(context: ToolContext, project: string | number, re
   for (const name of ['previous_path', 'content', 'encoding', 'last_commit_id'] as const) if (action[name] !== undefined) out[name] = action[name]
   if (action.action === 'update' && (action.old_str !== undefined || action.new_str !== undefined)) {
     if (action.content !== undefined) throw new ToolError(`Give either content or old_str/new_str for ${action.file_path}, not both`)
-    if (typeof action.old_str !== 'string' || typeof action.new_str !== 'string') throw new ToolError(`old_str and new_str go together (${action.file_path})`)
+    if (typeof action.old_str !== 'string' || typeof action.new_str !== 'string') {
+      throw new ToolError(`old_str and new_str go together (${action.file_path})`)
+    }
     const { content } = await readRepositoryFile(context, project, action.file_path, readRef)
     out.content = replaceOnce(content, action.old_str, action.new_str, action.file_path)
     out.encoding = 'text'
@@ -63,7 +65,8 @@ async function defaultBranch(context: ToolContext, project: string | number): Pr
 const createCommit = defineTool({
   name: 'create_commit',
   description:
-    "Commits changes to several files at once (create, update, move, delete) to a branch. Without 'branch', a new branch is created from start_branch, start_sha or the default branch.",
+    "Commits changes to several files at once (create, update, move, delete) to a branch. Without 'branch', a new branch is created from " +
+    "start_branch, start_sha or the default branch.",
   parameters: params(
     {
       url: URL_PARAM,

@@ -5,8 +5,10 @@
 import { s, type Schema } from './args.ts'
 
 export const URL_PARAM = s.string('A GitLab web URL of the resource on this instance; when given, the id arguments are not needed.')
-export const PROJECT_ID = s.idOrPath("The project's numeric ID or its URL-encoded full path (e.g. 13 or 'group%2Fproject'). Needed when 'url' is not given.")
-export const GROUP_ID = s.idOrPath("The group's numeric ID or its URL-encoded full path. Needed for group-level items when 'url' is not given.")
+export const PROJECT_ID = s.idOrPath(
+  "The project's numeric ID or its URL-encoded full path (e.g. 13 or 'group%2Fproject'). Needed when 'url' is not given.")
+export const GROUP_ID = s.idOrPath(
+  "The group's numeric ID or its URL-encoded full path. Needed for group-level items when 'url' is not given.")
 export const MR_IID = s.integer("The merge request's number within its project (the `!12` number). Needed when 'url' is not given.")
 
 /** `url`, `project_id` and `merge_request_iid`: how a merge request is named. */

@@ -9,12 +9,14 @@ import { json } from './http.ts'
 import type { AgentTool } from './tool.ts'
 
 export const NO_DOCS_INDEX =
-  'GitLab documentation search is not available: this AI gateway has no documentation index. Answer from what you know, and say that the documentation could not be searched.'
+  'GitLab documentation search is not available: this AI gateway has no documentation index. Answer from what you know, and say that the ' +
+  'documentation could not be searched.'
 
 const gitlabDocumentationSearch = defineTool({
   name: 'gitlab_documentation_search',
   description:
-    "Searches GitLab's documentation. Use it for questions about using, configuring or administering GitLab; cite the results' source_url links.",
+    "Searches GitLab's documentation. Use it for questions about using, configuring or administering GitLab; cite the results' " +
+    "source_url links.",
   parameters: params({ search: s.string('What to look for, in a few words (e.g. "merge request approval rules").') }, ['search']),
   privilege: 'read_only_gitlab',
   describe: (args) => `Search GitLab documentation for '${String(args.search)}'`,

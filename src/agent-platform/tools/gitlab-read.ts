@@ -96,7 +96,8 @@ const gitlabMergeRequestSearch = defineTool({
 
 const getPipelineFailingJobs = defineTool({
   name: 'get_pipeline_failing_jobs',
-  description: "Finds the failed jobs of a merge request's latest pipeline (up to 100 jobs are checked). Read a job's log with get_job_logs.",
+  description:
+    "Finds the failed jobs of a merge request's latest pipeline (up to 100 jobs are checked). Read a job's log with get_job_logs.",
   parameters: params(MR_LOCATOR),
   privilege: 'read_only_gitlab',
   describe: (args) => `Get failing jobs of merge request ${mrLabel(args)}`,
@@ -112,7 +113,9 @@ const getPipelineFailingJobs = defineTool({
     const failed = (Array.isArray(jobs) ? jobs : []).filter((job) => isRecord(job) && job.status === 'failed')
     return json({
       pipeline: { id: latest.id, status: latest.status, ref: latest.ref, sha: latest.sha, web_url: latest.web_url },
-      failed_jobs: failed.map((job) => (isRecord(job) ? { id: job.id, name: job.name, stage: job.stage, failure_reason: job.failure_reason, web_url: job.web_url } : job)),
+      failed_jobs: failed.map((job) =>
+        isRecord(job) ? { id: job.id, name: job.name, stage: job.stage, failure_reason: job.failure_reason, web_url: job.web_url } : job,
+      ),
     })
   },
 })
@@ -122,7 +125,8 @@ const getJobLogs = defineTool({
   description: "Reads the log (trace) of one CI/CD job, e.g. to find why it failed. Name the job by its URL or by project and job ID.",
   parameters: params({ url: URL_PARAM, project_id: PROJECT_ID, job_id: s.integer("The job's numeric ID. Needed when 'url' is not given.") }),
   privilege: 'read_only_gitlab',
-  describe: (args) => (typeof args.url === 'string' ? `Read job log ${args.url}` : `Read log of job ${String(args.job_id)} in project ${String(args.project_id)}`),
+  describe: (args) =>
+    typeof args.url === 'string' ? `Read job log ${args.url}` : `Read log of job ${String(args.job_id)} in project ${String(args.project_id)}`,
   run: async (args, context) => {
     const { project, jobId } = locateJob(
       { url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id'), job_id: arg.int(args, 'job_id') },
@@ -159,7 +163,8 @@ const getWikiPage = defineTool({
     const projectId = arg.str(args, 'project_id')
     const groupId = arg.str(args, 'group_id')
     if ((projectId === undefined) === (groupId === undefined)) return { content: "Give exactly one of 'project_id' or 'group_id'.", error: true }
-    const base = projectId !== undefined ? `/api/v4/projects/${restId(normaliseRef(projectId))}` : `/api/v4/groups/${restId(normaliseRef(groupId as string))}`
+    const base =
+      projectId !== undefined ? `/api/v4/projects/${restId(normaliseRef(projectId))}` : `/api/v4/groups/${restId(normaliseRef(groupId as string))}`
     const page = await getJson(context, `${base}/wikis/${encodeURIComponent(arg.str(args, 'slug') as string)}`)
     const metaId = isRecord(page) ? page.wiki_page_meta_id : undefined
     const comments = typeof metaId === 'number' ? await getJson(context, `${base}/wiki_pages/${metaId}/notes`) : []

@@ -25,11 +25,15 @@ const mrPath = (args: Record<string, unknown>, context: ToolContext): string => 
 const mrLabel = (args: Record<string, unknown>) =>
   typeof args.url === 'string' ? args.url : `!${String(args.merge_request_iid ?? '?')} in project ${String(args.project_id ?? '?')}`
 
-const CREATE_FIELDS = ['source_branch', 'target_branch', 'title', 'description', 'assignee_ids', 'reviewer_ids', 'remove_source_branch', 'squash', 'labels'] as const
+const CREATE_FIELDS = [
+  'source_branch', 'target_branch', 'title', 'description', 'assignee_ids', 'reviewer_ids', 'remove_source_branch', 'squash', 'labels',
+] as const
 
 const createMergeRequest = defineTool({
   name: 'create_merge_request',
-  description: 'Opens a merge request from a source branch into a target branch of a project, with a title and optionally a description, assignees, reviewers and labels.',
+  description:
+    'Opens a merge request from a source branch into a target branch of a project, with a title and optionally a description, assignees, ' +
+    'reviewers and labels.',
   parameters: params(
     {
       url: URL_PARAM,
@@ -62,7 +66,9 @@ const UPDATE_FIELDS = [
 
 const updateMergeRequest = defineTool({
   name: 'update_merge_request',
-  description: "Changes a merge request: title, description, target branch, assignees, reviewers, milestone, labels, or closes/reopens it (state_event 'close'/'reopen').",
+  description:
+    "Changes a merge request: title, description, target branch, assignees, reviewers, milestone, labels, or closes/reopens it " +
+    "(state_event 'close'/'reopen').",
   parameters: params({
     ...MR_LOCATOR,
     allow_collaboration: s.boolean('Let members who can merge to the target branch push to the source branch.'),
@@ -92,7 +98,8 @@ const updateMergeRequest = defineTool({
 const QUICK_ACTION = /^\/[a-zA-Z]+/m
 
 export const QUICK_ACTION_REFUSAL =
-  'Comments that contain GitLab quick actions (lines starting with a slash command such as /merge, /approve or /close) are not allowed. Rephrase the comment without them.'
+  'Comments that contain GitLab quick actions (lines starting with a slash command such as /merge, /approve or /close) are not allowed. ' +
+  'Rephrase the comment without them.'
 
 /** The discussion that holds note `noteId` (the REST notes entity does not name it), page by page. */
 async function discussionOf(context: ToolContext, base: string, noteId: number): Promise<string> {
@@ -111,7 +118,8 @@ async function discussionOf(context: ToolContext, base: string, noteId: number):
 const createMergeRequestNote = defineTool({
   name: 'create_merge_request_note',
   description:
-    'Adds a comment to a merge request, or a reply in the thread of an existing comment (note_id). Quick actions (/merge, /approve...) are not allowed in the text.',
+    'Adds a comment to a merge request, or a reply in the thread of an existing comment (note_id). Quick actions (/merge, /approve...) ' +
+    'are not allowed in the text.',
   parameters: params(
     {
       ...MR_LOCATOR,

@@ -96,7 +96,8 @@ const listDir = defineTool({
 const findFiles = defineTool({
   name: 'find_files',
   description:
-    "Finds workspace files by name with a shell glob, recursively, honouring .gitignore (e.g. '*.py', 'src/**/*.test.ts'). To search file contents, use grep.",
+    "Finds workspace files by name with a shell glob, recursively, honouring .gitignore (e.g. '*.py', 'src/**/*.test.ts'). To search " +
+    "file contents, use grep.",
   parameters: params({ name_pattern: s.string("The glob to match file paths against, e.g. '*.json' or 'tests/test_*.py'.") }, ['name_pattern']),
   privilege: 'read_write_files',
   describe: (args) => `Search files with pattern '${String(args.name_pattern)}'`,
@@ -118,7 +119,8 @@ function grepPath(line: string): string {
 const grep = defineTool({
   name: 'grep',
   description:
-    "Searches the contents of workspace files for keywords, recursively, honouring .gitignore. Give plain words (comma-separated, no regular expressions) and narrow search_directory when you can.",
+    "Searches the contents of workspace files for keywords, recursively, honouring .gitignore. Give plain words (comma-separated, no " +
+    "regular expressions) and narrow search_directory when you can.",
   parameters: params(
     {
       keywords: s.string("Comma-separated words to look for, e.g. 'LoginForm,login_user'. Not a regular expression."),
@@ -134,7 +136,9 @@ const grep = defineTool({
     if (directory.includes('..')) throw new ToolError('Searching above the current directory is not allowed')
     guard(context, directory, true)
     const result = await clientText(context, { grep: { pattern: keywords, search_directory: directory, case_insensitive: true } })
-    if (result.trim() === '' || result.includes('No such file or directory') || result.includes('exit status 1')) return noMatches(keywords, directory)
+    // The client's ways of saying "nothing found" (grep's exit status 1, a missing directory).
+    const none = result.trim() === '' || result.includes('No such file or directory') || result.includes('exit status 1')
+    if (none) return noMatches(keywords, directory)
     const policy = ExclusionPolicy.of(context)
     const shown = lines(result).filter((line) => visible(policy, joinPath(directory, grepPath(line))))
     return shown.length > 0 ? shown.join('\n') : noMatches(keywords, directory)
@@ -160,7 +164,8 @@ const createFile = defineTool({
 const editFile = defineTool({
   name: 'edit_file',
   description:
-    'Edits a workspace file by replacing one exact piece of text (old_str, with a line or two around it so it is unique) with new_str. Batch edits to several files in one answer.',
+    'Edits a workspace file by replacing one exact piece of text (old_str, with a line or two around it so it is unique) with new_str. ' +
+    'Batch edits to several files in one answer.',
   parameters: params(
     {
       file_path: s.string('The file, relative to the repository root.'),

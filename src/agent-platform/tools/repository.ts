@@ -20,7 +20,12 @@ export function decodeBase64Text(content: string): string {
 }
 
 /** One file at a ref, as text (the files API's JSON form). */
-export async function readRepositoryFile(context: ToolContext, project: string | number, filePath: string, ref: string): Promise<{ content: string; blob: Record<string, unknown> }> {
+export async function readRepositoryFile(
+  context: ToolContext,
+  project: string | number,
+  filePath: string,
+  ref: string,
+): Promise<{ content: string; blob: Record<string, unknown> }> {
   const path = `/api/v4/projects/${restId(project)}/repository/files/${encodeURIComponent(filePath)}${query({ ref })}`
   const blob = await getJson(context, path)
   if (!isRecord(blob) || typeof blob.content !== 'string') throw new ToolError(`GitLab's answer for ${filePath} has no content`)
@@ -37,7 +42,9 @@ const projectArgs = (args: Record<string, unknown>) => ({ url: arg.str(args, 'ur
 
 const getRepositoryFile = defineTool({
   name: 'get_repository_file',
-  description: "Reads a file from a project's repository at a branch, tag or commit. Name it by its URL (a `/-/blob/` page) or by project, file_path and ref.",
+  description:
+    "Reads a file from a project's repository at a branch, tag or commit. Name it by its URL (a `/-/blob/` page) or by project, " +
+    'file_path and ref.',
   parameters: params({
     url: URL_PARAM,
     project_id: PROJECT_ID,
@@ -70,7 +77,8 @@ const getRepositoryFile = defineTool({
 
 const listRepositoryTree = defineTool({
   name: 'list_repository_tree',
-  description: "Lists files and directories of a project's repository at a path and ref, one page at a time; recursive lists the whole subtree.",
+  description:
+    "Lists files and directories of a project's repository at a path and ref, one page at a time; recursive lists the whole subtree.",
   parameters: params({
     url: URL_PARAM,
     project_id: PROJECT_ID,
@@ -92,13 +100,15 @@ const listRepositoryTree = defineTool({
       ref ??= tree[1]
       path ??= tree[2]
     }
-    const search = query({ path, ref, recursive: arg.bool(args, 'recursive') ?? false, page: arg.int(args, 'page') ?? 1, per_page: arg.int(args, 'per_page') ?? 20 })
+    const paging = { recursive: arg.bool(args, 'recursive') ?? false, page: arg.int(args, 'page') ?? 1, per_page: arg.int(args, 'per_page') ?? 20 }
+    const search = query({ path, ref, ...paging })
     const entries = await getJson(context, `/api/v4/projects/${restId(project)}/repository/tree${search}`)
     const policy = policyForProject(context, project)
     if (!Array.isArray(entries) || policy.empty) return json({ tree: entries })
     const kept = entries.filter((entry) => !isRecord(entry) || typeof entry.path !== 'string' || policy.allows(entry.path, entry.type === 'tree'))
     const excluded = entries.length - kept.length
-    return json(excluded > 0 ? { tree: kept, excluded_entries: excluded, excluded_reason: 'Some entries are excluded from GitLab Duo by the project.' } : { tree: kept })
+    if (excluded === 0) return json({ tree: kept })
+    return json({ tree: kept, excluded_entries: excluded, excluded_reason: 'Some entries are excluded from GitLab Duo by the project.' })
   },
 })
 
@@ -123,7 +133,9 @@ const getCommit = defineTool({
   },
 })
 
-const LIST_COMMITS_FILTERS = ['all', 'author', 'first_parent', 'order', 'path', 'ref_name', 'since', 'trailers', 'until', 'with_stats', 'page'] as const
+const LIST_COMMITS_FILTERS = [
+  'all', 'author', 'first_parent', 'order', 'path', 'ref_name', 'since', 'trailers', 'until', 'with_stats', 'page',
+] as const
 
 const listCommits = defineTool({
   name: 'list_commits',

@@ -45,7 +45,8 @@ const gitlabIssueSearch = defineTool({
 
 const gitlabBlobSearch = defineTool({
   name: 'gitlab_blob_search',
-  description: "Searches code (file contents) in a project's or a group's repositories by text; results name the file, ref and matching lines.",
+  description:
+    "Searches code (file contents) in a project's or a group's repositories by text; results name the file, ref and matching lines.",
   parameters: params(
     {
       ...SCOPE_PARAMS,

@@ -176,7 +176,12 @@ export interface WorkItemLocation {
 
 /** A work item page (`/-/work_items/N`, `/-/issues/N`, `/groups/.../-/epics/N`) or a container page, or the ids. */
 export function locateWorkItem(
-  args: { url?: string | undefined; group_id?: string | number | undefined; project_id?: string | number | undefined; work_item_iid?: number | undefined },
+  args: {
+    url?: string | undefined
+    group_id?: string | number | undefined
+    project_id?: string | number | undefined
+    work_item_iid?: number | undefined
+  },
   gitlabUrl: string,
 ): WorkItemLocation {
   if (args.url) {

@@ -28,7 +28,9 @@ const LOCATION = /* GraphQL */ `
 `
 
 export const LIST_VULNERABILITIES_QUERY = /* GraphQL */ `
-  query ListVulnerabilities($fullPath: ID!, $severity: [VulnerabilitySeverity!], $reportType: [VulnerabilityReportType!], $first: Int, $after: String) {
+  query ListVulnerabilities(
+    $fullPath: ID!, $severity: [VulnerabilitySeverity!], $reportType: [VulnerabilityReportType!], $first: Int, $after: String
+  ) {
     project(fullPath: $fullPath) {
       vulnerabilities(severity: $severity, reportType: $reportType, first: $first, after: $after) {
         pageInfo { hasNextPage endCursor }
@@ -112,7 +114,9 @@ const listVulnerabilities = defineTool({
 
 const getVulnerabilityDetails = defineTool({
   name: 'get_vulnerability_details',
-  description: 'Reads one vulnerability by its numeric ID: description, severity, state, location, identifiers (CVE, CWE...) and the suggested solution.',
+  description:
+    'Reads one vulnerability by its numeric ID: description, severity, state, location, identifiers (CVE, CWE...) and the suggested ' +
+    'solution.',
   parameters: params({ vulnerability_id: s.string("The vulnerability's numeric ID (not its UUID), e.g. '567'.") }, ['vulnerability_id']),
   privilege: 'read_only_gitlab',
   describe: (args) => `Read vulnerability ${String(args.vulnerability_id)}`,

@@ -10,7 +10,13 @@ import { defineTool } from './define.ts'
 import { isRecord, json } from './http.ts'
 import type { AgentTool, ToolContext } from './tool.ts'
 import { discussionOfNote, firstWorkItem, locate, requireIid, resolveParent, type Parent } from './work-item-lookup.ts'
-import { CREATE_NOTE_MUTATION, CREATE_WORK_ITEM_MUTATION, UPDATE_WORK_ITEM_MUTATION, WORK_ITEM_TYPES_QUERY, workItemIdQuery } from './work-item-queries.ts'
+import {
+  CREATE_NOTE_MUTATION,
+  CREATE_WORK_ITEM_MUTATION,
+  UPDATE_WORK_ITEM_MUTATION,
+  WORK_ITEM_TYPES_QUERY,
+  workItemIdQuery,
+} from './work-item-queries.ts'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const NOTE_LIMIT = 1_048_576
@@ -82,7 +88,9 @@ const label = (args: Record<string, unknown>) => (typeof args.url === 'string' ?
 
 const createWorkItem = defineTool({
   name: 'create_work_item',
-  description: 'Creates a work item (Issue, Epic, Task, Objective or Key Result) in a group or a project, with title, description, assignees, labels, dates and parent.',
+  description:
+    'Creates a work item (Issue, Epic, Task, Objective or Key Result) in a group or a project, with title, description, assignees, ' +
+    'labels, dates and parent.',
   parameters: params(
     {
       ...CONTAINER,
@@ -104,7 +112,8 @@ const createWorkItem = defineTool({
     const type = (Array.isArray(nodes) ? nodes : []).find((t) => isRecord(t) && typeof t.name === 'string' && t.name.toLowerCase() === typeName)
     if (!isRecord(type)) {
       const known = (Array.isArray(nodes) ? nodes : []).flatMap((t) => (isRecord(t) && typeof t.name === 'string' ? [t.name] : []))
-      throw new ToolError(`Work item type '${String(args.type_name)}' is not available in ${parent.fullPath}${known.length ? ` (available: ${known.join(', ')})` : ''}`)
+      const available = known.length ? ` (available: ${known.join(', ')})` : ''
+      throw new ToolError(`Work item type '${String(args.type_name)}' is not available in ${parent.fullPath}${available}`)
     }
     const input: Record<string, unknown> = { namespacePath: parent.fullPath, title: args.title, workItemTypeId: type.id, ...widgetInputs(args) }
     const labels = arg.list<string>(args, 'label_ids')
@@ -121,7 +130,9 @@ const createWorkItem = defineTool({
 
 const updateWorkItem = defineTool({
   name: 'update_work_item',
-  description: 'Changes a work item: title, description, assignees, labels (add/remove), dates, health, parent, confidentiality, or closes/reopens it.',
+  description:
+    'Changes a work item: title, description, assignees, labels (add/remove), dates, health, parent, confidentiality, or closes/reopens ' +
+    'it.',
   parameters: params({
     ...CONTAINER,
     work_item_iid: s.integer("The work item's number within its group or project."),
@@ -156,7 +167,9 @@ const updateWorkItem = defineTool({
 
 const createWorkItemNote = defineTool({
   name: 'create_work_item_note',
-  description: 'Adds a comment to a work item, or a reply in the thread of an existing comment (note_id); internal comments are visible to members only.',
+  description:
+    'Adds a comment to a work item, or a reply in the thread of an existing comment (note_id); internal comments are visible to members ' +
+    'only.',
   parameters: params(
     {
       ...CONTAINER,

@@ -14,7 +14,9 @@ const label = (args: Record<string, unknown>) => (typeof args.url === 'string' ?
 
 const getWorkItem = defineTool({
   name: 'get_work_item',
-  description: 'Reads one work item (issue, epic, task, objective or key result): title, description, state, type, assignees, labels, dates, parent and children.',
+  description:
+    'Reads one work item (issue, epic, task, objective or key result): title, description, state, type, assignees, labels, dates, parent ' +
+    'and children.',
   parameters: params(WORK_ITEM_LOCATOR),
   privilege: 'read_only_gitlab',
   describe: (args) => `Read work item ${label(args)}`,
@@ -51,7 +53,9 @@ const getWorkItemNotes = defineTool({
 
 const listWorkItems = defineTool({
   name: 'list_work_items',
-  description: 'Lists the work items of a group or a project, filtered by state, text, author, assignees, labels, milestone, dates, type or health, a page (cursor) at a time.',
+  description:
+    'Lists the work items of a group or a project, filtered by state, text, author, assignees, labels, milestone, dates, type or health, ' +
+    'a page (cursor) at a time.',
   parameters: params({
     url: WORK_ITEM_LOCATOR.url as Record<string, unknown>,
     group_id: WORK_ITEM_LOCATOR.group_id as Record<string, unknown>,
@@ -87,7 +91,10 @@ const listWorkItems = defineTool({
     for (const name of used) variables[LIST_FILTERS[name][0]] = values[name]
     const data = await context.graphql(listWorkItemsQuery(parent.container, used), variables)
     const container = isRecord(data) ? data[parent.container] : undefined
-    if (!isRecord(container)) throw new ToolError(`${parent.container === 'project' ? 'Project' : 'Group'} '${parent.fullPath}' was not found, or is not visible to this user`)
+    if (!isRecord(container)) {
+      const kind = parent.container === 'project' ? 'Project' : 'Group'
+      throw new ToolError(`${kind} '${parent.fullPath}' was not found, or is not visible to this user`)
+    }
     const connection = isRecord(container.workItems) ? container.workItems : {}
     return json({ work_items: connection.nodes ?? [], page_info: connection.pageInfo ?? null })
   },

@@ -37,26 +37,46 @@ const PROJECT_TYPES = ['Issue', 'Incident', 'Task', 'Objective', 'Key Result']
 const GROUP_TYPES = ['Epic', 'Issue', 'Task', 'Objective', 'Key Result']
 const typeGid = (name: string) => `gid://gitlab/WorkItems::Type/${TYPES.find(([n]) => n === name)?.[1] ?? 0}`
 const gidNumber = (gid: string) => Number(gid.slice(gid.lastIndexOf('/') + 1))
-const notFound = () => new GraphQLError("The resource that you are attempting to access does not exist or you don't have permission to perform this action")
+const notFound = () =>
+  new GraphQLError("The resource that you are attempting to access does not exist or you don't have permission to perform this action")
 
 export function installWorkItemsGraphql(rails: FakeRails, data: ToolData) {
   let nextId = 900
   const project = { kind: 'project' as const, id: 7, path: 'gitlab-org/gitlab-test' }
   const group = { kind: 'group' as const, id: 2, path: 'gitlab-org' }
-  const note = (id: number, body: string, authorId: number, createdAt: string): NoteRecord => ({ id, body, internal: false, system: false, authorId, createdAt, updatedAt: createdAt })
-  const base = { confidential: false, authorId: 5, assigneeIds: [], labelIds: [], startDate: null, dueDate: null, isFixed: false, healthStatus: null, parentId: null }
+  const note = (id: number, body: string, authorId: number, createdAt: string): NoteRecord =>
+    ({ id, body, internal: false, system: false, authorId, createdAt, updatedAt: createdAt })
+  const base = {
+    confidential: false, authorId: 5, assigneeIds: [], labelIds: [], startDate: null, dueDate: null, isFixed: false, healthStatus: null, parentId: null,
+  }
   const items: WorkItemRecord[] = [
-    { ...base, id: 801, iid: 5, container: project, type: 'Issue', title: 'Login fails for nil users', description: 'Steps: log in as nobody', state: 'OPEN', parentId: 803, labelIds: ['gid://gitlab/ProjectLabel/11'], discussions: [
-      { id: 'gid://gitlab/Discussion/aa11', notes: [note(1001, 'I can reproduce this', 1, '2026-02-02T09:00:00Z'), note(1002, 'Fix is in !12', 5, '2026-02-03T09:00:00Z')] },
-      { id: 'gid://gitlab/IndividualNoteDiscussion/bb22', notes: [note(1003, 'First report', 5, '2026-02-01T09:00:00Z')] },
-    ], createdAt: '2026-02-01T08:00:00Z' },
-    { ...base, id: 802, iid: 6, container: project, type: 'Task', title: 'Add a regression test', description: null, state: 'OPEN', discussions: [], createdAt: '2026-02-04T08:00:00Z' },
-    { ...base, id: 803, iid: 3, container: group, type: 'Epic', title: 'Authentication hardening', description: 'All of it', state: 'OPEN', discussions: [], createdAt: '2026-01-15T08:00:00Z' },
+    {
+      ...base, id: 801, iid: 5, container: project, type: 'Issue', title: 'Login fails for nil users', description: 'Steps: log in as nobody',
+      state: 'OPEN', parentId: 803, labelIds: ['gid://gitlab/ProjectLabel/11'], createdAt: '2026-02-01T08:00:00Z',
+      discussions: [
+        {
+          id: 'gid://gitlab/Discussion/aa11',
+          notes: [note(1001, 'I can reproduce this', 1, '2026-02-02T09:00:00Z'), note(1002, 'Fix is in !12', 5, '2026-02-03T09:00:00Z')],
+        },
+        { id: 'gid://gitlab/IndividualNoteDiscussion/bb22', notes: [note(1003, 'First report', 5, '2026-02-01T09:00:00Z')] },
+      ],
+    },
+    {
+      ...base, id: 802, iid: 6, container: project, type: 'Task', title: 'Add a regression test', description: null, state: 'OPEN',
+      discussions: [], createdAt: '2026-02-04T08:00:00Z',
+    },
+    {
+      ...base, id: 803, iid: 3, container: group, type: 'Epic', title: 'Authentication hardening', description: 'All of it', state: 'OPEN',
+      discussions: [], createdAt: '2026-01-15T08:00:00Z',
+    },
   ]
+  const vulnerability = (id: number, title: string, severity: string, state: string, reportType: string, location: Record<string, unknown>) =>
+    ({ id: `gid://gitlab/Vulnerability/${id}`, title, severity, state, reportType, location })
   const vulnerabilities = [
-    { id: 'gid://gitlab/Vulnerability/567', title: 'SQL injection in login', severity: 'CRITICAL', state: 'DETECTED', reportType: 'SAST', location: { __typename: 'VulnerabilityLocationSast', file: 'app/login.rb', startLine: '3' } },
-    { id: 'gid://gitlab/Vulnerability/568', title: 'Leaked key', severity: 'HIGH', state: 'CONFIRMED', reportType: 'SECRET_DETECTION', location: { __typename: 'VulnerabilityLocationSecretDetection', file: 'config/secrets.yml', startLine: '2' } },
-    { id: 'gid://gitlab/Vulnerability/569', title: 'Old rack', severity: 'LOW', state: 'DETECTED', reportType: 'DEPENDENCY_SCANNING', location: { __typename: 'VulnerabilityLocationDependencyScanning', file: 'Gemfile.lock' } },
+    vulnerability(567, 'SQL injection in login', 'CRITICAL', 'DETECTED', 'SAST', { __typename: 'VulnerabilityLocationSast', file: 'app/login.rb', startLine: '3' }),
+    vulnerability(568, 'Leaked key', 'HIGH', 'CONFIRMED', 'SECRET_DETECTION',
+      { __typename: 'VulnerabilityLocationSecretDetection', file: 'config/secrets.yml', startLine: '2' }),
+    vulnerability(569, 'Old rack', 'LOW', 'DETECTED', 'DEPENDENCY_SCANNING', { __typename: 'VulnerabilityLocationDependencyScanning', file: 'Gemfile.lock' }),
   ].map((v) => ({
     ...v,
     description: `${v.title}: details`,
@@ -77,7 +97,8 @@ export function installWorkItemsGraphql(rails: FakeRails, data: ToolData) {
     const start = args.after ? Number(args.after) : 0
     const end = args.first ? start + args.first : nodes.length
     const slice = nodes.slice(start, end)
-    return { count: nodes.length, nodes: slice, pageInfo: { hasNextPage: end < nodes.length, hasPreviousPage: start > 0, startCursor: String(start), endCursor: slice.length ? String(end) : null } }
+    const pageInfo = { hasNextPage: end < nodes.length, hasPreviousPage: start > 0, startCursor: String(start), endCursor: slice.length ? String(end) : null }
+    return { count: nodes.length, nodes: slice, pageInfo }
   }
 
   function itemView(item: WorkItemRecord): Record<string, unknown> {
@@ -126,9 +147,11 @@ export function installWorkItemsGraphql(rails: FakeRails, data: ToolData) {
         return page(found.map(itemView), args as { first?: number; after?: string })
       },
       workItemTypes: () => ({ nodes: types.map((name) => ({ id: typeGid(name), name })) }),
-      vulnerabilities: (args: { severity?: string[]; reportType?: string[]; first?: number; after?: string }) => page(
-        container.id === 7 ? vulnerabilities.filter((v) => (!args.severity || args.severity.includes(v.severity)) && (!args.reportType || args.reportType.includes(v.reportType))) : [],
-        args),
+      vulnerabilities: (args: { severity?: string[]; reportType?: string[]; first?: number; after?: string }) => {
+        const wanted = (v: (typeof vulnerabilities)[number]) =>
+          (!args.severity || args.severity.includes(v.severity)) && (!args.reportType || args.reportType.includes(v.reportType))
+        return page(container.id === 7 ? vulnerabilities.filter(wanted) : [], args)
+      },
     }
   }
 
@@ -167,7 +190,10 @@ export function installWorkItemsGraphql(rails: FakeRails, data: ToolData) {
       if (!type || !allowed.includes(type)) return { workItem: null, errors: [`${type ?? 'This type'} is not allowed in this ${container.kind}`] }
       if (String(input.title).trim() === '') return { workItem: null, errors: ["Title can't be blank"] }
       const iid = Math.max(0, ...items.filter((i) => i.container === container).map((i) => i.iid)) + 1
-      const item: WorkItemRecord = { ...base, id: ++nextId, iid, container, type, title: input.title, description: null, state: 'OPEN', authorId: data.currentUser.id as number, discussions: [], createdAt: '2026-02-10T12:00:00Z' }
+      const item: WorkItemRecord = {
+        ...base, id: ++nextId, iid, container, type, title: input.title, description: null, state: 'OPEN',
+        authorId: data.currentUser.id as number, discussions: [], createdAt: '2026-02-10T12:00:00Z',
+      }
       applyWidgets(item, { ...input, title: undefined })
       items.push(item)
       return { workItem: itemView(item), errors: [] }
@@ -196,7 +222,10 @@ export function installWorkItemsGraphql(rails: FakeRails, data: ToolData) {
   const ROOTS = new Set(['project', 'namespace', 'vulnerability', 'workItemCreate', 'workItemUpdate', 'createNote'])
   rails.onGraphql(
     (request: GraphqlRequest) => request.rootFields.some((field) => ROOTS.has(field)),
-    async (request) => (await graphql({ schema: workItemsSchema, source: request.query, rootValue, variableValues: request.variables, operationName: request.operationName })) as GraphqlResult,
+    async (request) => {
+      const { query: source, variables: variableValues, operationName } = request
+      return (await graphql({ schema: workItemsSchema, source, rootValue, variableValues, operationName })) as GraphqlResult
+    },
   )
   return { items, vulnerabilities }
 }
