@@ -224,3 +224,25 @@ describe('documentation search', () => {
     expect(await run('gitlab_documentation_search', { search: 'runners' })).toEqual({ content: NO_DOCS_INDEX, error: true })
   })
 })
+
+describe('failures outside HTTP statuses', () => {
+  it('a failure of the channel itself becomes a tool error, unless the session was cancelled', async () => {
+    const { context } = setup()
+    const broken: ToolContext = { ...context, graphql: () => Promise.reject(new Error('GraphQL error: Internal server error')) }
+    expect(await tool('get_work_item').run({ project_id: 'g/p', work_item_iid: 1 }, broken)).toEqual({
+      content: 'get_work_item failed: GraphQL error: Internal server error',
+      error: true,
+    })
+    const controller = new AbortController()
+    controller.abort(new Error('session stopped'))
+    const cancelled: ToolContext = { ...context, signal: controller.signal, gitlab: () => Promise.reject(new Error('session stopped')) }
+    await expect(tool('get_merge_request').run({ project_id: 7, merge_request_iid: 12 }, cancelled)).rejects.toThrow('session stopped')
+  })
+
+  it('describes calls in one line for the chat', () => {
+    expect(tool('get_merge_request').describe({ url: MR_URL })).toBe(`Read merge request ${MR_URL}`)
+    expect(tool('get_merge_request').describe({ project_id: 7, merge_request_iid: 12 })).toBe('Read merge request !12 in project 7')
+    expect(tool('list_commits').describe({ project_id: 7 })).toBe('List commits in project 7')
+  })
+})
+
