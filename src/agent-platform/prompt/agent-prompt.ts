@@ -48,7 +48,11 @@ export function agentPrompt(family: ModelFamily): AgentPrompt {
 }
 
 /** The names GitLab's models.yml shows the model for the families the Agent Platform accepts (spec §4.2). */
-const DISPLAY_NAMES: Readonly<Record<string, string>> = { claude_3: 'Self-Hosted Claude', general: 'Self-Hosted General Models', gpt: 'GPT' }
+const DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  claude_3: 'Self-Hosted Claude',
+  general: 'Self-Hosted General Models',
+  gpt: 'GPT',
+}
 
 export function modelDisplayName(family: ModelFamily): string {
   return Object.hasOwn(DISPLAY_NAMES, family.name) ? DISPLAY_NAMES[family.name]! : family.name

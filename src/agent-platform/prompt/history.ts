@@ -10,13 +10,18 @@
  * A malformed call (arguments that were not a JSON object) is shown to the model as a call with
  * empty arguments, so the error result the engine gave it still pairs with it.
  */
+import { tokenBound } from '../../code/context-window.ts'
 import type { ChatMessage, ToolCall } from '../../providers/types.ts'
 import type { ConversationMessage } from '../state.ts'
-import { truncateToolOutput } from './tool-output.ts'
+import { toolOutputForModel } from './tool-output.ts'
+import { messageTokens } from './tokens.ts'
 
 export interface Block {
   kind: 'user' | 'assistant'
   messages: ChatMessage[]
+  /** Each message's `messageTokens`, and the part of it that is its content: counted once. */
+  sizes: number[]
+  contentSizes: number[]
 }
 
 /** The result a call gets when the user moved on without approving or denying it. */
@@ -40,7 +45,7 @@ export function toBlocks(history: readonly ConversationMessage[], renderUser: (m
   while (i < history.length) {
     const message = history[i++]!
     if (message.role === 'user') {
-      blocks.push({ kind: 'user', messages: [{ role: 'user', content: renderUser(message) }] })
+      blocks.push(block('user', [{ role: 'user', content: renderUser(message) }]))
       continue
     }
     if (message.role === 'tool') continue // a result without its call: see above
@@ -49,7 +54,7 @@ export function toBlocks(history: readonly ConversationMessage[], renderUser: (m
       if (invalid.id) calls.push({ id: invalid.id, name: invalid.name, arguments: {} })
     }
     if (calls.length === 0) {
-      blocks.push({ kind: 'assistant', messages: [{ role: 'assistant', content: message.content }] })
+      blocks.push(block('assistant', [{ role: 'assistant', content: message.content }]))
       continue
     }
     const results = new Map<string, ToolMessage>()
@@ -58,16 +63,39 @@ export function toBlocks(history: readonly ConversationMessage[], renderUser: (m
       // The first result of a call counts; one for a call of another message does not belong here.
       if (calls.some((call) => call.id === result.toolCallId) && !results.has(result.toolCallId)) results.set(result.toolCallId, result)
     }
-    const messages: ChatMessage[] = [{ role: 'assistant', content: message.content, toolCalls: calls }]
+    const assistant: ChatMessage = { role: 'assistant', content: message.content, toolCalls: calls }
+    const sized = block('assistant', [assistant])
     for (const call of calls) {
       const result = results.get(call.id)
-      messages.push(
-        result
-          ? { role: 'tool', toolCallId: call.id, toolName: call.name, content: truncateToolOutput(result.content), isError: result.status === 'error' }
-          : { role: 'tool', toolCallId: call.id, toolName: call.name, content: CANCELLED_RESULT, isError: true },
-      )
+      const { content, tokens } = result ? toolContent(result) : { content: CANCELLED_RESULT, tokens: tokenBound(CANCELLED_RESULT) }
+      const isError = result ? result.status === 'error' : true
+      const tool: ChatMessage = { role: 'tool', toolCallId: call.id, toolName: call.name, content, isError }
+      sized.messages.push(tool)
+      sized.sizes.push(messageTokens(tool, tokens))
+      sized.contentSizes.push(tokens)
     }
-    blocks.push({ kind: 'assistant', messages })
+    blocks.push(sized)
   }
   return blocks
+}
+
+function block(kind: Block['kind'], messages: ChatMessage[]): Block {
+  const contentSizes = messages.map((message) => tokenBound(message.content))
+  return { kind, messages, contentSizes, sizes: messages.map((message, i) => messageTokens(message, contentSizes[i])) }
+}
+
+/**
+ * A tool result's text as the model reads it, and its size. Results are the big messages (up to
+ * 200 KiB each) and the engine builds every model call of a turn from the same history objects,
+ * so both are kept per result; checked against the content, in case a result object is reused.
+ */
+const toolContents = new WeakMap<object, { source: string; content: string; tokens: number }>()
+
+function toolContent(result: ToolMessage): { content: string; tokens: number } {
+  const known = toolContents.get(result)
+  if (known && known.source === result.content) return known
+  const { text, bytes } = toolOutputForModel(result.content)
+  const entry = { source: result.content, content: text, tokens: bytes }
+  toolContents.set(result, entry)
+  return entry
 }

@@ -12,7 +12,8 @@ import type { ConversationMessage, NamespaceInfo, ProjectInfo } from '../state.t
 import { agentPrompt, isOpenAiClass, renderStatus, renderSystem } from './agent-prompt.ts'
 import { toBlocks } from './history.ts'
 import { unknownCommandReply } from './slash-commands.ts'
-import { messageTokens, promptBudget, trimHistory } from './trim.ts'
+import { messageTokens } from './tokens.ts'
+import { promptBudget, trimHistory } from './trim.ts'
 import { dedupeContext, renderUserMessage } from './user-message.ts'
 
 /** What the models.yml of GitLab gives every Agent Platform family as its answer's length. */

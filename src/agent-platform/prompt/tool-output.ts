@@ -23,12 +23,18 @@ const utf8Bytes = tokenBound
 
 /** The output as the model reads it: as it is up to 200 KiB, else its first 100 KiB and a notice. */
 export function truncateToolOutput(output: string): string {
+  return toolOutputForModel(output).text
+}
+
+/** truncateToolOutput, and the result's size in bytes (what the context-window budget counts), measured once. */
+export function toolOutputForModel(output: string): { text: string; bytes: number } {
   const bytes = utf8Bytes(output)
-  if (bytes <= TOOL_OUTPUT_MAX_BYTES) return output
-  return (
+  if (bytes <= TOOL_OUTPUT_MAX_BYTES) return { text: output, bytes }
+  const text =
     `${keepStart(output, TOOL_OUTPUT_KEPT_BYTES)}\n\n[Output truncated: the tool returned ${kib(bytes)} KiB, ` +
-    `only the first ${kib(TOOL_OUTPUT_KEPT_BYTES)} KiB are shown. Ask for less at a time (a narrower path, filter or page) to see the rest.]`
-  )
+    `only the first ${kib(TOOL_OUTPUT_KEPT_BYTES)} KiB are shown. ` +
+    'Ask for less at a time (a narrower path, filter or page) to see the rest.]'
+  return { text, bytes: utf8Bytes(text) }
 }
 
 /** The output as the chat shows it: at most 4 KiB, ending with a marker when it was cut. */

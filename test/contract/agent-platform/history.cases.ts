@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { tokenBound } from '../../../src/code/context-window.ts'
 import { CANCELLED_RESULT, deniedResult, toBlocks } from '../../../src/agent-platform/prompt/history.ts'
 import { chatPrompt } from '../../../src/agent-platform/prompt/messages.ts'
-import { MESSAGE_OVERHEAD, messageTokens, promptBudget, trimHistory } from '../../../src/agent-platform/prompt/trim.ts'
+import { MESSAGE_OVERHEAD, messageTokens } from '../../../src/agent-platform/prompt/tokens.ts'
+import { promptBudget, trimHistory } from '../../../src/agent-platform/prompt/trim.ts'
 import {
   TOOL_OUTPUT_KEPT_BYTES,
   TOOL_OUTPUT_MAX_BYTES,
@@ -31,10 +32,23 @@ const roundTrip = (n: number, size: number): ConversationMessage[] => [
 export function agentHistoryCases(runtime: 'node' | 'workerd') {
   describe(`chat agent history: tool calls and their results [${runtime}]`, () => {
     it('passes tool round trips as they are: the calls on the assistant message, one result each, errors marked', () => {
-      const history = [user('q'), calls('run-1', { id: 'a', name: 'get_project', arguments: { project_id: 7 } }, { id: 'b', name: 'get_job_logs' }), result('a', '{"id":7}'), result('b', 'not found', 'error', 'get_job_logs'), answer('done')]
+      const history = [
+        user('q'),
+        calls('run-1', { id: 'a', name: 'get_project', arguments: { project_id: 7 } }, { id: 'b', name: 'get_job_logs' }),
+        result('a', '{"id":7}'),
+        result('b', 'not found', 'error', 'get_job_logs'),
+        answer('done'),
+      ]
       const messages = historyOf(chatPrompt(input({ history })).messages)
       expect(messages.slice(1, 4)).toEqual([
-        { role: 'assistant', content: '', toolCalls: [{ id: 'a', name: 'get_project', arguments: { project_id: 7 } }, { id: 'b', name: 'get_job_logs', arguments: {} }] },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [
+            { id: 'a', name: 'get_project', arguments: { project_id: 7 } },
+            { id: 'b', name: 'get_job_logs', arguments: {} },
+          ],
+        },
         { role: 'tool', toolCallId: 'a', toolName: 'get_project', content: '{"id":7}', isError: false },
         { role: 'tool', toolCallId: 'b', toolName: 'get_job_logs', content: 'not found', isError: true },
       ])
@@ -43,9 +57,15 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('a call still without a result gets a cancelled result before the next message (a new message after a pending approval)', () => {
-      const history = [user('q'), calls('run-1', { id: 'a', name: 'create_commit' }, { id: 'b', name: 'create_merge_request_note' }, { id: 'c', name: 'get_project' }), result('b', 'posted'), user('never mind, just explain')]
+      const history = [
+        user('q'),
+        calls('run-1', { id: 'a', name: 'create_commit' }, { id: 'b', name: 'create_merge_request_note' }, { id: 'c', name: 'get_project' }),
+        result('b', 'posted'),
+        user('never mind, just explain'),
+      ]
       const messages = historyOf(chatPrompt(input({ history })).messages)
-      expect(messages.map((m) => (m.role === 'tool' ? `tool:${m.toolCallId}:${m.content === CANCELLED_RESULT ? 'cancelled' : m.content}` : m.role))).toEqual([
+      const shown = (m: ChatMessage) => (m.role === 'tool' ? `tool:${m.toolCallId}:${m.content === CANCELLED_RESULT ? 'cancelled' : m.content}` : m.role)
+      expect(messages.map(shown)).toEqual([
         'user',
         'assistant',
         'tool:a:cancelled',
@@ -60,7 +80,16 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('leaves out results that answer no call of the message before them, and a second result for the same call', () => {
-      const history = [result('zz', 'orphan'), user('q'), calls('run-1', { id: 'a', name: 'get_project' }), result('x', 'foreign'), result('a', 'first'), result('a', 'again'), answer('ok'), result('a', 'late')]
+      const history = [
+        result('zz', 'orphan'),
+        user('q'),
+        calls('run-1', { id: 'a', name: 'get_project' }),
+        result('x', 'foreign'),
+        result('a', 'first'),
+        result('a', 'again'),
+        answer('ok'),
+        result('a', 'late'),
+      ]
       const messages = historyOf(chatPrompt(input({ history })).messages)
       expect(messages.filter((m) => m.role === 'tool').map((m) => m.content)).toEqual(['first'])
       expect(orderingViolation(messages)).toBeUndefined()
@@ -69,7 +98,15 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     it('shows a malformed call with empty arguments, so the error result the engine gave it pairs with it', () => {
       const history: ConversationMessage[] = [
         user('q'),
-        { role: 'assistant', id: 'run-1', content: '', invalidToolCalls: [{ id: 'bad', name: 'get_project', arguments: '{"project_id": 7', reason: 'not JSON' }, { id: '', name: 'x', arguments: '', reason: 'cut off' }] },
+        {
+          role: 'assistant',
+          id: 'run-1',
+          content: '',
+          invalidToolCalls: [
+            { id: 'bad', name: 'get_project', arguments: '{"project_id": 7', reason: 'not JSON' },
+            { id: '', name: 'x', arguments: '', reason: 'cut off' },
+          ],
+        },
         result('bad', 'The arguments were not valid JSON', 'error'),
         user('again'),
       ]
@@ -92,7 +129,8 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
       expect(truncateToolOutput(limit)).toBe(limit)
       const over = 'a'.repeat(TOOL_OUTPUT_KEPT_BYTES) + 'b'.repeat(TOOL_OUTPUT_MAX_BYTES - TOOL_OUTPUT_KEPT_BYTES + 1)
       const cut = truncateToolOutput(over)
-      expect(cut.startsWith('a'.repeat(TOOL_OUTPUT_KEPT_BYTES) + '\n\n[Output truncated: the tool returned 200 KiB, only the first 100 KiB are shown.')).toBe(true)
+      const notice = '\n\n[Output truncated: the tool returned 200 KiB, only the first 100 KiB are shown.'
+      expect(cut.startsWith('a'.repeat(TOOL_OUTPUT_KEPT_BYTES) + notice)).toBe(true)
       expect(cut).not.toContain('b')
     })
 
@@ -123,6 +161,24 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
   })
 
   describe(`chat agent history: fitting the context window [${runtime}]`, () => {
+    it('sizes a message by the UTF-8 bytes of everything sent for it: text, tool calls, call id and tool name', () => {
+      const toolCalls = [{ id: 'c1', name: 'create_file_with_contents', arguments: { file_path: 'a.md', contents: 'é'.repeat(3000) } }]
+      expect(messageTokens({ role: 'user', content: 'héllo' })).toBe(MESSAGE_OVERHEAD + 6)
+      expect(messageTokens({ role: 'assistant', content: 'ok', toolCalls })).toBe(MESSAGE_OVERHEAD + 2 + tokenBound(JSON.stringify(toolCalls)))
+      expect(messageTokens({ role: 'assistant', content: 'ok', toolCalls })).toBeGreaterThan(6000)
+      expect(messageTokens({ role: 'tool', content: '😀', toolCallId: 'c1', toolName: 'get_project' })).toBe(MESSAGE_OVERHEAD + 4 + 2 + 11)
+    })
+
+    it('reads a tool result again when the same result object changed between calls', () => {
+      const stored = result('a', 'first version') as Extract<ConversationMessage, { role: 'tool' }>
+      const history = [user('q'), calls('run-1', { id: 'a', name: 'get_project' }), stored]
+      expect(historyOf(chatPrompt(input({ history })).messages)[2]!.content).toBe('first version')
+      stored.content = 'second version'
+      const again = chatPrompt(input({ history }))
+      expect(historyOf(again.messages)[2]!.content).toBe('second version')
+      expect(again.promptTokens).toBe(tokens(again.messages))
+    })
+
     it('budgets 70 % of the window, leaving room for the 4,096-token answer', () => {
       expect(promptBudget(200_000, 4096)).toBe(140_000)
       expect(promptBudget(128_000, 4096)).toBe(89_600)
@@ -133,7 +189,17 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('keeps everything at the budget; one token less and the oldest go, the rest starting on a user message', () => {
-      const history = [user('first question'), answer('first answer'), user('second question'), ...roundTrip(1, 300), ...roundTrip(2, 300), answer('second answer'), user('third'), ...roundTrip(3, 300), ...roundTrip(4, 300)]
+      const history = [
+        user('first question'),
+        answer('first answer'),
+        user('second question'),
+        ...roundTrip(1, 300),
+        ...roundTrip(2, 300),
+        answer('second answer'),
+        user('third'),
+        ...roundTrip(3, 300),
+        ...roundTrip(4, 300),
+      ]
       const blocks = plain(history)
       const all = tokens(blocks.flatMap((block) => block.messages))
       const atBudget = trimHistory(blocks, all)
@@ -162,13 +228,17 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('counts the system messages and the tool definitions against the budget', () => {
-      const history = [...Array.from({ length: 30 }, (_, n) => [user(`question ${n} `.padEnd(800, '?')), answer(`answer ${n} `.padEnd(800, '!'))]).flat()]
+      const history = Array.from({ length: 30 }, (_, n) => [user(`question ${n} `.padEnd(800, '?')), answer(`answer ${n} `.padEnd(800, '!'))]).flat()
       const window = 60_000
       const bare = chatPrompt(input({ history, contextWindow: window }))
       expect(bare.leftOut).toBeGreaterThan(0)
       expect(bare.promptTokens).toBeLessThanOrEqual(bare.budgetTokens)
       expect(bare.budgetTokens - bare.promptTokens).toBeLessThan(2 * (800 + MESSAGE_OVERHEAD))
-      const tools: ToolDefinition[] = Array.from({ length: 20 }, (_, n) => ({ name: `tool_${n}`, description: 'd'.repeat(400), parameters: { type: 'object', properties: {} } }))
+      const tools: ToolDefinition[] = Array.from({ length: 20 }, (_, n) => ({
+        name: `tool_${n}`,
+        description: 'd'.repeat(400),
+        parameters: { type: 'object', properties: {} },
+      }))
       const withTools = chatPrompt(input({ history, contextWindow: window, tools }))
       expect(withTools.leftOut).toBeGreaterThan(bare.leftOut)
       expect(withTools.promptTokens).toBeLessThanOrEqual(withTools.budgetTokens)
@@ -198,11 +268,13 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
       expect(newest.content).toContain('part of this message was left out')
       expect(fits([newest])).toBe(true)
 
-      const older = trimHistory(plain([user('OLD'.padEnd(20_000, 'o')), { ...calls('run-1', { id: 'a', name: 'get_project' }), content: 'L'.repeat(20_000) }, result('a', '{}'), user('q')]), room)
+      const longAnswer = { ...calls('run-1', { id: 'a', name: 'get_project' }), content: 'L'.repeat(20_000) }
+      const older = trimHistory(plain([user('OLD'.padEnd(20_000, 'o')), longAnswer, result('a', '{}'), user('q')]), room)
       expect(older).toMatchObject({ leftOut: 0, shortened: 2 })
       const [placeholder, assistant] = older.blocks.flatMap((block) => block.messages)
-      expect(placeholder).toEqual({ role: 'user', content: "[An earlier message from the user was left out: it was too long for the model's context window.]" })
-      expect(assistant).toMatchObject({ role: 'assistant', content: "[An earlier answer was left out: it was too long for the model's context window.]", toolCalls: [{ id: 'a' }] })
+      const why = "it was too long for the model's context window.]"
+      expect(placeholder).toEqual({ role: 'user', content: `[An earlier message from the user was left out: ${why}` })
+      expect(assistant).toMatchObject({ role: 'assistant', content: `[An earlier answer was left out: ${why}`, toolCalls: [{ id: 'a' }] })
     })
 
     it('never drops the system messages or the newest user message, however small the window', () => {

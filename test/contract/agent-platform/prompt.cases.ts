@@ -73,7 +73,8 @@ export function agentPromptCases(runtime: 'node' | 'workerd') {
     it('gpt adds the Markdown rules; claude_3 does not have them', () => {
       const gpt = system({ family: family('gpt') })
       const claude = system({ family: family('claude_3') })
-      for (const rule of ['fenced code blocks with a language tag', '"Short answer:"', 'Use bullet lists sparingly', 'Introduce a list with a sentence']) {
+      const rules = ['fenced code blocks with a language tag', '"Short answer:"', 'Use bullet lists sparingly', 'Introduce a list with a sentence']
+      for (const rule of rules) {
         expect(gpt, rule).toContain(rule)
         expect(claude, rule).not.toContain(rule)
       }
@@ -82,7 +83,8 @@ export function agentPromptCases(runtime: 'node' | 'workerd') {
     it('instance facts come from the instance URL, else the project web URL, else the group web URL', () => {
       expect(system({ gitlabUrl: 'https://gitlab.com' })).toContain('Type: GitLab.com (SaaS)\n- URL: https://gitlab.com\n')
       expect(system({ gitlabUrl: null })).toContain('- URL: https://gitlab.acme.test\n')
-      expect(system({ project: null, namespace: { ...NAMESPACE, web_url: 'https://other.test:8443/shop' } })).toContain('- URL: https://other.test:8443\n')
+      const namespace = { ...NAMESPACE, web_url: 'https://other.test:8443/shop' }
+      expect(system({ project: null, namespace })).toContain('- URL: https://other.test:8443\n')
       const unknown = system({ project: null, namespace: null, gitlabVersion: undefined })
       expect(unknown).toContain('Type: Unknown\n- URL: unknown\n- GitLab version: unknown\n')
       expect(instanceType('https://acme.gitlab-dedicated.com/')).toBe('GitLab Dedicated')
@@ -99,7 +101,8 @@ export function agentPromptCases(runtime: 'node' | 'workerd') {
 
     it('is the same text for every call of an instance: the session facts are in the second message', () => {
       const a = chatMessages(input({ now: NOW_A, history: [user('one')] }))
-      const b = chatMessages(input({ now: NOW_A + 86_400_000, project: null, history: [user('one'), answer('x'), user('two')], gitlabUrl: 'https://gitlab.acme.test' }))
+      const history = [user('one'), answer('x'), user('two')]
+      const b = chatMessages(input({ now: NOW_A + 86_400_000, project: null, history, gitlabUrl: 'https://gitlab.acme.test' }))
       expect(a[0]!.content).toBe(b[0]!.content)
       expect(a[1]!.content).not.toBe(b[1]!.content)
     })
@@ -143,7 +146,8 @@ export function agentPromptCases(runtime: 'node' | 'workerd') {
   describe(`chat agent prompt: the user template [${runtime}]`, () => {
     it('without context: the link rules, then the message', () => {
       const text = userText(user('What does !12 change?'))
-      expect(text).toMatch(/^<link_rules>\n[^]*#123[^]*!45[^]*&6[^]*@username[^]*each time you mention it[^]*ranges[^]*<\/link_rules>\n\nWhat does !12 change\?$/)
+      expect(text).toMatch(/^<link_rules>\n[^]*#123[^]*!45[^]*&6[^]*@username[^]*each time you mention it[^]*ranges[^]*<\/link_rules>\n\n/)
+      expect(text.endsWith('</link_rules>\n\nWhat does !12 change?')).toBe(true)
       expect(text).not.toContain('additional_context')
     })
 
@@ -165,6 +169,13 @@ export function agentPromptCases(runtime: 'node' | 'workerd') {
       expect(text.slice(text.indexOf('</link_rules>'), text.indexOf('<additional_context>'))).toMatch(/context/)
       expect(text.endsWith('</additional_context>\n\nExplain this')).toBe(true)
       expect(text).not.toContain('file\n') // the category is not rendered
+    })
+
+    it('sends the text and context verbatim: no escaping, no template expansion inside them', () => {
+      const raw = 'Why does {{#items}}{{name}}{{/items}} print "&lt;" & <b>?'
+      const text = userText(user(raw, [context('{{{secret}}} <tag> & "quotes"', 'x.mustache')]))
+      expect(text).toContain('<x.mustache>\n{{{secret}}} <tag> & "quotes"\n</x.mustache>')
+      expect(text.endsWith(`\n\n${raw}`)).toBe(true)
     })
 
     it('applies to every user message, and repeated context stays only on the latest message carrying it', () => {
