@@ -1,9 +1,9 @@
 /**
- * How long a tool's output may be (spec §8.4, "Tool-output handling"): what the model reads is cut
- * when a tool returns more than 200 KiB (a whole job log, a huge diff), keeping the first 100 KiB
- * and saying so, so the model knows to ask for less instead of trusting a partial answer; the copy
- * the chat shows (`tool_info.tool_response`) is cut to 4 KiB. Sizes are UTF-8 bytes, as GitLab's
- * limits are, and a cut never splits a character.
+ * How long a tool's output may be for the model (spec §8.4, "Tool-output handling"): cut when a
+ * tool returns more than 200 KiB (a whole job log, a huge diff), keeping the first 100 KiB and
+ * saying so, so the model knows to ask for less instead of trusting a partial answer. Sizes are
+ * UTF-8 bytes, the unit the context-window budget counts, and a cut never splits a character.
+ * (The chat's copy, `tool_info.tool_response`, is cut to 4 KiB by ui-log.ts `cutForUi`.)
  */
 import { keepStart, tokenBound } from '../../code/context-window.ts'
 
@@ -13,11 +13,6 @@ const KIB = 1024
 export const TOOL_OUTPUT_MAX_BYTES = 200 * KIB
 /** What is kept of a cut tool output, in UTF-8 bytes (the notice comes on top). */
 export const TOOL_OUTPUT_KEPT_BYTES = 100 * KIB
-/** The most the chat's copy of a tool output holds, in UTF-8 bytes, marker included. */
-export const UI_TOOL_OUTPUT_MAX_BYTES = 4 * KIB
-
-const UI_MARKER = '\n… (truncated)'
-
 /** UTF-8 length: `tokenBound` is exactly that (one token per byte is its bound). */
 const utf8Bytes = tokenBound
 
@@ -35,12 +30,6 @@ export function toolOutputForModel(output: string): { text: string; bytes: numbe
     `only the first ${kib(TOOL_OUTPUT_KEPT_BYTES)} KiB are shown. ` +
     'Ask for less at a time (a narrower path, filter or page) to see the rest.]'
   return { text, bytes: utf8Bytes(text) }
-}
-
-/** The output as the chat shows it: at most 4 KiB, ending with a marker when it was cut. */
-export function truncateForUi(output: string): string {
-  if (utf8Bytes(output) <= UI_TOOL_OUTPUT_MAX_BYTES) return output
-  return keepStart(output, UI_TOOL_OUTPUT_MAX_BYTES - utf8Bytes(UI_MARKER)) + UI_MARKER
 }
 
 function kib(bytes: number): string {

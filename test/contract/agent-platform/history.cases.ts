@@ -11,13 +11,7 @@ import { CANCELLED_RESULT, deniedResult, toBlocks } from '../../../src/agent-pla
 import { chatPrompt } from '../../../src/agent-platform/prompt/messages.ts'
 import { MESSAGE_OVERHEAD, messageTokens } from '../../../src/agent-platform/prompt/tokens.ts'
 import { promptBudget, trimHistory } from '../../../src/agent-platform/prompt/trim.ts'
-import {
-  TOOL_OUTPUT_KEPT_BYTES,
-  TOOL_OUTPUT_MAX_BYTES,
-  truncateForUi,
-  truncateToolOutput,
-  UI_TOOL_OUTPUT_MAX_BYTES,
-} from '../../../src/agent-platform/prompt/tool-output.ts'
+import { TOOL_OUTPUT_KEPT_BYTES, TOOL_OUTPUT_MAX_BYTES, truncateToolOutput } from '../../../src/agent-platform/prompt/tool-output.ts'
 import type { ConversationMessage } from '../../../src/agent-platform/state.ts'
 import type { ChatMessage, ToolDefinition } from '../../../src/providers/types.ts'
 import { answer, calls, historyOf, input, orderingViolation, result, user } from './prompt-fixtures.ts'
@@ -141,16 +135,8 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
       const kept = cut.slice(0, cut.indexOf('\n\n[Output truncated'))
       expect(kept).toBe('€'.repeat(Math.floor(TOOL_OUTPUT_KEPT_BYTES / 3)))
       expect(truncateToolOutput('€'.repeat(68_000))).toBe('€'.repeat(68_000)) // 204,000 bytes < 200 KiB
-      const emoji = truncateForUi('😀'.repeat(2000))
-      expect(tokenBound(emoji)).toBeLessThanOrEqual(UI_TOOL_OUTPUT_MAX_BYTES)
-      expect(emoji.replace('\n… (truncated)', '')).toBe('😀'.repeat(1020))
-    })
-
-    it('cuts the chat copy to 4 KiB, marker included', () => {
-      expect(truncateForUi('y'.repeat(4096))).toBe('y'.repeat(4096))
-      const cut = truncateForUi('y'.repeat(4097))
-      expect(tokenBound(cut)).toBe(4096)
-      expect(cut.endsWith('\n… (truncated)')).toBe(true)
+      const emoji = truncateToolOutput('😀'.repeat(60_000)) // 240,000 bytes
+      expect(emoji.slice(0, emoji.indexOf('\n\n[Output truncated'))).toBe('😀'.repeat(TOOL_OUTPUT_KEPT_BYTES / 4))
     })
 
     it('cuts an oversized stored output before the model sees it', () => {
