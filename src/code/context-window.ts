@@ -56,7 +56,7 @@ export function fitWindow(above: string, below: string, context: readonly string
 const ASCII = /^[\x00-\x7f]*$/
 
 /** The longest end of `text` whose bound is at most `tokens`. */
-function keepEnd(text: string, tokens: number): string {
+export function keepEnd(text: string, tokens: number): string {
   // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair is 4 for two units): short texts fit as they are.
   if (text.length * 3 <= tokens) return text
   if (ASCII.test(text)) return text.length <= tokens ? text : text.slice(text.length - tokens)
@@ -72,7 +72,7 @@ function keepEnd(text: string, tokens: number): string {
 }
 
 /** The longest start of `text` whose bound is at most `tokens`. */
-function keepStart(text: string, tokens: number): string {
+export function keepStart(text: string, tokens: number): string {
   if (text.length * 3 <= tokens) return text
   if (ASCII.test(text)) return text.length <= tokens ? text : text.slice(0, tokens)
   let bytes = 0
