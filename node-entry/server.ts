@@ -7,7 +7,12 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { parseConfig } from '../src/config.ts'
+import { createAgentPlatform, type AgentPlatform } from '../src/agent-platform/agent-platform.ts'
+import { parseAgentPlatformSettings } from '../src/agent-platform/settings.ts'
+import { ConfigError, parseConfig, type Config } from '../src/config.ts'
+import { createAgentPlatformMetrics } from './agent-platform/prometheus.ts'
+import { startAgentPlatformServer } from './agent-platform/grpc-server.ts'
+import type { KeyStore } from '../src/deps.ts'
 import { createGateway, type Gateway } from '../src/gateway.ts'
 import type { LogSink } from '../src/logging.ts'
 import { createMemoryKeyStore } from '../src/memory-key-store.ts'
@@ -19,8 +24,8 @@ import { batchedStdout } from './stdout-log.ts'
 import type { Resolver } from './guarded-lookup.ts'
 import { createOutboundFetch } from './outbound-fetch.ts'
 import { startMetricsServer } from './metrics-server.ts'
-import { createPrometheusMetrics } from './prometheus.ts'
-import { modelClientTls, serverTlsOptions } from './tls.ts'
+import { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.ts'
+import { agentPlatformTls, modelClientTls, serverTlsOptions } from './tls.ts'
 import { settingWarnings } from '../src/settings-warnings.ts'
 import { VERSION } from './version.ts'
 
@@ -39,6 +44,12 @@ export interface ServerOptions {
   resolver?: Resolver
   /** Where a variable came from (`.env`, `environment`), named in the start-up warnings about unknown settings. */
   settingSource?: (name: string) => string | undefined
+  /**
+   * Overrides DUO_WORKFLOW_PORT for the Agent Platform's gRPC server (0: a free port, null: none;
+   * default: a free one when `port` is 0); DUO_WORKFLOW_HOST likewise.
+   */
+  grpcPort?: number | null
+  grpcHost?: string
 }
 
 export interface RunningServer {
@@ -47,6 +58,8 @@ export interface RunningServer {
   gateway: Gateway
   /** The metrics server, when one is listening. */
   metricsUrl?: string | undefined
+  /** The Agent Platform service, unless it is off (DUO_WORKFLOW_PORT=0). */
+  agentPlatform?: { address: string; port: number; service: AgentPlatform } | undefined
   /** Resolves once background work (key refreshes, cache writes) has finished. */
   settled(): Promise<void>
   /** Stops accepting connections, lets in-flight requests and background work finish (up to `graceMs`). */
@@ -69,13 +82,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   const metricsPort = options.metrics ? config.metrics.port : null
   const prometheus = metricsPort !== null ? createPrometheusMetrics() : undefined
+  // One store for both services' key sources (keyed by issuer URL).
+  const keyStore = createMemoryKeyStore()
   const gateway = await createGateway(config, {
     metrics: prometheus?.metrics,
     fetch: outbound.fetch,
-    keyStore: createMemoryKeyStore(),
+    keyStore,
     logSink,
     docsAssets: swaggerUiAssets(),
-    sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+    sha256Hex,
     docsIndex: docs?.index,
   })
   logDocsIndex(gateway.logger.child('search'), docs)
@@ -104,7 +119,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = (serverTls ? createHttpsServer({ ...serverTls, ...limits }, handle) : createServer(limits, handle)) as Server
   answerClientErrors(server, gateway.logger.child('http'))
   const host = options.host ?? config.server.host
-  await listen(server, options.port ?? config.server.port, host)
+  // The gRPC port first: a port that is taken stops start-up before the HTTP port is opened.
+  const agentPlatform = await startAgentPlatform(options, config, gateway, { fetch: outbound.fetch, keyStore }, background, prometheus)
+  try {
+    await listen(server, options.port ?? config.server.port, host)
+  } catch (error) {
+    await agentPlatform?.server.shutdown(0)
+    throw error
+  }
   const { port } = server.address() as AddressInfo
   gateway.logger.info('AI gateway listening', { version: VERSION, host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
   const metricsServer =
@@ -113,16 +135,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       : undefined
   // Prefetch the issuers' keys; requests never wait for a slow issuer they do not need.
   background.context.waitUntil(gateway.warmUp(background.context))
+  if (agentPlatform) background.context.waitUntil(agentPlatform.service.warmUp(background.context))
 
   return {
     url: `${serverTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
     gateway,
     metricsUrl: metricsServer?.url,
+    agentPlatform: agentPlatform && { address: agentPlatform.server.address, port: agentPlatform.server.port, service: agentPlatform.service },
     settled: () => background.drain(),
     close: (graceMs = SHUTDOWN_GRACE_MS) => {
       closing = true
-      return shutDown(server, background, graceMs).then(() => {
+      // Open chat turns get the Agent Platform's own grace period (they save and tell GitLab they stopped), within the process's.
+      const grpcClosed = agentPlatform?.server.shutdown(Math.min(graceMs, agentPlatform.graceMs))
+      return Promise.all([shutDown(server, background, graceMs), grpcClosed]).then(() => {
         docs?.close()
         // Last: Prometheus can still scrape while requests drain.
         return Promise.all([outbound.close(), metricsServer?.close()]).then(() => {})
@@ -130,6 +156,41 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   }
 }
+
+/** The Agent Platform service beside the gateway, in the same process, unless DUO_WORKFLOW_PORT is 0. */
+async function startAgentPlatform(
+  options: ServerOptions,
+  config: Config,
+  gateway: Gateway,
+  { fetch, keyStore }: { fetch: typeof globalThis.fetch; keyStore: KeyStore },
+  background: BackgroundWork,
+  prometheus: PrometheusMetrics | undefined,
+) {
+  const settings = parseAgentPlatformSettings(options.env, { gitlabUrl: config.gitlabUrl, customerPortalUrl: config.customerPortalUrl })
+  // A caller that asks for any free HTTP port (tests) gets any free gRPC port too, unless it says otherwise.
+  const port = options.grpcPort !== undefined ? options.grpcPort : settings.port !== null && options.port === 0 ? 0 : settings.port
+  if (port === null) return undefined
+  const tls = agentPlatformTls(settings)
+  const service = await createAgentPlatform({
+    gateway,
+    settings,
+    platform: { fetch, keyStore, sha256Hex, metrics: prometheus?.metrics },
+    tasks: background.context,
+    metrics: prometheus && createAgentPlatformMetrics(prometheus.registry),
+  })
+  const host = options.grpcHost ?? settings.host
+  let server
+  try {
+    server = await startAgentPlatformServer({ handlers: service, host, port, ...(tls ? { tls } : {}), logger: gateway.logger, maxMetadataBytes: settings.maxMetadataBytes })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ConfigError([`DUO_WORKFLOW_PORT: the Agent Platform service cannot listen on ${host}:${port} (${reason}); set a free port, or 0 to turn the service off`])
+  }
+  gateway.logger.info('Agent Platform service listening', { version: VERSION, address: server.address, tls: Boolean(tls) })
+  return { server, service, graceMs: settings.shutdownGraceMs }
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** The OIDC issuers' origins: their discovery and JWKS calls never use the model client certificate. */
 function issuerOrigins(...urls: (string | null)[]): string[] {

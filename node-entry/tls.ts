@@ -7,6 +7,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import * as tls from 'node:tls'
+import type { AgentPlatformSettings } from '../src/agent-platform/settings.ts'
 import { ConfigError, type Config } from '../src/config.ts'
 
 /**
@@ -55,6 +56,13 @@ export function modelClientTls(config: Config): tls.ConnectionOptions | undefine
     options.ca = [...tls.getCACertificates('default'), ...found]
   }
   return options
+}
+
+/** The certificate and key the Agent Platform's gRPC server serves TLS with (`DUO_WORKFLOW_TLS__*`), or undefined when off. */
+export function agentPlatformTls(settings: AgentPlatformSettings): { certPem: string; keyPem: string } | undefined {
+  if (!settings.tls.enabled) return undefined
+  const { cert, key } = keyPair({ cert: 'DUO_WORKFLOW_TLS__CERT_FILE', key: 'DUO_WORKFLOW_TLS__KEY_FILE' }, settings.tls.certFile, settings.tls.keyFile, undefined)
+  return { certPem: cert, keyPem: key }
 }
 
 /** Reads a certificate chain and its private key, and checks that they belong together. */

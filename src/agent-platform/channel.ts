@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../logging.ts'
 import type { Action, ActionResponse, NewCheckpoint, Outgoing } from './contract.ts'
-import type { WorkflowCall } from './service.ts'
+import type { Metadata, WorkflowCall } from './service.ts'
 
 /** Why a turn stopped before it finished. */
 export type StopReason =
@@ -52,25 +52,36 @@ interface Pending {
   resolve(response: ActionResponse): void
   reject(error: unknown): void
   kind: string
+  sent: number
 }
+
+/** An action was answered, `seconds` after it was sent (metrics). */
+export type AnswerListener = (kind: string, seconds: number) => void
 
 export class ActionChannel {
   private readonly call: WorkflowCall
   private readonly log: Logger
+  private readonly onAnswer: AnswerListener | undefined
   private readonly pending = new Map<string, Pending>()
   private readonly controller = new AbortController()
   private inFlight: Promise<void> | undefined
-  private queued: Outgoing<NewCheckpoint> | undefined
+  private queued: (() => Outgoing<NewCheckpoint>) | undefined
   private reading: Promise<void> | undefined
   /** Set once the turn must stop; `turn` aborts with a TurnStopped carrying it. */
   stopped: StopReason | undefined
 
-  constructor(call: WorkflowCall, log: Logger) {
+  constructor(call: WorkflowCall, log: Logger, onAnswer?: AnswerListener) {
     this.call = call
     this.log = log
+    this.onAnswer = onAnswer
     const onCancel = () => this.halt({ kind: 'cancelled' })
     if (call.signal.aborted) onCancel()
     else call.signal.addEventListener('abort', onCancel, { once: true })
+  }
+
+  /** The call's metadata (the session's headers). */
+  get metadata(): Metadata {
+    return this.call.metadata
   }
 
   /** Aborted when the turn must stop (its reason is a TurnStopped): pass it to model calls. */
@@ -109,7 +120,7 @@ export class ActionChannel {
     const kind = Object.keys(action)[0] ?? 'action'
     let timer: ReturnType<typeof setTimeout> | undefined
     const answer = new Promise<ActionResponse>((resolve, reject) => {
-      this.pending.set(requestID, { resolve, reject, kind })
+      this.pending.set(requestID, { resolve, reject, kind, sent: performance.now() })
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           if (!this.pending.delete(requestID)) return
@@ -128,13 +139,18 @@ export class ActionChannel {
     return answer
   }
 
-  /** Sends a `newCheckpoint` (no answer), coalesced with those queued behind the one being sent. */
-  checkpoint(checkpoint: Outgoing<NewCheckpoint>): void {
+  /**
+   * Sends a `newCheckpoint` (no answer), coalesced with those queued behind the one being sent.
+   * `compose` runs when it goes out, and only for the one that goes: a streamed answer does not
+   * build a checkpoint per token, and an incremental one is cut from what was really sent.
+   */
+  checkpoint(compose: () => Outgoing<NewCheckpoint>): void {
+    if (this.stopped && !clientStillThere(this.stopped)) return
     if (this.inFlight) {
-      this.queued = checkpoint
+      this.queued = compose
       return
     }
-    this.inFlight = this.sendCheckpoints(checkpoint)
+    this.inFlight = this.sendCheckpoints(compose)
   }
 
   /** Resolves once every checkpoint made so far is with the transport (before the stream ends). */
@@ -142,12 +158,12 @@ export class ActionChannel {
     while (this.inFlight) await this.inFlight
   }
 
-  private async sendCheckpoints(first: Outgoing<NewCheckpoint>): Promise<void> {
-    let next: Outgoing<NewCheckpoint> | undefined = first
+  private async sendCheckpoints(first: () => Outgoing<NewCheckpoint>): Promise<void> {
+    let next: (() => Outgoing<NewCheckpoint>) | undefined = first
     try {
       while (next) {
         this.queued = undefined
-        await this.call.send({ requestID: crypto.randomUUID(), newCheckpoint: next })
+        await this.call.send({ requestID: crypto.randomUUID(), newCheckpoint: next() })
         next = this.queued
       }
     } catch (error) {
@@ -182,6 +198,7 @@ export class ActionChannel {
       return
     }
     this.pending.delete(id)
+    this.onAnswer?.(waiting.kind, (performance.now() - waiting.sent) / 1000)
     waiting.resolve(response)
   }
 }

@@ -5,6 +5,7 @@
  * calls the tools make.
  */
 import type { ActionChannel, RequestOptions } from './channel.ts'
+import { versionAtLeast } from './gitlab-version.ts'
 
 export interface RailsResponse {
   status: number
@@ -110,8 +111,7 @@ export class Rails {
  * An unparsable version counts as 18.2.
  */
 export function workflowQuery(gitlabVersion: string | undefined): string {
-  const [major = 18, minor = 2] = parseVersion(gitlabVersion)
-  const atLeast = (m: number, n: number) => major > m || (major === m && minor >= n)
+  const atLeast = (major: number, minor: number) => versionAtLeast(gitlabVersion, major, minor)
   const project = [
     'id name description httpUrlToRepo webUrl',
     'languages { name share }',
@@ -132,11 +132,6 @@ export function workflowQuery(gitlabVersion: string | undefined): string {
     ...(atLeast(18, 9) ? ['toolCallApprovals'] : []),
   ]
   return `query getWorkflow($workflowId: AiDuoWorkflowsWorkflowID!) { duoWorkflowWorkflows(workflowId: $workflowId) { nodes { ${fields.join(' ')} } } }`
-}
-
-function parseVersion(value: string | undefined): [number, number] | [] {
-  const match = value ? /^\s*v?(\d+)\.(\d+)/.exec(value) : null
-  return match ? [Number(match[1]), Number(match[2])] : []
 }
 
 function stringList(value: unknown): string[] {

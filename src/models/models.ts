@@ -18,6 +18,7 @@ import type { ModelClient } from '../providers/client.ts'
 import { hostOf } from '../providers/upstream-error.ts'
 import {
   ProviderSetupError,
+  ToolCallMissing,
   type ChatMessage,
   type EmbeddingCall,
   type EmbeddingResult,
@@ -83,9 +84,14 @@ export class Models {
     }
   }
 
-  /** One whole answer; retried on connection trouble, 5xx and overload within the deadline. */
-  complete(invocation: ModelInvocation, signal: AbortSignal | undefined): Promise<ModelResult> {
-    return this.deps.client.complete(invocation.call, { signal, timeoutMs: invocation.timeoutMs, retries: invocation.retries, labels: invocation.labels })
+  /**
+   * One whole answer; retried on connection trouble, 5xx and overload within the deadline.
+   * @throws ToolCallMissing when the call required a tool call and the answer has none.
+   */
+  async complete(invocation: ModelInvocation, signal: AbortSignal | undefined): Promise<ModelResult> {
+    const result = await this.deps.client.complete(invocation.call, { signal, timeoutMs: invocation.timeoutMs, retries: invocation.retries, labels: invocation.labels })
+    if (requiresToolCall(invocation.call) && !result.toolCalls?.length) throw new ToolCallMissing()
+    return result
   }
 
   /**
@@ -137,7 +143,8 @@ export class Models {
 
   private async events(invocation: ModelInvocation, signal: AbortSignal | undefined): Promise<ReadableStream<ModelEvent>> {
     if (this.deps.config.customModels.disableStreaming) return eventsOf(resultEvents(await this.complete(invocation, signal)))
-    return this.deps.client.stream(invocation.call, { signal, idleTimeoutMs: invocation.idleTimeoutMs, labels: invocation.labels })
+    const events = await this.deps.client.stream(invocation.call, { signal, idleTimeoutMs: invocation.idleTimeoutMs, labels: invocation.labels })
+    return requiresToolCall(invocation.call) ? events.pipeThrough(toolCallRequired()) : events
   }
 
   /**
@@ -221,6 +228,25 @@ function shortId(id: string): string {
     for (let left = hash; left > 0 && out.length < 9; left = Math.floor(left / 62)) out += ALPHANUMERIC[left % 62]
   }
   return out
+}
+
+/** The call may only be answered with a tool call (`toolChoice` `required` or a named tool). */
+function requiresToolCall(call: ModelCall): boolean {
+  return Boolean(call.tools?.length) && (call.toolChoice === 'required' || typeof call.toolChoice === 'object')
+}
+
+/** Passes a stream's events on; one that ends without a tool call ends with ToolCallMissing instead. */
+function toolCallRequired(): TransformStream<ModelEvent, ModelEvent> {
+  let called = false
+  return new TransformStream({
+    transform(event, controller) {
+      if (event.type === 'tool_call_end') called = true
+      controller.enqueue(event)
+    },
+    flush(controller) {
+      if (!called) controller.error(new ToolCallMissing())
+    },
+  })
 }
 
 /** A whole answer as the events its stream would have carried. */

@@ -86,6 +86,8 @@ export class ToolCallAssembler {
  * (`{}`, as Anthropic streams a tool without input); anything else makes the call invalid.
  */
 export function parseArguments(id: string, name: string, text: string): ToolCall | InvalidToolCall {
+  // The name first: a call without one is unusable whatever its arguments (an empty text included).
+  if (!name) return { id, name, arguments: text, reason: 'the tool call names no tool' }
   if (text.trim() === '') return { id, name, arguments: {} }
   let value: unknown
   try {
@@ -96,7 +98,6 @@ export function parseArguments(id: string, name: string, text: string): ToolCall
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { id, name, arguments: text, reason: 'the arguments are not a JSON object' }
   }
-  if (!name) return { id, name, arguments: text, reason: 'the tool call names no tool' }
   return { id, name, arguments: value as Record<string, unknown> }
 }
 

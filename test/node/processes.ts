@@ -40,7 +40,8 @@ export async function startProcess(command: string, args: string[], options: Sta
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     // No metrics port unless a test asks: spawned gateways would otherwise all claim 8082, which the container test needs.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, AIGW_FASTAPI__METRICS_PORT: '0', ...options.env },
+    // Nor an Agent Platform port (50052), for the same reason; tests of that port set DUO_WORKFLOW_PORT.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, AIGW_FASTAPI__METRICS_PORT: '0', DUO_WORKFLOW_PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })

@@ -59,6 +59,7 @@ async function startHttpsGateway(env: Record<string, string>) {
       HOME: process.env.HOME,
       AIGW_FASTAPI__API_PORT: String(port),
       AIGW_FASTAPI__METRICS_PORT: '0',
+      DUO_WORKFLOW_PORT: '0',
       AIGW_FASTAPI__TLS__ENABLED: 'true',
       AIGW_FASTAPI__TLS__CERT_FILE: file('server.pem'),
       AIGW_FASTAPI__TLS__KEY_FILE: file('server.key'),
