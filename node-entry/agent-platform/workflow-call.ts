@@ -20,14 +20,20 @@ export class WorkflowSession {
   readonly call: WorkflowCall
   #stream: WorkflowStream
   #controller = new AbortController()
-  #events: AsyncIterator<IncomingEvent>
+  /** Client events read but not yet asked for (at most one: the stream pauses behind it). */
+  #queued: IncomingEvent[] = []
+  #waiting: ((event: IncomingEvent | undefined) => void) | undefined
+  #readEnded = false
   #over = false
   #ending: Error | undefined
 
   constructor(stream: WorkflowStream, codec: MessageCodec<Action>, maxMessageBytes: number) {
     this.#stream = stream
-    // destroyOnReturn: false, or reaching the end of the client's half would destroy our half too.
-    this.#events = stream.iterator({ destroyOnReturn: false })
+    // Events, not an async iterator: an iterator waiting for the next message destroys the stream
+    // when the call is ended with a status (grpc-js ends it by an 'error' event), and the status
+    // then never reaches the client.
+    stream.on('data', (event: IncomingEvent) => this.#arrived(event))
+    stream.on('end', () => this.#readDone())
     // grpc-js emits 'cancelled' for a client cancel, a dropped connection, a passed deadline and a
     // forced server shutdown: in every case the call is gone.
     stream.on('cancelled', () => this.#gone(new GrpcStatus(Status.CANCELLED, 'The call was cancelled.')))
@@ -68,22 +74,42 @@ export class WorkflowSession {
   #gone(reason: GrpcStatus): void {
     this.#over = true
     if (!this.#controller.signal.aborted) this.#controller.abort(reason)
+    this.#readDone()
+  }
+
+  #arrived(event: IncomingEvent): void {
+    const waiting = this.#waiting
+    if (waiting) {
+      this.#waiting = undefined
+      return waiting(event)
+    }
+    this.#queued.push(event)
+    // Nobody asked yet: no more until somebody does (a fast client cannot pile up memory).
+    this.#stream.pause()
+  }
+
+  #readDone(): void {
+    this.#readEnded = true
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.(undefined)
   }
 
   async #next(): Promise<ClientEvent | undefined> {
     if (this.#over) return undefined
-    let result: IteratorResult<IncomingEvent>
-    try {
-      result = await this.#events.next()
-    } catch {
-      return undefined // destroyed: cancelled or dropped, the signal says so
+    let event = this.#queued.shift()
+    if (event !== undefined) {
+      if (!this.#queued.length) this.#stream.resume()
+    } else {
+      if (this.#readEnded) return undefined
+      event = await new Promise<IncomingEvent | undefined>((resolve) => (this.#waiting = resolve))
     }
-    if (result.done || this.#over) return undefined
-    if (result.value === MALFORMED) {
+    if (event === undefined || this.#over) return undefined // the client's half ended, or the call is gone (the signal says so)
+    if (event === MALFORMED) {
       this.#endEarly(new GrpcStatus(Status.INVALID_ARGUMENT, 'Malformed ClientEvent.'))
       return undefined
     }
-    return result.value
+    return event
   }
 
   async #send(codec: MessageCodec<Action>, maxMessageBytes: number, action: Outgoing<Action>): Promise<void> {

@@ -275,9 +275,8 @@ class Turn {
       } else {
         this.stream.saved([entry], 'Error')
         this.channel.checkpoint(() => this.stream.compose())
-        // A status event Rails refused is not followed by another (GitLab's rule); nor is one for a turn that never reached Rails.
-        const reachedRails = this.workflow !== undefined || failure.status.code !== Status.INVALID_ARGUMENT
-        if (reachedRails && !(error instanceof UnsupportedStatusEvent)) await this.rails.statusEvent(this.start.workflowID, 'drop', request)
+        // A status event Rails refused is not followed by another (GitLab's rule).
+        if (!(error instanceof UnsupportedStatusEvent)) await this.rails.statusEvent(this.start.workflowID, 'drop', request)
       }
     } catch (wrapUpError) {
       this.log.warning('The failed workflow could not be wrapped up', { error_type: wrapUpError instanceof Error ? wrapUpError.name : typeof wrapUpError })

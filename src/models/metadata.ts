@@ -49,6 +49,9 @@ export const modelMetadataDoc = z.object({
  */
 export function parseModelMetadata(value: unknown): SelfHostedModel | undefined {
   if (value === undefined || value === null) return undefined
+  // First: such metadata has no family name, and the schema's complaint about it would mislead.
+  const named = (value as { provider?: unknown }).provider
+  if (typeof named === 'string' && GITLAB_MANAGED.has(named)) throw gitlabManaged(named)
   const parsed = z.safeParse(metadataSchema, value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
@@ -58,12 +61,6 @@ export function parseModelMetadata(value: unknown): SelfHostedModel | undefined 
     )
   }
   const { provider, name, endpoint, api_key: apiKey, identifier } = parsed.data
-  if (GITLAB_MANAGED.has(provider)) {
-    throw new ValidationError(
-      `model_metadata.provider '${provider}' names a GitLab-managed model, which this self-hosted gateway does not serve; ` +
-        'configure a self-hosted model for the feature in GitLab',
-    )
-  }
   return { provider, family: familyNamed(name, 'model_metadata.name'), metadata: { name, endpoint, apiKey, identifier } }
 }
 
@@ -78,6 +75,13 @@ export function requireModelMetadata(value: unknown): SelfHostedModel {
   throw new ValidationError(
     'No self-hosted model in the request: send a top-level model_metadata ' +
       `{"provider", "name" (the model family, one of ${FAMILY_NAMES.join(', ')}), "endpoint", "api_key", "identifier"}`,
+  )
+}
+
+function gitlabManaged(provider: string): ValidationError {
+  return new ValidationError(
+    `model_metadata.provider '${provider}' names a GitLab-managed model, which this self-hosted gateway does not serve; ` +
+      'configure a self-hosted model for the feature in GitLab',
   )
 }
 

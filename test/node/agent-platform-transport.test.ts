@@ -142,6 +142,26 @@ describe('ExecuteWorkflow', () => {
     expect((send as GrpcStatus).code).toBe(Status.CANCELLED)
   })
 
+  it('the end reaches the client while the handler still waits for a client event (the engine always does)', async () => {
+    for (const ending of ['ok', 'status'] as const) {
+      execute = async (call) => {
+        await call.next()
+        // The engine reads the client's events in the background for the whole turn (stops, answers).
+        void (async () => {
+          while (await call.next());
+        })()
+        await call.send({ requestID: 'cp', newCheckpoint: { status: 'INPUT_REQUIRED', checkpoint: '{}' } })
+        if (ending === 'ok') return 'workflow execution success'
+        throw new GrpcStatus(Status.INTERNAL, 'workflow execution failure: X')
+      }
+      const run = workhorse.executeWorkflow({}, { goal: 'x' }, () => undefined)
+      const timeout = new Promise((resolve) => setTimeout(() => resolve('no status within 3 s'), 3000))
+      expect(await Promise.race([run.done, timeout])).toEqual(
+        ending === 'ok' ? { code: Status.OK, details: 'workflow execution success' } : { code: Status.INTERNAL, details: 'workflow execution failure: X' },
+      )
+    }
+  })
+
   it('a thrown GrpcStatus arrives with its code and details as sent', async () => {
     const cases: [number, string][] = [
       [Status.UNAUTHENTICATED, 'Forbidden by auth provider'],
