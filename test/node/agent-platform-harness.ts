@@ -27,6 +27,8 @@ export interface TurnOptions {
   metadata?: Record<string, string>
   /** Answers a client action Workhorse would forward to the IDE (runReadFile, runMCPTool...). */
   client?: (action: Action) => Outgoing<ActionResponse> | undefined | Promise<Outgoing<ActionResponse> | undefined>
+  /** Answers trackLlmCallForSelfHosted (default: Workhorse's "authenticated"). */
+  billing?: (action: Action) => Outgoing<ActionResponse> | undefined
   /** Called for every action before it is answered (to stop or cancel mid-turn). */
   observe?: (action: Action, turn: TurnHandle) => void
 }
@@ -125,7 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         const answer = await rails.handle({ method, path, ...(body ? { body } : {}) })
         return { httpResponse: { statusCode: answer.statusCode, body: answer.body } }
       }
-      if (action.trackLlmCallForSelfHosted) return { plainTextResponse: { response: 'authenticated' } }
+      if (action.trackLlmCallForSelfHosted) return turnOptions.billing ? turnOptions.billing(action) : { plainTextResponse: { response: 'authenticated' } }
       if (action.newCheckpoint) return undefined
       return turnOptions.client?.(action)
     })
