@@ -121,7 +121,10 @@ export function v3Request(body: V3Body, languageServerVersion: string | undefine
   }
 }
 
-/** GitLab.com prompt versions (pinned, or by Rails' base constraint) a self-hosted family has no definition of fall back to the family's default. */
+/**
+ * GitLab.com prompt versions (pinned, or by Rails' base constraint) that a self-hosted family has
+ * no definition of fall back to the family's default.
+ */
 export function isGitLabComVersion(version: string | undefined): boolean {
   return version !== undefined && (Object.hasOwn(GITLAB_PROMPT_VERSIONS, version) || RAILS_BASE_CONSTRAINTS.has(version))
 }

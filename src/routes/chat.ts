@@ -122,9 +122,10 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
       doc: {
         summary: 'Duo Chat slash command (GitLab 17.x)',
         description:
-          '`agent`, `explain_code`, `write_tests`, `refactor_code`, `fix_code` (need `duo_chat` or `duo_classic_chat`), `explain_vulnerability`, `summarize_comments`, ' +
-          '`troubleshoot_job` (need the primitive of that name). Sends the messages of the single prompt component to the self-hosted ' +
-          'model (`provider: litellm`, `model`, `model_endpoint`, `model_api_key`, `model_identifier`).',
+          '`agent`, `explain_code`, `write_tests`, `refactor_code`, `fix_code` (need `duo_chat` or `duo_classic_chat`), ' +
+          '`explain_vulnerability`, `summarize_comments`, `troubleshoot_job` (need the primitive of that name). ' +
+          'Sends the messages of the single prompt component to the self-hosted model (`provider: litellm`, `model`, ' +
+          '`model_endpoint`, `model_api_key`, `model_identifier`).',
         tags: ['chat'],
         requestBody: v1ChatBody,
         responses: {

@@ -51,20 +51,26 @@ export function proxyUserTokenContract(target: Target) {
 
     async function setUp() {
       const [issuer, server] = [await newIssuer(), await newModelServer()]
-      const gateway = await start(
-        settingsFor(issuer, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: OPENAI_KEY }),
-      )
+      const providers = {
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+        OPENAI_BASE_URL: `${server.url}/v1`,
+        OPENAI_API_KEY: OPENAI_KEY,
+      }
+      const gateway = await start(settingsFor(issuer, providers))
       await server.script(
         { match: '/v1/messages', headers: SSE_HEADERS, chunks: sseChunks(anthropicFrames) },
         { match: '/v1/chat/completions', headers: SSE_HEADERS, chunks: sseChunks(openAiFrames) },
       )
       /** What Rails does: the instance token (with `scopes`) exchanged at our own endpoint. */
       const mint = async (scopes: string[]) => {
-        const response = await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(await instanceToken(issuer, '18.x', { scopes })) })
+        const instance = await instanceToken(issuer, '18.x', { scopes })
+        const response = await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(instance) })
         expect(response.status).toBe(200)
         return ((await response.json()) as { token: string }).token
       }
-      const call = (path: string, headers: Record<string, string>, body: unknown) => gateway.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) })
+      const call = (path: string, headers: Record<string, string>, body: unknown) =>
+        gateway.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) })
       return { server, gateway, mint, call }
     }
 

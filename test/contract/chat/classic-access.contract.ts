@@ -15,7 +15,14 @@ import { CHAT_PATH, chatBody, events, expectStreamedAnswer, says } from './harne
 const CLASSIC_ONLY = ['duo_classic_chat']
 const CHAT_ONLY = ['duo_chat']
 /** A token for everything but classic chat (code, the proxy, the other slash commands' primitives). */
-const NEITHER = ['complete_code', 'generate_code', 'ai_gateway_model_provider_proxy', 'explain_vulnerability', 'summarize_comments', 'troubleshoot_job']
+const NEITHER = [
+  'complete_code',
+  'generate_code',
+  'ai_gateway_model_provider_proxy',
+  'explain_vulnerability',
+  'summarize_comments',
+  'troubleshoot_job',
+]
 
 /** The invokables of `/v1/chat/*` that are classic chat (GitLab's table: `duo_chat`). */
 const CLASSIC_INVOKABLES = ['agent', 'explain_code', 'write_tests', 'refactor_code', 'fix_code']
@@ -45,13 +52,14 @@ export function classicChatAccessContract(target: Target) {
       expect(await server.requests()).toHaveLength(2)
     })
 
-    it('/v1/chat/{agent,explain_code,write_tests,refactor_code,fix_code}: either primitive; neither gets "Unauthorized to access duo_chat"', async () => {
+    it('/v1/chat/{agent,explain_code,...,fix_code}: either primitive; neither gets "Unauthorized to access duo_chat"', async () => {
       const { server, endpoint, as } = await caller()
       await server.script(answers('ok'))
       for (const invokable of CLASSIC_INVOKABLES) {
         for (const scopes of [CLASSIC_ONLY, CHAT_ONLY]) {
           const allowed = await as(scopes, `/v1/chat/${invokable}`, chatV1Body(endpoint))
-          expect([allowed.status, await allowed.json()], `${invokable} ${scopes.join()}`).toEqual([200, expect.objectContaining({ response: 'ok' })])
+          const answer = [allowed.status, await allowed.json()]
+          expect(answer, `${invokable} ${scopes.join()}`).toEqual([200, expect.objectContaining({ response: 'ok' })])
         }
         const refused = await as(NEITHER, `/v1/chat/${invokable}`, chatV1Body(endpoint))
         expect([refused.status, await refused.json()], invokable).toEqual([403, { detail: 'Unauthorized to access duo_chat' }])
@@ -87,7 +95,8 @@ export function classicChatAccessContract(target: Target) {
       for (const generation of ['17.x', '18.x'] as const) {
         const headers = gitlabHeaders(await instanceToken(issuer, generation))
         await server.script(says(['Final Answer: Hi']))
-        expectStreamedAnswer(await events(await gateway.fetch(CHAT_PATH, { method: 'POST', headers, body: JSON.stringify(chatBody(endpoint)) })), 'Hi')
+        const chat = await gateway.fetch(CHAT_PATH, { method: 'POST', headers, body: JSON.stringify(chatBody(endpoint)) })
+        expectStreamedAnswer(await events(chat), 'Hi')
         await server.script(answers('ok'))
         for (const path of ['/v1/chat/explain_code', CATEGORIZE]) {
           const body = path === CATEGORIZE ? invokeBody(endpoint, categorizeInputs) : chatV1Body(endpoint)

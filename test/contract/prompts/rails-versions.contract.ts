@@ -59,7 +59,8 @@ export function railsVersionsContract(target: Target) {
       for (const family of ['mistral', 'gemini']) {
         for (const [id, { inputs }] of Object.entries(CASES)) {
           for (const constraint of railsConstraints(id, family)) {
-            const body = invokeBody(endpoint, inputs, { prompt_version: constraint, model_metadata: promptMetadata(endpoint, { name: family }) })
+            const model_metadata = promptMetadata(endpoint, { name: family })
+            const body = invokeBody(endpoint, inputs, { prompt_version: constraint, model_metadata })
             const response = await post(`/v1/prompts/${encodeURIComponent(id)}`, body)
             expect([response.status, await response.json()], `${id} / ${family} / ${constraint}`).toEqual([200, 'Done.'])
             asked.push(constraint)
@@ -99,7 +100,8 @@ export function railsVersionsContract(target: Target) {
     it('answers a constraint no version satisfies with the 400 that lists the versions, on every route', async () => {
       const { server, endpoint, post } = await setUp({}, '18.x', { scopes: SCOPES })
       await server.script(answers('never'))
-      const review = await post('/v1/prompts/summarize_review', invokeBody(endpoint, CASES.summarize_review!.inputs, { prompt_version: '^3.0.0' }))
+      const reviewBody = invokeBody(endpoint, CASES.summarize_review!.inputs, { prompt_version: '^3.0.0' })
+      const review = await post('/v1/prompts/summarize_review', reviewBody)
       expect([review.status, await review.json()]).toEqual([
         400,
         { detail: "No version matching '^3.0.0' for prompt 'summarize_review' (model family 'mistral'); available: 1.0.0, 2.0.0, 2.1.0" },

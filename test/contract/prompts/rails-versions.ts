@@ -14,8 +14,14 @@ const NON_DEFAULT: Record<string, { base: string; familiesAtDefault: string[] }>
     base: '^2.0.1',
     familiesAtDefault: ['claude_3', 'codegemma', 'codellama', 'codestral', 'deepseekcoder', 'gpt', 'llama3', 'mistral', 'mixtral', 'general'],
   },
-  summarize_new_merge_request: { base: '^2.0.0', familiesAtDefault: ['amazon_q', 'claude_3', 'mistral', 'mixtral', 'gpt', 'general', 'llama3'] },
-  summarize_review: { base: '^2.0.0', familiesAtDefault: ['amazon_q', 'claude_3', 'mistral', 'mixtral', 'gpt', 'general', 'llama3'] },
+  summarize_new_merge_request: {
+    base: '^2.0.0',
+    familiesAtDefault: ['amazon_q', 'claude_3', 'mistral', 'mixtral', 'gpt', 'general', 'llama3'],
+  },
+  summarize_review: {
+    base: '^2.0.0',
+    familiesAtDefault: ['amazon_q', 'claude_3', 'mistral', 'mixtral', 'gpt', 'general', 'llama3'],
+  },
 }
 
 export const DEFAULT_CONSTRAINT = '^1.0.0'
