@@ -8,16 +8,24 @@ import { ValidationError } from '../errors.ts'
 import { findFamily } from '../models/families.ts'
 import type { SelfHostedModel } from '../models/metadata.ts'
 
-export const V1_CHAT_PRIMITIVES: Readonly<Record<string, string>> = {
-  agent: 'duo_chat',
-  explain_code: 'duo_chat',
-  write_tests: 'duo_chat',
-  refactor_code: 'duo_chat',
+/**
+ * Classic Duo Chat: GitLab's table names `duo_chat`; 18.x Rails signs classic chat for
+ * `duo_classic_chat`, and a token may carry that one without `duo_chat` (which newer GitLab gives
+ * Agentic Chat). Either grants these invokables.
+ */
+const CLASSIC_CHAT = ['duo_chat', 'duo_classic_chat'] as const
+
+/** The unit primitives that grant each invokable; the first is the one GitLab's 403 names. */
+export const V1_CHAT_PRIMITIVES: Readonly<Record<string, readonly [string, ...string[]]>> = {
+  agent: CLASSIC_CHAT,
+  explain_code: CLASSIC_CHAT,
+  write_tests: CLASSIC_CHAT,
+  refactor_code: CLASSIC_CHAT,
   // Not in GitLab's gateway, but 17.x Rails sends its /fix slash command here.
-  fix_code: 'duo_chat',
-  explain_vulnerability: 'explain_vulnerability',
-  summarize_comments: 'summarize_comments',
-  troubleshoot_job: 'troubleshoot_job',
+  fix_code: CLASSIC_CHAT,
+  explain_vulnerability: ['explain_vulnerability'],
+  summarize_comments: ['summarize_comments'],
+  troubleshoot_job: ['troubleshoot_job'],
 }
 
 /** The model names GitLab's v1 chat accepts for `provider: litellm`, and the family each one's prompts and parameters follow. */

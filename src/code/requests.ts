@@ -32,6 +32,13 @@ const GITLAB_PROMPT_VERSIONS: Readonly<Record<string, GenerationPostProcessing>>
   '2.0.2-dev': 'full',
 }
 
+/**
+ * Constraints Rails' PromptVersions table gives GitLab's base generation prompt (18.9 asks for
+ * `^2.0.1`, which selects GitLab.com's 2.0.1). A family with a prompt directory of its own has no
+ * such version: like the pins above, the constraint then falls back to the family's default.
+ */
+const RAILS_BASE_CONSTRAINTS: ReadonlySet<string> = new Set(['^2.0.1'])
+
 /** Language servers from this version on send `code_context` components worth using. */
 const CODE_CONTEXT_MIN_LSP = [7, 17, 1] as const
 
@@ -114,9 +121,12 @@ export function v3Request(body: V3Body, languageServerVersion: string | undefine
   }
 }
 
-/** GitLab.com prompt versions a self-hosted family has no definition of fall back to the family's default. */
+/**
+ * GitLab.com prompt versions (pinned, or by Rails' base constraint) that a self-hosted family has
+ * no definition of fall back to the family's default.
+ */
 export function isGitLabComVersion(version: string | undefined): boolean {
-  return version !== undefined && Object.hasOwn(GITLAB_PROMPT_VERSIONS, version)
+  return version !== undefined && (Object.hasOwn(GITLAB_PROMPT_VERSIONS, version) || RAILS_BASE_CONSTRAINTS.has(version))
 }
 
 function v2File(body: V2CompletionsBody | V2GenerationsBody) {

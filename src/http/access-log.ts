@@ -1,26 +1,14 @@
 /**
- * One structured line per request (logger `api.access`, GitLab's field names) and the
- * `X-Process-Time` header (seconds to response start). Never the token, a key or a body.
+ * One structured line per request (logger `api.access`, GitLab's field names, the headers of
+ * logged-headers.ts) and the `X-Process-Time` header (seconds to response start). Never the
+ * token, a key or a body.
  */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv, GatewayMetrics } from '../deps.ts'
 import type { Logger } from '../logging.ts'
 import { recordHttpRequest } from '../metrics/http-request.ts'
 import { setResponseHeader } from './headers.ts'
-
-/** Request headers GitLab's access log records, by log field. */
-const LOGGED_HEADERS = {
-  gitlab_instance_id: 'x-gitlab-instance-id',
-  gitlab_global_user_id: 'x-gitlab-global-user-id',
-  gitlab_host_name: 'x-gitlab-host-name',
-  gitlab_version: 'x-gitlab-version',
-  gitlab_realm: 'x-gitlab-realm',
-  gitlab_feature_enablement_type: 'x-gitlab-feature-enablement-type',
-  gitlab_language_server_version: 'x-gitlab-language-server-version',
-  user_agent: 'user-agent',
-} as const
-
-const LOGGED_HEADER_ENTRIES = Object.entries(LOGGED_HEADERS)
+import { loggedHeaders } from './logged-headers.ts'
 
 /** `metrics`, when given, also gets GitLab's HTTP histogram: the same response-start time. */
 export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AppEnv> {
@@ -49,10 +37,8 @@ export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMe
       client_ip: clientIp || undefined,
       duration_request: railsLatency(c.req.header('x-gitlab-rails-send-start'), arrivedAt),
     }
-    for (const [field, header] of LOGGED_HEADER_ENTRIES) {
-      const value = c.req.header(header)
-      if (value !== undefined) fields[field] = value
-    }
+    // GitLab's headers (bounded, token-free): they never decide an answer, so none is refused for its value.
+    Object.assign(fields, loggedHeaders(c.req.raw.headers))
     // Verified claims win over headers (token_issuer, gitlab_realm, auth_error_details...).
     Object.assign(fields, c.get('logContext'))
     log.info(`${clientIp || '-'} - "${c.req.method} ${pathWithQuery}" ${c.res.status}`, fields)

@@ -13,7 +13,11 @@ export const definitionSchema = z.object({
   prompt_id: z.string().check(z.minLength(1)),
   family: z.string().check(z.minLength(1)),
   version: z.string().check(z.minLength(1)),
-  /** Older versions this same definition also answers (GitLab bumped them without a change a self-hosted model needs). */
+  /**
+   * Other versions this same definition answers: older ones GitLab bumped without a change a
+   * self-hosted model needs, and versions Rails asks for by constraint that name GitLab.com's
+   * prompt (Rails 18.9 asks `code_suggestions/generations` for `^2.0.1`).
+   */
   also_serves: z.optional(z.array(z.string().check(z.minLength(1)))),
   name: z.string(),
   unit_primitive: z.string(),

@@ -44,7 +44,9 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
   const agentHandler: Route['handler'] = async (c) => {
     const body = await readJsonBody(c, chatBody, detailed(c, config))
     const auth = c.get('auth')
-    // 17.x and 18.x tokens carry `duo_chat`, which grants classic chat (src/auth/scopes.ts).
+    // 18.x Rails signs classic chat for `duo_classic_chat`; 17.x and early 18.x tokens carry `duo_chat`,
+    // which grants it too (src/auth/scopes.ts). GitLab's newest gateway lets `duo_chat` alone in only for
+    // @GitLabDuo in merge requests: the instances this gateway serves predate that.
     requireAnyScope(auth, ['duo_classic_chat'], 'Unauthorized to access duo chat')
     const turn = chatTurn(body)
     for (const category of contextCategories(turn)) {
@@ -60,10 +62,11 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
 
   const v1Handler: Route['handler'] = async (c) => {
     const invokable = c.req.param('invokable') ?? ''
-    const primitive = Object.hasOwn(V1_CHAT_PRIMITIVES, invokable) ? V1_CHAT_PRIMITIVES[invokable] : undefined
-    if (!primitive) throw new HttpError(404, 'Not found')
+    const primitives = Object.hasOwn(V1_CHAT_PRIMITIVES, invokable) ? V1_CHAT_PRIMITIVES[invokable] : undefined
+    if (!primitives) throw new HttpError(404, 'Not found')
+    const [primitive] = primitives
     const body = await readJsonBody(c, v1ChatBody, detailed(c, config))
-    requireAnyScope(c.get('auth'), [primitive], `Unauthorized to access ${primitive}`)
+    requireAnyScope(c.get('auth'), primitives, `Unauthorized to access ${primitive}`)
     const payload = body.prompt_components[0]!.payload
     const model = v1ChatModel(payload)
     const messages: ChatMessage[] = typeof payload.content === 'string' ? [{ role: 'user', content: payload.content }] : payload.content
@@ -119,9 +122,10 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
       doc: {
         summary: 'Duo Chat slash command (GitLab 17.x)',
         description:
-          '`agent`, `explain_code`, `write_tests`, `refactor_code`, `fix_code` (need `duo_chat`), `explain_vulnerability`, `summarize_comments`, ' +
-          '`troubleshoot_job` (need the primitive of that name). Sends the messages of the single prompt component to the self-hosted ' +
-          'model (`provider: litellm`, `model`, `model_endpoint`, `model_api_key`, `model_identifier`).',
+          '`agent`, `explain_code`, `write_tests`, `refactor_code`, `fix_code` (need `duo_chat` or `duo_classic_chat`), ' +
+          '`explain_vulnerability`, `summarize_comments`, `troubleshoot_job` (need the primitive of that name). ' +
+          'Sends the messages of the single prompt component to the self-hosted model (`provider: litellm`, `model`, ' +
+          '`model_endpoint`, `model_api_key`, `model_identifier`).',
         tags: ['chat'],
         requestBody: v1ChatBody,
         responses: {

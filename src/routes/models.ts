@@ -78,7 +78,7 @@ export function modelRoutes(): Route[] {
         summary: 'Model definitions',
         description:
           'The self-hosted model families this gateway serves and, per feature setting, the unit primitives it covers and the ' +
-          'families that can be selected. No token needed.',
+          'families that can be selected. No token needed. GitLab 18.x asks for `/v1/models%2Fdefinitions` (the slash encoded): same answer.',
         tags: ['models'],
         responses: { 200: { description: 'The catalogue', schema: definitionsSchema } },
       },

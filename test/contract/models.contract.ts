@@ -1,11 +1,12 @@
 /**
  * `GET /v1/models/definitions` (spec features §7.4): public, GitLab's shape, and a catalogue that
  * matches what the feature routes accept (every family the code routes take is listed, and every
- * listed family is taken).
+ * listed family is taken). GitLab 18.x asks for it with the slash percent-encoded.
  */
 import { describe, expect, it } from 'vitest'
 import { v3Completion } from './code/fixtures.ts'
 import { codeSetup } from './code/harness.ts'
+import { gitlabHeaders } from './gitlab.ts'
 import type { Target } from './target.ts'
 
 const PATH = '/v1/models/definitions'
@@ -89,6 +90,46 @@ export function modelsContract(target: Target) {
       for (const name of listed) {
         const response = await post('/v3/code/completions', v3Completion(endpoint, { metadata: { name } }))
         expect(response.status, name).toBe(200)
+      }
+    })
+
+    it('answers /v1/models%2Fdefinitions (GitLab 18.x encodes the slash) exactly as /v1/models/definitions', async () => {
+      const { gateway } = await setUp()
+      const snapshot = async (path: string, init?: RequestInit) => {
+        const response = await gateway.fetch(path, init)
+        return {
+          status: response.status,
+          type: response.headers.get('content-type'),
+          cache: response.headers.get('cache-control'),
+          allow: response.headers.get('allow'),
+          body: await response.text(),
+        }
+      }
+      const plain = await snapshot(PATH)
+      expect(plain.status).toBe(200)
+      for (const path of ['/v1/models%2Fdefinitions', '/v1/models%2fdefinitions', '//v1/models%2Fdefinitions', '/v1/models%2Fdefinitions?x=1']) {
+        expect(await snapshot(path), path).toEqual(plain)
+      }
+      // No token needed either way, and the wrong method is answered the same.
+      expect(await snapshot('/v1/models%2Fdefinitions', { method: 'POST' })).toEqual(await snapshot(PATH, { method: 'POST' }))
+    })
+
+    it('opens no other route through an encoded slash: those paths stay unknown (401 without a token, 404 with one)', async () => {
+      const { gateway, token } = await setUp()
+      const paths = [
+        '/v2/chat%2Fagent',
+        '/v1%2Fchat/agent',
+        '/v1/code%2Fuser_access_token',
+        '/v1/models%252Fdefinitions',
+        '/v1/models%2Fdefinitions%2F',
+        '/v1/models%2F%2Fdefinitions',
+        '/monitoring%2Fhealthz',
+      ]
+      for (const path of paths) {
+        const anonymous = await gateway.fetch(path, { method: 'POST' })
+        expect(anonymous.status, path).toBe(401)
+        const known = await gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(token), body: '{}' })
+        expect([known.status, await known.json()], path).toEqual([404, { detail: 'Not Found' }])
       }
     })
   })

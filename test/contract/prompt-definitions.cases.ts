@@ -129,7 +129,12 @@ export const CASES: Record<string, Case> = {
     },
   },
   glab_ask_git_command: { dirs: [], unitPrimitive: 'glab_ask_git_command', inputs: { prompt: 'undo my last commit but keep the changes' } },
-  categorize_question: { dirs: [], unitPrimitive: 'duo_chat', inputs: { question: 'How do I rebase my branch?', previous_answer: 'Use git rebase main.' } },
+  // Rails 18.x signs it for duo_classic_chat, which a duo_chat token also grants (src/auth/scopes.ts).
+  categorize_question: {
+    dirs: [],
+    unitPrimitive: 'duo_classic_chat',
+    inputs: { question: 'How do I rebase my branch?', previous_answer: 'Use git rebase main.' },
+  },
   measure_comment_temperature: { dirs: [], unitPrimitive: 'measure_comment_temperature', inputs: { content: 'This is the worst code I have ever seen.' } },
   'model_configuration/check': { dirs: [], unitPrimitive: 'complete_code', inputs: {} },
 }

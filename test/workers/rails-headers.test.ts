@@ -1,0 +1,4 @@
+import { railsHeadersContract } from '../contract/rails-headers.contract.ts'
+import { workersTarget } from './target.ts'
+
+railsHeadersContract(workersTarget)
