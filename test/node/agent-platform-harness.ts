@@ -14,11 +14,14 @@ import { GLOBAL_USER_ID, INSTANCE_ID, instanceToken } from '../contract/gitlab.t
 import { newIssuer, type Tenant } from '../contract/issuer-client.ts'
 import { newModelServer, type ModelServer, type Step } from '../contract/model-server-client.ts'
 import { sseFrame } from '../contract/wire/sse.ts'
+import { freePort } from './processes.ts'
 
 export const WEB_CAPABILITIES = ['incremental_streaming']
 
 export interface HarnessOptions {
   env?: Record<string, string>
+  /** Measure and serve Prometheus metrics (on a free port). */
+  metrics?: boolean
   rails?: FakeRailsOptions
 }
 
@@ -79,6 +82,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       AIGW_CUSTOMER_PORTAL_URL: '',
       AIGW_SELF_SIGNED_JWT__SIGNING_KEY: inject('gatewayKeys').signing,
       AIGW_LOGGING__LEVEL: 'debug',
+      AIGW_FASTAPI__METRICS_HOST: '127.0.0.1',
+      AIGW_FASTAPI__METRICS_PORT: options.metrics ? String(await freePort()) : '0',
       ...options.env,
     },
     host: '127.0.0.1',
@@ -86,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     grpcHost: '127.0.0.1',
     grpcPort: 0,
     logSink: (line) => logs.push(line),
+    ...(options.metrics ? { metrics: true } : {}),
   })
   const workhorse = dialWorkhorse({ address: server.agentPlatform!.address })
 
