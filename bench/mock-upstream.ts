@@ -9,6 +9,10 @@
  *                                   `stream_options`) get the same stream as the proxied row. A
  *                                   Duo Chat turn (the last message is the assistant's `Thought:`
  *                                   prefill) gets a ReAct answer in as many events instead
+ *                                   An Agentic Chat step (the body offers `tools`) whose last message
+ *                                   is the user's gets one streamed `get_merge_request` tool call
+ *                                   instead (bench/agent-platform.ts); after the tool's result, the
+ *                                   usual 20-event answer
  *   POST /hold/v1/chat/completions  the first event at once, the rest only after /control/release;
  *                                   also on /v1/chat/completions when the last message is `/hold`
  *                                   (the gateway forwards the body unchanged, so a gateway that has
@@ -36,6 +40,14 @@ function chunk(index: number, content: (index: number) => string): string {
 const SSE_EVENTS = Array.from({ length: EVENTS }, (_, i) => chunk(i, deltaContent))
 const REACT_EVENTS = Array.from({ length: EVENTS }, (_, i) => chunk(i, reactDeltaContent))
 const DONE = 'data: [DONE]\n\n'
+const TOOL_CALL_EVENTS = [
+  { role: 'assistant', content: '' },
+  { tool_calls: [{ index: 0, id: 'call_bench', type: 'function', function: { name: 'get_merge_request', arguments: '{"project_id":1,' } }] },
+  { tool_calls: [{ index: 0, function: { arguments: '"merge_request_iid":5}' } }] },
+].map((delta, i, all) => {
+  const event = { id: 'chatcmpl-bench02', object: 'chat.completion.chunk', created: 1_764_633_600, model: 'gpt-5-2025-08-07', choices: [{ index: 0, delta, finish_reason: i === all.length - 1 ? 'tool_calls' : null }] }
+  return `data: ${JSON.stringify(event)}\n\n`
+})
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench0000000000000000000000',
   object: 'chat.completion',
@@ -76,7 +88,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/hold/v1/chat/completions')) {
     return json(res, 404, '{"error":{"message":"not found"}}')
   }
-  const request = JSON.parse(body || '{}') as { stream?: unknown; messages?: { role?: unknown; content?: unknown }[] }
+  const request = JSON.parse(body || '{}') as { stream?: unknown; tools?: unknown; messages?: { role?: unknown; content?: unknown }[] }
   if (request.stream !== true) return json(res, 200, COMPLETION)
   res.writeHead(200, SSE_HEADERS)
   if (path.startsWith('/hold/') || request.messages?.at(-1)?.content === '/hold') {
@@ -85,6 +97,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.once('close', () => held.delete(res))
     return
   }
+  if (Array.isArray(request.tools) && request.messages?.at(-1)?.role === 'user') return finishStream(res, 0, TOOL_CALL_EVENTS)
   finishStream(res, 0, isReactTurn(request.messages?.at(-1)) ? REACT_EVENTS : SSE_EVENTS)
 }
 

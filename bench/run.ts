@@ -250,7 +250,19 @@ report.header = [
   'CPU s: user + system seconds of the measured process (the mock for `direct`) during the measured window; peak RSS: its VmHWM',
   'other CPU s: busy CPU of the whole machine in that window minus the target, the mock, the load generator and this script (tick-sampled, so about ±1 s is noise); well above that means something else was running and the row is not clean',
 ]
-const markdown = renderReport(report)
+// The Agent Platform's section: one Agentic Chat turn with a tool call, over gRPC (bench/agent-platform.ts).
+let agentPlatform = ''
+if (TARGETS.includes('aigw-edge node')) {
+  log('agent platform: one Agentic Chat turn with one tool call')
+  try {
+    const output = await runCommand(process.execPath, [join(root, 'bench/agent-platform.ts'), '--no-build', ...(QUICK ? ['--quick'] : [])], { cwd: root, timeoutMs: 300_000 })
+    agentPlatform = output.slice(output.indexOf('### Agentic Chat'))
+  } catch (error) {
+    agentPlatform = `### Agentic Chat\n\nDid not run: ${error instanceof Error ? error.message : String(error)}`
+    process.exitCode = 1
+  }
+}
+const markdown = `${renderReport(report)}${agentPlatform ? `\n${agentPlatform.trim()}\n` : ''}`
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true })
 writeFileSync(join(import.meta.dirname, 'results', 'latest.md'), markdown)
 log(`\n${markdown}`)
