@@ -1,5 +1,5 @@
 # aigw-edge on Node, for `docker build -t aigw-edge .` and
-#   docker run -p 5052:5052 -e AIGW_GITLAB_URL=... -e AIGW_GITLAB_API_URL=... aigw-edge
+#   docker run -p 5052:5052 -p 50052:50052 -e AIGW_GITLAB_URL=... -e AIGW_GITLAB_API_URL=... aigw-edge
 # The runtime image is FROM scratch: the node binary, the shared libraries it links, the bundle
 # and the Swagger UI files; no shell, no npm, no package manager. Builds with Docker and with
 # buildah 1.28 (hence no COPY --link and no heredoc RUN; buildah needs --format docker to keep
@@ -58,8 +58,10 @@ ENV NODE_ENV=production \
     HOME=/home/node
 WORKDIR /app
 USER 1000:1000
-# 5052: the API; 8082: Prometheus metrics (AIGW_FASTAPI__METRICS_PORT).
-EXPOSE 5052 8082
+# 5052: the API; 8082: Prometheus metrics (AIGW_FASTAPI__METRICS_PORT); 50052: the Agent Platform
+# service, gRPC (DUO_WORKFLOW_PORT). One process serves all three.
+EXPOSE 5052 8082 50052
+# Healthy while both the API and the Agent Platform port answer (scripts/container/healthcheck.mjs).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
 # node is PID 1: it handles SIGTERM itself (stops accepting, finishes in-flight requests, exits 0).
 CMD ["node", "/app/dist/node/main.mjs"]

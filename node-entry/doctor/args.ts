@@ -5,11 +5,18 @@
  */
 import { parseArgs } from 'node:util'
 import type { Environment } from '../env.ts'
+import { parseAddress } from './grpc-health.ts'
 
 export interface DoctorOptions {
   json: boolean
   help: boolean
   model: ModelOptions | null
+  agentPlatform: AgentPlatformOptions
+}
+
+export interface AgentPlatformOptions {
+  /** host:port of the Agent Platform service to check; unset: the configured port on this machine. */
+  url?: string
 }
 
 export interface ModelOptions {
@@ -31,6 +38,10 @@ Options:
   --model-identifier ID         the model to stream from, as in GitLab (custom_openai/<model>) (env DOCTOR_MODEL_IDENTIFIER)
   --model-api-key KEY           the model endpoint's API key; never printed (alias --api-key, env DOCTOR_MODEL_API_KEY,
                                 which keeps it out of the process list and shell history)
+  --agent-platform-url HOST:PORT
+                                check the Agent Platform service (gRPC) there, as GitLab's "Local URL for the GitLab Duo
+                                Agent Platform service" names it (env DOCTOR_AGENT_PLATFORM_URL); default: the
+                                configured DUO_WORKFLOW_PORT on this machine
   -h, --help                    show this text
 `
 
@@ -48,6 +59,7 @@ export function parseDoctorArgs(argv: readonly string[], env: Environment): Doct
         'model-identifier': { type: 'string' },
         'model-api-key': { type: 'string' },
         'api-key': { type: 'string' },
+        'agent-platform-url': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -59,9 +71,18 @@ export function parseDoctorArgs(argv: readonly string[], env: Environment): Doct
   const identifier = (values['model-identifier'] ?? env.DOCTOR_MODEL_IDENTIFIER)?.trim() || undefined
   const apiKey = values['model-api-key'] ?? values['api-key'] ?? env.DOCTOR_MODEL_API_KEY
   if (!endpoint && identifier) throw new UsageError('--model-identifier needs --model-endpoint')
+  const agentPlatformUrl = (values['agent-platform-url'] ?? env.DOCTOR_AGENT_PLATFORM_URL)?.trim() || undefined
+  if (agentPlatformUrl) {
+    try {
+      parseAddress(agentPlatformUrl)
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+  }
   return {
     json: values.json ?? false,
     help: values.help ?? false,
     model: endpoint ? { endpoint, identifier, apiKey: apiKey || undefined } : null,
+    agentPlatform: agentPlatformUrl ? { url: agentPlatformUrl } : {},
   }
 }

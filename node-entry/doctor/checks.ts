@@ -1,10 +1,11 @@
 /**
  * Every check, in the order an administrator would fix things: Node, settings and their names,
  * CA bundle, GitLab (reachable, TLS, discovery, JWKS, clock), CustomersDot, the API URL, switches
- * left on, the gateway's own keys, then a model endpoint when one is given. Network checks run
- * concurrently.
+ * left on, the gateway's own keys, a model endpoint when one is given, then the Agent Platform
+ * service (its settings, keys and port). Network checks run concurrently.
  */
-import type { ModelOptions } from './args.ts'
+import { checkAgentPlatform } from './agent-platform.ts'
+import type { AgentPlatformOptions, ModelOptions } from './args.ts'
 import { checkGitlabApi } from './api.ts'
 import { checkCaBundle } from './ca-bundle.ts'
 import { checkClock } from './clock.ts'
@@ -16,11 +17,11 @@ import { checkNodeVersion, checkSettingNames } from './names.ts'
 import { fail, pass, skip, type CheckResult } from './report.ts'
 import type { DoctorSettings } from './settings.ts'
 
-export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch, model: ModelOptions | null): Promise<CheckResult[]> {
+export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch, model: ModelOptions | null, agentPlatform: AgentPlatformOptions = {}): Promise<CheckResult[]> {
   const { config } = settings
   const gitlab = gitlabSource(settings)
   const customersDot = customersDotSource(settings)
-  const [gitlabFindings, customersDotFindings, api, keys, models] = await Promise.all([
+  const [gitlabFindings, customersDotFindings, api, keys, models, platform] = await Promise.all([
     'url' in gitlab ? checkIssuer(gitlab, fetcher, settings) : notChecked(gitlab),
     'url' in customersDot ? checkIssuer(customersDot, fetcher, settings) : notChecked(customersDot),
     checkGitlabApi(fetcher, settings),
@@ -28,6 +29,7 @@ export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch,
     model
       ? checkModel(model, fetcher, config)
       : [skip('model_endpoint', 'Model endpoint', 'not checked: give --model-endpoint URL (with --model-identifier and --model-api-key) to check a self-hosted model')],
+    checkAgentPlatform(settings, fetcher, agentPlatform),
   ])
   return [
     checkNodeVersion(),
@@ -42,6 +44,7 @@ export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch,
     checkMockResponses(config),
     ...keys,
     ...models,
+    ...platform,
   ]
 }
 

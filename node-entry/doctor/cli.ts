@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   const issuerOrigins = [gitlabUrl, customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : []))
   const outbound = await outboundFetch(settings.modelClientTls && { connect: settings.modelClientTls, exceptOrigins: issuerOrigins })
   try {
-    const results = await runChecks(settings, outbound.fetch, options.model)
+    const results = await runChecks(settings, outbound.fetch, options.model, options.agentPlatform)
     let text = options.json ? formatJson(results) : `aigw-edge ${VERSION} doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
     // Belt and braces: an upstream error body might echo the key it was sent.
     if (options.model?.apiKey) text = text.split(options.model.apiKey).join('[api key]')

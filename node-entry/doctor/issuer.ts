@@ -16,7 +16,8 @@ import { probeTls, type TlsProbe } from './tls-probe.ts'
 export const ISSUER_TIMEOUT_MS = 5_000
 
 export interface IssuerSource {
-  id: 'gitlab' | 'customers_dot'
+  /** Prefix of the check ids: gitlab, customers_dot, agent_platform_gitlab. */
+  id: string
   label: string
   variable: string
   url: string

@@ -1,13 +1,15 @@
 /**
  * The settings as the gateway reads them (node-entry/main.ts: `.env` + environment, the Google
- * key file, parseConfig, the CA bundles), but without stopping at the first problem: a variable
- * the gateway would refuse is recorded and dropped, so the other checks still run on the rest.
+ * key file, parseConfig, the CA bundles, the Agent Platform's DUO_WORKFLOW_* settings), but without
+ * stopping at the first problem: a variable the gateway would refuse is recorded and dropped, so
+ * the other checks still run on the rest.
  */
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
+import { parseAgentPlatformSettings, type AgentPlatformSettings } from '../../src/agent-platform/settings.ts'
 import { ConfigError, parseConfig, type Config } from '../../src/config.ts'
 import { environmentSources, loadEnvironment, trustCaBundles, withGoogleCredentials, type Environment } from '../env.ts'
-import { modelClientTls, serverTlsOptions } from '../tls.ts'
+import { agentPlatformTls, modelClientTls, serverTlsOptions } from '../tls.ts'
 
 export interface CaBundle {
   /** The variables naming a bundle, with their file and how many certificates it holds. */
@@ -21,6 +23,8 @@ export interface CaBundle {
 export interface DoctorSettings {
   env: Environment
   config: Config
+  /** The Agent Platform service's settings (its port null: turned off). */
+  agentPlatform: AgentPlatformSettings
   /** Problems the gateway would refuse to start with, by variable name. */
   problems: Map<string, string>
   caBundle: CaBundle
@@ -40,7 +44,9 @@ export function loadSettings(processEnv: Environment = process.env): DoctorSetti
   } catch (error) {
     record(problems, error)
   }
-  const config = parseTolerantly(env, problems)
+  const config = parseTolerantly(env, problems, parseConfig)
+  const urls = { gitlabUrl: config.gitlabUrl, customerPortalUrl: config.customerPortalUrl }
+  const agentPlatform = parseTolerantly(env, problems, (remaining) => parseAgentPlatformSettings(remaining, urls))
   const caBundle = applyCaBundles(env)
   // The TLS files are read at start-up too (after the CA bundles, as main.ts does): a bad one stops the gateway.
   let clientTls: ConnectionOptions | undefined
@@ -54,26 +60,32 @@ export function loadSettings(processEnv: Environment = process.env): DoctorSetti
   } catch (error) {
     record(problems, error)
   }
+  // The gRPC server reads its certificate only when it is on.
+  try {
+    if (agentPlatform.port !== null) agentPlatformTls(agentPlatform)
+  } catch (error) {
+    record(problems, error)
+  }
   const sourceOf = environmentSources(processEnv)
-  return { env, config, problems, caBundle, modelClientTls: clientTls, sourceOf, isSet: (name) => valueOf(env, name) !== undefined }
+  return { env, config, agentPlatform, problems, caBundle, modelClientTls: clientTls, sourceOf, isSet: (name) => valueOf(env, name) !== undefined }
 }
 
 /** The value of a setting, matched as the gateway matches it, or undefined when unset or empty. */
 export function valueOf(env: Environment, name: string): string | undefined {
   const upper = name.toUpperCase()
-  const caseInsensitive = upper.startsWith('AIGW_')
+  const caseInsensitive = upper.startsWith('AIGW_') || upper.startsWith('DUO_WORKFLOW_')
   for (const [key, value] of Object.entries(env)) {
     if ((caseInsensitive ? key.toUpperCase() === upper : key === name) && value?.trim()) return value
   }
   return undefined
 }
 
-/** parseConfig, dropping each variable it names as invalid until the rest parses. */
-function parseTolerantly(env: Environment, problems: Map<string, string>): Config {
+/** A settings parser, dropping each variable it names as invalid until the rest parses. */
+function parseTolerantly<T>(env: Environment, problems: Map<string, string>, parse: (env: Environment) => T): T {
   let remaining = { ...env }
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
-      return parseConfig(remaining)
+      return parse(remaining)
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const before = Object.keys(remaining).length
@@ -83,7 +95,7 @@ function parseTolerantly(env: Environment, problems: Map<string, string>): Confi
       if (Object.keys(remaining).length === before) break
     }
   }
-  return parseConfig({})
+  return parse({})
 }
 
 /** Records a ConfigError's problems by the variable each names; returns those variables. */

@@ -4,8 +4,9 @@
  * node:22-slim, then the image's own command runs under `buildah run --isolation chroot`, which
  * shares the host's network: the gateway answers on the host's 127.0.0.1:5052 and reaches the
  * suite's fake GitLab issuer and fake model server on loopback. The request set is the install
- * guide's: healthz, /docs and its assets, an authenticated call, a streamed completion; then
- * SIGTERM to node must drain the open stream and exit 0. Prints the compressed size, the idle
+ * guide's: healthz, /docs and its assets, an authenticated call, a streamed completion; the Agent
+ * Platform's gRPC health check on 50052 (the same process serves both); then SIGTERM to node must
+ * drain the open stream and exit 0. Prints the compressed size, the idle
  * RSS and the cold start to healthy.
  *
  * Skips only where buildah is not installed or cannot run (it needs root);
@@ -20,15 +21,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { SWAGGER_UI_FILES } from '../../src/routes/swagger-ui-files.ts'
 import { ideCompletion } from '../contract/code/fixtures.ts'
 import { streams } from '../contract/code/harness.ts'
-import { gitlabHeaders, instanceToken, TOKEN_PATH } from '../contract/gitlab.ts'
+import { GLOBAL_USER_ID, gitlabHeaders, INSTANCE_ID, instanceToken, TOKEN_PATH } from '../contract/gitlab.ts'
 import { newIssuer } from '../contract/issuer-client.ts'
 import { newModelServer } from '../contract/model-server-client.ts'
+import { dialWorkhorse } from '../fakes/workhorse.ts'
 import { ROOT } from './processes.ts'
 
 const IMAGE = `localhost/aigw-edge:container-test-${process.pid}`
 const ARCHIVE = join(tmpdir(), `aigw-edge-container-test-${process.pid}.oci.tar`)
 const PORT = 5052
 const METRICS_PORT = 8082
+const GRPC_PORT = 50052
 const URL_5052 = `http://127.0.0.1:${PORT}`
 const MB = 1_000_000
 const MiB = 1024 * 1024
@@ -106,7 +109,7 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
 
   beforeAll(async () => {
     // Host network: a server already on 5052 would make the image fail, or answer in its place.
-    for (const port of [PORT, METRICS_PORT]) {
+    for (const port of [PORT, METRICS_PORT, GRPC_PORT]) {
       if (await listening(port)) throw new Error(`port ${port} is already in use on this machine: stop whatever listens there and run again`)
     }
     const started = performance.now()
@@ -132,18 +135,18 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     rmSync(ARCHIVE, { force: true })
   })
 
-  it('is small, runs as uid 1000 on 5052 with a health check, and its command is node on the bundle', () => {
+  it('is small, runs as uid 1000 on 5052 and 50052 with a health check, and its command is node on the bundle', () => {
     const compressed = statSync(ARCHIVE).size
     console.info(`container: built in ${(buildMs / 1000).toFixed(1)} s; compressed (oci-archive) ${(compressed / MB).toFixed(1)} MB = ${(compressed / MiB).toFixed(1)} MiB`)
     console.info(buildah('images', IMAGE))
     expect(compressed).toBeLessThanOrEqual(50 * MB)
     expect(config.User).toBe('1000:1000')
-    expect(Object.keys(config.ExposedPorts ?? {}).sort()).toEqual(['5052/tcp', '8082/tcp'])
+    expect(Object.keys(config.ExposedPorts ?? {}).sort()).toEqual(['50052/tcp', '5052/tcp', '8082/tcp'])
     expect(config.Healthcheck?.Test).toEqual(['CMD', 'node', '/app/healthcheck.mjs'])
     expect([...(config.Entrypoint ?? []), ...(config.Cmd ?? [])]).toEqual(['node', '/app/dist/node/main.mjs'])
   })
 
-  it('serves the install guide\'s requests on 5052, then drains an open stream on SIGTERM and exits 0', async () => {
+  it('serves the install guide\'s requests on 5052 and the Agent Platform on 50052, then drains an open stream on SIGTERM and exits 0', async () => {
     const issuer = await newIssuer()
     const models = await newModelServer()
     // The seed's `docker run -e AIGW_GITLAB_URL=... -e AIGW_GITLAB_API_URL=...`, plus the key that
@@ -202,6 +205,30 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     const token = await instanceToken(issuer, '18.x')
     expect((await fetch(`${URL_5052}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(token) })).status).toBe(200)
     expect((await fetch(`${URL_5052}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(undefined) })).status).toBe(401)
+
+    // The Agent Platform service, from the same process on 50052: the health service without a
+    // token, and ListTools with GitLab's token and metadata, as GitLab's admin health check calls it.
+    const workhorse = dialWorkhorse({ address: `127.0.0.1:${GRPC_PORT}` })
+    try {
+      expect(await workhorse.healthCheck()).toEqual({ code: 0, details: 'OK', response: { status: 'SERVING' } })
+      expect((await workhorse.healthCheck('DuoWorkflow')).response).toEqual({ status: 'SERVING' })
+      const rails = { 'x-gitlab-authentication-type': 'oidc', 'x-gitlab-realm': 'self-managed', 'x-gitlab-instance-id': INSTANCE_ID, 'x-gitlab-global-user-id': GLOBAL_USER_ID }
+      expect(await workhorse.listTools(rails)).toEqual({ code: 16, details: 'No authorization header presented' })
+      const tools = await workhorse.listTools({ ...rails, authorization: `Bearer ${token}`, 'x-gitlab-client-type': 'gitlab-rails' })
+      expect(tools.code, tools.details).toBe(0)
+      expect(tools.response!.tools.length).toBeGreaterThan(10)
+    } finally {
+      workhorse.close()
+    }
+    // The image's HEALTHCHECK looks at that port too: pointed at a port where nothing listens, it fails.
+    const closedGrpc = ['--env', 'DUO_WORKFLOW_PORT=1']
+    expect(spawnSync('buildah', ['run', '--isolation', 'chroot', ...closedGrpc, container, '--', ...config.Healthcheck!.Test!.slice(1)]).status).toBe(1)
+
+    // The doctor in the image finds that port answering as GitLab calls it (its own settings: plaintext, 50052).
+    const checked = spawnSync('buildah', ['run', '--isolation', 'chroot', ...envFlags, container, '--', 'node', '/app/dist/node/doctor.mjs', '--json'], { encoding: 'utf8' })
+    const checks = (JSON.parse(checked.stdout) as { checks: { id: string; status: string; verdict: string }[] }).checks
+    expect(checks.find((c) => c.id === 'agent_platform_health')).toMatchObject({ status: 'pass' })
+    expect(checks.find((c) => c.id === 'agent_platform_health')!.verdict).toContain(`127.0.0.1:${GRPC_PORT} is SERVING over plaintext`)
 
     // A streamed completion through the fake model server.
     const post = (body: unknown) => fetch(`${URL_5052}/v2/code/completions`, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) })

@@ -11,8 +11,9 @@
  * AIGW_TEST_REQUIRE_K8S_TOOLS=1 makes them fail.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
 import { Ajv } from 'ajv'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'
@@ -95,6 +96,8 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
   it('values.schema.json rejects misspelt or mistyped guide values', () => {
     const validate = schemaValidator()
     for (const bad of [
+      ['agentPlatform.tls.secret=agent-platform-tls'],
+      ['agentPlatform.port=fifty'],
       ['gitlab.apiURL=https://gitlab.example.com/api/v4/'],
       ['ingress.enabled=true', 'ingress.hosts[0].host=a.example', 'ingress.hosts[0].paths[0].path=/', 'ingress.hosts[0].paths[0].pathType=Wildcard'],
       ['ingress.tls[0].secretname=ai-gateway-tls'],
@@ -124,7 +127,7 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
 
 describe('kustomize: files (no kubectl needed)', () => {
   it('every resource and patch a kustomization names exists', () => {
-    for (const dir of ['base', 'overlays/example']) {
+    for (const dir of ['base', 'overlays/example', 'components/agent-platform-tls']) {
       const k = readYaml(join(KUSTOMIZE, dir, 'kustomization.yaml'))
       const files = [...(k.resources ?? []), ...(k.patches ?? []).map((p: { path?: string }) => p.path).filter(Boolean)]
       expect(files.length).toBeGreaterThan(0)
@@ -165,6 +168,7 @@ function validateAll(objects: K8sObject[]): void {
   }
 }
 
+const byName = (items: { name: string }[]) => [...items].sort((a, b) => a.name.localeCompare(b.name))
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]))
 
 /** What both renderings must agree on. */
@@ -224,7 +228,7 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     validateAll(seed)
   })
 
-  it('the pod: GitLab URLs, port 5052 + metrics 8082, probes on /monitoring, non-root, read-only, no capabilities', () => {
+  it('the pod: GitLab URLs, port 5052 + metrics 8082 + Agent Platform gRPC 50052, probes on /monitoring, non-root, read-only, no capabilities', () => {
     const c = container(seed)
     expect(c.image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     expect(envOf(c)).toMatchObject({
@@ -233,10 +237,14 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
       AIGW_FASTAPI__API_PORT: '5052',
       AIGW_FASTAPI__METRICS_HOST: '0.0.0.0',
       AIGW_FASTAPI__METRICS_PORT: '8082',
+      DUO_WORKFLOW_HOST: '0.0.0.0',
+      DUO_WORKFLOW_PORT: '50052',
     })
+    expect(envOf(c).DUO_WORKFLOW_TLS__ENABLED).toBeUndefined()
     expect(c.ports).toEqual([
       { name: 'http', containerPort: 5052, protocol: 'TCP' },
       { name: 'metrics', containerPort: 8082, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 50052, protocol: 'TCP' },
     ])
     expect(c.livenessProbe.httpGet).toEqual({ path: '/monitoring/healthz', port: 'http' })
     expect(c.readinessProbe.httpGet).toEqual({ path: '/monitoring/ready', port: 'http' })
@@ -245,7 +253,11 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     expect(c.resources.limits.memory).toBeDefined()
     expect(c.envFrom).toBeUndefined() // no secret configured: none referenced
     expect(find(seed, 'Deployment')!.spec.replicas).toBeUndefined() // the HPA owns the count
-    expect(find(seed, 'Service')!.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 5052], ['metrics', 8082]])
+    expect(find(seed, 'Service')!.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([
+      ['http', 5052, 'http'],
+      ['metrics', 8082, 'metrics'],
+      ['grpc', 50052, 'grpc'],
+    ])
   })
 
   it('secrets: a chart-created Secret holds only the keys given, or an existing Secret is referenced', () => {
@@ -280,6 +292,11 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1')
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }])
     expect(sm.spec.selector.matchLabels).toEqual(find(monitored, 'Deployment')!.spec.selector.matchLabels)
+
+    // The Agent Platform's options render valid objects too: its Ingress, TLS from a Secret, its key.
+    const agentPlatform = ['--set', 'agentPlatform.ingress.enabled=true', '--set', 'agentPlatform.tls.secretName=dap-tls', '--set', 'secrets.agentPlatformSigningKey=x']
+    validateAll(helmTemplate(agentPlatform))
+    execFileSync(helm.path!, ['lint', '--strict', CHART, '--set', fill(IMAGE_SET, ''), ...agentPlatform], { stdio: 'pipe' })
   })
 
   it('helm refuses a misspelt value (values.schema.json is enforced)', () => {
@@ -330,6 +347,41 @@ describe.skipIf(!kubectl.path && !requireTools)('kustomize rendered by kubectl k
     const podLabels = find(overlay, 'Deployment')!.spec.template.metadata.labels
     for (const sel of [find(overlay, 'Service')!.spec.selector, find(overlay, 'PodDisruptionBudget')!.spec.selector.matchLabels]) {
       expect(podLabels).toMatchObject(sel)
+    }
+  })
+
+  it.skipIf(!helm.path && !requireTools)('components/agent-platform-tls serves the gRPC port over TLS as the chart\'s agentPlatform.tls.secretName does', () => {
+    // An overlay of the example overlay that adds the component, as an operator's would.
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-kustomize-'))
+    try {
+      const up = (path: string) => relative(dir, join(KUSTOMIZE, path))
+      writeFileSync(join(dir, 'kustomization.yaml'), [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        `resources: [${up('overlays/example')}]`,
+        `components: [${up('components/agent-platform-tls')}]`,
+        '',
+      ].join('\n'))
+      const withTls = manifests(execFileSync(kubectl.path!, ['kustomize', dir], { encoding: 'utf8' }))
+      validateAll(withTls)
+      const chart = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml'), '--set', 'agentPlatform.tls.secretName=ai-gateway-agent-platform-tls'])
+      const tlsOf = (objects: K8sObject[], settings: Record<string, string>) => ({
+        env: Object.fromEntries(Object.entries(settings).filter(([name]) => name.startsWith('DUO_WORKFLOW_'))),
+        mounts: byName(container(objects).volumeMounts),
+        volumes: byName(find(objects, 'Deployment')!.spec.template.spec.volumes),
+      })
+      const fromKustomize = tlsOf(withTls, find(withTls, 'ConfigMap')!.data)
+      expect(fromKustomize).toEqual(tlsOf(chart, envOf(container(chart))))
+      expect(fromKustomize.env).toEqual({
+        DUO_WORKFLOW_HOST: '0.0.0.0',
+        DUO_WORKFLOW_PORT: '50052',
+        DUO_WORKFLOW_TLS__ENABLED: 'true',
+        DUO_WORKFLOW_TLS__CERT_FILE: '/etc/aigw/agent-platform-tls/tls.crt',
+        DUO_WORKFLOW_TLS__KEY_FILE: '/etc/aigw/agent-platform-tls/tls.key',
+      })
+      expect(fromKustomize.volumes).toContainEqual({ name: 'agent-platform-tls', secret: { secretName: 'ai-gateway-agent-platform-tls', defaultMode: 0o440 } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

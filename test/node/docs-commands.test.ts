@@ -1,12 +1,16 @@
 /**
  * The documentation's commands, run as written: the README's mock-mode walkthrough (its `npm start`
- * line, then each curl, compared with the output shown under it) and the quick start's checks, on
- * a real gateway; docs/kubernetes.md's `helm upgrade --install` line rendered by `helm template`.
- * Only the port (5052 in the docs) and the docs' <placeholders> are replaced.
+ * line, then each curl, compared with the output shown under it) and the quick start's checks, the
+ * Agent Platform port's included, on a real gateway; docs/kubernetes.md's `helm upgrade --install`
+ * line rendered by `helm template`; docs/agent-platform.md's signing-key command. Only the ports
+ * (5052 and 50052 in the docs) and the docs' <placeholders> are replaced.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseAgentPlatformSettings } from '../../src/agent-platform/settings.ts'
+import { importRsaPrivateKeyPem } from '../../src/auth/pem.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { helm, manifests, requireTools } from './helm.ts'
 import { freePort, ROOT, startProcess, type Started } from './processes.ts'
@@ -61,7 +65,13 @@ function pattern(shown: string): RegExp {
 
 /** Compares what a command printed with what the docs show under it, where they show output. */
 function expectShown(printed: string, shown: string[], command: string): void {
-  if (shown.length === 0 || !/^[{]|^event: /.test(shown[0]!)) return // prose, not output
+  if (shown.length === 0 || !/^[{]|^event: |^ok {3}/.test(shown[0]!)) return // prose, not output
+  if (shown[0]!.startsWith('ok ')) {
+    // A check's verdict lines, after what npm prints about the script it runs.
+    const tail = printed.trimEnd().split('\n').slice(-shown.length)
+    shown.forEach((line, i) => expect(tail[i], command).toMatch(pattern(line)))
+    return
+  }
   if (shown[0]!.startsWith('{')) {
     // One JSON document, maybe wrapped over lines, maybe followed by ": a remark".
     const json = /^(\{.*\})(?::\s.*)?$/.exec(shown.map((line) => line.trim()).join(''))![1]!
@@ -78,15 +88,21 @@ describe('README: the quick start and mock-mode commands, run as written', () =>
   const mock = section(readme, '### Try it without a model (mock mode)')
   const [startBlock, ...curlBlocks] = shellBlocks(mock)
   let port: number
+  let grpcPort: number
   let gateway: Started
   const onPort = (command: string) =>
-    command.replaceAll('localhost:5052', `127.0.0.1:${port}`).replaceAll('<this host>:5052', `127.0.0.1:${port}`)
+    command
+      .replaceAll('localhost:5052', `127.0.0.1:${port}`)
+      .replaceAll('<this host>:5052', `127.0.0.1:${port}`)
+      .replaceAll('<this host>:50052', `127.0.0.1:${grpcPort}`)
 
   beforeAll(async () => {
     port = await freePort()
+    grpcPort = await freePort()
     expect(startBlock!.trim()).toBe('AIGW_MOCK_MODEL_RESPONSES=true AIGW_AUTH__BYPASS_EXTERNAL=true npm start')
-    // The docs' port is the default one; the test's gateway takes a free one instead.
-    gateway = await startProcess('bash', ['-c', `AIGW_FASTAPI__API_PORT=${port} ${startBlock!.trim()}`], { port, env: {} })
+    // The docs' ports are the default ones; the test's gateway takes free ones instead.
+    const ports = `AIGW_FASTAPI__API_PORT=${port} DUO_WORKFLOW_PORT=${grpcPort}`
+    gateway = await startProcess('bash', ['-c', `${ports} ${startBlock!.trim()}`], { port, env: {} })
   })
   afterAll(async () => {
     await gateway?.stop('SIGTERM')
@@ -120,6 +136,37 @@ describe('README: the quick start and mock-mode commands, run as written', () =>
       expectShown(result.stdout, shown, command)
     }
     expect(gateway.output()).toContain('"message":"AI gateway listening"')
+  })
+
+  it('the one `npm start` serves the Agent Platform port too: the quick start\'s check of it prints what is shown', () => {
+    const block = shellBlocks(section(readme, '## Quick start')).find((b) => b.includes('check:agent-platform'))!
+    const [check, ...rest] = documented(block, /^npm run /)
+    expect(rest).toEqual([])
+    expect(check!.command).toBe('npm run check:agent-platform -- <this host>:50052')
+    expect(check!.shown).toHaveLength(2)
+    const result = spawnSync('bash', ['-c', onPort(check!.command)], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
+    expect(result.status, result.stdout + result.stderr).toBe(0)
+    expectShown(result.stdout, check!.shown.map(onPort), check!.command)
+    expect(gateway.output()).toContain('"message":"Agent Platform service listening"')
+  })
+})
+
+describe("docs/agent-platform.md: the signing-key command as written", () => {
+  it('makes a key the Agent Platform accepts as DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY', async () => {
+    const block = shellBlocks(section(read('docs/agent-platform.md'), '## The signing key (GenerateToken)'))
+    expect(block).toHaveLength(1)
+    const command = block[0]!.trim()
+    expect(command).toBe('openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt -out dws-signing-key.pem')
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-docs-key-'))
+    try {
+      execFileSync('bash', ['-c', command], { cwd: dir, stdio: 'pipe' })
+      const pem = readFileSync(join(dir, 'dws-signing-key.pem'), 'utf8')
+      const settings = parseAgentPlatformSettings({ DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: pem }, { gitlabUrl: 'https://gitlab.example.com', customerPortalUrl: null })
+      expect(settings.selfSignedJwt.signingKey?.trim()).toBe(pem.trim())
+      await importRsaPrivateKeyPem(settings.selfSignedJwt.signingKey!) // as the service imports it at start-up
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

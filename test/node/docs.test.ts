@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { AGENT_PLATFORM_SETTING_NAMES } from '../../src/agent-platform/settings.ts'
 import { SETTING_NAMES } from '../../src/config.ts'
 import { TOOLING_VARIABLES } from '../../src/settings-warnings.ts'
 import { ROOT } from './processes.ts'
@@ -49,14 +50,28 @@ describe('documentation', () => {
     expect(envExample).toMatch(new RegExp(`^#?${name}=`, 'm'))
   })
 
-  it('mentions no AIGW_ setting the gateway does not read (a NAME_* prefix must be one some setting has)', () => {
+  it.each(AGENT_PLATFORM_SETTING_NAMES)('the settings reference and .env.example document the Agent Platform setting %s', (name) => {
+    expect(settings).toContain(`\`${name}\``)
+    expect(envExample).toMatch(new RegExp(`^#?${name}=`, 'm'))
+  })
+
+  it('mentions no AIGW_ or DUO_WORKFLOW_ setting the gateway does not read (a NAME_* prefix must be one some setting has)', () => {
+    const known = [...SETTING_NAMES, ...AGENT_PLATFORM_SETTING_NAMES]
     const invented: string[] = []
-    for (const [match] of allText.matchAll(/\bAIGW_[A-Z0-9_]+\*?/g)) {
+    for (const [match] of allText.matchAll(/\b(?:AIGW|DUO_WORKFLOW)_[A-Z0-9_]+\*?/g)) {
       if (match.endsWith('*')) {
-        if (!SETTING_NAMES.some((name) => name.startsWith(match.slice(0, -1)))) invented.push(match)
-      } else if (![...SETTING_NAMES, ...TOOLING_VARIABLES, ...EXAMPLE_TYPOS].includes(match)) invented.push(match)
+        if (!known.some((name) => name.startsWith(match.slice(0, -1)))) invented.push(match)
+      } else if (![...known, ...TOOLING_VARIABLES, ...EXAMPLE_TYPOS].includes(match)) invented.push(match)
     }
     expect([...new Set(invented)]).toEqual([])
+  })
+
+  it("lists every Agent Platform metric the Node entry registers, on the operations page", () => {
+    const source = read('node-entry/agent-platform/prometheus.ts')
+    const names = [...new Set([...source.matchAll(/'((?:agent_platform|duo_workflow|executor)_[a-z_]+)'/g)].map((m) => m[1]!))]
+    expect(names.length).toBeGreaterThanOrEqual(10)
+    const operations = pages.get('docs/operations.md')!
+    expect(names.filter((name) => !operations.includes(`\`${name}\``))).toEqual([])
   })
 
   it('gives the two quick-start commands, and every npm script the pages name exists', () => {

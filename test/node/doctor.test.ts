@@ -1,9 +1,12 @@
 /**
  * `npm run doctor` as the built CLI (dist/node/doctor.mjs, what the container image runs) in a
  * real process against the suite's fakes: a working setup passes (exit 0), and each broken setup
- * GitLab's guides describe is told apart by the check that fails, with its fix.
+ * GitLab's guides describe is told apart by the check that fails, with its fix. The Agent Platform
+ * port it looks at is a real gateway's, started here as a process (plaintext, and one over TLS): in
+ * this process a spawnSync would stop it from answering.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +18,7 @@ import { chatCompletion, chatStream } from '../contract/wire/openai.ts'
 import { SSE_HEADERS, sseChunks } from '../contract/wire/sse.ts'
 import { startFakeIssuer, type FakeIssuer } from '../fakes/oidc-issuer.ts'
 import { isSupportedNode } from '../../node-entry/node-version.ts'
-import { ROOT } from './processes.ts'
+import { freePort, ROOT, startProcess, type Started } from './processes.ts'
 
 const CLI = join(ROOT, 'dist/node/doctor.mjs')
 const API_KEY = 'sk-doctor-test-5f1c0ffee'
@@ -37,6 +40,34 @@ interface Report {
 let cwd: string
 let caDirectory: string
 let httpsIssuer: FakeIssuer
+/** Gateways whose Agent Platform port the doctor checks: plaintext, and TLS with the private CA's certificate for 127.0.0.1. */
+let gateway: Gateway
+let tlsGateway: Gateway
+interface Gateway {
+  process: Started
+  port: number
+  grpcPort: number
+}
+
+/** `node-entry/main.ts` as a process on 127.0.0.1, its gRPC port too. */
+async function startGateway(env: Record<string, string>): Promise<Gateway> {
+  const [port, grpcPort] = [await freePort(), await freePort()]
+  const started = await startProcess(process.execPath, [join(ROOT, 'node-entry/main.ts')], {
+    port,
+    env: {
+      AIGW_FASTAPI__API_HOST: '127.0.0.1',
+      AIGW_FASTAPI__API_PORT: String(port),
+      DUO_WORKFLOW_HOST: '127.0.0.1',
+      DUO_WORKFLOW_PORT: String(grpcPort),
+      AIGW_GITLAB_URL: 'http://127.0.0.1:9',
+      AIGW_CUSTOMER_PORTAL_URL: '',
+      ...env,
+    },
+  })
+  return { process: started, port, grpcPort }
+}
+/** The Agent Platform's own signing key (GenerateToken). */
+const AGENT_PLATFORM_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build-node.mjs', 'doctor'], { cwd: ROOT, stdio: 'pipe' })
@@ -52,9 +83,12 @@ beforeAll(async () => {
   httpsIssuer = await startFakeIssuer({ key: read('server.key'), cert: read('server.pem') })
   // This test process drives the HTTPS issuer's control API; the doctor's own process trusts only what its env says.
   setDefaultCACertificates([...getCACertificates('default'), read('ca.pem')])
-})
+  const tls = { DUO_WORKFLOW_TLS__ENABLED: 'true', DUO_WORKFLOW_TLS__CERT_FILE: join(caDirectory, 'server.pem'), DUO_WORKFLOW_TLS__KEY_FILE: join(caDirectory, 'server.key') }
+  ;[gateway, tlsGateway] = await Promise.all([startGateway({}), startGateway(tls)])
+}, 60_000)
 
 afterAll(async () => {
+  await Promise.all([gateway?.process.stop(), tlsGateway?.process.stop()])
   await httpsIssuer?.close()
   for (const directory of [cwd, caDirectory]) if (directory) rmSync(directory, { recursive: true, force: true })
 })
@@ -122,6 +156,10 @@ async function workingSetup(gitlab?: Tenant): Promise<Record<string, string>> {
     AIGW_CUSTOMER_PORTAL_URL: customersDot.url,
     AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys.signing,
     AIGW_SELF_SIGNED_JWT__VALIDATION_KEY: keys.validation,
+    // The gateway started above, as this machine's own.
+    DUO_WORKFLOW_HOST: '127.0.0.1',
+    DUO_WORKFLOW_PORT: String(gateway.grpcPort),
+    DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: AGENT_PLATFORM_KEY,
   }
 }
 
@@ -150,6 +188,11 @@ describe('npm run doctor: a working setup', () => {
       validation_key: 'pass',
       model_endpoint: 'pass',
       model_stream: 'pass',
+      agent_platform: 'pass',
+      agent_platform_auth: 'pass',
+      agent_platform_signing_key: 'pass',
+      agent_platform_validation_key: 'pass',
+      agent_platform_health: 'pass',
     })
     expect(code).toBe(0)
     expect(r.ok).toBe(true)
@@ -172,6 +215,8 @@ describe('npm run doctor: a working setup', () => {
     expect(stdout).toMatch(/^✓ GitLab JWKS: 1 RS256 public key\(s\) import$/m)
     expect(stdout).toMatch(/^✓ Model streaming: mistral-7b streams: first token after \d+ ms$/m)
     expect(stdout).toMatch(/^- GitLab TLS: not checked: .* is plain HTTP$/m)
+    expect(stdout).toContain(`✓ Agent Platform port: 127.0.0.1:${gateway.grpcPort} is SERVING over plaintext; ListTools answers UNAUTHENTICATED`)
+    expect(stdout).toMatch(/^✓ Agent Platform service: gRPC on 127\.0\.0\.1:\d+, plaintext \(h2c\)\. In GitLab: "Local URL for the GitLab Duo Agent Platform service" = <this host as GitLab reaches it>:\d+ \(no scheme\), and DUO_AGENT_PLATFORM_SERVICE_SECURE=false/m)
     expect(stdout).not.toMatch(/^[✗!] /m)
     expect(stdout).toContain('0 failed')
     expect(stdout).not.toContain(API_KEY)
@@ -203,6 +248,7 @@ describe.concurrent('npm run doctor: broken setups', () => {
     try {
       const { code, stdout } = await doctor({ ...(await workingSetup()), AIGW_LOGGING__FORMAT_JSN: 'false' }, [], true, directory)
       const setting = (JSON.parse(stdout) as Report).checks.find((c) => c.id === 'setting_names')!
+      expect((JSON.parse(stdout) as Report).checks.filter((c) => c.status === 'fail')).toEqual([])
       expect(code).toBe(0)
       expect(setting.status).toBe('warn')
       expect(setting.verdict).toContain('AIGW_CUSTOM_MODELS__ALLOWED_HOST (.env) → AIGW_CUSTOM_MODELS__ALLOWED_HOSTS?')
@@ -418,6 +464,118 @@ describe.concurrent('npm run doctor: broken setups', () => {
     expect(check('model_endpoint').fix).toContain('--served-model-name')
     expect(check('model_stream')).toMatchObject({ status: 'fail' })
     expect(check('model_stream').verdict).toContain('404')
+  })
+})
+
+describe.concurrent('npm run doctor: the Agent Platform service', () => {
+  const tlsPort = () => String(tlsGateway.grpcPort)
+
+  it('turned off (DUO_WORKFLOW_PORT=0): says what that costs, checks nothing else of it, exit 0', async () => {
+    const { code, report: r, check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_PORT: '0' })
+    expect(code).toBe(0)
+    expect(check('agent_platform')).toMatchObject({ status: 'skip' })
+    expect(check('agent_platform').verdict).toContain("GitLab's Agentic Chat")
+    expect(r.checks.filter((c) => c.id.startsWith('agent_platform_')).map((c) => c.status)).toEqual(['skip', 'skip', 'skip', 'skip'])
+  })
+
+  it('DUO_WORKFLOW_AUTH__ENABLED=false left on fails', async () => {
+    const { code, check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_AUTH__ENABLED: 'false' })
+    expect(code).toBe(1)
+    expect(check('agent_platform_auth')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform_auth').fix).toContain('DUO_WORKFLOW_AUTH__ENABLED')
+  })
+
+  it('an audience GitLab does not send (DUO_WORKFLOW_CLOUD_CONNECTOR_SERVICE_NAME) is a warning saying every call would be UNAUTHENTICATED', async () => {
+    const { check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_CLOUD_CONNECTOR_SERVICE_NAME: 'my-dws' })
+    expect(check('agent_platform_auth')).toMatchObject({ status: 'warn' })
+    expect(check('agent_platform_auth').verdict).toContain('UNAUTHENTICATED')
+  })
+
+  it('its own GitLab URL, when it names another instance, is checked too', async () => {
+    const { code, check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL: inject('refusingUrl') })
+    expect(code).toBe(1)
+    expect(check('agent_platform_gitlab_url')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform_gitlab_url').fix).toContain('DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL')
+    expect(check('gitlab_url').status).toBe('pass')
+  })
+
+  it('no signing key: a warning naming what needs it (GenerateToken); not PEM: the gateway refuses to start, the key is never printed', async () => {
+    const { DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: _unset, ...withoutKey } = await workingSetup()
+    const missing = await report(withoutKey)
+    expect(missing.code).toBe(0)
+    expect(missing.check('agent_platform_signing_key')).toMatchObject({ status: 'warn' })
+    expect(missing.check('agent_platform_signing_key').verdict).toContain('GenerateToken')
+    expect(missing.check('agent_platform_signing_key').fix).toContain('openssl genrsa')
+
+    const { code, stdout, check } = await doctorReport({ ...(await workingSetup()), DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: 'not-a-key-secret-material' })
+    expect(code).toBe(1)
+    expect(check('settings').verdict).toContain('DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY')
+    expect(check('agent_platform')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform_signing_key').status).toBe('fail')
+    expect(stdout).not.toContain('not-a-key-secret-material')
+    expect(stdout).not.toContain(AGENT_PLATFORM_KEY.split('\n')[1])
+  })
+
+  it('TLS on without its files: the gateway refuses to start, and the doctor says which variable', async () => {
+    const { code, check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_TLS__ENABLED: 'true' })
+    expect(code).toBe(1)
+    expect(check('settings')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform').verdict).toContain('DUO_WORKFLOW_TLS__ENABLED: needs DUO_WORKFLOW_TLS__CERT_FILE and DUO_WORKFLOW_TLS__KEY_FILE')
+  })
+
+  it('a port where nothing listens: not checked on this machine (the gateway is not running here), a failure when named with --agent-platform-url', async () => {
+    const closed = String(await freePort())
+    const local = await report({ ...(await workingSetup()), DUO_WORKFLOW_PORT: closed })
+    expect(local.code).toBe(0)
+    expect(local.check('agent_platform_health')).toMatchObject({ status: 'skip' })
+    expect(local.check('agent_platform_health').verdict).toContain('--agent-platform-url')
+
+    const named = await report(await workingSetup(), ['--agent-platform-url', `127.0.0.1:${closed}`])
+    expect(named.code).toBe(1)
+    expect(named.check('agent_platform_health')).toMatchObject({ status: 'fail' })
+    expect(named.check('agent_platform_health').verdict).toContain('ECONNREFUSED')
+    expect(named.check('agent_platform_health').fix).toContain('-p 50052:50052')
+  })
+
+  it("the gateway's HTTP port given as the Agent Platform's: it does not speak gRPC, and the fix says so", async () => {
+    const { code, check } = await report(await workingSetup(), ['--agent-platform-url', `127.0.0.1:${gateway.port}`])
+    expect(code).toBe(1)
+    expect(check('agent_platform_health')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform_health').verdict).toContain('speaks gRPC neither in plaintext nor over TLS')
+    expect(check('agent_platform_health').fix).toContain('not its HTTP port (5052)')
+  })
+
+  it("an address that serves TLS: found either way, with the value GitLab's DUO_AGENT_PLATFORM_SERVICE_SECURE needs, and whether the certificate is trusted", async () => {
+    const address = `127.0.0.1:${tlsPort()}`
+    const untrusted = await report(await workingSetup(), ['--agent-platform-url', address])
+    expect(untrusted.check('agent_platform_health')).toMatchObject({ status: 'warn', details: { tls: true } })
+    expect(untrusted.check('agent_platform_health').verdict).toContain(`${address} is SERVING over TLS`)
+    expect(untrusted.check('agent_platform_health').verdict).toContain('DUO_AGENT_PLATFORM_SERVICE_SECURE=true')
+    expect(untrusted.check('agent_platform_health').verdict).toContain('is not trusted by this machine')
+
+    const trusted = await report({ ...(await workingSetup()), SSL_CERT_FILE: join(caDirectory, 'ca.pem') }, ['--agent-platform-url', address])
+    expect(trusted.check('agent_platform_health')).toMatchObject({ status: 'pass' })
+    expect(trusted.check('agent_platform_health').verdict).toContain('issued by CN=doctor test CA')
+
+    // The plaintext port named from a machine whose settings say TLS: plaintext it is, and GitLab must be told.
+    const tlsSettings = { DUO_WORKFLOW_TLS__ENABLED: 'true', DUO_WORKFLOW_TLS__CERT_FILE: join(caDirectory, 'server.pem'), DUO_WORKFLOW_TLS__KEY_FILE: join(caDirectory, 'server.key') }
+    const plain = await report({ ...(await workingSetup()), ...tlsSettings }, ['--agent-platform-url', `127.0.0.1:${gateway.grpcPort}`])
+    expect(plain.check('agent_platform_health')).toMatchObject({ status: 'pass', details: { tls: false } })
+    expect(plain.check('agent_platform_health').verdict).toContain('DUO_AGENT_PLATFORM_SERVICE_SECURE=false')
+  })
+
+  it('on this machine, a port that answers over TLS although DUO_WORKFLOW_TLS__ENABLED is off fails: something else listens there', async () => {
+    const { code, check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_PORT: tlsPort() })
+    expect(code).toBe(1)
+    expect(check('agent_platform_health')).toMatchObject({ status: 'fail' })
+    expect(check('agent_platform_health').verdict).toContain('but DUO_WORKFLOW_TLS__ENABLED is false')
+  })
+
+  it('--agent-platform-url with a scheme is a usage error that says what GitLab\'s field takes', async () => {
+    const { code, stderr } = await doctor(await workingSetup(), ['--agent-platform-url', 'grpc://aigw.example.com:50052'])
+    expect(code).toBe(1)
+    expect(stderr).toContain('--agent-platform-url takes host:port with no scheme or path')
   })
 })
 

@@ -47,6 +47,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $data := dict }}
 {{- with .Values.secrets.signingKey }}{{ $_ := set $data "AIGW_SELF_SIGNED_JWT__SIGNING_KEY" . }}{{ end }}
 {{- with .Values.secrets.validationKey }}{{ $_ := set $data "AIGW_SELF_SIGNED_JWT__VALIDATION_KEY" . }}{{ end }}
+{{- with .Values.secrets.agentPlatformSigningKey }}{{ $_ := set $data "DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY" . }}{{ end }}
+{{- with .Values.secrets.agentPlatformValidationKey }}{{ $_ := set $data "DUO_WORKFLOW_SELF_SIGNED_JWT__VALIDATION_KEY" . }}{{ end }}
 {{- range $k, $v := .Values.secrets.providerKeys }}{{ if $v }}{{ $_ := set $data $k $v }}{{ end }}{{ end }}
 {{- toYaml $data }}
 {{- end }}
