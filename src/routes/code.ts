@@ -24,11 +24,12 @@ import type { Config } from '../config.ts'
 import type { AppEnv } from '../deps.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
+import type { RouteDoc } from '../openapi/document.ts'
 import { promptLabel } from '../prompts/definition.ts'
 import { RAW_TEXT, type Framing } from '../streaming/text-out.ts'
 import { detailed } from './feature-http.ts'
 import { logInvocation, RAW_TEXT_HEADERS, textStreamResponse } from './respond.ts'
-import type { Route, RouteDoc } from './route.ts'
+import type { Route } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
 export interface CodeRouteDeps {

@@ -1,15 +1,6 @@
 import type { Handler } from 'hono'
-import type * as z from 'zod/mini'
 import type { AppEnv } from '../deps.ts'
-
-/** What the OpenAPI document says about a route; the same zod schemas validate its requests. */
-export interface RouteDoc {
-  summary: string
-  description?: string
-  tags: string[]
-  requestBody?: z.ZodMiniType
-  responses: Record<number, { description: string; schema?: z.ZodMiniType }>
-}
+import type { RouteDoc } from '../openapi/document.ts'
 
 export interface Route {
   method: 'GET' | 'POST'
