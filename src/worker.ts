@@ -5,7 +5,7 @@
  */
 import { ConfigError, parseConfig } from './config.ts'
 import { createConfigErrorApp } from './config-error-app.ts'
-import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from './deps.ts'
+import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from './platform.ts'
 import { createGateway } from './gateway.ts'
 import { settingWarnings } from './settings-warnings.ts'
 import type { Config, LogLevel } from './config.ts'

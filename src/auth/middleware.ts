@@ -4,10 +4,10 @@
  * bypassed request logs a warning.
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../deps.ts'
 import { AuthenticationError } from '../errors.ts'
 import { backgroundTasks } from '../http/background-tasks.ts'
 import type { Logger } from '../logging.ts'
+import type { AppEnv } from '../platform.ts'
 import { authenticate, bypassedAuthContext, type Authenticator } from './authenticate.ts'
 
 export interface AuthMiddlewareOptions extends Authenticator {

@@ -4,9 +4,9 @@
  * token, a key or a body.
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv, GatewayMetrics } from '../deps.ts'
 import type { Logger } from '../logging.ts'
 import { recordHttpRequest } from '../metrics/http-request.ts'
+import type { AppEnv, GatewayMetrics } from '../platform.ts'
 import { setResponseHeader } from './headers.ts'
 import { loggedHeaders } from './logged-headers.ts'
 

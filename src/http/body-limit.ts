@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit as countingBodyLimit } from 'hono/body-limit'
-import type { AppEnv } from '../deps.ts'
 import { HttpError } from '../errors.ts'
+import type { AppEnv } from '../platform.ts'
 
 /**
  * 413 for bodies over `maxBytes`. A declared `Content-Length` (what GitLab sends) is checked from

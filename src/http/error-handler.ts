@@ -1,8 +1,8 @@
 import type { ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import type { AppEnv } from '../deps.ts'
 import { GatewayError, internalServerError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
+import type { AppEnv } from '../platform.ts'
 
 /** The one place exceptions become responses: GitLab's shapes, never a stack trace. */
 export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {

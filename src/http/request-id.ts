@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../deps.ts'
+import type { AppEnv } from '../platform.ts'
 import { setResponseHeader } from './headers.ts'
 
 /**

@@ -4,7 +4,7 @@
  * the first text. The model client feeds it from the events it already forwards, so measuring adds
  * no stream stage; without metrics the client creates none.
  */
-import type { GatewayMetrics } from '../deps.ts'
+import type { GatewayMetrics } from '../platform.ts'
 import { ModelStreamError, type ModelEvent, type ModelTarget, type Usage } from '../providers/types.ts'
 import { UpstreamError } from '../providers/upstream-error.ts'
 

@@ -6,7 +6,7 @@
  *   trouble, 5xx and overload, with short backoff inside the overall deadline; streams never;
  * - one mapping of upstream failures (upstream-error.ts), logged once, never with a key.
  */
-import type { GatewayMetrics } from '../deps.ts'
+import type { GatewayMetrics } from '../platform.ts'
 import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
 import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'

@@ -4,7 +4,7 @@
  * (or the mock client under AIGW_MOCK_MODEL_RESPONSES).
  */
 import type { Config } from '../config.ts'
-import type { GatewayMetrics } from '../deps.ts'
+import type { GatewayMetrics } from '../platform.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import { anthropicFormat, anthropicWire } from './anthropic.ts'

@@ -8,7 +8,7 @@
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
 import type { Config } from '../config.ts'
-import type { AppEnv } from '../deps.ts'
+import type { AppEnv } from '../platform.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { routingPath } from '../http/paths.ts'
 import type { Logger } from '../logging.ts'

@@ -5,7 +5,7 @@
  * logged again).
  */
 import type { Context } from 'hono'
-import type { AppEnv } from '../deps.ts'
+import type { AppEnv } from '../platform.ts'
 import type { Logger } from '../logging.ts'
 import type { CallLabels } from '../metrics/model-call-watch.ts'
 import type { ModelInvocation } from '../models/request.ts'

@@ -1,6 +1,6 @@
 import type { Handler } from 'hono'
-import type { AppEnv } from '../deps.ts'
 import type { RouteDoc } from '../openapi/document.ts'
+import type { AppEnv } from '../platform.ts'
 
 export interface Route {
   method: 'GET' | 'POST'
