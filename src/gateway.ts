@@ -10,8 +10,9 @@ import { loadSelfSignedKeys } from './auth/self-signed-keys.ts'
 import type { Config } from './config.ts'
 import { createLogger, type Logger } from './logging.ts'
 import { Models } from './models/models.ts'
-import type { AppEnv, BackgroundTasks, Platform } from './platform.ts'
+import type { BackgroundTasks, Platform } from './platform.ts'
 import { createModelLayer } from './providers/registry.ts'
+import type { AppEnv } from './routes/route.ts'
 import { DocsSearch } from './search/docs-search.ts'
 
 export interface Gateway {

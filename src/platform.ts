@@ -3,7 +3,6 @@
  * `Platform`; the core never asks which runtime it is on.
  */
 import type { JWK } from 'jose'
-import type { AuthContext } from './auth/auth-context.ts'
 import type { LogSink } from './logging.ts'
 
 /** A JWKS as kept in the shared key store (tier 2): public keys only, never secrets. */
@@ -112,13 +111,3 @@ export interface AppBindings {
    */
   breakConnection?: () => void
 }
-
-export interface AppVariables {
-  requestId: string
-  /** Set by the auth middleware on every authenticated (or bypassed) request. */
-  auth: AuthContext
-  /** Fields added to this request's access-log line (token issuer, realm, auth error...). */
-  logContext: Record<string, unknown>
-}
-
-export type AppEnv = { Bindings: AppBindings; Variables: AppVariables }

@@ -6,12 +6,13 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from '../logging.ts'
 import { recordHttpRequest } from '../metrics/http-request.ts'
-import type { AppEnv, GatewayMetrics } from '../platform.ts'
+import type { AppBindings, GatewayMetrics } from '../platform.ts'
 import { setResponseHeader } from './headers.ts'
 import { loggedHeaders } from './logged-headers.ts'
+import type { RequestIdEnv } from './request-id.ts'
 
 /** `metrics`, when given, also gets GitLab's HTTP histogram: the same response-start time. */
-export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AppEnv> {
+export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<RequestIdEnv & { Bindings: AppBindings }> {
   const log = logger.child('api.access')
   return async (c, next) => {
     const started = performance.now()

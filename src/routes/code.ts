@@ -24,12 +24,11 @@ import type { Config } from '../config.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
 import type { RouteDoc } from '../openapi/document.ts'
-import type { AppEnv } from '../platform.ts'
 import { promptLabel } from '../prompts/definition.ts'
 import { RAW_TEXT, type Framing } from '../streaming/text-out.ts'
 import { detailed } from './feature-http.ts'
 import { logInvocation, RAW_TEXT_HEADERS, textStreamResponse } from './respond.ts'
-import type { Route } from './route.ts'
+import type { AppEnv, Route } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
 export interface CodeRouteDeps {

@@ -8,7 +8,6 @@
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
 import type { Config } from '../config.ts'
-import type { AppEnv } from '../platform.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { routingPath } from '../http/paths.ts'
 import type { Logger } from '../logging.ts'
@@ -20,7 +19,7 @@ import type { Models } from '../models/models.ts'
 import { PASS_THROUGH, RAW_TEXT, type Framing } from '../streaming/text-out.ts'
 import { detailed } from './feature-http.ts'
 import { logInvocation, textStreamResponse } from './respond.ts'
-import type { Route } from './route.ts'
+import type { AppEnv, Route } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
 export interface PromptRouteDeps {
