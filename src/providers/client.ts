@@ -4,14 +4,8 @@
  * - the SSRF guard on request-supplied endpoints;
  * - timeouts (transport.ts) and the retry policy: non-streaming calls only, on connection
  *   trouble, 5xx and overload, with short backoff inside the overall deadline; streams never;
- * - one mapping of upstream failures (upstream-error.ts), logged once, never with a key.
+ * - one mapping of upstream failures (model-call/upstream-error.ts), logged once, never with a key.
  */
-import type { GatewayMetrics } from '../platform.ts'
-import type { Logger } from '../logging.ts'
-import { HttpError } from '../errors.ts'
-import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
-import { checkModelEndpoint } from './endpoint-guard.ts'
-import { readBody, readErrorBody, send } from './transport.ts'
 import {
   EventTooLarge,
   ModelStreamError,
@@ -26,8 +20,14 @@ import {
   type UpstreamCall,
   type WireFormat,
   type WireFormatName,
-} from './types.ts'
-import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from './upstream-error.ts'
+} from '../model-call/types.ts'
+import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from '../model-call/upstream-error.ts'
+import type { GatewayMetrics } from '../platform.ts'
+import type { Logger } from '../logging.ts'
+import { HttpError } from '../errors.ts'
+import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
+import { checkModelEndpoint } from './endpoint-guard.ts'
+import { readBody, readErrorBody, send } from './transport.ts'
 
 export interface CallOptions {
   /** The client's signal: its hang-up cancels the upstream call. */

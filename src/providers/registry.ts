@@ -4,6 +4,8 @@
  * (or the mock client under AIGW_MOCK_MODEL_RESPONSES).
  */
 import type { Config } from '../config.ts'
+import { ProviderSetupError, type WireFormat, type WireFormatName } from '../model-call/types.ts'
+import { hostOf, transportFailure } from '../model-call/upstream-error.ts'
 import type { GatewayMetrics } from '../platform.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
@@ -12,8 +14,6 @@ import { createBedrockFormat } from './bedrock.ts'
 import { createModelClient, type ModelClient } from './client.ts'
 import { createMockModelClient } from './mock.ts'
 import { createAzureFormat, openAiChatFormat, openAiTextFormat } from './openai.ts'
-import { ProviderSetupError, type WireFormat, type WireFormatName } from './types.ts'
-import { hostOf, transportFailure } from './upstream-error.ts'
 import { createVertexFormat } from './vertex.ts'
 import { createServiceAccountTokenSource, type AccessTokenSource } from './vertex-token.ts'
 

@@ -6,7 +6,7 @@
 import { AwsV4Signer } from 'aws4fetch'
 import { describe, expect, it } from 'vitest'
 import { createBedrockFormat, type BedrockOptions } from '../../../src/providers/bedrock.ts'
-import { EventTooLarge, ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent, type WireFormat } from '../../../src/providers/types.ts'
+import { EventTooLarge, ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent, type WireFormat } from '../../../src/model-call/types.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/bedrock.ts'
 import { asSent, verifySigV4 } from '../wire/sigv4-verify.ts'

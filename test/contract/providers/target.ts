@@ -1,4 +1,4 @@
-import type { ModelCall, UpstreamCall, WireFormat } from '../../../src/providers/types.ts'
+import type { ModelCall, UpstreamCall, WireFormat } from '../../../src/model-call/types.ts'
 /**
  * What a provider contract suite needs from a runtime: that runtime's outbound `fetch` (the Node
  * adapter's undici-based port on Node, workerd's own fetch inside workerd). Suites build wire

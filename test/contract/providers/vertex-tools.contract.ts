@@ -6,7 +6,7 @@
  */
 import { describe, expect, inject, it } from 'vitest'
 import { anthropicWire } from '../../../src/providers/anthropic.ts'
-import type { ModelEvent, ModelResult, WireFormat } from '../../../src/providers/types.ts'
+import type { ModelEvent, ModelResult, WireFormat } from '../../../src/model-call/types.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer, type Received, type Step } from '../model-server-client.ts'
