@@ -27,9 +27,9 @@ import {
   type ModelResult,
   type ModelTarget,
   type ToolCall,
-  type WireFormat,
   type WireFormatName,
 } from '../model-call/types.ts'
+import type { WireFormat } from '../providers/wire-format.ts'
 import { StreamDeadlines } from '../streaming/deadlines.ts'
 import type { ModelParams } from './families.ts'
 import { quirksOf, type QuirkEffect } from './quirks.ts'

@@ -17,8 +17,6 @@ import {
   type ModelResult,
   type ModelTarget,
   type StreamLimits,
-  type UpstreamCall,
-  type WireFormat,
   type WireFormatName,
 } from '../model-call/types.ts'
 import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from '../model-call/upstream-error.ts'
@@ -28,6 +26,7 @@ import { HttpError } from '../errors.ts'
 import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
 import { checkModelEndpoint } from './endpoint-guard.ts'
 import { readBody, readErrorBody, send } from './transport.ts'
+import type { UpstreamCall, WireFormat } from './wire-format.ts'
 
 export interface CallOptions {
   /** The client's signal: its hang-up cancels the upstream call. */

@@ -4,7 +4,7 @@
  * (or the mock client under AIGW_MOCK_MODEL_RESPONSES).
  */
 import type { Config } from '../config.ts'
-import { ProviderSetupError, type WireFormat, type WireFormatName } from '../model-call/types.ts'
+import { ProviderSetupError, type WireFormatName } from '../model-call/types.ts'
 import { hostOf, transportFailure } from '../model-call/upstream-error.ts'
 import type { GatewayMetrics } from '../platform.ts'
 import { HttpError } from '../errors.ts'
@@ -16,6 +16,7 @@ import { createMockModelClient } from './mock.ts'
 import { createAzureFormat, openAiChatFormat, openAiTextFormat } from './openai.ts'
 import { createVertexFormat } from './vertex.ts'
 import { createServiceAccountTokenSource, type AccessTokenSource } from './vertex-token.ts'
+import type { WireFormat } from './wire-format.ts'
 
 export interface ModelLayer {
   formats: Readonly<Record<WireFormatName, WireFormat>>

@@ -6,10 +6,10 @@
  * once. Failures come out as `UpstreamError`s; the response body comes out guarded.
  */
 import { readBounded } from '../http/bounded-body.ts'
-import type { UpstreamCall } from '../model-call/types.ts'
 import { clientGone, hostOf, oversizeFailure, timeoutFailure, transportFailure, type UpstreamError } from '../model-call/upstream-error.ts'
 import { guardBody, type GuardOptions } from '../streaming/guard.ts'
 import type { Redactor } from '../streaming/redact.ts'
+import type { UpstreamCall } from './wire-format.ts'
 
 export interface SendOptions {
   /** The client's signal (`c.req.raw.signal`). */

@@ -14,7 +14,6 @@ import {
   type StreamLimits,
   type ToolCall,
   type Usage,
-  type WireFormat,
 } from '../model-call/types.ts'
 import { jsonData, mapSse } from '../streaming/sse.ts'
 import type { AnthropicWire } from './anthropic.ts'
@@ -22,6 +21,7 @@ import { isObject as isRecord } from './json.ts'
 import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
 import type { AccessTokenSource } from './vertex-token.ts'
 import { functionCallOf, geminiContents, geminiTools, requiresSignedCalls } from './vertex-tools.ts'
+import type { WireFormat } from './wire-format.ts'
 
 export interface VertexFormatOptions {
   tokens: AccessTokenSource

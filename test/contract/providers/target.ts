@@ -1,4 +1,5 @@
-import type { ModelCall, UpstreamCall, WireFormat } from '../../../src/model-call/types.ts'
+import type { ModelCall } from '../../../src/model-call/types.ts'
+import type { UpstreamCall, WireFormat } from '../../../src/providers/wire-format.ts'
 /**
  * What a provider contract suite needs from a runtime: that runtime's outbound `fetch` (the Node
  * adapter's undici-based port on Node, workerd's own fetch inside workerd). Suites build wire
