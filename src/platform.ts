@@ -1,5 +1,5 @@
 /**
- * The ports between the core and a runtime. Adapters (src/worker.ts, node-entry/) build a
+ * The ports between the core and a runtime. Adapters (worker-entry/, node-entry/) build a
  * `Platform`; the core never asks which runtime it is on.
  */
 import type { JWK } from 'jose'
