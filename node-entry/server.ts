@@ -87,6 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const gateway = await createGateway(config, {
     metrics: prometheus?.metrics,
     fetch: outbound.fetch,
+    fetchFailure: outbound.fetchFailure,
     keyStore,
     logSink,
     docsAssets: swaggerUiAssets(),

@@ -35,7 +35,8 @@ export async function createGateway(config: Config, platform: Platform): Promise
   const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
   const selfSigned = await loadSelfSignedKeys(config.selfSignedJwt, config.serviceName)
   const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
-  const layer = createModelLayer(config, platform.fetch, logger, now, platform.metrics)
+  const outbound = { fetch: platform.fetch, fetchFailure: platform.fetchFailure }
+  const layer = createModelLayer(config, outbound, logger, now, platform.metrics)
   // The model layer's front door: every feature's model calls go through it (the Agent Platform's too).
   const models = new Models({ config, client: layer.client, formats: layer.formats, logger: logger.child('models') })
   const docsSearch = new DocsSearch(platform.docsIndex, logger.child('search'))
@@ -46,7 +47,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
     signingKey: selfSigned.signingKey,
     docsAssets: platform.docsAssets,
     now,
-    fetch: platform.fetch,
+    outbound,
     models,
     vertexTokens: layer.vertexTokens,
     docsSearch,

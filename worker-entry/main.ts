@@ -9,6 +9,7 @@ import { createGateway } from '../src/gateway.ts'
 import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from '../src/platform.ts'
 import { settingWarnings } from '../src/settings-warnings.ts'
 import { createConfigErrorApp } from './config-error-app.ts'
+import { workerdFetchFailure } from './fetch-failure.ts'
 
 export interface Env {
   /** Workers static assets (wrangler.toml `[assets]`): the Swagger UI files for /docs. */
@@ -43,6 +44,7 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
     const config = parseConfig(env)
     const gateway = await createGateway(config, {
       fetch: outboundFetch(env, config),
+      fetchFailure: workerdFetchFailure,
       keyStore: cacheApiKeyStore(),
       logSink: writeLog,
       docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,

@@ -20,12 +20,12 @@ import {
   type WireFormatName,
 } from '../model-call/types.ts'
 import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from '../model-call/upstream-error.ts'
-import type { GatewayMetrics } from '../platform.ts'
+import type { FetchFailureReader, GatewayMetrics } from '../platform.ts'
 import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
 import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
 import { checkModelEndpoint } from './endpoint-guard.ts'
-import { readBody, readErrorBody, send } from './transport.ts'
+import { readBody, readErrorBody, send, type Outbound } from './transport.ts'
 import type { UpstreamCall, WireFormat } from './wire-format.ts'
 
 export interface CallOptions {
@@ -55,7 +55,7 @@ export interface ModelClient {
 }
 
 export interface ModelClientDeps {
-  fetch: typeof fetch
+  outbound: Outbound
   formats: Readonly<Record<WireFormatName, WireFormat>>
   timeoutMs: number
   idleTimeoutMs: number
@@ -126,10 +126,10 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       const request = await prepare(target, build)
       try {
         const remaining = Math.max(1, deadline - performance.now())
-        const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
+        const response = await send(deps.outbound, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
         if (!response.ok) throw await failed(target, format, request, response, options.passOnStatuses)
         watch?.responded()
-        return parse(await readJson(response, target, deps.maxResponseBytes))
+        return parse(await readJson(response, target, deps.maxResponseBytes, deps.outbound.fetchFailure))
       } catch (caught) {
         // Each attempt gets what is left of the deadline; the message names the whole of it.
         const error = caught instanceof UpstreamError && caught.failure === 'timeout' ? timeoutFailure(caught.host, 'timeout', timeoutMs) : caught
@@ -150,7 +150,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
     let response: Response
     try {
-      response = await send(deps.fetch, request, {
+      response = await send(deps.outbound, request, {
         signal: options.signal,
         stream: true,
         timeoutMs: idleMs,
@@ -236,8 +236,8 @@ function passedOn(host: string, status: number, body: unknown, message: string |
   })
 }
 
-async function readJson(response: Response, target: ModelTarget, limitBytes: number): Promise<unknown> {
-  const text = await readBody(response, limitBytes, hostOf(target.endpoint))
+async function readJson(response: Response, target: ModelTarget, limitBytes: number, read: FetchFailureReader | undefined): Promise<unknown> {
+  const text = await readBody(response, limitBytes, hostOf(target.endpoint), read)
   try {
     return JSON.parse(text) as unknown
   } catch {

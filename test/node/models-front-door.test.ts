@@ -21,7 +21,7 @@ const READ_FILE = { name: 'read_file', description: 'Reads a file', parameters: 
 function frontDoor() {
   const config = parseConfig({ AIGW_GITLAB_URL: 'http://gitlab.example.com', AIGW_CUSTOMER_PORTAL_URL: '' })
   const logger = createLogger({ level: 'critical', json: true, sink: () => {} })
-  const layer = createModelLayer(config, createOutboundFetch({}).fetch, logger, Date.now)
+  const layer = createModelLayer(config, createOutboundFetch({}), logger, Date.now)
   return new Models({ config, client: layer.client, formats: layer.formats, logger })
 }
 

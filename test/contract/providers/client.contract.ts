@@ -36,7 +36,7 @@ export function modelClientContract(target: ProviderTarget) {
     const lines: string[] = []
     const config = parseConfig({ AIGW_CUSTOMER_PORTAL_URL: '', ...settings })
     const logger = createLogger({ level: 'debug', json: true, sink: (line) => lines.push(line) })
-    const models = createModelLayer(config, target.fetch, logger, Date.now)
+    const models = createModelLayer(config, target, logger, Date.now)
     const call = (metadata: ModelMetadata, request: Partial<ModelCall> = {}): ModelCall => ({
       messages: [{ role: 'user', content: 'def hello(' }],
       ...request,

@@ -150,7 +150,7 @@ export function openAiToolsContract(target: ProviderTarget) {
         )
       }
       // Through the model client as features use it: the same 400, and the server never hears of it.
-      const layer = createModelLayer(parseConfig({ AIGW_CUSTOMER_PORTAL_URL: '' }), target.fetch, createLogger({ level: 'error', json: true, sink: () => {} }), Date.now)
+      const layer = createModelLayer(parseConfig({ AIGW_CUSTOMER_PORTAL_URL: '' }), target, createLogger({ level: 'error', json: true, sink: () => {} }), Date.now)
       const call = { messages: [{ role: 'user' as const, content: 'def add(' }], tools: TOOLS, target: text }
       await expect(layer.client.complete(call)).rejects.toMatchObject({ status: 400 })
       await expect(layer.client.stream(call)).rejects.toMatchObject({ status: 400 })
