@@ -49,7 +49,14 @@ const FOLLOWING_METHODS = new Set(['GET', 'HEAD'])
 
 type Body = Buffer | null
 
-export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typeof fetch; fetchFailure: FetchFailureReader; close(): Promise<void> } {
+/** What the Node adapter hands the core as `Platform.fetch` and `Platform.fetchFailure`, and `close` for shutdown. */
+export interface NodeOutbound {
+  fetch: typeof fetch
+  fetchFailure: FetchFailureReader
+  close(): Promise<void>
+}
+
+export function createOutboundFetch(options: OutboundOptions = {}): NodeOutbound {
   let pool: { agent: Agent; dispatcher: Dispatcher } | undefined
   let clientTlsPool: { agent: Agent; dispatcher: Dispatcher } | undefined
   const plainOrigins = new Set(options.clientTls?.exceptOrigins)

@@ -11,8 +11,11 @@ import { setResponseHeader } from './headers.ts'
 import { loggedHeaders } from './logged-headers.ts'
 import type { RequestIdEnv } from './request-id.ts'
 
+/** The request id and log context the request-id middleware set, and the client's address from the adapter. */
+type AccessLogEnv = RequestIdEnv & { Bindings: AppBindings }
+
 /** `metrics`, when given, also gets GitLab's HTTP histogram: the same response-start time. */
-export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<RequestIdEnv & { Bindings: AppBindings }> {
+export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AccessLogEnv> {
   const log = logger.child('api.access')
   return async (c, next) => {
     const started = performance.now()

@@ -73,6 +73,10 @@ function partOf(path: string): string | undefined {
   return ADAPTERS.has(top!) ? top : undefined
 }
 
+function layerName(part: string): string {
+  return LAYERS[layerOf.get(part)!]!.name
+}
+
 function upwardImports(all: Edge[]): string[] {
   return all
     .filter(({ from, to }) => {
@@ -80,7 +84,7 @@ function upwardImports(all: Edge[]): string[] {
       if (a === undefined || b === undefined) return false
       return b < a || (ADAPTERS.has(from) && ADAPTERS.has(to))
     })
-    .map(({ from, to, file, target }) => `${file} imports ${target}: ${from} (${LAYERS[layerOf.get(from)!]!.name}) may not import ${to} (${LAYERS[layerOf.get(to)!]!.name})`)
+    .map(({ from, to, file, target }) => `${file} imports ${target}: ${from} (${layerName(from)}) may not import ${to} (${layerName(to)})`)
 }
 
 /** Each cycle between parts once, as `a → b → … → a` with one file behind each step. */
