@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import type { DocsAssets } from '../src/deps.ts'
+import type { DocsAssets } from '../src/platform.ts'
 import { SWAGGER_UI_FILES } from '../src/routes/swagger-ui-files.ts'
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -6,8 +6,8 @@
  */
 import type { StatementSync } from 'node:sqlite'
 import { ConfigError, type Config } from '../src/config.ts'
-import type { DocsIndex } from '../src/deps.ts'
 import type { Logger } from '../src/logging.ts'
+import type { DocsIndex } from '../src/platform.ts'
 import { SEARCH_SQL } from '../src/search/docs-search.ts'
 
 export const INDEX_SETTING = 'AIGW_DOCS_SEARCH__INDEX_PATH'

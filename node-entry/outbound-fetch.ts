@@ -8,11 +8,15 @@
  * Deliberately not fetch: bodies are never decoded (no `accept-encoding` is sent, so servers
  * answer uncompressed), `response.url`/`redirected` are not set, and there are no transport
  * timeouts after connecting: the core times calls out through `signal`.
+ *
+ * Its failures are read for the core by `nodeFetchFailure` (fetch-failure.ts), handed out with it.
  */
 import { Buffer } from 'node:buffer'
 import type { Readable } from 'node:stream'
 import type { ConnectionOptions } from 'node:tls'
 import { Agent, interceptors, type Dispatcher } from 'undici'
+import type { FetchFailureReader } from '../src/platform.ts'
+import { nodeFetchFailure } from './fetch-failure.ts'
 import { createGuardedLookup, type Resolver } from './guarded-lookup.ts'
 import { poolWithoutReconnects } from './no-reconnect-after-abort.ts'
 
@@ -45,7 +49,14 @@ const FOLLOWING_METHODS = new Set(['GET', 'HEAD'])
 
 type Body = Buffer | null
 
-export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typeof fetch; close(): Promise<void> } {
+/** What the Node adapter hands the core as `Platform.fetch` and `Platform.fetchFailure`, and `close` for shutdown. */
+export interface NodeOutbound {
+  fetch: typeof fetch
+  fetchFailure: FetchFailureReader
+  close(): Promise<void>
+}
+
+export function createOutboundFetch(options: OutboundOptions = {}): NodeOutbound {
   let pool: { agent: Agent; dispatcher: Dispatcher } | undefined
   let clientTlsPool: { agent: Agent; dispatcher: Dispatcher } | undefined
   const plainOrigins = new Set(options.clientTls?.exceptOrigins)
@@ -99,6 +110,7 @@ export function createOutboundFetch(options: OutboundOptions = {}): { fetch: typ
 
   return {
     fetch: outboundFetch as typeof fetch,
+    fetchFailure: nodeFetchFailure,
     /** Lets in-flight calls finish for a moment, then drops what is still open. */
     async close() {
       await Promise.all([pool, clientTlsPool].map((open) => open && closeAgent(open.agent)))

@@ -4,7 +4,7 @@
  * carry the `_total` suffix on the wire, as GitLab's Python client writes them.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { GatewayMetrics, ModelCallRecord } from '../src/deps.ts'
+import type { GatewayMetrics, ModelCallRecord } from '../src/platform.ts'
 
 /** GitLab's buckets for request and inference durations. */
 const DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60]

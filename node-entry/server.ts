@@ -12,10 +12,10 @@ import { parseAgentPlatformSettings } from '../src/agent-platform/settings.ts'
 import { ConfigError, parseConfig, type Config } from '../src/config.ts'
 import { createAgentPlatformMetrics } from './agent-platform/prometheus.ts'
 import { startAgentPlatformServer } from './agent-platform/grpc-server.ts'
-import type { KeyStore } from '../src/deps.ts'
+import type { KeyStore } from '../src/platform.ts'
 import { createGateway, type Gateway } from '../src/gateway.ts'
 import type { LogSink } from '../src/logging.ts'
-import { createMemoryKeyStore } from '../src/memory-key-store.ts'
+import { createMemoryKeyStore } from '../src/auth/memory-key-store.ts'
 import { swaggerUiAssets } from './docs-assets.ts'
 import { logDocsIndex, openDocsIndex } from './docs-index.ts'
 import { answerClientErrors, serverLimits } from './client-errors.ts'
@@ -87,6 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const gateway = await createGateway(config, {
     metrics: prometheus?.metrics,
     fetch: outbound.fetch,
+    fetchFailure: outbound.fetchFailure,
     keyStore,
     logSink,
     docsAssets: swaggerUiAssets(),

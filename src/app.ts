@@ -10,7 +10,7 @@ import type { Keyring } from './auth/keyring.ts'
 import { authMiddleware } from './auth/middleware.ts'
 import { VerifiedTokenCache } from './auth/token-cache.ts'
 import type { Config } from './config.ts'
-import type { AppEnv, DocsAssets, GatewayMetrics } from './deps.ts'
+import type { DocsAssets, GatewayMetrics } from './platform.ts'
 import { HttpError } from './errors.ts'
 import { accessLog } from './http/access-log.ts'
 import { bodyLimit } from './http/body-limit.ts'
@@ -19,6 +19,7 @@ import { routingPath } from './http/paths.ts'
 import { requestId } from './http/request-id.ts'
 import type { Logger } from './logging.ts'
 import type { ModelLayer } from './providers/registry.ts'
+import type { Outbound } from './providers/transport.ts'
 import { CodeEngine } from './code/engine.ts'
 import { builtInPrompts } from './prompts/built-in.ts'
 import { PromptInvoker } from './prompts/invoke.ts'
@@ -34,7 +35,7 @@ import { monitoringRoutes } from './routes/monitoring.ts'
 import { proxyRoutes } from './routes/proxy.ts'
 import { searchRoutes } from './routes/search.ts'
 import type { DocsSearch } from './search/docs-search.ts'
-import type { Route } from './routes/route.ts'
+import type { AppEnv, Route } from './routes/route.ts'
 import { userAccessTokenRoutes } from './routes/user-access-token.ts'
 
 export interface AppDeps {
@@ -45,8 +46,8 @@ export interface AppDeps {
   signingKey: CryptoKey | null
   docsAssets?: DocsAssets
   now: () => number
-  /** Outbound HTTP (the platform's port). */
-  fetch: typeof fetch
+  /** Outbound HTTP (the platform's `fetch` port and its adapter's reading of failures). */
+  outbound: Outbound
   models: Models
   /** The Vertex AI access tokens the provider proxy uses (the model layer's). */
   vertexTokens: ModelLayer['vertexTokens']
@@ -79,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...userAccessTokenRoutes(deps),
     ...modelRoutes(),
     ...embeddingsRoutes({ config, models }),
-    ...proxyRoutes({ config, fetch: deps.fetch, vertexTokens: deps.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
+    ...proxyRoutes({ config, outbound: deps.outbound, vertexTokens: deps.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
     ...codeRoutes({ config, engine: new CodeEngine({ models, prompts }), logger, now: deps.now }),
     ...chatRoutes({ config, models, prompts, logger, now: deps.now }),
     ...searchRoutes({ config, search: deps.docsSearch, now: deps.now }),

@@ -8,10 +8,11 @@ import { Keyring } from './auth/keyring.ts'
 import { RemoteKeySource, type SourceName } from './auth/remote-key-source.ts'
 import { loadSelfSignedKeys } from './auth/self-signed-keys.ts'
 import type { Config } from './config.ts'
-import type { AppEnv, BackgroundTasks, Platform } from './deps.ts'
 import { createLogger, type Logger } from './logging.ts'
 import { Models } from './models/models.ts'
+import type { BackgroundTasks, Platform } from './platform.ts'
 import { createModelLayer } from './providers/registry.ts'
+import type { AppEnv } from './routes/route.ts'
 import { DocsSearch } from './search/docs-search.ts'
 
 export interface Gateway {
@@ -34,7 +35,8 @@ export async function createGateway(config: Config, platform: Platform): Promise
   const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
   const selfSigned = await loadSelfSignedKeys(config.selfSignedJwt, config.serviceName)
   const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
-  const layer = createModelLayer(config, platform.fetch, logger, now, platform.metrics)
+  const outbound = { fetch: platform.fetch, fetchFailure: platform.fetchFailure }
+  const layer = createModelLayer(config, outbound, logger, now, platform.metrics)
   // The model layer's front door: every feature's model calls go through it (the Agent Platform's too).
   const models = new Models({ config, client: layer.client, formats: layer.formats, logger: logger.child('models') })
   const docsSearch = new DocsSearch(platform.docsIndex, logger.child('search'))
@@ -45,7 +47,7 @@ export async function createGateway(config: Config, platform: Platform): Promise
     signingKey: selfSigned.signingKey,
     docsAssets: platform.docsAssets,
     now,
-    fetch: platform.fetch,
+    outbound,
     models,
     vertexTokens: layer.vertexTokens,
     docsSearch,

@@ -5,7 +5,7 @@
  * arguments: the workflow's `toolCallApprovals` holds, per tool, SHA-256 hashes of the arguments as
  * GitLab's service serialises them (Python's `json.dumps` with compact separators).
  */
-import type { ToolCall } from '../providers/types.ts'
+import type { ToolCall } from '../model-call/types.ts'
 import { pythonJson } from '../streaming/python-json.ts'
 import { isPreapproved } from './tools/registry.ts'
 import type { AgentTool } from './tools/tool.ts'

@@ -6,9 +6,9 @@
  * (journal.ts). Failures are the session's to show: they leave here as exceptions.
  */
 import type { Logger } from '../logging.ts'
+import type { ToolCall, ToolDefinition } from '../model-call/types.ts'
 import type { SelfHostedModel } from '../models/metadata.ts'
 import type { Models } from '../models/models.ts'
-import type { ToolCall, ToolDefinition } from '../providers/types.ts'
 import { callsNeedingApproval, type ApprovalPolicy } from './approvals.ts'
 import { TurnFailed } from './failures.ts'
 import type { Journal } from './journal.ts'

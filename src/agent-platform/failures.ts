@@ -7,8 +7,8 @@
  * reads from are built without tokens, keys or request bodies.
  */
 import { GatewayError } from '../errors.ts'
-import { ModelStreamError } from '../providers/types.ts'
-import { UpstreamError } from '../providers/upstream-error.ts'
+import { ModelStreamError } from '../model-call/types.ts'
+import { UpstreamError } from '../model-call/upstream-error.ts'
 import { ActionTimeout } from './channel.ts'
 import { RailsError } from './rails.ts'
 import { ModelNotConfigured } from './session-model.ts'

@@ -6,7 +6,7 @@
  * object with `type` and `content` whose type is a message class is a message; whatever is missing
  * is defaulted and whatever cannot be used is skipped with a warning, never an exception.
  */
-import type { InvalidToolCall, ToolCall, Usage } from '../providers/types.ts'
+import type { InvalidToolCall, ToolCall, Usage } from '../model-call/types.ts'
 import type { AdditionalContextItem, ConversationMessage } from './state.ts'
 
 type JsonObject = Record<string, unknown>

@@ -5,9 +5,9 @@
  * assistant message. The call ends when the model's stream does, when one of its clocks runs out,
  * when it says more than the service holds, or when the turn stops (the model call is cancelled).
  */
+import type { FinishReason, InvalidToolCall, ModelEvent, ToolCall, Usage } from '../model-call/types.ts'
 import type { Models } from '../models/models.ts'
 import type { ModelInvocation } from '../models/request.ts'
-import type { FinishReason, InvalidToolCall, ModelEvent, ToolCall, Usage } from '../providers/types.ts'
 import { ReasoningFilter } from '../streaming/reasoning-filter.ts'
 import { TurnFailed } from './failures.ts'
 import type { ConversationMessage } from './state.ts'

@@ -4,7 +4,7 @@
  * messages plus what the chat keeps beside them (a human message's additional context, a model
  * message's id and usage, a tool message's status).
  */
-import type { InvalidToolCall, ToolCall, Usage } from '../providers/types.ts'
+import type { InvalidToolCall, ToolCall, Usage } from '../model-call/types.ts'
 
 /**
  * The workflow's internal status (spec §5.6): what `channel_values.status` holds, what the Rails

@@ -5,7 +5,7 @@
  * model reads what went wrong and carries on. Only a stop of the turn interrupts the calls.
  */
 import type { Logger } from '../logging.ts'
-import type { InvalidToolCall, ToolCall } from '../providers/types.ts'
+import type { InvalidToolCall, ToolCall } from '../model-call/types.ts'
 import { TurnStopped } from './channel.ts'
 import type { Journal } from './journal.ts'
 import { truncateToolOutput } from './prompt/tool-output.ts'

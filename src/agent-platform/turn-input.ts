@@ -7,7 +7,7 @@
  * turn here just goes on from the saved state: the agent runs again only when the conversation
  * ends with something it has not answered yet.
  */
-import type { ToolCall } from '../providers/types.ts'
+import type { ToolCall } from '../model-call/types.ts'
 import type { AdditionalContext, StartWorkflowRequest } from './contract.ts'
 import type { StartEvent } from './bootstrap.ts'
 import { deniedResult } from './prompt/history.ts'

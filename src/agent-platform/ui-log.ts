@@ -5,7 +5,7 @@
  * agent entry keeps the model message's id from the first streamed piece to the final version (it
  * is updated in place by id); an approval request is the newest entry, `request` with `tool_info`.
  */
-import type { InvalidToolCall, ToolCall } from '../providers/types.ts'
+import type { InvalidToolCall, ToolCall } from '../model-call/types.ts'
 import { timestamp as clock } from './gitlab-time.ts'
 import { encodeAdditionalContext, encodeToolMessage } from './langchain-messages.ts'
 import type { AdditionalContextItem, UiLogEntry } from './state.ts'

@@ -5,8 +5,8 @@
  * realm, instance id and subject claims match the request headers.
  */
 import type { Config } from '../config.ts'
-import type { BackgroundTasks } from '../deps.ts'
 import { AuthenticationError } from '../errors.ts'
+import type { BackgroundTasks } from '../platform.ts'
 import { scopesOf, type AuthContext, type TokenClaims } from './auth-context.ts'
 import type { Keyring } from './keyring.ts'
 import type { VerifiedTokenCache } from './token-cache.ts'

@@ -9,7 +9,7 @@
  * keys verify the token.
  */
 import { compactVerify } from 'jose'
-import type { BackgroundTasks } from '../deps.ts'
+import type { BackgroundTasks } from '../platform.ts'
 import type { KeyEntry, RemoteKeySource, SourceStatus } from './remote-key-source.ts'
 import { TokenRejected } from './token-rejected.ts'
 

@@ -4,11 +4,15 @@
  * bypassed request logs a warning.
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../deps.ts'
 import { AuthenticationError } from '../errors.ts'
 import { backgroundTasks } from '../http/background-tasks.ts'
+import type { RequestIdEnv } from '../http/request-id.ts'
 import type { Logger } from '../logging.ts'
+import type { AuthContext } from './auth-context.ts'
 import { authenticate, bypassedAuthContext, type Authenticator } from './authenticate.ts'
+
+/** What this middleware sets on every request it lets through, for the routes. */
+export type AuthEnv = { Variables: { auth: AuthContext } }
 
 export interface AuthMiddlewareOptions extends Authenticator {
   logger: Logger
@@ -16,7 +20,7 @@ export interface AuthMiddlewareOptions extends Authenticator {
   publicPaths: ReadonlySet<string>
 }
 
-export function authMiddleware(options: AuthMiddlewareOptions): MiddlewareHandler<AppEnv> {
+export function authMiddleware(options: AuthMiddlewareOptions): MiddlewareHandler<RequestIdEnv & AuthEnv> {
   const { config, logger, publicPaths } = options
   return async (c, next) => {
     if (publicPaths.has(c.req.path)) return next()

@@ -10,7 +10,7 @@
  */
 import { readBounded } from '../http/bounded-body.ts'
 import type { JWK } from 'jose'
-import type { BackgroundTasks, GatewayMetrics, KeyStore, StoredKeySet } from '../deps.ts'
+import type { BackgroundTasks, GatewayMetrics, KeyStore, StoredKeySet } from '../platform.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import { importRsaPublicJwk } from './pem.ts'
 

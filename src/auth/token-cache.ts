@@ -5,7 +5,7 @@
  * checks still run on every hit) and is dropped as soon as the key that verified it is no longer
  * held (its issuer rotated or withdrew it).
  */
-import type { GatewayMetrics } from '../deps.ts'
+import type { GatewayMetrics } from '../platform.ts'
 import type { TokenClaims } from './auth-context.ts'
 
 /** Longest an entry lives, also for a token without `exp`. */

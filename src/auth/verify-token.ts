@@ -7,7 +7,7 @@
  * and this gateway issue carries one).
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose'
-import type { BackgroundTasks } from '../deps.ts'
+import type { BackgroundTasks } from '../platform.ts'
 import type { TokenClaims } from './auth-context.ts'
 import type { Keyring } from './keyring.ts'
 import type { VerifiedTokenCache } from './token-cache.ts'

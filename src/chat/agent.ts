@@ -5,12 +5,12 @@
  * events too (`error`), as GitLab's gateway sends them: Rails retries those it may.
  */
 import type { AuthContext } from '../auth/auth-context.ts'
+import { ModelStreamError } from '../model-call/types.ts'
+import { UpstreamError } from '../model-call/upstream-error.ts'
 import type { SelfHostedModel } from '../models/metadata.ts'
 import type { Models } from '../models/models.ts'
 import type { ModelInvocation } from '../models/request.ts'
 import type { PromptRegistry } from '../prompts/registry.ts'
-import { ModelStreamError } from '../providers/types.ts'
-import { UpstreamError } from '../providers/upstream-error.ts'
 import { reactMessages, REACT_PROMPT } from './react-prompt.ts'
 import { AnswerTooLarge, errorEventStream, reactEventStream } from './react-stream.ts'
 import { availableTools, type ChatTool } from './tools.ts'

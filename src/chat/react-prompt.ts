@@ -5,8 +5,8 @@
  * answer, and the prefill the model continues: the turn's tool steps, then `Thought:`.
  */
 import Mustache from 'mustache'
+import type { ChatMessage } from '../model-call/types.ts'
 import type { PromptDefinition } from '../prompts/definition.ts'
-import type { ChatMessage } from '../providers/types.ts'
 import type { ChatTool } from './tools.ts'
 import type { ChatTurn, ConversationMessage, ReactStep } from './turn.ts'
 

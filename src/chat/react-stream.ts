@@ -12,7 +12,7 @@
  *   answer: `error` with `retryable`, then the stream ends and the model call is cancelled.
  * Rails splits events on newlines, so no line may contain a raw one: JSON escapes them.
  */
-import type { FinishReason, ModelEvent, Usage } from '../providers/types.ts'
+import type { FinishReason, ModelEvent, Usage } from '../model-call/types.ts'
 import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import { pythonJson } from '../streaming/python-json.ts'
 import { ReactStreamParser } from './react-parser.ts'

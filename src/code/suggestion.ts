@@ -2,8 +2,8 @@
  * The neutral code-suggestion request every route (v2 completions and generations, v3, v4)
  * reduces its body to, and what the engine hands back for the route to shape.
  */
+import type { ChatMessage } from '../model-call/types.ts'
 import type { SelfHostedModel } from '../models/metadata.ts'
-import type { ChatMessage } from '../providers/types.ts'
 
 export const COMPLETIONS_PROMPT = 'code_suggestions/completions'
 export const GENERATIONS_PROMPT = 'code_suggestions/generations'

@@ -68,7 +68,7 @@ export function embeddingModel(metadata: EmbeddingsBody['model_metadata']): Mode
 
 /**
  * @throws HttpError 400 naming the usable prefixes when the identifier's provider (split at the
- * first `/` as providers/resolve.ts does; none is `custom_openai`) cannot compute embeddings.
+ * first `/` as models/target.ts does; none is `custom_openai`) cannot compute embeddings.
  */
 export function checkEmbeddingIdentifier(identifier: string, prefixes: readonly string[]): void {
   const trimmed = identifier.trim()

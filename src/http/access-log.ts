@@ -4,14 +4,18 @@
  * token, a key or a body.
  */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv, GatewayMetrics } from '../deps.ts'
 import type { Logger } from '../logging.ts'
 import { recordHttpRequest } from '../metrics/http-request.ts'
+import type { AppBindings, GatewayMetrics } from '../platform.ts'
 import { setResponseHeader } from './headers.ts'
 import { loggedHeaders } from './logged-headers.ts'
+import type { RequestIdEnv } from './request-id.ts'
+
+/** The request id and log context the request-id middleware set, and the client's address from the adapter. */
+type AccessLogEnv = RequestIdEnv & { Bindings: AppBindings }
 
 /** `metrics`, when given, also gets GitLab's HTTP histogram: the same response-start time. */
-export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AppEnv> {
+export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AccessLogEnv> {
   const log = logger.child('api.access')
   return async (c, next) => {
     const started = performance.now()

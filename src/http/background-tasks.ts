@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { BackgroundTasks } from '../deps.ts'
+import type { BackgroundTasks } from '../platform.ts'
 
 /**
  * `waitUntil` of the request's execution context: Workers' own, or the Node adapter's shim that

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit as countingBodyLimit } from 'hono/body-limit'
-import type { AppEnv } from '../deps.ts'
 import { HttpError } from '../errors.ts'
 
 /**
@@ -8,7 +7,7 @@ import { HttpError } from '../errors.ts'
  * the header alone, so the body stays untouched for the route to read the fast way; a body of
  * unknown length (chunked) is counted as it is read. Requests without a body cost nothing.
  */
-export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+export function bodyLimit(maxBytes: number): MiddlewareHandler {
   const tooLarge = (): never => {
     throw new HttpError(413, `Request body is larger than ${maxBytes} bytes`)
   }

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import type { GatewayMetrics } from '../deps.ts'
+import type { GatewayMetrics } from '../platform.ts'
 
 /** GitLab's auth skip list (probes, the model catalogue): left out of its histogram. */
 const NOT_RECORDED = new Set(['/monitoring/healthz', '/monitoring/ready', '/metrics', '/v1/models/definitions'])

@@ -4,9 +4,9 @@
  * the first text. The model client feeds it from the events it already forwards, so measuring adds
  * no stream stage; without metrics the client creates none.
  */
-import type { GatewayMetrics } from '../deps.ts'
-import { ModelStreamError, type ModelEvent, type ModelTarget, type Usage } from '../providers/types.ts'
-import { UpstreamError } from '../providers/upstream-error.ts'
+import { ModelStreamError, type ModelEvent, type ModelTarget, type Usage } from '../model-call/types.ts'
+import { UpstreamError } from '../model-call/upstream-error.ts'
+import type { GatewayMetrics } from '../platform.ts'
 
 /** Who made the call: GitLab's `feature_category` and `unit_primitive` labels. */
 export interface CallLabels {

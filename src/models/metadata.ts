@@ -16,7 +16,7 @@ export interface SelfHostedModel {
   /** The provider as the request sent it (`litellm`, `openai`, `api`, `bedrock`...): GitLab echoes it as the model "engine". */
   provider: string
   family: ModelFamily
-  /** Endpoint, key and identifier, for providers/resolve.ts. */
+  /** Endpoint, key and identifier, for models/target.ts. */
   metadata: ModelMetadata
 }
 

@@ -15,7 +15,7 @@ import type { Config } from '../config.ts'
 import { HttpError, ValidationError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import type { ModelClient } from '../providers/client.ts'
-import { hostOf } from '../providers/upstream-error.ts'
+import { hostOf } from '../model-call/upstream-error.ts'
 import {
   ProviderSetupError,
   ToolCallMissing,
@@ -27,9 +27,9 @@ import {
   type ModelResult,
   type ModelTarget,
   type ToolCall,
-  type WireFormat,
   type WireFormatName,
-} from '../providers/types.ts'
+} from '../model-call/types.ts'
+import type { WireFormat } from '../providers/wire-format.ts'
 import { StreamDeadlines } from '../streaming/deadlines.ts'
 import type { ModelParams } from './families.ts'
 import { quirksOf, type QuirkEffect } from './quirks.ts'

@@ -4,7 +4,7 @@
  * which calls it matches (the model's name upstream, its family, its format and provider prefix)
  * and what it changes. The front door (models.ts) applies every matching row to each call.
  */
-import type { WireFormatName } from '../providers/types.ts'
+import type { WireFormatName } from '../model-call/types.ts'
 
 export type QuirkEffect =
   /**

@@ -4,7 +4,7 @@
  * A feature never builds a `ModelCall` itself.
  */
 import type { CallLabels } from '../metrics/model-call-watch.ts'
-import type { ChatMessage, ModelCall, ModelEvent, ToolChoice, ToolDefinition } from '../providers/types.ts'
+import type { ChatMessage, ModelCall, ModelEvent, ToolChoice, ToolDefinition } from '../model-call/types.ts'
 import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import type { ModelParams } from './families.ts'
 import type { SelfHostedModel } from './metadata.ts'

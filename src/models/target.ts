@@ -9,7 +9,7 @@
  */
 import type { ProviderSettings } from '../config.ts'
 import { HttpError } from '../errors.ts'
-import { ProviderSetupError, type ModelTarget } from '../providers/types.ts'
+import { ProviderSetupError, type ModelTarget } from '../model-call/types.ts'
 import { VARIANTS } from './variants.ts'
 
 export interface ModelMetadata {

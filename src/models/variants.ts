@@ -4,7 +4,7 @@
  * Fireworks are the OpenAI-compatible format with another default base, key or model prefix.
  */
 import type { ProviderSettings } from '../config.ts'
-import type { WireFormatName } from '../providers/types.ts'
+import type { WireFormatName } from '../model-call/types.ts'
 
 export interface Variant {
   format: WireFormatName

@@ -1,6 +1,6 @@
 /**
  * What `GET /v1/models/definitions` lists (spec features §7.4), as data: how each self-hosted
- * model family (src/prompts/families.ts) is shown, the embedding model, and the feature settings
+ * model family (src/models/families.ts) is shown, the embedding model, and the feature settings
  * this gateway serves with the unit primitives each covers. Every family is selectable for every
  * feature: a family without its own prompt uses the `base` one.
  */

@@ -4,7 +4,7 @@
  * null variable renders as nothing (GitLab's Jinja printed `None`; a model should not see that).
  */
 import Mustache from 'mustache'
-import type { ChatMessage } from '../providers/types.ts'
+import type { ChatMessage } from '../model-call/types.ts'
 import type { PromptDefinition } from './definition.ts'
 
 const RAW = { escape: (value: unknown) => String(value) }

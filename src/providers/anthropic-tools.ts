@@ -4,9 +4,9 @@
  * `tool_use` blocks of an answer, and the streamed ones (`content_block_start` with a `tool_use`
  * block, `input_json_delta` pieces, `content_block_stop`) as neutral tool-call events.
  */
+import type { ChatMessage, InvalidToolCall, ModelCall, ModelEvent, ModelResult, ToolCall, ToolChoice } from '../model-call/types.ts'
 import { isObject, type Json } from './json.ts'
 import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
-import type { ChatMessage, InvalidToolCall, ModelCall, ModelEvent, ModelResult, ToolCall, ToolChoice } from './types.ts'
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant'

@@ -5,9 +5,6 @@
  * of a tool call's input), `message_delta` (stop reason, output tokens), `message_stop`, `ping`,
  * and `error`. Tool calling's own shapes live in anthropic-tools.ts.
  */
-import { jsonData, mapSse, type SseEvent } from '../streaming/sse.ts'
-import { anthropicMessages, answerToolCalls, StreamedToolCalls, toolFields } from './anthropic-tools.ts'
-import { isObject, mergeHeaders } from './json.ts'
 import {
   ModelStreamError,
   type FinishReason,
@@ -16,8 +13,11 @@ import {
   type ModelResult,
   type StreamLimits,
   type Usage,
-  type WireFormat,
-} from './types.ts'
+} from '../model-call/types.ts'
+import { jsonData, mapSse, type SseEvent } from '../streaming/sse.ts'
+import { anthropicMessages, answerToolCalls, StreamedToolCalls, toolFields } from './anthropic-tools.ts'
+import { isObject, mergeHeaders } from './json.ts'
+import type { WireFormat } from './wire-format.ts'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
 /** The Messages API requires `max_tokens`; LiteLLM's default when a prompt sets none. */

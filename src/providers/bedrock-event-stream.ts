@@ -11,7 +11,7 @@
  * a ModelStreamError; a message announced larger than `maxMessageBytes`, EventTooLarge.
  */
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec'
-import { EventTooLarge, ModelStreamError } from './types.ts'
+import { EventTooLarge, ModelStreamError } from '../model-call/types.ts'
 
 export type { Message } from '@smithy/eventstream-codec'
 

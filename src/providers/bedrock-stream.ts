@@ -4,10 +4,10 @@
  * input's JSON, `contentBlockStop`) through the ToolCallAssembler, `messageStop` as the finish
  * reason, `metadata` as usage, and exception frames as a ModelStreamError.
  */
+import { ModelStreamError, type FinishReason, type ModelCall, type ModelEvent, type StreamLimits, type Usage } from '../model-call/types.ts'
 import { headerString, mapEventStream, payloadText, type Message } from './bedrock-event-stream.ts'
 import { isObject as isRecord } from './json.ts'
 import { ToolCallAssembler } from './tool-calls.ts'
-import { ModelStreamError, type FinishReason, type ModelCall, type ModelEvent, type StreamLimits, type Usage } from './types.ts'
 
 /** The upstream body as Converse events, one `text` event per non-empty text delta. */
 export function bedrockEvents(body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> {

@@ -4,9 +4,9 @@
  * turn), and the `toolUse` blocks of a whole answer as neutral calls. The stream side is in
  * bedrock-stream.ts.
  */
+import type { ChatMessage, InvalidToolCall, ModelCall, ToolCall, ToolChoice, ToolDefinition } from '../model-call/types.ts'
 import { isObject as isRecord } from './json.ts'
 import { parseArguments, sortCalls } from './tool-calls.ts'
-import type { ChatMessage, InvalidToolCall, ModelCall, ToolCall, ToolChoice, ToolDefinition } from './types.ts'
 
 export type ConverseBlock = Record<string, unknown>
 

@@ -4,10 +4,11 @@
  * Bedrock API key as a bearer token.
  */
 import { AwsV4Signer } from 'aws4fetch'
+import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelResult } from '../model-call/types.ts'
 import { bedrockEvents, converseFinishReason, converseUsage } from './bedrock-stream.ts'
 import { converseAnswer, converseBlocks, converseToolConfig, type ConverseBlock } from './bedrock-tools.ts'
 import { isObject as isRecord } from './json.ts'
-import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelResult, type WireFormat } from './types.ts'
+import type { WireFormat } from './wire-format.ts'
 
 export interface BedrockOptions {
   /** Signing region (AWS_REGION_NAME / AWS_REGION / AWS_DEFAULT_REGION, default us-east-1). */

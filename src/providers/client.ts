@@ -4,14 +4,8 @@
  * - the SSRF guard on request-supplied endpoints;
  * - timeouts (transport.ts) and the retry policy: non-streaming calls only, on connection
  *   trouble, 5xx and overload, with short backoff inside the overall deadline; streams never;
- * - one mapping of upstream failures (upstream-error.ts), logged once, never with a key.
+ * - one mapping of upstream failures (model-call/upstream-error.ts), logged once, never with a key.
  */
-import type { GatewayMetrics } from '../deps.ts'
-import type { Logger } from '../logging.ts'
-import { HttpError } from '../errors.ts'
-import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
-import { checkModelEndpoint } from './endpoint-guard.ts'
-import { readBody, readErrorBody, send } from './transport.ts'
 import {
   EventTooLarge,
   ModelStreamError,
@@ -23,11 +17,16 @@ import {
   type ModelResult,
   type ModelTarget,
   type StreamLimits,
-  type UpstreamCall,
-  type WireFormat,
   type WireFormatName,
-} from './types.ts'
-import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from './upstream-error.ts'
+} from '../model-call/types.ts'
+import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from '../model-call/upstream-error.ts'
+import type { FetchFailureReader, GatewayMetrics } from '../platform.ts'
+import type { Logger } from '../logging.ts'
+import { HttpError } from '../errors.ts'
+import { ModelCallWatch, type CallLabels } from '../metrics/model-call-watch.ts'
+import { checkModelEndpoint } from './endpoint-guard.ts'
+import { readBody, readErrorBody, send, type Outbound } from './transport.ts'
+import type { UpstreamCall, WireFormat } from './wire-format.ts'
 
 export interface CallOptions {
   /** The client's signal: its hang-up cancels the upstream call. */
@@ -56,7 +55,7 @@ export interface ModelClient {
 }
 
 export interface ModelClientDeps {
-  fetch: typeof fetch
+  outbound: Outbound
   formats: Readonly<Record<WireFormatName, WireFormat>>
   timeoutMs: number
   idleTimeoutMs: number
@@ -127,10 +126,10 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       const request = await prepare(target, build)
       try {
         const remaining = Math.max(1, deadline - performance.now())
-        const response = await send(deps.fetch, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
+        const response = await send(deps.outbound, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
         if (!response.ok) throw await failed(target, format, request, response, options.passOnStatuses)
         watch?.responded()
-        return parse(await readJson(response, target, deps.maxResponseBytes))
+        return parse(await readJson(response, target, deps.maxResponseBytes, deps.outbound.fetchFailure))
       } catch (caught) {
         // Each attempt gets what is left of the deadline; the message names the whole of it.
         const error = caught instanceof UpstreamError && caught.failure === 'timeout' ? timeoutFailure(caught.host, 'timeout', timeoutMs) : caught
@@ -151,7 +150,7 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
     let response: Response
     try {
-      response = await send(deps.fetch, request, {
+      response = await send(deps.outbound, request, {
         signal: options.signal,
         stream: true,
         timeoutMs: idleMs,
@@ -237,8 +236,8 @@ function passedOn(host: string, status: number, body: unknown, message: string |
   })
 }
 
-async function readJson(response: Response, target: ModelTarget, limitBytes: number): Promise<unknown> {
-  const text = await readBody(response, limitBytes, hostOf(target.endpoint))
+async function readJson(response: Response, target: ModelTarget, limitBytes: number, read: FetchFailureReader | undefined): Promise<unknown> {
+  const text = await readBody(response, limitBytes, hostOf(target.endpoint), read)
   try {
     return JSON.parse(text) as unknown
   } catch {

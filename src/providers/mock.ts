@@ -3,8 +3,8 @@
  * a smoke test of GitLab's side, a benchmark of the gateway alone). Streams yield the same text
  * in a few deltas, as a model would.
  */
+import type { Embedding, ModelEvent, ModelResult } from '../model-call/types.ts'
 import type { ModelClient } from './client.ts'
-import type { Embedding, ModelEvent, ModelResult } from './types.ts'
 
 /** Length of a mocked embedding vector when the request asks for none, and the most it may ask for. */
 const MOCK_DIMENSIONS = 8

@@ -10,9 +10,9 @@
  * (before 0.4.7) or with `index` 0 for every call (issue ollama#15457); some gateways start counting
  * at 1; vLLM sends the rest of the arguments in the chunk that carries `finish_reason`.
  */
+import type { ChatMessage, InvalidToolCall, ModelCall, ModelEvent, ToolCall, ToolChoice } from '../model-call/types.ts'
 import { isObject, type Json } from './json.ts'
 import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
-import type { ChatMessage, InvalidToolCall, ModelCall, ModelEvent, ToolCall, ToolChoice } from './types.ts'
 
 /**
  * How a provider's own API spells "a tool must be called", by identifier prefix: Mistral's API took

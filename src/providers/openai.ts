@@ -8,25 +8,23 @@
  * Azure OpenAI is the same body at another URL with another key header: `createAzureFormat`.
  */
 import { HttpError } from '../errors.ts'
-import { jsonData, mapSse } from '../streaming/sse.ts'
-import { isObject, mergeHeaders, type Json } from './json.ts'
-import { answeredCalls, chatMessage, StreamedToolCalls, toolFields, usesTools } from './openai-tools.ts'
-import { hostOf, UpstreamError } from './upstream-error.ts'
 import {
   ModelStreamError,
   type Embedding,
   type EmbeddingCall,
   type EmbeddingResult,
-  type EmbeddingWire,
   type FinishReason,
   type ModelCall,
   type ModelEvent,
   type ModelResult,
   type StreamLimits,
-  type UpstreamCall,
   type Usage,
-  type WireFormat,
-} from './types.ts'
+} from '../model-call/types.ts'
+import { hostOf, UpstreamError } from '../model-call/upstream-error.ts'
+import { jsonData, mapSse } from '../streaming/sse.ts'
+import { isObject, mergeHeaders, type Json } from './json.ts'
+import { answeredCalls, chatMessage, StreamedToolCalls, toolFields, usesTools } from './openai-tools.ts'
+import type { EmbeddingWire, UpstreamCall, WireFormat } from './wire-format.ts'
 
 /** Messages flattened into one prompt for text completions: contents in order, a blank line apart. */
 export function flattenMessages(call: ModelCall): string {

@@ -4,18 +4,20 @@
  * (or the mock client under AIGW_MOCK_MODEL_RESPONSES).
  */
 import type { Config } from '../config.ts'
-import type { GatewayMetrics } from '../deps.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
+import { ProviderSetupError, type WireFormatName } from '../model-call/types.ts'
+import { hostOf, transportFailure } from '../model-call/upstream-error.ts'
+import type { FetchFailureReader, GatewayMetrics } from '../platform.ts'
 import { anthropicFormat, anthropicWire } from './anthropic.ts'
 import { createBedrockFormat } from './bedrock.ts'
 import { createModelClient, type ModelClient } from './client.ts'
 import { createMockModelClient } from './mock.ts'
 import { createAzureFormat, openAiChatFormat, openAiTextFormat } from './openai.ts'
-import { ProviderSetupError, type WireFormat, type WireFormatName } from './types.ts'
-import { hostOf, transportFailure } from './upstream-error.ts'
 import { createVertexFormat } from './vertex.ts'
+import type { Outbound } from './transport.ts'
 import { createServiceAccountTokenSource, type AccessTokenSource } from './vertex-token.ts'
+import type { WireFormat } from './wire-format.ts'
 
 export interface ModelLayer {
   formats: Readonly<Record<WireFormatName, WireFormat>>
@@ -25,11 +27,12 @@ export interface ModelLayer {
 
 const GOOGLE_TOKEN_HOST = 'oauth2.googleapis.com'
 
-export function createModelLayer(config: Config, fetch: typeof globalThis.fetch, logger: Logger, now: () => number, metrics?: GatewayMetrics): ModelLayer {
+export function createModelLayer(config: Config, outbound: Outbound, logger: Logger, now: () => number, metrics?: GatewayMetrics): ModelLayer {
   const { providers } = config
   const vertexTokens = explainedTokenErrors(
-    createServiceAccountTokenSource({ serviceAccountJson: providers.vertex.serviceAccountJson, fetch, now }),
+    createServiceAccountTokenSource({ serviceAccountJson: providers.vertex.serviceAccountJson, fetch: outbound.fetch, now }),
     logger,
+    outbound.fetchFailure,
   )
   const formats: Record<WireFormatName, WireFormat> = {
     'openai-chat': openAiChatFormat,
@@ -51,7 +54,7 @@ export function createModelLayer(config: Config, fetch: typeof globalThis.fetch,
   const client = config.models.mock
     ? createMockModelClient()
     : createModelClient({
-        fetch,
+        outbound,
         formats,
         timeoutMs: config.models.timeoutMs,
         idleTimeoutMs: config.models.streamIdleTimeoutMs,
@@ -67,7 +70,7 @@ export function createModelLayer(config: Config, fetch: typeof globalThis.fetch,
  * A token grant that fails is the upstream failing, not the gateway: a 502 that says what Google
  * answered (status and error code, never the assertion), or the transport failure.
  */
-function explainedTokenErrors(source: AccessTokenSource, logger: Logger): AccessTokenSource {
+function explainedTokenErrors(source: AccessTokenSource, logger: Logger, read: FetchFailureReader | undefined): AccessTokenSource {
   return {
     async token() {
       try {
@@ -75,7 +78,7 @@ function explainedTokenErrors(source: AccessTokenSource, logger: Logger): Access
       } catch (error) {
         if (error instanceof ProviderSetupError || error instanceof HttpError) throw error
         if (error instanceof TypeError || (error as Error | undefined)?.name === 'TimeoutError') {
-          throw transportFailure(error, GOOGLE_TOKEN_HOST)
+          throw transportFailure(error, GOOGLE_TOKEN_HOST, 'request', read)
         }
         const message = error instanceof Error ? error.message : String(error)
         logger.warning('Could not get a Google access token', { error: message, upstream_host: hostOf(`https://${GOOGLE_TOKEN_HOST}`) })

@@ -8,7 +8,7 @@
  *
  * Whole answers use `parseArguments` on each call the same way.
  */
-import type { InvalidToolCall, ModelEvent, ToolCall } from './types.ts'
+import type { InvalidToolCall, ModelEvent, ToolCall } from '../model-call/types.ts'
 
 interface OpenCall {
   id: string

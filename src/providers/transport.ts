@@ -3,13 +3,15 @@
  * - non-streaming: one overall deadline, headers and body included;
  * - streaming: the idle timeout, for the headers and then between chunks (guardBody).
  * The client's abort signal reaches the upstream request, so a hang-up frees the model server at
- * once. Failures come out as `UpstreamError`s; the response body comes out guarded.
+ * once. Failures come out as `UpstreamError`s (transport ones as the adapter read them); the
+ * response body comes out guarded.
  */
 import { readBounded } from '../http/bounded-body.ts'
+import { clientGone, hostOf, oversizeFailure, timeoutFailure, transportFailure, type UpstreamError } from '../model-call/upstream-error.ts'
+import type { FetchFailureReader, Platform } from '../platform.ts'
 import { guardBody, type GuardOptions } from '../streaming/guard.ts'
 import type { Redactor } from '../streaming/redact.ts'
-import type { UpstreamCall } from './types.ts'
-import { clientGone, hostOf, oversizeFailure, timeoutFailure, transportFailure, type UpstreamError } from './upstream-error.ts'
+import type { UpstreamCall } from './wire-format.ts'
 
 export interface SendOptions {
   /** The client's signal (`c.req.raw.signal`). */
@@ -29,7 +31,10 @@ export interface SendOptions {
   redactor?: GuardOptions['redactor']
 }
 
-export async function send(fetchPort: typeof fetch, request: UpstreamCall, options: SendOptions): Promise<Response> {
+/** The `fetch` port and the adapter's reading of its failures. */
+export type Outbound = Pick<Platform, 'fetch' | 'fetchFailure'>
+
+export async function send(outbound: Outbound, request: UpstreamCall, options: SendOptions): Promise<Response> {
   const host = hostOf(request.url)
   const { signal } = options
   if (signal?.aborted) throw clientGone(host)
@@ -51,13 +56,14 @@ export async function send(fetchPort: typeof fetch, request: UpstreamCall, optio
   const classify = (error: unknown, phase: 'request' | 'body' = 'body'): UpstreamError => {
     if (timedOut) return timeoutFailure(host, limitKind, limitMs)
     if (signal?.aborted) return clientGone(host)
-    return transportFailure(error, host, phase)
+    return transportFailure(error, host, phase, outbound.fetchFailure)
   }
 
   let response: Response
   try {
     // A redirect is an answer like any other: following it would send the key and prompt elsewhere.
     const init: RequestInit = { signal: upstream.signal, redirect: 'manual' }
+    const fetchPort = outbound.fetch // called unbound: a native fetch refuses a foreign `this`
     response = await fetchPort(request.url, { ...request.init, ...init })
   } catch (error) {
     release()
@@ -92,12 +98,12 @@ export async function send(fetchPort: typeof fetch, request: UpstreamCall, optio
 }
 
 /** A whole answer as text, at most `limitBytes` of it (bounded-body.ts); a larger one is an `oversize` failure. */
-export async function readBody(response: Response, limitBytes: number, host: string): Promise<string> {
+export async function readBody(response: Response, limitBytes: number, host: string, read: FetchFailureReader | undefined): Promise<string> {
   let text: string | undefined
   try {
     text = await readBounded(response, limitBytes)
   } catch (error) {
-    throw transportFailure(error, host, 'body')
+    throw transportFailure(error, host, 'body', read)
   }
   if (text === undefined) throw oversizeFailure(host, limitBytes)
   return text

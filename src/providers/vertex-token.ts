@@ -8,8 +8,8 @@
  * hands out that token instead of failing the call.
  */
 import { readBounded } from '../http/bounded-body.ts'
+import { ProviderSetupError } from '../model-call/types.ts'
 import { importPKCS8, SignJWT } from 'jose'
-import { ProviderSetupError } from './types.ts'
 
 export interface AccessTokenSource {
   token(): Promise<string>

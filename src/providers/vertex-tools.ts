@@ -5,8 +5,8 @@
  * user turn that answers it. In: the function calls of an answer's parts, as the text the
  * assembler and `parseArguments` read (Gemini sends each call whole, its arguments already JSON).
  */
+import type { ChatMessage, ModelCall, ToolCall, ToolChoice } from '../model-call/types.ts'
 import { isObject } from './json.ts'
-import type { ChatMessage, ModelCall, ToolCall, ToolChoice } from './types.ts'
 
 export type GeminiPart = Record<string, unknown>
 

@@ -4,12 +4,6 @@
  * carry a Google access token minted from the service-account key (vertex-token.ts).
  * The model name says which publisher answers. Gemini's function calling: vertex-tools.ts.
  */
-import { jsonData, mapSse } from '../streaming/sse.ts'
-import type { AnthropicWire } from './anthropic.ts'
-import { isObject as isRecord } from './json.ts'
-import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
-import type { AccessTokenSource } from './vertex-token.ts'
-import { functionCallOf, geminiContents, geminiTools, requiresSignedCalls } from './vertex-tools.ts'
 import {
   ModelStreamError,
   type FinishReason,
@@ -20,8 +14,14 @@ import {
   type StreamLimits,
   type ToolCall,
   type Usage,
-  type WireFormat,
-} from './types.ts'
+} from '../model-call/types.ts'
+import { jsonData, mapSse } from '../streaming/sse.ts'
+import type { AnthropicWire } from './anthropic.ts'
+import { isObject as isRecord } from './json.ts'
+import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
+import type { AccessTokenSource } from './vertex-token.ts'
+import { functionCallOf, geminiContents, geminiTools, requiresSignedCalls } from './vertex-tools.ts'
+import type { WireFormat } from './wire-format.ts'
 
 export interface VertexFormatOptions {
   tokens: AccessTokenSource

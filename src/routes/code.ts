@@ -21,14 +21,14 @@ import {
 import { docs, v2CompletionsBody, v2GenerationsBody, v2Response, v3Body, v3Response } from '../code/schemas.ts'
 import type { SuggestionRequest } from '../code/suggestion.ts'
 import type { Config } from '../config.ts'
-import type { AppEnv } from '../deps.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Logger } from '../logging.ts'
+import type { RouteDoc } from '../openapi/document.ts'
 import { promptLabel } from '../prompts/definition.ts'
 import { RAW_TEXT, type Framing } from '../streaming/text-out.ts'
 import { detailed } from './feature-http.ts'
 import { logInvocation, RAW_TEXT_HEADERS, textStreamResponse } from './respond.ts'
-import type { Route, RouteDoc } from './route.ts'
+import type { AppEnv, Route } from './route.ts'
 import { commonErrors, detailError } from './schemas.ts'
 
 export interface CodeRouteDeps {

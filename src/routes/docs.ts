@@ -4,8 +4,8 @@
  * OpenAPI document need no token: the install guide says `http://localhost:5052/docs` must open.
  */
 import type { Config } from '../config.ts'
-import type { DocsAssets } from '../deps.ts'
 import { openApiDocument, type ApiInfo } from '../openapi/document.ts'
+import type { DocsAssets } from '../platform.ts'
 import type { Route } from './route.ts'
 import { SWAGGER_UI_FILES } from './swagger-ui-files.ts'
 

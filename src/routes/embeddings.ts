@@ -10,9 +10,10 @@ import type { Config } from '../config.ts'
 import { checkEmbeddingIdentifier, EMBEDDING_FAMILY, embeddingModel, embeddingsBody, embeddingsResponse } from '../embeddings/request.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Models } from '../models/models.ts'
+import type { RouteDoc } from '../openapi/document.ts'
 import { detailed } from './feature-http.ts'
 import { logModelCall } from './respond.ts'
-import type { Route, RouteDoc } from './route.ts'
+import type { Route } from './route.ts'
 import { authError, commonErrors, detailError } from './schemas.ts'
 
 export interface EmbeddingsRouteDeps {

@@ -11,9 +11,9 @@ import type { Config } from '../config.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import { isObject } from '../providers/json.ts'
-import { readErrorBody, send } from '../providers/transport.ts'
-import { ProviderSetupError } from '../providers/types.ts'
-import { hostOf, type UpstreamError } from '../providers/upstream-error.ts'
+import { readErrorBody, send, type Outbound } from '../providers/transport.ts'
+import { ProviderSetupError } from '../model-call/types.ts'
+import { hostOf, type UpstreamError } from '../model-call/upstream-error.ts'
 import type { AccessTokenSource } from '../providers/vertex-token.ts'
 import { checkProxyRequest } from '../proxy/checks.ts'
 import { StreamDeadlines } from '../streaming/deadlines.ts'
@@ -24,7 +24,7 @@ import { commonErrors, detailError } from './schemas.ts'
 
 export interface ProxyDeps {
   config: Config
-  fetch: typeof fetch
+  outbound: Outbound
   vertexTokens: AccessTokenSource
   logger: Logger
   /** The open-streams gauge (GatewayMetrics), when metrics are on. */
@@ -70,7 +70,7 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
       const deadlines = streaming
         ? new StreamDeadlines({ firstOutputMs: config.models.firstOutputTimeoutMs, totalMs: config.models.streamTimeoutMs }, hostOf(target.url))
         : undefined
-      const response = await send(deps.fetch, { url: target.url, init: { method: 'POST', headers, body: bodyText } }, {
+      const response = await send(deps.outbound, { url: target.url, init: { method: 'POST', headers, body: bodyText } }, {
         signal: c.req.raw.signal,
         stream: streaming,
         timeoutMs: config.models.timeoutMs,

@@ -5,14 +5,14 @@
  * logged again).
  */
 import type { Context } from 'hono'
-import type { AppEnv } from '../deps.ts'
 import type { Logger } from '../logging.ts'
 import type { CallLabels } from '../metrics/model-call-watch.ts'
 import type { ModelInvocation } from '../models/request.ts'
-import type { ModelEvent, ModelTarget } from '../providers/types.ts'
+import type { ModelEvent, ModelTarget } from '../model-call/types.ts'
 import type { StreamDeadlines } from '../streaming/deadlines.ts'
-import { hostOf, loggedWhereRaised } from '../providers/upstream-error.ts'
+import { hostOf, loggedWhereRaised } from '../model-call/upstream-error.ts'
 import { streamText, type Framing, type Shaper } from '../streaming/text-out.ts'
+import type { AppEnv } from './route.ts'
 
 type Ctx = Context<AppEnv>
 

@@ -1,15 +1,11 @@
 import type { Handler } from 'hono'
-import type * as z from 'zod/mini'
-import type { AppEnv } from '../deps.ts'
+import type { AuthEnv } from '../auth/middleware.ts'
+import type { RequestIdEnv } from '../http/request-id.ts'
+import type { RouteDoc } from '../openapi/document.ts'
+import type { AppBindings } from '../platform.ts'
 
-/** What the OpenAPI document says about a route; the same zod schemas validate its requests. */
-export interface RouteDoc {
-  summary: string
-  description?: string
-  tags: string[]
-  requestBody?: z.ZodMiniType
-  responses: Record<number, { description: string; schema?: z.ZodMiniType }>
-}
+/** What a route's handler sees: the adapter's per-request bindings and what the middleware before it set. */
+export type AppEnv = { Bindings: AppBindings; Variables: RequestIdEnv['Variables'] & AuthEnv['Variables'] }
 
 export interface Route {
   method: 'GET' | 'POST'

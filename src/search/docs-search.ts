@@ -3,9 +3,9 @@
  * content, metadata)`), reached through the runtime's `DocsIndex` port: `node:sqlite` on Node,
  * a D1 binding on Workers. The SQL and every rule live here, so both runtimes answer alike.
  */
-import type { DocsIndex } from '../deps.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
+import type { DocsIndex } from '../platform.ts'
 import { withinBudget } from './budget.ts'
 import { matchExpression } from './query.ts'
 import type { SearchResult } from './schemas.ts'

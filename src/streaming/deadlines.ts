@@ -10,7 +10,7 @@
  * a pending read ends and the model server is freed), and its loop, seeing `expired`, ends in its
  * format's way with the timeout as the reason.
  */
-import { UpstreamError } from '../providers/upstream-error.ts'
+import { UpstreamError } from '../model-call/upstream-error.ts'
 
 export interface DeadlineSettings {
   /** Longest wait from the start of the call to the first output, in ms. */

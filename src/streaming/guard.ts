@@ -8,7 +8,7 @@
  * it: the client then sees why the answer stopped. `deadlines` add the stream's time-to-first-byte
  * and whole-duration clocks (a passed-through stream's output is its bytes).
  */
-import { timeoutFailure, type UpstreamError } from '../providers/upstream-error.ts'
+import { timeoutFailure, type UpstreamError } from '../model-call/upstream-error.ts'
 import type { StreamDeadlines } from './deadlines.ts'
 import type { Redactor } from './redact.ts'
 

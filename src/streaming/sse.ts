@@ -9,7 +9,7 @@
  * without bound.
  */
 import { createParser, type ParseError } from 'eventsource-parser'
-import { EventTooLarge } from '../providers/types.ts'
+import { EventTooLarge } from '../model-call/types.ts'
 
 export interface SseEvent {
   event?: string | undefined

@@ -10,7 +10,7 @@
  * answer (GitLab's streams have no error event), never a truncated one that looks complete. The
  * stream's clocks (`deadlines`) end it the same way, and cancel the upstream call.
  */
-import type { ModelEvent, Usage } from '../providers/types.ts'
+import type { ModelEvent, Usage } from '../model-call/types.ts'
 import type { StreamDeadlines } from './deadlines.ts'
 
 export interface Shaper {

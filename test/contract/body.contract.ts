@@ -6,10 +6,10 @@
  */
 import * as z from 'zod/mini'
 import { describe, expect, it } from 'vitest'
+import { createMemoryKeyStore } from '../../src/auth/memory-key-store.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createGateway } from '../../src/gateway.ts'
 import { readJsonBody } from '../../src/http/json-body.ts'
-import { createMemoryKeyStore } from '../../src/memory-key-store.ts'
 
 const probeSchema = z.object({ prompt: z.string(), max_tokens: z.optional(z.int()) })
 

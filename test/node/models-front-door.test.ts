@@ -11,7 +11,7 @@ import { parseModelMetadata } from '../../src/models/metadata.ts'
 import { Models } from '../../src/models/models.ts'
 import type { ModelRequest } from '../../src/models/request.ts'
 import { createModelLayer } from '../../src/providers/registry.ts'
-import { ToolCallMissing, type ModelEvent } from '../../src/providers/types.ts'
+import { ToolCallMissing, type ModelEvent } from '../../src/model-call/types.ts'
 import { newModelServer, type ModelServer } from '../contract/model-server-client.ts'
 import { chatCompletion, chatStream, frameChunks } from '../contract/wire/openai.ts'
 import { createOutboundFetch } from '../../node-entry/outbound-fetch.ts'
@@ -21,7 +21,7 @@ const READ_FILE = { name: 'read_file', description: 'Reads a file', parameters: 
 function frontDoor() {
   const config = parseConfig({ AIGW_GITLAB_URL: 'http://gitlab.example.com', AIGW_CUSTOMER_PORTAL_URL: '' })
   const logger = createLogger({ level: 'critical', json: true, sink: () => {} })
-  const layer = createModelLayer(config, createOutboundFetch({}).fetch, logger, Date.now)
+  const layer = createModelLayer(config, createOutboundFetch({}), logger, Date.now)
   return new Models({ config, client: layer.client, formats: layer.formats, logger })
 }
 

@@ -6,7 +6,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import worker, { type Env } from '../../src/worker.ts'
+import worker, { type Env } from '../../worker-entry/main.ts'
 import { ideCompletion } from '../contract/code/fixtures.ts'
 import { answers } from '../contract/code/harness.ts'
 import { gitlabHeaders, instanceToken, settingsFor } from '../contract/gitlab.ts'

@@ -1,11 +1,11 @@
 /**
- * The contract suites' Workers target: the real Worker entry (src/worker.ts) inside workerd, with
+ * The contract suites' Workers target: the real Worker entry (worker-entry/main.ts) inside workerd, with
  * its real Cache API and static assets; each gateway gets its own `env` (its settings).
  */
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers'
 import { vi } from 'vitest'
-import worker, { type Env } from '../../src/worker.ts'
+import worker, { type Env } from '../../worker-entry/main.ts'
 import type { Target } from '../contract/target.ts'
 
 export const workersTarget: Target = {

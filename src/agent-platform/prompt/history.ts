@@ -11,7 +11,7 @@
  * empty arguments, so the error result the engine gave it still pairs with it.
  */
 import { tokenBound } from '../../code/context-window.ts'
-import type { ChatMessage, ToolCall } from '../../providers/types.ts'
+import type { ChatMessage, ToolCall } from '../../model-call/types.ts'
 import type { ConversationMessage } from '../state.ts'
 import { toolOutputForModel } from './tool-output.ts'
 import { messageTokens } from './tokens.ts'

@@ -6,7 +6,7 @@
  */
 import type { ModelFamily } from '../../models/families.ts'
 import type { PromptDefinition } from '../../prompts/definition.ts'
-import type { ChatMessage, ToolDefinition } from '../../providers/types.ts'
+import type { ChatMessage, ToolDefinition } from '../../model-call/types.ts'
 import { tokenBound } from '../../code/context-window.ts'
 import type { ConversationMessage, NamespaceInfo, ProjectInfo } from '../state.ts'
 import { agentPrompt, isOpenAiClass, renderStatus, renderSystem } from './agent-prompt.ts'

@@ -4,7 +4,7 @@
  * separators a chat template adds.
  */
 import { tokenBound } from '../../code/context-window.ts'
-import type { ChatMessage } from '../../providers/types.ts'
+import type { ChatMessage } from '../../model-call/types.ts'
 
 /** Per message, for the role and separators a chat template adds around its text. */
 export const MESSAGE_OVERHEAD = 8

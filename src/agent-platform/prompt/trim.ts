@@ -17,7 +17,7 @@
  * user message (providers expect one first).
  */
 import { keepEnd, keepStart, tokenBound } from '../../code/context-window.ts'
-import type { ChatMessage } from '../../providers/types.ts'
+import type { ChatMessage } from '../../model-call/types.ts'
 import type { Block } from './history.ts'
 import { messageTokens } from './tokens.ts'
 

@@ -13,7 +13,7 @@ import { MESSAGE_OVERHEAD, messageTokens } from '../../../src/agent-platform/pro
 import { promptBudget, trimHistory } from '../../../src/agent-platform/prompt/trim.ts'
 import { TOOL_OUTPUT_KEPT_BYTES, TOOL_OUTPUT_MAX_BYTES, truncateToolOutput } from '../../../src/agent-platform/prompt/tool-output.ts'
 import type { ConversationMessage } from '../../../src/agent-platform/state.ts'
-import type { ChatMessage, ToolDefinition } from '../../../src/providers/types.ts'
+import type { ChatMessage, ToolDefinition } from '../../../src/model-call/types.ts'
 import { answer, calls, historyOf, input, orderingViolation, result, user } from './prompt-fixtures.ts'
 
 const plain = (history: ConversationMessage[]) => toBlocks(history, (message) => message.content)

@@ -2,7 +2,7 @@
 import { findFamily, type ModelFamily } from '../../../src/models/families.ts'
 import type { ChatPromptInput } from '../../../src/agent-platform/prompt/messages.ts'
 import type { AdditionalContextItem, ConversationMessage, NamespaceInfo, ProjectInfo } from '../../../src/agent-platform/state.ts'
-import type { ChatMessage } from '../../../src/providers/types.ts'
+import type { ChatMessage } from '../../../src/model-call/types.ts'
 
 export const family = (name: string): ModelFamily => findFamily(name)!
 

@@ -4,7 +4,7 @@
  * that are hard to cut; the events of a call; cutting bytes and finding a block's frames.
  * Web APIs only: this runs inside workerd.
  */
-import type { ChatMessage, ModelEvent, ToolDefinition } from '../../../src/providers/types.ts'
+import type { ChatMessage, ModelEvent, ToolDefinition } from '../../../src/model-call/types.ts'
 import type { Chunk } from '../model-server-client.ts'
 import type { SseFrame } from '../wire/sse.ts'
 

@@ -6,8 +6,8 @@
  * stream that ends with calls open; text and calls mixed.
  */
 import { describe, expect, it } from 'vitest'
+import { ModelStreamError, type ModelCall, type ModelEvent } from '../../../src/model-call/types.ts'
 import { anthropicFormat } from '../../../src/providers/anthropic.ts'
-import { ModelStreamError, type ModelCall, type ModelEvent } from '../../../src/providers/types.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer, type Step } from '../model-server-client.ts'
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText } from '../wire/openai.ts'

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { anthropicFormat } from '../../../src/providers/anthropic.ts'
-import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget } from '../../../src/providers/types.ts'
+import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget } from '../../../src/model-call/types.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText, withCrlf } from '../wire/openai.ts'

@@ -5,8 +5,8 @@
  * calls, and streamed calls assembled from pieces cut anywhere, broken, cut off or left open.
  */
 import { describe, expect, it } from 'vitest'
+import { ModelStreamError, type ChatMessage, type ModelCall, type ModelEvent, type ToolDefinition } from '../../../src/model-call/types.ts'
 import { createBedrockFormat, type BedrockOptions } from '../../../src/providers/bedrock.ts'
-import { ModelStreamError, type ChatMessage, type ModelCall, type ModelEvent, type ToolDefinition } from '../../../src/providers/types.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer, type Step } from '../model-server-client.ts'
 import * as wire from '../wire/bedrock.ts'
 import { asSent, verifySigV4 } from '../wire/sigv4-verify.ts'

@@ -10,8 +10,8 @@ import { createLogger } from '../../../src/logging.ts'
 import { MOCK_TEXT } from '../../../src/providers/mock.ts'
 import { createModelLayer } from '../../../src/providers/registry.ts'
 import { resolveTarget, type ModelMetadata } from '../../../src/models/target.ts'
-import type { ModelCall, ModelEvent } from '../../../src/providers/types.ts'
-import { UpstreamError } from '../../../src/providers/upstream-error.ts'
+import type { ModelCall, ModelEvent } from '../../../src/model-call/types.ts'
+import { UpstreamError } from '../../../src/model-call/upstream-error.ts'
 import { bodyOf, newModelServer, type ModelServer } from '../model-server-client.ts'
 import { sseChunks, SSE_HEADERS } from '../wire/sse.ts'
 import type { ProviderTarget } from './target.ts'
@@ -36,7 +36,7 @@ export function modelClientContract(target: ProviderTarget) {
     const lines: string[] = []
     const config = parseConfig({ AIGW_CUSTOMER_PORTAL_URL: '', ...settings })
     const logger = createLogger({ level: 'debug', json: true, sink: (line) => lines.push(line) })
-    const models = createModelLayer(config, target.fetch, logger, Date.now)
+    const models = createModelLayer(config, target, logger, Date.now)
     const call = (metadata: ModelMetadata, request: Partial<ModelCall> = {}): ModelCall => ({
       messages: [{ role: 'user', content: 'def hello(' }],
       ...request,

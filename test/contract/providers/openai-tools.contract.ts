@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../../src/config.ts'
 import { HttpError } from '../../../src/errors.ts'
 import { createLogger } from '../../../src/logging.ts'
+import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget } from '../../../src/model-call/types.ts'
 import { createAzureFormat, openAiChatFormat, openAiTextFormat } from '../../../src/providers/openai.ts'
 import { createModelLayer } from '../../../src/providers/registry.ts'
-import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget, type WireFormat } from '../../../src/providers/types.ts'
+import type { WireFormat } from '../../../src/providers/wire-format.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
@@ -149,7 +150,7 @@ export function openAiToolsContract(target: ProviderTarget) {
         )
       }
       // Through the model client as features use it: the same 400, and the server never hears of it.
-      const layer = createModelLayer(parseConfig({ AIGW_CUSTOMER_PORTAL_URL: '' }), target.fetch, createLogger({ level: 'error', json: true, sink: () => {} }), Date.now)
+      const layer = createModelLayer(parseConfig({ AIGW_CUSTOMER_PORTAL_URL: '' }), target, createLogger({ level: 'error', json: true, sink: () => {} }), Date.now)
       const call = { messages: [{ role: 'user' as const, content: 'def add(' }], tools: TOOLS, target: text }
       await expect(layer.client.complete(call)).rejects.toMatchObject({ status: 400 })
       await expect(layer.client.stream(call)).rejects.toMatchObject({ status: 400 })

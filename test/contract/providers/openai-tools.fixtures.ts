@@ -2,7 +2,7 @@
  * The tools, calls and conversations of the OpenAI-compatible tool-calling suite, each beside the
  * exact JSON the server must receive for it, and the neutral events a call streams as.
  */
-import type { ChatMessage, ModelEvent, ToolCall, ToolDefinition } from '../../../src/providers/types.ts'
+import type { ChatMessage, ModelEvent, ToolCall, ToolDefinition } from '../../../src/model-call/types.ts'
 import * as wire from '../wire/openai.ts'
 import type { SseFrame } from '../wire/sse.ts'
 

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createAzureFormat, openAiChatFormat, openAiTextFormat } from '../../../src/providers/openai.ts'
-import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget, type WireFormat, type WireFormatName } from '../../../src/providers/types.ts'
+import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget, type WireFormatName } from '../../../src/model-call/types.ts'
+import type { WireFormat } from '../../../src/providers/wire-format.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/openai.ts'
 import { SSE_HEADERS, type SseFrame } from '../wire/sse.ts'

@@ -1,5 +1,5 @@
 /** Reading model event streams in provider tests. */
-import type { ModelEvent } from '../../../src/providers/types.ts'
+import type { ModelEvent } from '../../../src/model-call/types.ts'
 
 /** Every event until the stream ends or errors. */
 export async function drain(stream: ReadableStream<ModelEvent>): Promise<{ events: ModelEvent[]; error?: unknown }> {

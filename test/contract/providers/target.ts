@@ -1,12 +1,16 @@
-import type { ModelCall, UpstreamCall, WireFormat } from '../../../src/providers/types.ts'
+import type { ModelCall } from '../../../src/model-call/types.ts'
+import type { FetchFailureReader } from '../../../src/platform.ts'
+import type { UpstreamCall, WireFormat } from '../../../src/providers/wire-format.ts'
 /**
  * What a provider contract suite needs from a runtime: that runtime's outbound `fetch` (the Node
- * adapter's undici-based port on Node, workerd's own fetch inside workerd). Suites build wire
- * format modules with it and call the fake model server for real.
+ * adapter's undici-based port on Node, workerd's own fetch inside workerd) and its adapter's
+ * reading of fetch's failures. Suites build wire format modules with it and call the fake model
+ * server for real.
  */
 export interface ProviderTarget {
   runtime: 'node' | 'workerd'
   fetch: typeof fetch
+  fetchFailure: FetchFailureReader
 }
 
 /** Sends what a wire format module built (`format.request(call)`) through a runtime's fetch. */

@@ -5,8 +5,8 @@
  * calls in whole and streamed answers, and a stream that dies inside a call.
  */
 import { describe, expect, inject, it } from 'vitest'
+import type { ModelCall, ModelEvent } from '../../../src/model-call/types.ts'
 import { anthropicWire } from '../../../src/providers/anthropic.ts'
-import type { ModelCall, ModelEvent } from '../../../src/providers/types.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer, type Received } from '../model-server-client.ts'

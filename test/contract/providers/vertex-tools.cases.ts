@@ -1,5 +1,5 @@
 /** What the Gemini tool-calling suite sends and expects: an agent's tools, a conversation with a tool round trip, and the events of a call. */
-import type { ChatMessage, ModelEvent, ToolDefinition } from '../../../src/providers/types.ts'
+import type { ChatMessage, ModelEvent, ToolDefinition } from '../../../src/model-call/types.ts'
 
 /** Tools as the agent's table and MCP servers describe them: nested objects, arrays, enums, unions, `$ref`, and no parameters. */
 export const TOOLS: ToolDefinition[] = [

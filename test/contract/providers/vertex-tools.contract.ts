@@ -6,9 +6,10 @@
  */
 import { describe, expect, inject, it } from 'vitest'
 import { anthropicWire } from '../../../src/providers/anthropic.ts'
-import type { ModelEvent, ModelResult, WireFormat } from '../../../src/providers/types.ts'
+import type { ModelEvent, ModelResult } from '../../../src/model-call/types.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
+import type { WireFormat } from '../../../src/providers/wire-format.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer, type Received, type Step } from '../model-server-client.ts'
 import { cutAt, functionCallPart, GEMINI_SSE_HEADERS, geminiResponse, geminiSseChunks, streamText, thoughtPart } from '../wire/vertex.ts'
 import { CONVERSATION, delta, end, expectedContents, invalid, start, TOOLS, wholeCall } from './vertex-tools.cases.ts'

@@ -7,7 +7,7 @@
 import { decodeProtectedHeader, exportJWK, importJWK, importPKCS8, jwtVerify } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
 import { anthropicWire } from '../../../src/providers/anthropic.ts'
-import { ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent } from '../../../src/providers/types.ts'
+import { ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent } from '../../../src/model-call/types.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type ModelServer, type Received, type Step } from '../model-server-client.ts'

@@ -1,8 +1,9 @@
 /**
- * The neutral model call the front door (src/models/models.ts) hands the model client, and the
- * contract of a wire format module: messages (tool calls and their results included), tool
- * definitions and sampling in; neutral events (text deltas, tool calls assembled from their
- * pieces, finish reason, usage) or a whole result out, whatever the provider's format.
+ * The neutral model call, the language every layer speaks whatever the provider's format: what
+ * the front door (src/models/models.ts) hands the model client, and what a wire format module
+ * (providers/wire-format.ts) turns into a provider's request. Messages (tool calls and their
+ * results included), tool definitions and sampling in; neutral events (text deltas, tool calls
+ * assembled from their pieces, finish reason, usage) or a whole result out.
  */
 
 /** A tool the model may call: its name, what it is for, and its arguments' JSON Schema (an object schema). */
@@ -127,43 +128,6 @@ export interface Embedding {
 export interface EmbeddingResult {
   embeddings: Embedding[]
   usage?: Usage
-}
-
-/** The embeddings half of a wire format, for formats whose servers compute them. */
-export interface EmbeddingWire {
-  request(call: EmbeddingCall): Promise<UpstreamCall>
-  /** @throws UpstreamError when the answer holds no vectors. */
-  parse(body: unknown, call: EmbeddingCall): EmbeddingResult
-}
-
-/**
- * An upstream request as plain data, for the `fetch` port (`fetch(url, init)`): building a
- * `Request` costs more than the call itself on Node. Its body is always a string, so it can be
- * retried, and its headers hold the credential (the client blanks them out of logged messages).
- */
-export interface UpstreamCall {
-  url: string
-  init: RequestInit & { method: string; headers: Headers; body: string }
-}
-
-/**
- * One module per wire format. `request` may be async: Bedrock signs the request, Vertex needs an
- * access token. Parsing never sees transport problems: the client deals with those.
- */
-export interface WireFormat {
-  /** The upstream request; `stream` asks for the streamed form (the client decides, once). */
-  request(call: ModelCall, stream: boolean): Promise<UpstreamCall>
-  /** A complete non-streaming answer (the parsed JSON body) of `call`. */
-  parse(body: unknown, call: ModelCall): ModelResult
-  /**
-   * The upstream stream body as neutral events, one `text` event per upstream delta. Errors the
-   * stream (with `ModelStreamError`) when the upstream reports a failure mid-stream.
-   */
-  events(body: ReadableStream<Uint8Array>, call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent>
-  /** The human-readable message in an upstream error body, for logs (never sent to clients as is). */
-  errorMessage(body: unknown): string | undefined
-  /** Absent for formats without an embeddings API here (Anthropic, Bedrock, Vertex). */
-  embeddings?: EmbeddingWire
 }
 
 /** What a stream parser may hold in memory (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */

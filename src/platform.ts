@@ -1,9 +1,8 @@
 /**
- * The ports between the core and a runtime. Adapters (src/worker.ts, node-entry/) build a
+ * The ports between the core and a runtime. Adapters (worker-entry/, node-entry/) build a
  * `Platform`; the core never asks which runtime it is on.
  */
 import type { JWK } from 'jose'
-import type { AuthContext } from './auth/auth-context.ts'
 import type { LogSink } from './logging.ts'
 
 /** A JWKS as kept in the shared key store (tier 2): public keys only, never secrets. */
@@ -82,9 +81,37 @@ export interface GatewayMetrics {
   tokenCache(hit: boolean): void
 }
 
+/**
+ * Why a call through the `fetch` port got no answer, or lost it half-way, as the adapter reads its
+ * runtime's errors: the core turns each kind into its status and message (model-call/upstream-error.ts)
+ * and never parses a runtime's error text.
+ */
+export type TransportFailureKind =
+  | 'refused' // the server refused the connection
+  | 'dns' // the host name could not be resolved
+  | 'tls' // the TLS handshake failed (certificate, protocol)
+  | 'timeout' // connecting took too long
+  | 'reset' // the connection broke before or during the answer
+  | 'connect' // could not connect, cause unknown
+  | 'blocked' // the adapter would not connect: the host resolves to a link-local or cloud metadata address
+
+export interface TransportFailure {
+  kind: TransportFailureKind
+  /** The runtime's error code (ECONNREFUSED, CERT_HAS_EXPIRED...): for logs, and named in a `tls` message. */
+  code?: string | undefined
+}
+
+/** Reads an error thrown by `fetch` (`'request'`: before any answer) or by reading its response's body (`'body'`). */
+export type FetchFailureReader = (error: unknown, phase: 'request' | 'body') => TransportFailure
+
 export interface Platform {
-  /** Outbound HTTP: OIDC discovery, JWKS and, later, model providers. */
+  /** Outbound HTTP: OIDC discovery, JWKS and model providers. */
   fetch: typeof fetch
+  /**
+   * The adapter's reading of `fetch`'s failures (each runtime words them its own way). Without
+   * it, every failure is `connect`: cause unknown.
+   */
+  fetchFailure?: FetchFailureReader | undefined
   keyStore: KeyStore
   logSink: LogSink
   docsAssets?: DocsAssets
@@ -112,13 +139,3 @@ export interface AppBindings {
    */
   breakConnection?: () => void
 }
-
-export interface AppVariables {
-  requestId: string
-  /** Set by the auth middleware on every authenticated (or bypassed) request. */
-  auth: AuthContext
-  /** Fields added to this request's access-log line (token issuer, realm, auth error...). */
-  logContext: Record<string, unknown>
-}
-
-export type AppEnv = { Bindings: AppBindings; Variables: AppVariables }

@@ -1,4 +1,4 @@
-import type { KeyStore, StoredKeySet } from './deps.ts'
+import type { KeyStore, StoredKeySet } from '../platform.ts'
 
 /** The shared key store of a single process (Node): plain memory with expiry. */
 export function createMemoryKeyStore(now: () => number = Date.now): KeyStore {

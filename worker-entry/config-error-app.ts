@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { ConfigError } from './config.ts'
+import type { ConfigError } from '../src/config.ts'
 
 /**
  * What a Worker serves when its settings are invalid (a Node process refuses to start instead):

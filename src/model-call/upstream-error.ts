@@ -3,24 +3,20 @@
  * Every message names the upstream host (an operator can act on it) and nothing else of the
  * request: never a path, a query string, a header or a key.
  *
- * Node's fetch port reports transport failures as `TypeError('fetch failed', { cause })` with the
- * system error code in `cause.code`; workerd only says "Network connection lost." or "internal
- * error", so there a refused connection, a DNS failure and a TLS failure are all `connect`.
+ * Transport failures come classified by the adapter that made the call (`Platform.fetchFailure`:
+ * node-entry/fetch-failure.ts, worker-entry/fetch-failure.ts); this module only words them. A
+ * runtime that does not say why a connection failed (workerd) reports `connect`.
  */
 import { GatewayError } from '../errors.ts'
+import type { FetchFailureReader, TransportFailure, TransportFailureKind } from '../platform.ts'
 
 export type UpstreamFailure =
+  | TransportFailureKind // refused, dns, tls, timeout (connecting), reset, connect, blocked
   | 'http' // the server answered with an error status
-  | 'refused'
-  | 'dns'
-  | 'tls'
-  | 'connect' // could not connect, cause unknown (workerd)
-  | 'reset' // the connection broke before or during the answer
   | 'timeout' // no complete answer within the overall timeout
   | 'idle' // a stream went quiet for longer than the idle timeout
   | 'deadline' // a stream's time to first output, or its whole duration, ran out (streaming/deadlines.ts)
   | 'aborted' // the client went away; nobody is left to answer
-  | 'blocked' // the host resolved to a link-local address (the Node adapter's DNS guard)
   | 'oversize' // the answer (or one event of a stream) is larger than the gateway holds in memory
 
 export interface UpstreamErrorDetails {
@@ -159,47 +155,36 @@ export function clientGone(host: string): UpstreamError {
   return new UpstreamError({ failure: 'aborted', host, status: 499, message: 'Client closed the request' })
 }
 
-const TLS_CODE = /CERT|SSL|TLS|EPROTO|HOSTNAME|ALTNAME|UNABLE_TO_(GET|VERIFY)|SIGNATURE/
-
 /**
  * A transport error from the `fetch` port (`phase: 'request'`, before any answer) or from reading
- * the answer (`'body'`), as one of the failures above.
+ * the answer (`'body'`), as one of the failures above; `read` is the adapter's reading of it.
  */
-export function transportFailure(error: unknown, host: string, phase: 'request' | 'body' = 'request'): UpstreamError {
+export function transportFailure(
+  error: unknown,
+  host: string,
+  phase: 'request' | 'body',
+  read: FetchFailureReader | undefined,
+): UpstreamError {
   if (error instanceof UpstreamError) return error
-  const { code, message } = describe(error)
+  const { kind, code }: TransportFailure = read ? read(error, phase) : { kind: 'connect' }
   const make = (failure: UpstreamFailure, text: string, status = 502) =>
     new UpstreamError({ failure, host, status, message: text, ...(code ? { errorCode: code } : {}) })
-  if (code === 'EAIGW_LINK_LOCAL') {
-    return make('blocked', `The model endpoint ${host} resolves to a link-local or cloud metadata address; the gateway does not connect there`, 400)
+  switch (kind) {
+    case 'blocked':
+      return make('blocked', `The model endpoint ${host} resolves to a link-local or cloud metadata address; the gateway does not connect there`, 400)
+    case 'refused':
+      return make('refused', `The model server at ${host} refused the connection`)
+    case 'dns':
+      return make('dns', `The model server host ${hostnameOf(host)} could not be resolved`)
+    case 'tls':
+      return make('tls', `TLS connection to the model server at ${host} failed${code ? `: ${code}` : ''}`)
+    case 'timeout':
+      return make('timeout', `Connecting to the model server at ${host} timed out`, 504)
+    case 'reset':
+      return make('reset', `The connection to the model server at ${host} was closed unexpectedly`)
+    case 'connect':
+      return make('connect', `Could not connect to the model server at ${host}`)
   }
-  if (code === 'ECONNREFUSED') return make('refused', `The model server at ${host} refused the connection`)
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
-    return make('dns', `The model server host ${hostnameOf(host)} could not be resolved`)
-  }
-  if (code && TLS_CODE.test(code)) return make('tls', `TLS connection to the model server at ${host} failed: ${code}`)
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-    return make('timeout', `Connecting to the model server at ${host} timed out`, 504)
-  }
-  const lost = /terminated|other side closed|connection lost/i.test(message)
-  // workerd says "Network connection lost." for a refused connection too: before an answer, that is "could not connect".
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || (lost && (code || phase === 'body'))) {
-    return make('reset', `The connection to the model server at ${host} was closed unexpectedly`)
-  }
-  return make('connect', `Could not connect to the model server at ${host}`)
-}
-
-/** The error code and message of an error or of its cause (fetch hides the useful part in `cause`). */
-function describe(error: unknown): { code: string | undefined; message: string } {
-  let current: unknown = error
-  let message = ''
-  for (let depth = 0; depth < 4 && current; depth++) {
-    const value = current as { code?: unknown; message?: unknown; cause?: unknown }
-    if (typeof value.message === 'string') message += ` ${value.message}`
-    if (typeof value.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(value.code)) return { code: value.code, message }
-    current = value.cause
-  }
-  return { code: undefined, message }
 }
 
 function hostnameOf(host: string): string {

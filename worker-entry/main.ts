@@ -3,12 +3,13 @@
  * names as the container) into a gateway, once per isolate, and hands requests to it. The JWKS
  * shared store is the data centre's Cache API, so isolates share fetched keys.
  */
-import { ConfigError, parseConfig } from './config.ts'
+import { ConfigError, parseConfig } from '../src/config.ts'
+import type { Config, LogLevel } from '../src/config.ts'
+import { createGateway } from '../src/gateway.ts'
+import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from '../src/platform.ts'
+import { settingWarnings } from '../src/settings-warnings.ts'
 import { createConfigErrorApp } from './config-error-app.ts'
-import type { DocsAssets, DocsIndex, KeyStore, StoredKeySet } from './deps.ts'
-import { createGateway } from './gateway.ts'
-import { settingWarnings } from './settings-warnings.ts'
-import type { Config, LogLevel } from './config.ts'
+import { workerdFetchFailure } from './fetch-failure.ts'
 
 export interface Env {
   /** Workers static assets (wrangler.toml `[assets]`): the Swagger UI files for /docs. */
@@ -43,6 +44,7 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
     const config = parseConfig(env)
     const gateway = await createGateway(config, {
       fetch: outboundFetch(env, config),
+      fetchFailure: workerdFetchFailure,
       keyStore: cacheApiKeyStore(),
       logSink: writeLog,
       docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,
