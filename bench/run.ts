@@ -69,7 +69,8 @@ const env: Environment = {
   root,
   workDir,
   nodeBundle: join(root, 'dist/node/main.mjs'),
-  workerScript: join(workerDir, 'worker.js'),
+  // wrangler names the bundle after the entry file (worker-entry/main.ts).
+  workerScript: join(workerDir, 'main.js'),
   compatibility: readCompatibility(join(root, 'wrangler.toml')),
   gitlabUrl,
 }

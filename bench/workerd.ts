@@ -25,7 +25,7 @@ export function readCompatibility(wranglerToml: string): Compatibility {
 }
 
 export interface WorkerdOptions {
-  /** The bundle `wrangler deploy --dry-run --outdir` wrote (worker.js). */
+  /** The bundle `wrangler deploy --dry-run --outdir` wrote (main.js, after worker-entry/main.ts). */
   scriptPath: string
   port: number
   compatibility: Compatibility

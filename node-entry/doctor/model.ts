@@ -1,7 +1,7 @@
 /**
  * A self-hosted model endpoint, checked as GitLab's rake task does (`GET <endpoint>/v1/models`,
  * any status below 400 is an answer) and then as the gateway uses it: a tiny streamed chat
- * completion, resolved from the identifier by the gateway's own rules (src/providers/resolve.ts),
+ * completion, resolved from the identifier by the gateway's own rules (src/models/target.ts),
  * read up to its first token. The API key is sent to the endpoint only and never printed.
  */
 import type { Config } from '../../src/config.ts'

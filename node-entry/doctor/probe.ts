@@ -2,8 +2,10 @@
  * HTTP requests for the checks, over the gateway's own outbound client (same connection pool
  * rules, same CA store, same link-local refusal), with a deadline, and network failures turned
  * into a short plain-language reason: fetch hides what went wrong (ECONNREFUSED, a TLS error) in
- * its `cause`.
+ * its `cause`. The doctor explains a failure in words for an operator; the gateway itself only
+ * classifies it (node-entry/fetch-failure.ts).
  */
+import { LINK_LOCAL_CODE } from '../guarded-lookup.ts'
 
 export type FailureKind = 'timeout' | 'refused' | 'dns' | 'tls' | 'reset' | 'blocked' | 'other'
 
@@ -77,7 +79,7 @@ export function describeFailure(error: unknown, timeoutMs: number): NetworkFailu
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { kind: 'refused', code, reason: `the host cannot be reached (${code}): a firewall or routing problem` }
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return { kind: 'timeout', code, reason: `connecting timed out (${code}): a firewall may drop the traffic` }
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { kind: 'reset', code, reason: `the connection was closed before an answer (${code})` }
-  if (code === 'EAIGW_LINK_LOCAL') return { kind: 'blocked', code, reason: 'the host resolves to a link-local address, which the gateway never connects to' }
+  if (code === LINK_LOCAL_CODE) return { kind: 'blocked', code, reason: 'the host resolves to a link-local address, which the gateway never connects to' }
   if ((code && TLS_CODES.has(code)) || /certificate|ssl|tls/i.test(message)) {
     return { kind: 'tls', code, reason: `the TLS handshake failed: ${tlsReason(code, message)}` }
   }

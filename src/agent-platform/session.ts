@@ -24,6 +24,7 @@ import { Journal, type ThreadPosition } from './journal.ts'
 import type { AgentPlatformMetrics, SessionLabels } from './metrics.ts'
 import { Rails } from './rails.ts'
 import { GrpcStatus, Status, type Metadata, type WorkflowCall } from './service.ts'
+import { sessionLabels, sessionLogger, workflowDefinition } from './session-context.ts'
 import { sessionModel } from './session-model.ts'
 import { sessionTools, toolContext, type DocsSearch } from './session-tools.ts'
 import type { ChatState } from './state.ts'
@@ -49,12 +50,6 @@ const WRAP_UP_TIMEOUT_MS = 4_000
 /** GitLab's service does not bound the billing round trip; an unanswered one fails the turn rather than calling the model unbilled. */
 const BILLING_TIMEOUT_MS = 60_000
 
-/** Definitions GitLab renames before anything else (spec §3.3). */
-const RENAMED: Readonly<Record<string, string>> = {
-  'duo_planner/experimental': 'duo_planner/v1',
-  'security_analyst_agent/experimental': 'security_analyst_agent/v1',
-}
-
 /** Runs one turn; resolves with the OK end's details, throws a GrpcStatus for any other end. */
 export async function executeWorkflow(call: WorkflowCall, deps: SessionDeps, live: Set<ActionChannel>): Promise<string> {
   const started = performance.now()
@@ -62,7 +57,7 @@ export async function executeWorkflow(call: WorkflowCall, deps: SessionDeps, liv
   const start = first?.startRequest
   if (!start) throw new GrpcStatus(Status.INVALID_ARGUMENT, 'The first message of ExecuteWorkflow must be a startRequest')
   const metadata = call.metadata
-  const definition = RENAMED[start.workflowDefinition] ?? start.workflowDefinition
+  const definition = workflowDefinition(start.workflowDefinition)
   const log = sessionLogger(deps.logger, metadata, start.workflowID, definition)
   const labels = sessionLabels(metadata, definition)
   deps.metrics?.receivedStart(labels)
@@ -302,36 +297,5 @@ class Turn {
 
   private wrapUpMs(): number {
     return this.deps.wrapUpTimeoutMs ?? WRAP_UP_TIMEOUT_MS
-  }
-}
-
-/** Every line of a session carries who and what it is about (never a token). */
-function sessionLogger(logger: Logger, metadata: Metadata, workflowId: string, definition: string): Logger {
-  const fields = {
-    workflow_id: workflowId,
-    workflow_definition: definition,
-    correlation_id: metadata['x-request-id'] ?? metadata['x-gitlab-correlation-id'],
-    global_user_id: metadata['x-gitlab-global-user-id'],
-    instance_id: metadata['x-gitlab-instance-id'],
-    realm: metadata['x-gitlab-realm'],
-  }
-  const bound = (base: Logger): Logger => ({
-    debug: (message, more) => base.debug(message, { ...fields, ...more }),
-    info: (message, more) => base.info(message, { ...fields, ...more }),
-    warning: (message, more) => base.warning(message, { ...fields, ...more }),
-    error: (message, more) => base.error(message, { ...fields, ...more }),
-    critical: (message, more) => base.critical(message, { ...fields, ...more }),
-    child: (name) => bound(base.child(name)),
-  })
-  return bound(logger)
-}
-
-function sessionLabels(metadata: Metadata, definition: string): SessionLabels {
-  return {
-    flow_type: definition || 'software_development',
-    lsp_version: metadata['x-gitlab-language-server-version'] ?? '',
-    gitlab_version: metadata['x-gitlab-version'] ?? '',
-    client_type: metadata['x-gitlab-client-type'] ?? '',
-    gitlab_realm: metadata['x-gitlab-realm'] ?? '',
   }
 }
