@@ -17,7 +17,12 @@ export default defineConfig({
       },
       {
         // DOCS_DB: the docs search index (test/workers/search.test.ts loads it); DOCS_DB_EMPTY stays without one.
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { d1Databases: ['DOCS_DB', 'DOCS_DB_EMPTY'] } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { d1Databases: ['DOCS_DB', 'DOCS_DB_EMPTY'] },
+          }),
+        ],
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],

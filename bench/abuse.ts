@@ -19,7 +19,11 @@ import { startFakeIssuer } from '../test/fakes/oidc-issuer.ts'
 import { CHAT_SCOPES, chatBody, codeCompletionBody, gitlabHeaders, INSTANCE_ID } from './scenarios.ts'
 
 const args = process.argv.slice(2)
-const bundle = resolve(args[args.indexOf('--bundle') + 1] && args.includes('--bundle') ? args[args.indexOf('--bundle') + 1]! : 'dist/node/main.mjs')
+const bundle = resolve(
+  args[args.indexOf('--bundle') + 1] && args.includes('--bundle')
+    ? args[args.indexOf('--bundle') + 1]!
+    : 'dist/node/main.mjs',
+)
 const quick = args.includes('--quick')
 const KEY = 'sk-abuse-OPERATOR-KEY-0123456789'
 const MiB = 1024 * 1024
@@ -35,7 +39,9 @@ const model = createServer((req: IncomingMessage, res: ServerResponse) => {
     const [kind, size] = mode ? [mode[1], Number(mode[2])] : ['', 0]
     if (url.includes('/v1/proxy-echo')) {
       res.writeHead(401, { 'content-type': 'application/json' })
-      return res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}` } }))
+      return res.end(
+        JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}` } }),
+      )
     }
     if (kind === 'big') return bigAnswer(res, size * MiB)
     if (kind === 'thought') return thought(res, size * MiB)
@@ -46,7 +52,8 @@ const model = createServer((req: IncomingMessage, res: ServerResponse) => {
 
 function bigAnswer(res: ServerResponse, bytes: number): void {
   res.writeHead(200, { 'content-type': 'application/json' })
-  const head = '{"id":"x","object":"chat.completion","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"'
+  const head =
+    '{"id":"x","object":"chat.completion","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"'
   const tail = '"}}]}'
   res.write(head)
   const piece = 'x'.repeat(64 * 1024)
@@ -87,13 +94,30 @@ await new Promise<void>((done) => model.listen(0, '127.0.0.1', done))
 const modelOrigin = `http://127.0.0.1:${(model.address() as AddressInfo).port}`
 
 const issuer = await startFakeIssuer()
-const tenant = (await (await fetch(`${issuer.url}/control/tenants`, { method: 'POST', body: '{}' })).json()) as { id: string; url: string }
+const tenant = (await (
+  await fetch(`${issuer.url}/control/tenants`, { method: 'POST', body: '{}' })
+).json()) as { id: string; url: string }
 const now = Math.floor(Date.now() / 1000)
 const sign = async (scopes: readonly string[]) =>
-  ((await (await fetch(`${issuer.url}/control/t/${tenant.id}/sign`, {
-    method: 'POST',
-    body: JSON.stringify({ claims: { iss: tenant.url, sub: INSTANCE_ID, aud: 'gitlab-ai-gateway', gitlab_realm: 'self-managed', scopes, iat: now, nbf: now, exp: now + 3600 } }),
-  })).json()) as { token: string }).token
+  (
+    (await (
+      await fetch(`${issuer.url}/control/t/${tenant.id}/sign`, {
+        method: 'POST',
+        body: JSON.stringify({
+          claims: {
+            iss: tenant.url,
+            sub: INSTANCE_ID,
+            aud: 'gitlab-ai-gateway',
+            gitlab_realm: 'self-managed',
+            scopes,
+            iat: now,
+            nbf: now,
+            exp: now + 3600,
+          },
+        }),
+      })
+    ).json()) as { token: string }
+  ).token
 const token = await sign(['duo_chat', 'complete_code', ...CHAT_SCOPES])
 
 async function startGateway(): Promise<{ child: ChildProcess; origin: string }> {
@@ -140,7 +164,11 @@ async function memoryCase(label: string, path: string, body: string): Promise<vo
     const started = performance.now()
     let outcome: string
     try {
-      const response = await fetch(`${origin}${path}`, { method: 'POST', headers: gitlabHeaders(token), body })
+      const response = await fetch(`${origin}${path}`, {
+        method: 'POST',
+        headers: gitlabHeaders(token),
+        body,
+      })
       const text = await response.text()
       outcome = `${response.status} ${text.slice(0, 90).replace(/\s+/g, ' ')}${text.length > 90 ? '…' : ''}`
     } catch (error) {
@@ -149,17 +177,35 @@ async function memoryCase(label: string, path: string, body: string): Promise<vo
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     await settle()
     const after = child.exitCode === null ? memory(child.pid!) : { rss: 0, peak: 0 }
-    rows.push([label, `${before.rss}`, `${after.peak}`, `${after.rss}`, seconds, child.exitCode === null ? outcome : `gateway died (${child.exitCode})`])
+    rows.push([
+      label,
+      `${before.rss}`,
+      `${after.peak}`,
+      `${after.rss}`,
+      seconds,
+      child.exitCode === null ? outcome : `gateway died (${child.exitCode})`,
+    ])
   } finally {
     child.kill('SIGKILL')
   }
 }
 
-await memoryCase('v2 completion, 50 MiB answer', '/v2/code/completions', codeCompletionBody(`${modelOrigin}/mode/big/50`).replace('"stream":true', '"stream":false'))
-if (!quick) await memoryCase('v2 completion, 400 MiB answer', '/v2/code/completions', codeCompletionBody(`${modelOrigin}/mode/big/400`).replace('"stream":true', '"stream":false'))
+await memoryCase(
+  'v2 completion, 50 MiB answer',
+  '/v2/code/completions',
+  codeCompletionBody(`${modelOrigin}/mode/big/50`).replace('"stream":true', '"stream":false'),
+)
+if (!quick)
+  await memoryCase(
+    'v2 completion, 400 MiB answer',
+    '/v2/code/completions',
+    codeCompletionBody(`${modelOrigin}/mode/big/400`).replace('"stream":true', '"stream":false'),
+  )
 await memoryCase('Duo Chat, 200 MiB thought', '/v2/chat/agent', chatBody(`${modelOrigin}/mode/thought/200`))
 
-console.log('\n| case | RSS before MiB | peak RSS MiB | RSS after MiB | seconds | answer |\n|---|---|---|---|---|---|')
+console.log(
+  '\n| case | RSS before MiB | peak RSS MiB | RSS after MiB | seconds | answer |\n|---|---|---|---|---|---|',
+)
 for (const row of rows) console.log(`| ${row.join(' | ')} |`)
 
 // Clocks: a drip of SSE comments, one every 2 s.
@@ -195,7 +241,9 @@ for (const row of rows) console.log(`| ${row.join(' | ')} |`)
     body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
   })
   const text = await response.text()
-  console.log(`\nproxy, upstream echoing Authorization: ${response.status} ${text} -> key ${text.includes(KEY) ? 'LEAKED' : 'not in the body'}`)
+  console.log(
+    `\nproxy, upstream echoing Authorization: ${response.status} ${text} -> key ${text.includes(KEY) ? 'LEAKED' : 'not in the body'}`,
+  )
   child.kill('SIGKILL')
 }
 

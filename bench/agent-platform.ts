@@ -21,9 +21,20 @@ import type { Action } from '../src/agent-platform/contract.ts'
 import { startFakeIssuer } from '../test/fakes/oidc-issuer.ts'
 import { createFakeRails } from '../test/fakes/rails.ts'
 import { dialWorkhorse } from '../test/fakes/workhorse.ts'
-import { cpuSecondsOf, freePort, killChildrenOnExit, memoryOf, runCommand, spawnChild, stopChild, waitForHttp } from './processes.ts'
+import {
+  cpuSecondsOf,
+  freePort,
+  killChildrenOnExit,
+  memoryOf,
+  runCommand,
+  spawnChild,
+  stopChild,
+  waitForHttp,
+} from './processes.ts'
 
-const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } } })
+const { values: options } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
+})
 const SECONDS = options.quick ? 3 : 10
 const CONCURRENCY = 20
 const SOLO_TURNS = options.quick ? 30 : 100
@@ -34,61 +45,107 @@ const workDir = mkdtempSync(join(tmpdir(), 'aigw-bench-agent-platform-'))
 
 if (!options['no-build']) await runCommand('npm', ['run', 'build:node'], { cwd: root, timeoutMs: 120_000 })
 const mockPort = await freePort()
-const mock = spawnChild('mock upstream', process.execPath, [join(root, 'bench/mock-upstream.ts'), String(mockPort)], { cwd: root, logFile: join(workDir, 'mock.log') })
+const mock = spawnChild(
+  'mock upstream',
+  process.execPath,
+  [join(root, 'bench/mock-upstream.ts'), String(mockPort)],
+  { cwd: root, logFile: join(workDir, 'mock.log') },
+)
 const mockOrigin = `http://127.0.0.1:${mockPort}`
 await new Promise((resolve) => setTimeout(resolve, 500))
 
 // ---- direct: the two model calls of a turn
-const TOOLS = [{ type: 'function', function: { name: 'get_merge_request', description: 'Reads a merge request', parameters: { type: 'object', properties: {} } } }]
+const TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_merge_request',
+      description: 'Reads a merge request',
+      parameters: { type: 'object', properties: {} },
+    },
+  },
+]
 async function directTurn(): Promise<void> {
   const call = async (messages: unknown[]) => {
     const response = await fetch(`${mockOrigin}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-      body: JSON.stringify({ model: 'gpt-5', stream: true, max_tokens: 4096, temperature: 0, tools: TOOLS, messages }),
+      body: JSON.stringify({
+        model: 'gpt-5',
+        stream: true,
+        max_tokens: 4096,
+        temperature: 0,
+        tools: TOOLS,
+        messages,
+      }),
     })
     await response.text()
   }
   await call([{ role: 'user', content: 'What is MR 5 about?' }])
   await call([
     { role: 'user', content: 'What is MR 5 about?' },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_bench', type: 'function', function: { name: 'get_merge_request', arguments: '{}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_bench', type: 'function', function: { name: 'get_merge_request', arguments: '{}' } },
+      ],
+    },
     { role: 'tool', tool_call_id: 'call_bench', content: '{"title":"Cache fix"}' },
   ])
 }
 
 // ---- aigw-edge: the gateway with its Agent Platform service
 const issuer = await startFakeIssuer()
-const tenant = (await (await fetch(`${issuer.url}/control/tenants`, { method: 'POST', body: '{}' })).json()) as { id: string; url: string }
+const tenant = (await (
+  await fetch(`${issuer.url}/control/tenants`, { method: 'POST', body: '{}' })
+).json()) as { id: string; url: string }
 const now = Math.floor(Date.now() / 1000)
 const signed = (await (
   await fetch(`${issuer.url}/control/t/${tenant.id}/sign`, {
     method: 'POST',
     body: JSON.stringify({
-      claims: { iss: tenant.url, sub: 'bench-instance-1', aud: ['gitlab-ai-gateway', 'gitlab-duo-workflow-service'], gitlab_realm: 'self-managed', scopes: ['duo_chat', 'duo_agent_platform'], iat: now, nbf: now, exp: now + 7200 },
+      claims: {
+        iss: tenant.url,
+        sub: 'bench-instance-1',
+        aud: ['gitlab-ai-gateway', 'gitlab-duo-workflow-service'],
+        gitlab_realm: 'self-managed',
+        scopes: ['duo_chat', 'duo_agent_platform'],
+        iat: now,
+        nbf: now,
+        exp: now + 7200,
+      },
     }),
   })
 ).json()) as { token: string }
 const httpPort = await freePort()
 const grpcPort = await freePort()
-const gateway = spawnChild('aigw-edge node', process.execPath, ['--enable-source-maps', join(root, 'dist/node/main.mjs')], {
-  cwd: workDir,
-  logFile: join(workDir, 'gateway.log'),
-  env: {
-    PATH: process.env.PATH ?? '',
-    AIGW_FASTAPI__API_HOST: '127.0.0.1',
-    AIGW_FASTAPI__API_PORT: String(httpPort),
-    AIGW_FASTAPI__METRICS_PORT: '0',
-    AIGW_GITLAB_URL: tenant.url,
-    AIGW_CUSTOMER_PORTAL_URL: '',
-    AIGW_LOGGING__LEVEL: 'warning',
-    DUO_WORKFLOW_HOST: '127.0.0.1',
-    DUO_WORKFLOW_PORT: String(grpcPort),
+const gateway = spawnChild(
+  'aigw-edge node',
+  process.execPath,
+  ['--enable-source-maps', join(root, 'dist/node/main.mjs')],
+  {
+    cwd: workDir,
+    logFile: join(workDir, 'gateway.log'),
+    env: {
+      PATH: process.env.PATH ?? '',
+      AIGW_FASTAPI__API_HOST: '127.0.0.1',
+      AIGW_FASTAPI__API_PORT: String(httpPort),
+      AIGW_FASTAPI__METRICS_PORT: '0',
+      AIGW_GITLAB_URL: tenant.url,
+      AIGW_CUSTOMER_PORTAL_URL: '',
+      AIGW_LOGGING__LEVEL: 'warning',
+      DUO_WORKFLOW_HOST: '127.0.0.1',
+      DUO_WORKFLOW_PORT: String(grpcPort),
+    },
   },
-})
+)
 await waitForHttp(gateway, `http://127.0.0.1:${httpPort}/monitoring/healthz`)
 const rails = createFakeRails()
-rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid', () => ({ statusCode: 200, json: { iid: 5, title: 'Cache fix', state: 'opened' } }))
+rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid', () => ({
+  statusCode: 200,
+  json: { iid: 5, title: 'Cache fix', state: 'opened' },
+}))
 const workhorse = dialWorkhorse({ address: `127.0.0.1:${grpcPort}` })
 const metadata = {
   authorization: `Bearer ${signed.token}`,
@@ -97,13 +154,25 @@ const metadata = {
   'x-gitlab-instance-id': 'bench-instance-1',
   'x-gitlab-global-user-id': 'bench-user',
   'x-gitlab-version': '18.9.0',
-  'x-gitlab-agent-platform-model-metadata': JSON.stringify({ provider: 'openai', name: 'gpt', endpoint: `${mockOrigin}/v1`, api_key: 'k', identifier: 'custom_openai/gpt-5' }),
+  'x-gitlab-agent-platform-model-metadata': JSON.stringify({
+    provider: 'openai',
+    name: 'gpt',
+    endpoint: `${mockOrigin}/v1`,
+    api_key: 'k',
+    identifier: 'custom_openai/gpt-5',
+  }),
 }
 async function gatewayTurn(): Promise<void> {
   const workflowID = rails.addWorkflow()
   const run = workhorse.executeWorkflow(
     metadata,
-    { workflowID, workflowDefinition: 'chat', goal: 'What is MR 5 about?', clientCapabilities: ['incremental_streaming'], approval: {} },
+    {
+      workflowID,
+      workflowDefinition: 'chat',
+      goal: 'What is MR 5 about?',
+      clientCapabilities: ['incremental_streaming'],
+      approval: {},
+    },
     async (action: Action) => {
       if (!action.runHTTPRequest) return undefined
       const { method, path, body } = action.runHTTPRequest
@@ -148,13 +217,19 @@ async function measure(name: string, turn: () => Promise<void>, pid?: number) {
   }
 }
 
-const rows = [await measure('direct (the two model calls)', directTurn), await measure('aigw-edge node (one turn over gRPC)', gatewayTurn, gateway.pid)]
+const rows = [
+  await measure('direct (the two model calls)', directTurn),
+  await measure('aigw-edge node (one turn over gRPC)', gatewayTurn, gateway.pid),
+]
 const lines = [
   `### Agentic Chat: one turn with one tool call (${CONCURRENCY} concurrent turns for ${SECONDS} s; one turn alone ${SOLO_TURNS} times)`,
   '',
   '| target | turns/s | one turn p50 ms | p99 ms | gateway CPU ms/turn | gateway RSS MiB after |',
   '|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuPerTurnMs?.toFixed(2) ?? '—'} | ${r.rssMiB?.toFixed(0) ?? '—'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuPerTurnMs?.toFixed(2) ?? '—'} | ${r.rssMiB?.toFixed(0) ?? '—'} |`,
+  ),
   '',
   'A turn through aigw-edge is 10 actions to Workhorse and back (GraphQL, 2 status events, 3 checkpoints, the tool, the final read) and the streamed checkpoints, on top of the two model calls.',
 ]

@@ -59,7 +59,17 @@ let scriptCount = 0
 async function runWrk(spec: LoadSpec, workDir: string): Promise<LoadResult> {
   const script = join(workDir, `load-${++scriptCount}.lua`)
   writeFileSync(script, wrkScript(spec))
-  const args = ['-t1', `-c${spec.connections}`, `-d${spec.seconds}s`, '--latency', '--timeout', '5s', '-s', script, spec.url]
+  const args = [
+    '-t1',
+    `-c${spec.connections}`,
+    `-d${spec.seconds}s`,
+    '--latency',
+    '--timeout',
+    '5s',
+    '-s',
+    script,
+    spec.url,
+  ]
   const output = await runCommand('wrk', args, { timeoutMs: (spec.seconds + 30) * 1000 })
   return parseWrk(output, checksInLua(spec))
 }
@@ -71,7 +81,8 @@ export function wrkScript(spec: LoadSpec): string {
   const long = (text: string) => `[==[${text}]==]`
   const lines = [`wrk.method = "${spec.method}"`]
   // Header names are HTTP tokens (no quotes or backslashes); `[[` would open a Lua long string.
-  for (const [name, value] of Object.entries(spec.headers)) lines.push(`wrk.headers["${name}"] = ${long(value)}`)
+  for (const [name, value] of Object.entries(spec.headers))
+    lines.push(`wrk.headers["${name}"] = ${long(value)}`)
   if (spec.body !== undefined) lines.push(`wrk.body = ${long(spec.body)}`)
   if (checksInLua(spec)) {
     lines.push(
@@ -132,7 +143,18 @@ interface AutocannonJson {
 
 async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const bin = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
-  const args = [bin, '--json', '-c', String(spec.connections), '-d', String(spec.seconds), '-m', spec.method, '-t', '5']
+  const args = [
+    bin,
+    '--json',
+    '-c',
+    String(spec.connections),
+    '-d',
+    String(spec.seconds),
+    '-m',
+    spec.method,
+    '-t',
+    '5',
+  ]
   for (const [name, value] of Object.entries(spec.headers)) args.push('-H', `${name}=${value}`)
   if (spec.body !== undefined) args.push('-b', spec.body)
   args.push(spec.url)

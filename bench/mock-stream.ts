@@ -38,11 +38,14 @@ const REACT_DELTAS: readonly string[] = [
   ' to',
   ' commit again.',
 ]
-if (REACT_DELTAS.length !== STREAM_EVENTS) throw new Error('the ReAct stream must have as many events as the plain one')
+if (REACT_DELTAS.length !== STREAM_EVENTS)
+  throw new Error('the ReAct stream must have as many events as the plain one')
 
 export function reactDeltaContent(index: number): string {
   return REACT_DELTAS[index] ?? ''
 }
 
 /** The final answer the gateway must stream back as `final_answer_delta` texts (the parser trims its ends). */
-export const REACT_ANSWER = REACT_DELTAS.slice(REACT_DELTAS.indexOf('Final Answer:') + 1).join('').trim()
+export const REACT_ANSWER = REACT_DELTAS.slice(REACT_DELTAS.indexOf('Final Answer:') + 1)
+  .join('')
+  .trim()

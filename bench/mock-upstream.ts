@@ -42,10 +42,25 @@ const REACT_EVENTS = Array.from({ length: EVENTS }, (_, i) => chunk(i, reactDelt
 const DONE = 'data: [DONE]\n\n'
 const TOOL_CALL_EVENTS = [
   { role: 'assistant', content: '' },
-  { tool_calls: [{ index: 0, id: 'call_bench', type: 'function', function: { name: 'get_merge_request', arguments: '{"project_id":1,' } }] },
+  {
+    tool_calls: [
+      {
+        index: 0,
+        id: 'call_bench',
+        type: 'function',
+        function: { name: 'get_merge_request', arguments: '{"project_id":1,' },
+      },
+    ],
+  },
   { tool_calls: [{ index: 0, function: { arguments: '"merge_request_iid":5}' } }] },
 ].map((delta, i, all) => {
-  const event = { id: 'chatcmpl-bench02', object: 'chat.completion.chunk', created: 1_764_633_600, model: 'gpt-5-2025-08-07', choices: [{ index: 0, delta, finish_reason: i === all.length - 1 ? 'tool_calls' : null }] }
+  const event = {
+    id: 'chatcmpl-bench02',
+    object: 'chat.completion.chunk',
+    created: 1_764_633_600,
+    model: 'gpt-5-2025-08-07',
+    choices: [{ index: 0, delta, finish_reason: i === all.length - 1 ? 'tool_calls' : null }],
+  }
   return `data: ${JSON.stringify(event)}\n\n`
 })
 const COMPLETION = JSON.stringify({
@@ -53,7 +68,14 @@ const COMPLETION = JSON.stringify({
   object: 'chat.completion',
   created: 1_764_633_600,
   model: 'gpt-5-2025-08-07',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello! How can I help?' }, logprobs: null, finish_reason: 'stop' }],
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'Hello! How can I help?' },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
   usage: { prompt_tokens: 8, completion_tokens: 7, total_tokens: 15 },
 })
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
@@ -84,11 +106,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     for (const stream of streams) finishStream(stream, 1)
     return json(res, 200, JSON.stringify({ released: streams.length }))
   }
-  if (req.method === 'GET' && path === '/control/held') return json(res, 200, JSON.stringify({ held: held.size }))
+  if (req.method === 'GET' && path === '/control/held')
+    return json(res, 200, JSON.stringify({ held: held.size }))
   if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/hold/v1/chat/completions')) {
     return json(res, 404, '{"error":{"message":"not found"}}')
   }
-  const request = JSON.parse(body || '{}') as { stream?: unknown; tools?: unknown; messages?: { role?: unknown; content?: unknown }[] }
+  const request = JSON.parse(body || '{}') as {
+    stream?: unknown
+    tools?: unknown
+    messages?: { role?: unknown; content?: unknown }[]
+  }
   if (request.stream !== true) return json(res, 200, COMPLETION)
   res.writeHead(200, SSE_HEADERS)
   if (path.startsWith('/hold/') || request.messages?.at(-1)?.content === '/hold') {
@@ -97,14 +124,17 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.once('close', () => held.delete(res))
     return
   }
-  if (Array.isArray(request.tools) && request.messages?.at(-1)?.role === 'user') return finishStream(res, 0, TOOL_CALL_EVENTS)
+  if (Array.isArray(request.tools) && request.messages?.at(-1)?.role === 'user')
+    return finishStream(res, 0, TOOL_CALL_EVENTS)
   finishStream(res, 0, isReactTurn(request.messages?.at(-1)) ? REACT_EVENTS : SSE_EVENTS)
 }
 
 /** Duo Chat's ReAct prompt ends with the assistant prefill `Thought:` (a string, or one text part). */
 function isReactTurn(last: { role?: unknown; content?: unknown } | undefined): boolean {
   if (last?.role !== 'assistant') return false
-  const content = Array.isArray(last.content) ? (last.content[0] as { text?: unknown } | undefined)?.text : last.content
+  const content = Array.isArray(last.content)
+    ? (last.content[0] as { text?: unknown } | undefined)?.text
+    : last.content
   return typeof content === 'string' && content.trim() === 'Thought:'
 }
 
@@ -114,7 +144,9 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
 })
 server.listen(port, '127.0.0.1', () => {
   const address = server.address()
-  process.stdout.write(`mock upstream listening on ${typeof address === 'object' && address ? address.port : port}\n`)
+  process.stdout.write(
+    `mock upstream listening on ${typeof address === 'object' && address ? address.port : port}\n`,
+  )
 })
 process.once('SIGTERM', () => {
   server.closeAllConnections()

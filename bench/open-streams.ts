@@ -40,7 +40,12 @@ const TIMEOUT_MS = 30_000
 
 export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsResult> {
   const baselineMiB = memoryOf(spec.pid).rssMiB
-  const pool = new Pool(spec.origin, { connections: spec.streams, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 })
+  const pool = new Pool(spec.origin, {
+    connections: spec.streams,
+    pipelining: 1,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  })
   const failures: string[] = []
   const counts = { first: 0, ended: 0, failed: 0 }
   const started = performance.now()
@@ -52,7 +57,9 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
   const openMiB = memoryOf(spec.pid).rssMiB
   const withoutFirstEvent = spec.streams - counts.first
   if (!allFirst) {
-    failures.unshift(`only ${counts.first} of ${spec.streams} streams had their first event after ${TIMEOUT_MS / 1000} s, ${held} held at the mock`)
+    failures.unshift(
+      `only ${counts.first} of ${spec.streams} streams had their first event after ${TIMEOUT_MS / 1000} s, ${held} held at the mock`,
+    )
   }
 
   // Streams a gateway queued (rather than forwarding) reach the mock only once others end: release until all have ended.
@@ -63,7 +70,10 @@ export async function openStreams(spec: OpenStreamsSpec): Promise<OpenStreamsRes
     await (await fetch(`${spec.mockOrigin}/control/release`, { method: 'POST' })).arrayBuffer()
     ended = await within(allEnded, 250)
   }
-  if (!ended) failures.push(`${spec.streams - counts.ended} streams had not ended ${TIMEOUT_MS / 1000} s after the release`)
+  if (!ended)
+    failures.push(
+      `${spec.streams - counts.ended} streams had not ended ${TIMEOUT_MS / 1000} s after the release`,
+    )
   await pool.destroy()
   await sleep(2000)
   const afterMiB = memoryOf(spec.pid).rssMiB
@@ -91,7 +101,12 @@ interface OpenStream {
   ended: Promise<void>
 }
 
-function openOne(pool: Pool, spec: OpenStreamsSpec, failures: string[], counts: { first: number; ended: number; failed: number }): OpenStream {
+function openOne(
+  pool: Pool,
+  spec: OpenStreamsSpec,
+  failures: string[],
+  counts: { first: number; ended: number; failed: number },
+): OpenStream {
   let markFirst = () => {}
   let markEnded = () => {}
   const first = new Promise<void>((resolve) => (markFirst = resolve)).then(() => void counts.first++)
@@ -106,7 +121,10 @@ function openOne(pool: Pool, spec: OpenStreamsSpec, failures: string[], counts: 
     .request({ method: 'POST', path: spec.path, headers: spec.headers, body: spec.body })
     .then(({ statusCode, body }) => {
       if (statusCode !== 200) {
-        void body.text().then((text) => fail(`HTTP ${statusCode}: ${text.slice(0, 200)}`), () => fail(`HTTP ${statusCode}`))
+        void body.text().then(
+          (text) => fail(`HTTP ${statusCode}: ${text.slice(0, 200)}`),
+          () => fail(`HTTP ${statusCode}`),
+        )
         return
       }
       body.once('data', () => markFirst())

@@ -19,19 +19,38 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const SELF = fileURLToPath(import.meta.url)
-const VARIANTS = { a: 'global fetch', b: 'undici fetch (npm)', c: 'createOutboundFetch', d: 'undici.request + pull stream' }
+const VARIANTS = {
+  a: 'global fetch',
+  b: 'undici fetch (npm)',
+  c: 'createOutboundFetch',
+  d: 'undici.request + pull stream',
+}
 type Variant = keyof typeof VARIANTS
 
 async function mock(): Promise<void> {
-  const events = Array.from({ length: 20 }, (_, i) => `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"word${i} "}}]}\n\n`)
-  const completion = JSON.stringify({ id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello! How can I help?' }, finish_reason: 'stop' }], usage: { prompt_tokens: 8, completion_tokens: 7, total_tokens: 15 } })
+  const events = Array.from(
+    { length: 20 },
+    (_, i) =>
+      `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"word${i} "}}]}\n\n`,
+  )
+  const completion = JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion',
+    choices: [
+      { index: 0, message: { role: 'assistant', content: 'Hello! How can I help?' }, finish_reason: 'stop' },
+    ],
+    usage: { prompt_tokens: 8, completion_tokens: 7, total_tokens: 15 },
+  })
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (part: string) => (body += part))
     req.on('end', () => {
       if (!body.includes('"stream":true')) {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(completion) })
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(completion),
+        })
         return res.end(completion)
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' })
@@ -49,12 +68,20 @@ async function proxy(variant: Variant, upstream: string): Promise<void> {
   const { createOutboundFetch } = await import('../node-entry/outbound-fetch.ts')
   const agent = new undici.Agent({ connections: 128 })
   const outbound = createOutboundFetch()
-  const call: (body: string) => Promise<{ status: number; type: string; body: ReadableStream<Uint8Array> | null }> = {
+  const call: (
+    body: string,
+  ) => Promise<{ status: number; type: string; body: ReadableStream<Uint8Array> | null }> = {
     a: (body: string) => viaFetch(globalThis.fetch, body),
     b: (body: string) => viaFetch(undici.fetch as unknown as typeof fetch, body),
     c: (body: string) => viaFetch(outbound.fetch, body),
     d: async (body: string) => {
-      const answer = await agent.request({ origin: upstream, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const answer = await agent.request({
+        origin: upstream,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
       const chunks = answer.body[Symbol.asyncIterator]()
       const stream = new ReadableStream<Uint8Array>({
         async pull(controller) {
@@ -68,7 +95,11 @@ async function proxy(variant: Variant, upstream: string): Promise<void> {
     },
   }[variant]
   async function viaFetch(fetchImpl: typeof fetch, body: string) {
-    const response = await fetchImpl(`${upstream}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const response = await fetchImpl(`${upstream}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
     return { status: response.status, type: response.headers.get('content-type') ?? '', body: response.body }
   }
   const app = new Hono()
@@ -92,12 +123,29 @@ function listen(server: ReturnType<typeof createServer>): Promise<void> {
 function start(...args: string[]): Promise<{ port: number; cpuMs: () => number; stop: () => void }> {
   const child = spawn(process.execPath, [SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   // utime + stime of the process, in clock ticks (100 Hz): CPU per request survives a noisy VM.
-  const cpuMs = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((sum, t) => sum + Number(t) * 10, 0)
-  return new Promise((resolve) => child.stdout.once('data', (data: Buffer) => resolve({ port: Number(data.toString().trim()), cpuMs, stop: () => child.kill() })))
+  const cpuMs = () =>
+    readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+      .split(') ')[1]!
+      .split(' ')
+      .slice(11, 13)
+      .reduce((sum, t) => sum + Number(t) * 10, 0)
+  return new Promise((resolve) =>
+    child.stdout.once('data', (data: Buffer) =>
+      resolve({ port: Number(data.toString().trim()), cpuMs, stop: () => child.kill() }),
+    ),
+  )
 }
 
 function wrk(port: number, lua: string, connections: number, seconds: number) {
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', lua, `http://127.0.0.1:${port}/v1/chat/completions`]).toString()
+  const out = execFileSync('wrk', [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    '-s',
+    lua,
+    `http://127.0.0.1:${port}/v1/chat/completions`,
+  ]).toString()
   const ms = (p: string) => {
     const [, value, unit] = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out) ?? []
     return Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1)
@@ -110,14 +158,23 @@ async function main(variants: Variant[]): Promise<void> {
   const scripts = Object.fromEntries(
     (['json', 'sse'] as const).map((kind) => {
       const file = join(tmpdir(), `outbound-${kind}.lua`)
-      const body = JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], stream: kind === 'sse' })
-      writeFileSync(file, `wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = [[${body}]]\n`)
+      const body = JSON.stringify({
+        model: 'gpt-5',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: kind === 'sse',
+      })
+      writeFileSync(
+        file,
+        `wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = [[${body}]]\n`,
+      )
       return [kind, file]
     }),
   ) as Record<'json' | 'sse', string>
   const upstream = await start('mock')
   console.log(`node ${process.version}; rows: 50 connections for 10 s, then 1 connection for 5 s (p50)`)
-  console.log('| variant | answer | req/s | p50 ms | p99 ms | 1-conn p50 ms | proxy CPU µs/req |\n| --- | --- | --- | --- | --- | --- | --- |')
+  console.log(
+    '| variant | answer | req/s | p50 ms | p99 ms | 1-conn p50 ms | proxy CPU µs/req |\n| --- | --- | --- | --- | --- | --- | --- |',
+  )
   for (const variant of variants) {
     for (const kind of ['sse', 'json'] as const) {
       const gateway = await start('proxy', variant, `http://127.0.0.1:${upstream.port}`)
@@ -128,7 +185,9 @@ async function main(variants: Variant[]): Promise<void> {
       const single = wrk(gateway.port, scripts[kind], 1, 5)
       gateway.stop()
       const f = (n: number) => n.toFixed(2)
-      console.log(`| (${variant}) ${VARIANTS[variant]} | ${kind} | ${Math.round(loaded.rps)} | ${f(loaded.p50)} | ${f(loaded.p99)} | ${f(single.p50)} | ${Math.round(cpuPerRequestUs)} |`)
+      console.log(
+        `| (${variant}) ${VARIANTS[variant]} | ${kind} | ${Math.round(loaded.rps)} | ${f(loaded.p50)} | ${f(loaded.p99)} | ${f(single.p50)} | ${Math.round(cpuPerRequestUs)} |`,
+      )
     }
   }
   upstream.stop()

@@ -25,9 +25,18 @@ export interface SpawnOptions {
   cwd?: string
 }
 
-export function spawnChild(name: string, command: string, args: readonly string[], options: SpawnOptions): Child {
+export function spawnChild(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+): Child {
   const fd = openSync(options.logFile, 'a')
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', fd, fd] })
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', fd, fd],
+  })
   closeSync(fd)
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`)
   const exited = new Promise<string>((resolve) => {
@@ -56,7 +65,10 @@ export function killAllChildren(): void {
 /** Kills every child on exit and on Ctrl-C/SIGTERM (then exits 130/143). */
 export function killChildrenOnExit(): void {
   process.once('exit', killAllChildren)
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       process.stderr.write(`\n${signal}: stopping ${running.size} child process(es)\n`)
       killAllChildren()
@@ -66,13 +78,19 @@ export function killChildrenOnExit(): void {
 }
 
 /** Polls `url` until it answers with `status` (any status when omitted); fails if the child exits first. */
-export async function waitForHttp(child: Child, url: string, timeoutMs = 20_000, status?: number): Promise<void> {
+export async function waitForHttp(
+  child: Child,
+  url: string,
+  timeoutMs = 20_000,
+  status?: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let gone: string | undefined
   void child.exited.then((code) => (gone = code))
   let last = 'no answer'
   while (Date.now() < deadline) {
-    if (gone !== undefined) throw new Error(`${child.name} exited (${gone}) before answering; see ${child.logFile}`)
+    if (gone !== undefined)
+      throw new Error(`${child.name} exited (${gone}) before answering; see ${child.logFile}`)
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) })
       await response.arrayBuffer()
@@ -83,7 +101,9 @@ export async function waitForHttp(child: Child, url: string, timeoutMs = 20_000,
     }
     await sleep(50)
   }
-  throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms (${last}); see ${child.logFile}`)
+  throw new Error(
+    `${child.name} did not answer ${url} within ${timeoutMs} ms (${last}); see ${child.logFile}`,
+  )
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -150,7 +170,11 @@ export function runCommand(
   args: readonly string[],
   options: { timeoutMs: number; env?: Record<string, string | undefined>; cwd?: string },
 ): Promise<string> {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const entry: Child = {
     name: command,
     pid: child.pid ?? -1,
@@ -170,7 +194,12 @@ export function runCommand(
       clearTimeout(timer)
       running.delete(entry)
       if (code === '0') resolve(stdout)
-      else reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr.slice(-4000)}${stdout.slice(-2000)}`))
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} exited ${code}\n${stderr.slice(-4000)}${stdout.slice(-2000)}`,
+          ),
+        )
     })
   })
 }

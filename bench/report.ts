@@ -44,7 +44,9 @@ const fixed = (value: number | undefined, digits: number) =>
 const thousands = (value: number | undefined) =>
   value === undefined || !Number.isFinite(value) ? '–' : Math.round(value).toLocaleString('en-US')
 const cpuPerRequestUs = (r: RowResult | undefined) =>
-  r?.load && r.cpuSeconds !== undefined && r.load.requests > 0 ? (r.cpuSeconds / r.load.requests) * 1e6 : undefined
+  r?.load && r.cpuSeconds !== undefined && r.load.requests > 0
+    ? (r.cpuSeconds / r.load.requests) * 1e6
+    : undefined
 
 /** Failed answers of a row: other statuses than expected plus socket errors (wrk/autocannon). */
 export function failuresOf(r: RowResult): number {
@@ -67,13 +69,32 @@ const counterpart = (row: Row): RowName => row.comparedWith ?? row.name
 const SHORT: Partial<Record<RowName, string>> = { sse: 'SSE', json: 'JSON', code: 'code', chat: 'chat' }
 
 /** " of the SSE row" where a row is compared with another row than itself. */
-const ofCounterpart = (row: Row) => (row.comparedWith ? ` of the ${SHORT[row.comparedWith] ?? row.comparedWith} row` : '')
+const ofCounterpart = (row: Row) =>
+  row.comparedWith ? ` of the ${SHORT[row.comparedWith] ?? row.comparedWith} row` : ''
 
 function throughputTable(rows: readonly RowResult[]): string {
   const body = rows.map((r) => {
     const minimal = find(rows, 'minimal proxy', counterpart(r.row))
-    const ratio = minimal?.load && r.load && r.target !== 'minimal proxy' ? `${(r.load.rps / minimal.load.rps).toFixed(2)}×${ofCounterpart(r.row)}` : '–'
-    if (r.error) return [r.target, r.row.label, 'FAILED', '', '', '', '', '', '', '', '', '', r.error.split('\n')[0] ?? '']
+    const ratio =
+      minimal?.load && r.load && r.target !== 'minimal proxy'
+        ? `${(r.load.rps / minimal.load.rps).toFixed(2)}×${ofCounterpart(r.row)}`
+        : '–'
+    if (r.error)
+      return [
+        r.target,
+        r.row.label,
+        'FAILED',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        r.error.split('\n')[0] ?? '',
+      ]
     const bad = r.load ? `${r.load.unexpected} / ${r.load.socketErrors}` : '–'
     return [
       r.target,
@@ -91,7 +112,21 @@ function throughputTable(rows: readonly RowResult[]): string {
       bad,
     ]
   })
-  const head = ['target', 'row', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU s', 'CPU µs/req', 'mock CPU s', 'load generator CPU s', 'other CPU s', 'vs minimal proxy', 'bad status / socket errors']
+  const head = [
+    'target',
+    'row',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MiB',
+    'CPU s',
+    'CPU µs/req',
+    'mock CPU s',
+    'load generator CPU s',
+    'other CPU s',
+    'vs minimal proxy',
+    'bad status / socket errors',
+  ]
   return table(head, body)
 }
 
@@ -114,15 +149,24 @@ function oneConnectionTable(rows: readonly RowResult[]): string {
         cells.push('FAILED', '–', '–')
         continue
       }
-      const added = target === 'direct' || !direct?.load || !r.load ? undefined : r.load.p50Ms - direct.load.p50Ms
-      cells.push(fixed(r.load?.p50Ms, 3), fixed(r.load?.p99Ms, 2), target === 'direct' ? '–' : fixed(added, 3))
+      const added =
+        target === 'direct' || !direct?.load || !r.load ? undefined : r.load.p50Ms - direct.load.p50Ms
+      cells.push(
+        fixed(r.load?.p50Ms, 3),
+        fixed(r.load?.p99Ms, 2),
+        target === 'direct' ? '–' : fixed(added, 3),
+      )
     }
     return [...cells, other.join(' / ')]
   })
   const names = measured.map((row) => SHORT[row] ?? row)
   const head = [
     'target (1 connection)',
-    ...measured.flatMap((row, i) => [`${names[i]} p50 ms`, `${names[i]} p99 ms`, `${names[i]} p50 added ms${ROWS[row].comparedWith ? ` (vs direct ${SHORT[ROWS[row].comparedWith!] ?? ''})` : ''}`]),
+    ...measured.flatMap((row, i) => [
+      `${names[i]} p50 ms`,
+      `${names[i]} p99 ms`,
+      `${names[i]} p50 added ms${ROWS[row].comparedWith ? ` (vs direct ${SHORT[ROWS[row].comparedWith!] ?? ''})` : ''}`,
+    ]),
     `other CPU s (${names.join(' / ')})`,
   ]
   return table(head, body)
@@ -144,7 +188,17 @@ function streamsTable(runs: readonly StreamsRun[]): string {
         ]
       : [target, 'FAILED', '', '', '', '', '', '', (error ?? '').split('\n')[0] ?? ''],
   )
-  const head = ['target', 'open streams', 'RSS before MiB', 'RSS all open MiB', 'added MiB', 'RSS after close MiB', 'held at mock', 'seconds to open all', 'failed']
+  const head = [
+    'target',
+    'open streams',
+    'RSS before MiB',
+    'RSS all open MiB',
+    'added MiB',
+    'RSS after close MiB',
+    'held at mock',
+    'seconds to open all',
+    'failed',
+  ]
   return table(head, body)
 }
 
@@ -157,12 +211,17 @@ function targetsTable(report: Report): string {
       const r = find(report.throughput, gateway, row)?.load
       const minimal = find(report.throughput, 'minimal proxy', row)?.load
       const ratio = r && minimal ? r.rps / minimal.rps : undefined
-      rows.push([`≥ 0.9× minimal proxy req/s (${row.toUpperCase()})`, gateway, ratio === undefined ? '–' : `${ratio.toFixed(2)}×`, mark(ratio === undefined ? undefined : ratio >= 0.9)])
+      rows.push([
+        `≥ 0.9× minimal proxy req/s (${row.toUpperCase()})`,
+        gateway,
+        ratio === undefined ? '–' : `${ratio.toFixed(2)}×`,
+        mark(ratio === undefined ? undefined : ratio >= 0.9),
+      ])
     }
     // "while doing the prompt building and response shaping": the code completion and the chat against the bare passthrough of as many mock events.
     for (const [row, what] of [
-      ['code', 'code completion v2 streamed ÷ the minimal proxy\'s SSE passthrough of the same mock stream'],
-      ['chat', 'Duo Chat v2 agent streamed ÷ the minimal proxy\'s SSE passthrough of as many mock events'],
+      ['code', "code completion v2 streamed ÷ the minimal proxy's SSE passthrough of the same mock stream"],
+      ['chat', "Duo Chat v2 agent streamed ÷ the minimal proxy's SSE passthrough of as many mock events"],
     ] as const) {
       const r = find(report.throughput, gateway, row)?.load
       const minimal = find(report.throughput, 'minimal proxy', counterpart(ROWS[row]))?.load
@@ -170,7 +229,9 @@ function targetsTable(report: Report): string {
       rows.push([
         `≥ 0.9× minimal proxy req/s (${what})`,
         gateway,
-        ratio === undefined ? '–' : `${ratio.toFixed(2)}× (${thousands(r?.rps)} vs ${thousands(minimal?.rps)} req/s)`,
+        ratio === undefined
+          ? '–'
+          : `${ratio.toFixed(2)}× (${thousands(r?.rps)} vs ${thousands(minimal?.rps)} req/s)`,
         mark(ratio === undefined ? undefined : ratio >= 0.9),
       ])
     }
@@ -178,17 +239,34 @@ function targetsTable(report: Report): string {
       const r = find(report.oneConnection, gateway, row)?.load
       const direct = find(report.oneConnection, 'direct', row)?.load
       const added = r && direct ? r.p50Ms - direct.p50Ms : undefined
-      rows.push([`≤ 0.5 ms p50 added at 1 connection (${row.toUpperCase()})`, gateway, added === undefined ? '–' : `${added.toFixed(3)} ms`, mark(added === undefined ? undefined : added <= 0.5)])
+      rows.push([
+        `≤ 0.5 ms p50 added at 1 connection (${row.toUpperCase()})`,
+        gateway,
+        added === undefined ? '–' : `${added.toFixed(3)} ms`,
+        mark(added === undefined ? undefined : added <= 0.5),
+      ])
     }
     const streams = report.streams.find((s) => s.target === gateway)?.result
     if (streams) {
       const limitMiB = 150e6 / 2 ** 20
       // With failed streams the memory figure is not one of 1,000 open streams: say so rather than judge it.
-      const failed = streams.failed ? `; only ${streams.heldAtUpstream} reached the mock, ${streams.failed} failed` : ''
+      const failed = streams.failed
+        ? `; only ${streams.heldAtUpstream} reached the mock, ${streams.failed} failed`
+        : ''
       const judge = (ok: boolean) => (streams.failed ? 'no (streams failed)' : mark(ok))
-      rows.push([`1,000 open streams ≤ 150 MB (= ${limitMiB.toFixed(0)} MiB) RSS`, gateway, `${streams.openMiB.toFixed(1)} MiB (+${(streams.openMiB - streams.baselineMiB).toFixed(1)})${failed}`, judge(streams.openMiB <= limitMiB)])
+      rows.push([
+        `1,000 open streams ≤ 150 MB (= ${limitMiB.toFixed(0)} MiB) RSS`,
+        gateway,
+        `${streams.openMiB.toFixed(1)} MiB (+${(streams.openMiB - streams.baselineMiB).toFixed(1)})${failed}`,
+        judge(streams.openMiB <= limitMiB),
+      ])
       const back = streams.afterMiB - streams.baselineMiB
-      rows.push(['… and back near baseline after (≤ +20%)', gateway, `${streams.afterMiB.toFixed(1)} MiB (${back >= 0 ? '+' : ''}${back.toFixed(1)} vs before)`, judge(streams.afterMiB <= streams.baselineMiB * 1.2)])
+      rows.push([
+        '… and back near baseline after (≤ +20%)',
+        gateway,
+        `${streams.afterMiB.toFixed(1)} MiB (${back >= 0 ? '+' : ''}${back.toFixed(1)} vs before)`,
+        judge(streams.afterMiB <= streams.baselineMiB * 1.2),
+      ])
     }
   }
   const healthz = find(report.throughput, 'aigw-edge node', 'healthz')

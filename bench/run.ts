@@ -13,10 +13,41 @@ import { parseArgs } from 'node:util'
 import { startFakeIssuer } from '../test/fakes/oidc-issuer.ts'
 import { pickLoadTool, runLoad, type LoadSpec, type LoadTool } from './load.ts'
 import { openStreams } from './open-streams.ts'
-import { cpuSecondsOf, killChildrenOnExit, machineBusySeconds, memoryOf, reapedChildrenCpuSeconds, runCommand, sleep, stopChild, waitForIdleMachine } from './processes.ts'
+import {
+  cpuSecondsOf,
+  killChildrenOnExit,
+  machineBusySeconds,
+  memoryOf,
+  reapedChildrenCpuSeconds,
+  runCommand,
+  sleep,
+  stopChild,
+  waitForIdleMachine,
+} from './processes.ts'
 import { failuresOf, renderReport, type Report, type RowResult, type StreamsRun } from './report.ts'
-import { CHAT_PATH, chatBody, CODE_PATH, codeCompletionBody, gitlabHeaders, HOLD_BODY, issueTokens, ONE_CONNECTION_ROWS, pathOf, PROXY_PATH, ROWS, TARGET_ROWS, type RowName } from './scenarios.ts'
-import { startMock, startTarget, type Environment, type Mock, type Running, type TargetName } from './targets.ts'
+import {
+  CHAT_PATH,
+  chatBody,
+  CODE_PATH,
+  codeCompletionBody,
+  gitlabHeaders,
+  HOLD_BODY,
+  issueTokens,
+  ONE_CONNECTION_ROWS,
+  pathOf,
+  PROXY_PATH,
+  ROWS,
+  TARGET_ROWS,
+  type RowName,
+} from './scenarios.ts'
+import {
+  startMock,
+  startTarget,
+  type Environment,
+  type Mock,
+  type Running,
+  type TargetName,
+} from './targets.ts'
 import { readCompatibility, workerdBinary } from './workerd.ts'
 
 const { values: options } = parseArgs({
@@ -40,7 +71,9 @@ const CONNECTIONS = Number(options.connections)
 const STREAMS = Number(options.streams)
 const WAIT_IDLE_MS = Number(options['wait-idle']) * 1000
 const ALL_TARGETS: TargetName[] = ['direct', 'minimal proxy', 'aigw-edge node', 'aigw-edge workerd']
-const TARGETS = ALL_TARGETS.filter((t) => !options.only || options.only.split(',').some((part) => t.includes(part.trim())))
+const TARGETS = ALL_TARGETS.filter(
+  (t) => !options.only || options.only.split(',').some((part) => t.includes(part.trim())),
+)
 
 const root = dirname(import.meta.dirname)
 const wallStart = performance.now()
@@ -48,23 +81,33 @@ killChildrenOnExit()
 // Children (npm, wrangler's custom build) use the same Node as this script.
 process.env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`
 const workDir = mkdtempSync(join(tmpdir(), 'aigw-bench-'))
-const tool: LoadTool = options['load-tool'] === 'autocannon' || options['load-tool'] === 'wrk' ? options['load-tool'] : pickLoadTool()
+const tool: LoadTool =
+  options['load-tool'] === 'autocannon' || options['load-tool'] === 'wrk'
+    ? options['load-tool']
+    : pickLoadTool()
 const log = (line: string) => process.stdout.write(`${line}\n`)
 const thousands = (n: number) => n.toLocaleString('en-US')
-log(`aigw-edge bench${QUICK ? ' --quick' : ''}: load generator ${tool === 'wrk' ? 'wrk -t1' : 'autocannon'}${options['load-tool'] ? ' (--load-tool)' : tool === 'wrk' ? ' (on PATH)' : ' (wrk is not on PATH)'}; logs in ${workDir}`)
+log(
+  `aigw-edge bench${QUICK ? ' --quick' : ''}: load generator ${tool === 'wrk' ? 'wrk -t1' : 'autocannon'}${options['load-tool'] ? ' (--load-tool)' : tool === 'wrk' ? ' (on PATH)' : ' (wrk is not on PATH)'}; logs in ${workDir}`,
+)
 
 log('building: npm run build:node; wrangler deploy --dry-run')
 await runCommand('npm', ['run', 'build:node'], { cwd: root, timeoutMs: 120_000 })
 const workerDir = join(workDir, 'worker')
-await runCommand(process.execPath, [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', workerDir], {
-  cwd: root,
-  timeoutMs: 120_000,
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-})
+await runCommand(
+  process.execPath,
+  [join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', workerDir],
+  {
+    cwd: root,
+    timeoutMs: 120_000,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  },
+)
 
 const issuer = await startFakeIssuer()
 const { gitlabUrl, tokens } = await issueTokens(issuer.url)
-const headersOf = (row: RowName) => gitlabHeaders(tokens[ROWS[row].token ?? 'default'], ROWS[row].extraHeaders)
+const headersOf = (row: RowName) =>
+  gitlabHeaders(tokens[ROWS[row].token ?? 'default'], ROWS[row].extraHeaders)
 const env: Environment = {
   root,
   workDir,
@@ -75,9 +118,25 @@ const env: Environment = {
   gitlabUrl,
 }
 
-function specFor(target: TargetName, running: Running, mock: Mock, row: RowName, connections: number, seconds: number): LoadSpec {
+function specFor(
+  target: TargetName,
+  running: Running,
+  mock: Mock,
+  row: RowName,
+  connections: number,
+  seconds: number,
+): LoadSpec {
   const { method, body, expectStatus, checkEveryStatus } = ROWS[row]
-  return { url: `${running.origin}${pathOf(target, row)}`, method, headers: headersOf(row), body: body?.(mock.origin), connections, seconds, expectStatus, checkEveryStatus }
+  return {
+    url: `${running.origin}${pathOf(target, row)}`,
+    method,
+    headers: headersOf(row),
+    body: body?.(mock.origin),
+    connections,
+    seconds,
+    expectStatus,
+    checkEveryStatus,
+  }
 }
 
 /**
@@ -89,19 +148,31 @@ async function preflight(spec: LoadSpec, row: RowName, running: Running): Promis
   const response = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body })
   const text = await response.text()
   const logs = running.logFile ? `; its log: ${running.logFile}` : ''
-  if (response.status !== spec.expectStatus) throw new Error(`HTTP ${response.status} (expected ${spec.expectStatus}): ${text.slice(0, 300)}${logs}`)
-  if (row === 'sse' && !text.includes('data: [DONE]')) throw new Error(`the SSE answer has no [DONE]: ${text.slice(0, 160)}`)
-  if (row === 'json' && !text.includes('"chat.completion"')) throw new Error(`not a chat.completion: ${text.slice(0, 160)}`)
+  if (response.status !== spec.expectStatus)
+    throw new Error(`HTTP ${response.status} (expected ${spec.expectStatus}): ${text.slice(0, 300)}${logs}`)
+  if (row === 'sse' && !text.includes('data: [DONE]'))
+    throw new Error(`the SSE answer has no [DONE]: ${text.slice(0, 160)}`)
+  if (row === 'json' && !text.includes('"chat.completion"'))
+    throw new Error(`not a chat.completion: ${text.slice(0, 160)}`)
   const expected = ROWS[row].expectText
   if (expected) {
     const contentType = response.headers.get('content-type')
-    if (text !== expected.text) throw new Error(`the answer is not the mock's stream text: ${JSON.stringify(text.slice(0, 300))} (expected ${JSON.stringify(expected.text)})${logs}`)
-    if (contentType !== expected.contentType) throw new Error(`content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(expected.contentType)})${logs}`)
+    if (text !== expected.text)
+      throw new Error(
+        `the answer is not the mock's stream text: ${JSON.stringify(text.slice(0, 300))} (expected ${JSON.stringify(expected.text)})${logs}`,
+      )
+    if (contentType !== expected.contentType)
+      throw new Error(
+        `content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(expected.contentType)})${logs}`,
+      )
   }
   const chat = ROWS[row].expectChatAnswer
   if (chat) {
     const contentType = response.headers.get('content-type')
-    if (contentType !== chat.contentType) throw new Error(`content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(chat.contentType)})${logs}`)
+    if (contentType !== chat.contentType)
+      throw new Error(
+        `content-type ${JSON.stringify(contentType)} (expected ${JSON.stringify(chat.contentType)})${logs}`,
+      )
     const problem = chatAnswerProblem(text, chat.answer)
     if (problem) throw new Error(`${problem}: ${JSON.stringify(text.slice(0, 300))}${logs}`)
   }
@@ -115,14 +186,20 @@ function chatAnswerProblem(ndjson: string, answer: string): string | undefined {
   if (!ndjson.endsWith('\n')) return 'the NDJSON answer does not end with a newline'
   let events: { type?: unknown; data?: { text?: unknown; finish_reason?: unknown } }[]
   try {
-    events = ndjson.slice(0, -1).split('\n').map((line) => JSON.parse(line) as (typeof events)[number])
+    events = ndjson
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => JSON.parse(line) as (typeof events)[number])
   } catch {
     return 'a line that is not JSON'
   }
-  const other = events.find((event) => event.type !== 'final_answer_delta' || typeof event.data?.text !== 'string')
+  const other = events.find(
+    (event) => event.type !== 'final_answer_delta' || typeof event.data?.text !== 'string',
+  )
   if (other) return `an event other than a final_answer_delta: ${JSON.stringify(other)}`
   const text = events.map((event) => event.data!.text as string).join('')
-  if (text !== answer) return `the answer deltas make ${JSON.stringify(text)} (expected ${JSON.stringify(answer)})`
+  if (text !== answer)
+    return `the answer deltas make ${JSON.stringify(text)} (expected ${JSON.stringify(answer)})`
   if (events.at(-1)?.data?.finish_reason !== 'stop') return 'the last delta has no finish_reason stop'
   return undefined
 }
@@ -143,7 +220,12 @@ function cpuSnapshot(targetPid: number, mockPid: number) {
  * With --wait-idle, a row during which something else took more than 0.1 core (other CPU) is
  * measured again, up to 3 times in all, and the cleanest attempt is kept.
  */
-async function measureClean(target: TargetName, row: RowName, connections: number, seconds: number): Promise<RowResult> {
+async function measureClean(
+  target: TargetName,
+  row: RowName,
+  connections: number,
+  seconds: number,
+): Promise<RowResult> {
   let best: RowResult | undefined
   for (let attempt = 1; attempt <= (WAIT_IDLE_MS > 0 ? 3 : 1); attempt++) {
     const result = await measure(target, row, connections, seconds)
@@ -155,7 +237,12 @@ async function measureClean(target: TargetName, row: RowName, connections: numbe
   return best as RowResult
 }
 
-async function measure(target: TargetName, row: RowName, connections: number, seconds: number): Promise<RowResult> {
+async function measure(
+  target: TargetName,
+  row: RowName,
+  connections: number,
+  seconds: number,
+): Promise<RowResult> {
   const result: RowResult = { target, row: ROWS[row], connections }
   let mock
   let running: Running | undefined
@@ -164,7 +251,8 @@ async function measure(target: TargetName, row: RowName, connections: number, se
     running = await startTarget(target, env, { mock, tokenCache: ROWS[row].tokenCache })
     const spec = specFor(target, running, mock, row, connections, seconds)
     await preflight(spec, row, running)
-    if (WAIT_IDLE_MS > 0 && !(await waitForIdleMachine(WAIT_IDLE_MS))) log('  (the machine did not get idle; measuring anyway)')
+    if (WAIT_IDLE_MS > 0 && !(await waitForIdleMachine(WAIT_IDLE_MS)))
+      log('  (the machine did not get idle; measuring anyway)')
     await runLoad(tool, { ...spec, seconds: connections === 1 ? 1 : WARM_SECONDS }, workDir)
     const before = cpuSnapshot(running.pid, mock.child.pid)
     result.load = await runLoad(tool, spec, workDir)
@@ -172,7 +260,10 @@ async function measure(target: TargetName, row: RowName, connections: number, se
     result.cpuSeconds = after.target - before.target
     result.upstreamCpuSeconds = after.mock - before.mock
     result.loadGeneratorCpuSeconds = after.loadGenerator - before.loadGenerator
-    const ours = result.cpuSeconds + (target === 'direct' ? 0 : result.upstreamCpuSeconds) + result.loadGeneratorCpuSeconds
+    const ours =
+      result.cpuSeconds +
+      (target === 'direct' ? 0 : result.upstreamCpuSeconds) +
+      result.loadGeneratorCpuSeconds
     result.otherCpuSeconds = after.machine - before.machine - ours - (after.self - before.self)
     result.peakMiB = memoryOf(running.pid).peakMiB
   } catch (error) {
@@ -210,7 +301,9 @@ async function measureStreams(target: TargetName): Promise<StreamsRun> {
       pid: running.pid,
       mockOrigin: mock.origin,
     })
-    log(`  ${target}: ${STREAMS} open streams: ${result.baselineMiB.toFixed(1)} → ${result.openMiB.toFixed(1)} → ${result.afterMiB.toFixed(1)} MiB, ${result.failed} failed`)
+    log(
+      `  ${target}: ${STREAMS} open streams: ${result.baselineMiB.toFixed(1)} → ${result.openMiB.toFixed(1)} → ${result.afterMiB.toFixed(1)} MiB, ${result.failed} failed`,
+    )
     return { target, result }
   } catch (error) {
     log(`  ${target}: open streams FAILED ${(error as Error).message.split('\n')[0]}`)
@@ -222,9 +315,12 @@ async function measureStreams(target: TargetName): Promise<StreamsRun> {
 }
 
 const report: Report = { header: [], throughput: [], oneConnection: [], streams: [] }
-log(`throughput: ${CONNECTIONS} connections, ${WARM_SECONDS} s warm-up, ${SECONDS} s measured, each target fresh per row`)
+log(
+  `throughput: ${CONNECTIONS} connections, ${WARM_SECONDS} s warm-up, ${SECONDS} s measured, each target fresh per row`,
+)
 for (const target of TARGETS) {
-  for (const row of TARGET_ROWS[target]) report.throughput.push(await measureClean(target, row, CONNECTIONS, SECONDS))
+  for (const row of TARGET_ROWS[target])
+    report.throughput.push(await measureClean(target, row, CONNECTIONS, SECONDS))
 }
 log(`latency at 1 connection: 1 s warm-up, ${ONE_CONNECTION_SECONDS} s measured`)
 for (const target of TARGETS) {
@@ -233,13 +329,15 @@ for (const target of TARGETS) {
   }
 }
 log(`open streams: ${STREAMS} through the gateway, held open by the mock`)
-for (const target of TARGETS.filter((t) => t.startsWith('aigw-edge'))) report.streams.push(await measureStreams(target))
+for (const target of TARGETS.filter((t) => t.startsWith('aigw-edge')))
+  report.streams.push(await measureStreams(target))
 await issuer.close()
 
 const wallSeconds = (performance.now() - wallStart) / 1000
 const codeBody = codeCompletionBody('http://127.0.0.1:65535')
 const chatBodyBytes = Buffer.byteLength(chatBody('http://127.0.0.1:65535'))
-const aboveCursor = (JSON.parse(codeBody) as { current_file: { content_above_cursor: string } }).current_file.content_above_cursor
+const aboveCursor = (JSON.parse(codeBody) as { current_file: { content_above_cursor: string } }).current_file
+  .content_above_cursor
 const workerdVersion = (await runCommand(workerdBinary(), ['--version'], { timeoutMs: 10_000 })).trim()
 report.header = [
   `${new Date().toISOString()}, ${QUICK ? '--quick' : 'default'} mode${WAIT_IDLE_MS ? ` with --wait-idle ${WAIT_IDLE_MS / 1000}` : ''}, wall time ${wallSeconds.toFixed(0)} s`,
@@ -256,7 +354,11 @@ let agentPlatform = ''
 if (TARGETS.includes('aigw-edge node')) {
   log('agent platform: one Agentic Chat turn with one tool call')
   try {
-    const output = await runCommand(process.execPath, [join(root, 'bench/agent-platform.ts'), '--no-build', ...(QUICK ? ['--quick'] : [])], { cwd: root, timeoutMs: 300_000 })
+    const output = await runCommand(
+      process.execPath,
+      [join(root, 'bench/agent-platform.ts'), '--no-build', ...(QUICK ? ['--quick'] : [])],
+      { cwd: root, timeoutMs: 300_000 },
+    )
     agentPlatform = output.slice(output.indexOf('### Agentic Chat'))
   } catch (error) {
     agentPlatform = `### Agentic Chat\n\nDid not run: ${error instanceof Error ? error.message : String(error)}`

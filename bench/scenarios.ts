@@ -45,10 +45,22 @@ export const CHAT_PATH = '/v2/chat/agent'
 export const NO_ROUTE_PATH = '/v1/bench-no-route'
 export const INSTANCE_ID = 'bench-instance-1'
 
-export const STREAM_BODY = JSON.stringify({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'hi' }] })
-const JSON_BODY = JSON.stringify({ model: 'gpt-5', stream: false, messages: [{ role: 'user', content: 'hi' }] })
+export const STREAM_BODY = JSON.stringify({
+  model: 'gpt-5',
+  stream: true,
+  messages: [{ role: 'user', content: 'hi' }],
+})
+const JSON_BODY = JSON.stringify({
+  model: 'gpt-5',
+  stream: false,
+  messages: [{ role: 'user', content: 'hi' }],
+})
 /** The mock holds a stream open when the last message says `/hold` (see mock-upstream.ts). */
-export const HOLD_BODY = JSON.stringify({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: '/hold' }] })
+export const HOLD_BODY = JSON.stringify({
+  model: 'gpt-5',
+  stream: true,
+  messages: [{ role: 'user', content: '/hold' }],
+})
 
 /** What the IDE has above the cursor: about 2 KB of Python, the cursor at the start of a function body. */
 const ABOVE_CURSOR = `\"\"\"Invoices and totals for the billing service.\"\"\"
@@ -134,7 +146,11 @@ export function codeCompletionBody(mockOrigin: string): string {
   return JSON.stringify({
     project_path: 'acme/payments',
     project_id: 42,
-    current_file: { file_name: 'app/billing.py', content_above_cursor: ABOVE_CURSOR, content_below_cursor: '\n\nprint(total([]))\n' },
+    current_file: {
+      file_name: 'app/billing.py',
+      content_above_cursor: ABOVE_CURSOR,
+      content_below_cursor: '\n\nprint(total([]))\n',
+    },
     intent: 'completion',
     stream: true,
     model_provider: 'litellm',
@@ -159,7 +175,8 @@ export function chatBody(mockOrigin: string): string {
       { role: 'user', content: 'How do I rebase my branch onto main?', ...noContext },
       {
         role: 'assistant',
-        content: 'Fetch first with `git fetch origin`, then run `git rebase origin/main` on your branch. Resolve any conflicts, `git add` the files and continue with `git rebase --continue`.',
+        content:
+          'Fetch first with `git fetch origin`, then run `git rebase origin/main` on your branch. Resolve any conflicts, `git add` the files and continue with `git rebase --continue`.',
         ...noContext,
       },
       { role: 'user', content: 'And how do I undo my last commit but keep its changes?', ...noContext },
@@ -204,9 +221,30 @@ export const CHAT_SCOPES = [
 ]
 
 export const ROWS: Record<RowName, Row> = {
-  sse: { name: 'sse', label: 'SSE chat completion (proxy)', method: 'POST', body: () => STREAM_BODY, expectStatus: 200, tokenCache: true },
-  json: { name: 'json', label: 'JSON chat completion (proxy)', method: 'POST', body: () => JSON_BODY, expectStatus: 200, tokenCache: true },
-  healthz: { name: 'healthz', label: 'GET /monitoring/healthz', method: 'GET', expectStatus: 200, tokenCache: true, checkEveryStatus: true },
+  sse: {
+    name: 'sse',
+    label: 'SSE chat completion (proxy)',
+    method: 'POST',
+    body: () => STREAM_BODY,
+    expectStatus: 200,
+    tokenCache: true,
+  },
+  json: {
+    name: 'json',
+    label: 'JSON chat completion (proxy)',
+    method: 'POST',
+    body: () => JSON_BODY,
+    expectStatus: 200,
+    tokenCache: true,
+  },
+  healthz: {
+    name: 'healthz',
+    label: 'GET /monitoring/healthz',
+    method: 'GET',
+    expectStatus: 200,
+    tokenCache: true,
+    checkEveryStatus: true,
+  },
   noop: {
     name: 'noop',
     label: 'authenticated no-op, token cache on',
@@ -273,7 +311,10 @@ export function pathOf(target: TargetName, row: RowName): string {
   return target === 'direct' ? '/v1/chat/completions' : PROXY_PATH
 }
 
-export function gitlabHeaders(token: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function gitlabHeaders(
+  token: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   return {
     Authorization: `Bearer ${token}`,
     'X-Gitlab-Authentication-Type': 'oidc',
@@ -287,7 +328,9 @@ export function gitlabHeaders(token: string, extra: Readonly<Record<string, stri
 }
 
 /** A fake GitLab instance (its own tenant of the fake issuer) and the tokens it signed, valid for 1 h. */
-export async function issueTokens(issuerUrl: string): Promise<{ gitlabUrl: string; tokens: Record<TokenKind, string> }> {
+export async function issueTokens(
+  issuerUrl: string,
+): Promise<{ gitlabUrl: string; tokens: Record<TokenKind, string> }> {
   const post = async (path: string, body: object) => {
     const response = await fetch(`${issuerUrl}${path}`, { method: 'POST', body: JSON.stringify(body) })
     if (!response.ok) throw new Error(`fake issuer ${path}: HTTP ${response.status}`)
@@ -311,5 +354,8 @@ export async function issueTokens(issuerUrl: string): Promise<{ gitlabUrl: strin
     if (!token) throw new Error('fake issuer signed no token')
     return token
   }
-  return { gitlabUrl, tokens: { default: await sign(['duo_chat', 'complete_code']), chat: await sign(CHAT_SCOPES) } }
+  return {
+    gitlabUrl,
+    tokens: { default: await sign(['duo_chat', 'complete_code']), chat: await sign(CHAT_SCOPES) },
+  }
 }

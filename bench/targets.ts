@@ -42,16 +42,25 @@ const BENCH = import.meta.dirname
 
 export async function startMock(env: Environment): Promise<Mock> {
   const port = await freePort()
-  const child = spawnChild('mock upstream', process.execPath, [join(BENCH, 'mock-upstream.ts'), String(port)], {
-    logFile: join(env.workDir, 'mock-upstream.log'),
-  })
+  const child = spawnChild(
+    'mock upstream',
+    process.execPath,
+    [join(BENCH, 'mock-upstream.ts'), String(port)],
+    {
+      logFile: join(env.workDir, 'mock-upstream.log'),
+    },
+  )
   const origin = `http://127.0.0.1:${port}`
   await waitForHttp(child, `${origin}/control/held`, 10_000, 200)
   return { origin, child }
 }
 
 /** The gateway's settings (the same names on Node and in workerd). */
-export function gatewaySettings(env: Environment, options: StartOptions, port: number): Record<string, string> {
+export function gatewaySettings(
+  env: Environment,
+  options: StartOptions,
+  port: number,
+): Record<string, string> {
   return {
     AIGW_GITLAB_URL: env.gitlabUrl,
     AIGW_CUSTOMER_PORTAL_URL: '',
@@ -63,7 +72,11 @@ export function gatewaySettings(env: Environment, options: StartOptions, port: n
   }
 }
 
-export async function startTarget(name: TargetName, env: Environment, options: StartOptions): Promise<Running> {
+export async function startTarget(
+  name: TargetName,
+  env: Environment,
+  options: StartOptions,
+): Promise<Running> {
   if (name === 'direct') {
     return { origin: options.mock.origin, pid: options.mock.child.pid, stop: async () => {} }
   }
@@ -85,7 +98,13 @@ export async function startTarget(name: TargetName, env: Environment, options: S
     await waitForHttp(child, `${origin}/monitoring/ready`, 20_000, 200)
   } else {
     const bindings = gatewaySettings(env, options, port)
-    child = startWorkerd({ scriptPath: env.workerScript, port, compatibility: env.compatibility, bindings, logFile })
+    child = startWorkerd({
+      scriptPath: env.workerScript,
+      port,
+      compatibility: env.compatibility,
+      bindings,
+      logFile,
+    })
     await waitForHttp(child, `${origin}/monitoring/ready`, 30_000, 200)
   }
   return { origin, pid: child.pid, logFile, stop: () => stopChild(child) }

@@ -51,7 +51,9 @@ export function startWorkerd(options: WorkerdOptions): Child {
 const text = (value: string) => JSON.stringify(value)
 
 export function workerdConfig(options: WorkerdOptions): string {
-  const bindings = Object.entries(options.bindings).map(([name, value]) => `(name = ${text(name)}, text = ${text(value)})`)
+  const bindings = Object.entries(options.bindings).map(
+    ([name, value]) => `(name = ${text(name)}, text = ${text(value)})`,
+  )
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [

@@ -22,7 +22,10 @@ export const MAX_HEADER_BYTES = 64 * 1024
 
 export function serverLimits(
   config: Config,
-): Pick<ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval' | 'maxHeaderSize'> {
+): Pick<
+  ServerOptions,
+  'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval' | 'maxHeaderSize'
+> {
   const { headersTimeoutMs, requestTimeoutMs } = config.server
   return {
     maxHeaderSize: MAX_HEADER_BYTES,
@@ -40,18 +43,21 @@ const ANSWERS: Record<string, [number, string]> = {
 }
 
 export function answerClientErrors(server: Server, logger: Logger): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: { headersSent?: boolean } }) => {
-    const code = error.code ?? ''
-    // A reset or an answer already on its way: nothing to say, only to let go.
-    if (code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
-      socket.destroy()
-      return
-    }
-    const [status, phrase] = ANSWERS[code] ?? [400, 'Bad Request']
-    logger.debug('Refused a request before routing', { status_code: status, error_code: code || undefined })
-    const body = JSON.stringify({ detail: phrase })
-    socket.end(
-      `HTTP/1.1 ${status} ${phrase}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    )
-  })
+  server.on(
+    'clientError',
+    (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: { headersSent?: boolean } }) => {
+      const code = error.code ?? ''
+      // A reset or an answer already on its way: nothing to say, only to let go.
+      if (code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
+        socket.destroy()
+        return
+      }
+      const [status, phrase] = ANSWERS[code] ?? [400, 'Bad Request']
+      logger.debug('Refused a request before routing', { status_code: status, error_code: code || undefined })
+      const body = JSON.stringify({ detail: phrase })
+      socket.end(
+        `HTTP/1.1 ${status} ${phrase}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      )
+    },
+  )
 }

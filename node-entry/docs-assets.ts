@@ -26,7 +26,10 @@ export function swaggerUiAssets(): DocsAssets {
       }
       const extension = name.slice(name.lastIndexOf('.'))
       return new Response(new Uint8Array(await bytes), {
-        headers: { 'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream', 'cache-control': 'public, max-age=86400' },
+        headers: {
+          'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
+          'cache-control': 'public, max-age=86400',
+        },
       })
     },
   }

@@ -35,7 +35,9 @@ export async function openDocsIndex(config: Config): Promise<OpenDocsIndex | und
     db.prepare(SEARCH_SQL).all('"gitlab"', 1)
   } catch (error) {
     db.close()
-    throw new ConfigError([`${INDEX_SETTING}: the file is not a documentation index with a doc_index FTS5 table (${reason(error)}); build one with npm run docs:index`])
+    throw new ConfigError([
+      `${INDEX_SETTING}: the file is not a documentation index with a doc_index FTS5 table (${reason(error)}); build one with npm run docs:index`,
+    ])
   }
   const statements = new Map<string, StatementSync>()
   return {
@@ -56,7 +58,10 @@ export async function openDocsIndex(config: Config): Promise<OpenDocsIndex | und
 /** One start-up line saying whether documentation search is on, and how to turn it on. */
 export function logDocsIndex(logger: Logger, opened: OpenDocsIndex | undefined): void {
   if (opened) logger.info('Documentation search index opened', { setting: INDEX_SETTING })
-  else logger.warning(`Documentation search is off: /v1/search/gitlab-docs answers with no results. Set ${INDEX_SETTING} to an index built with npm run docs:index to turn it on`)
+  else
+    logger.warning(
+      `Documentation search is off: /v1/search/gitlab-docs answers with no results. Set ${INDEX_SETTING} to an index built with npm run docs:index to turn it on`,
+    )
 }
 
 // SQLite's own words ("unable to open database file", "no such table: doc_index"): no internals.

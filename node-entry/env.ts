@@ -10,7 +10,10 @@ import { ConfigError } from '../src/config.ts'
 
 export type Environment = Record<string, string | undefined>
 
-export function loadEnvironment(processEnv: Environment = process.env, envFile = resolve('.env')): Environment {
+export function loadEnvironment(
+  processEnv: Environment = process.env,
+  envFile = resolve('.env'),
+): Environment {
   if (!existsSync(envFile)) return { ...processEnv }
   return { ...parseEnv(readFileSync(envFile, 'utf8')), ...processEnv }
 }
@@ -19,8 +22,13 @@ export function loadEnvironment(processEnv: Environment = process.env, envFile =
  * Where each variable of `loadEnvironment`'s result came from, for start-up warnings that say
  * which file to fix: `.env` for a name only the file sets, `environment` otherwise.
  */
-export function environmentSources(processEnv: Environment = process.env, envFile = resolve('.env')): (name: string) => string {
-  const fromFile = existsSync(envFile) ? Object.keys(parseEnv(readFileSync(envFile, 'utf8'))).filter((name) => !(name in processEnv)) : []
+export function environmentSources(
+  processEnv: Environment = process.env,
+  envFile = resolve('.env'),
+): (name: string) => string {
+  const fromFile = existsSync(envFile)
+    ? Object.keys(parseEnv(readFileSync(envFile, 'utf8'))).filter((name) => !(name in processEnv))
+    : []
   const dotenv = new Set(fromFile)
   return (name) => (dotenv.has(name) ? '.env' : 'environment')
 }
@@ -57,7 +65,9 @@ export function trustCaBundles(env: Environment): string[] {
   if (certificates.length === 0) return []
   if (typeof tls.setDefaultCACertificates !== 'function') {
     // Node < 22.19 cannot change the default CAs at run time; NODE_EXTRA_CA_CERTS can.
-    throw new ConfigError([`${files.values().next().value}: needs Node >= 22.19; set NODE_EXTRA_CA_CERTS=<file> instead`])
+    throw new ConfigError([
+      `${files.values().next().value}: needs Node >= 22.19; set NODE_EXTRA_CA_CERTS=<file> instead`,
+    ])
   }
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), ...certificates])
   return [...files.keys()]
@@ -76,6 +86,8 @@ export function withGoogleCredentials(env: Environment): Environment {
   try {
     return { ...env, [setting]: readFileSync(file, 'utf8') }
   } catch {
-    throw new ConfigError([`GOOGLE_APPLICATION_CREDENTIALS: cannot read the service-account key file at ${file}`])
+    throw new ConfigError([
+      `GOOGLE_APPLICATION_CREDENTIALS: cannot read the service-account key file at ${file}`,
+    ])
   }
 }

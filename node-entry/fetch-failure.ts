@@ -23,7 +23,8 @@ export const nodeFetchFailure: FetchFailureReader = (error, phase) => {
   if (code && TLS_CODE.test(code)) return failure('tls')
   if (code && CONNECT_TIMEOUT_CODES.has(code)) return failure('timeout')
   // Without a code, broken-connection words before an answer are not enough to tell a reset from a failed connect.
-  if ((code && RESET_CODES.has(code)) || (LOST.test(message) && (code || phase === 'body'))) return failure('reset')
+  if ((code && RESET_CODES.has(code)) || (LOST.test(message) && (code || phase === 'body')))
+    return failure('reset')
   return failure('connect')
 }
 
@@ -34,7 +35,8 @@ function describe(error: unknown): { code: string | undefined; message: string }
   for (let depth = 0; depth < 4 && current; depth++) {
     const value = current as { code?: unknown; message?: unknown; cause?: unknown }
     if (typeof value.message === 'string') message += ` ${value.message}`
-    if (typeof value.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(value.code)) return { code: value.code, message }
+    if (typeof value.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(value.code))
+      return { code: value.code, message }
     current = value.cause
   }
   return { code: undefined, message }

@@ -9,9 +9,17 @@ import { forbiddenAddress } from '../src/providers/ip-address.ts'
 
 export const LINK_LOCAL_CODE = 'EAIGW_LINK_LOCAL'
 
-type Callback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
+type Callback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void
 /** `dns.lookup` with `all: true`, the only form the guard calls (a test passes its own resolver). */
-export type Resolver = (hostname: string, options: LookupOptions & { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void
+export type Resolver = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void
 
 export function createGuardedLookup(resolve: Resolver = systemLookup as Resolver) {
   return function guardedLookup(hostname: string, options: LookupOptions, callback: Callback): void {

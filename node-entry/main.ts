@@ -43,12 +43,17 @@ async function main(): Promise<void> {
 }
 
 /** The API port could not be opened: say which setting to change, not only the system's words. */
-function listenFailure(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
+function listenFailure(
+  error: NodeJS.ErrnoException & { address?: string; port?: number },
+): string | undefined {
   const where = `port ${error.port} on ${error.address}`
   const why = `(${error.message})`
-  if (error.code === 'EADDRINUSE') return `${where} is already in use: set AIGW_FASTAPI__API_PORT to a free port, or stop what listens there ${why}`
-  if (error.code === 'EACCES') return `${where} needs privileges this process lacks: set AIGW_FASTAPI__API_PORT to 1024 or above ${why}`
-  if (error.code === 'EADDRNOTAVAIL') return `${error.address} is not an address of this machine: check AIGW_FASTAPI__API_HOST ${why}`
+  if (error.code === 'EADDRINUSE')
+    return `${where} is already in use: set AIGW_FASTAPI__API_PORT to a free port, or stop what listens there ${why}`
+  if (error.code === 'EACCES')
+    return `${where} needs privileges this process lacks: set AIGW_FASTAPI__API_PORT to 1024 or above ${why}`
+  if (error.code === 'EADDRNOTAVAIL')
+    return `${error.address} is not an address of this machine: check AIGW_FASTAPI__API_HOST ${why}`
   return undefined
 }
 

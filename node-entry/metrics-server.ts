@@ -14,7 +14,12 @@ export interface MetricsServer {
   close(): Promise<void>
 }
 
-export async function startMetricsServer(registry: Registry, host: string, port: number, logger: Logger): Promise<MetricsServer | undefined> {
+export async function startMetricsServer(
+  registry: Registry,
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<MetricsServer | undefined> {
   const server = createServer((request, response) => {
     // Drain any request body; the answer is the same for every method and path.
     request.resume()

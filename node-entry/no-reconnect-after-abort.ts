@@ -17,7 +17,8 @@ import undiciSymbols from 'undici/lib/core/symbols.js'
 
 const symbols = undiciSymbols as { kResume: symbol; kQueue: symbol; kPendingIdx: symbol }
 for (const name of ['kResume', 'kQueue', 'kPendingIdx'] as const) {
-  if (typeof symbols[name] !== 'symbol') throw new Error(`undici has no ${name}: node-entry/no-reconnect-after-abort.ts needs updating`)
+  if (typeof symbols[name] !== 'symbol')
+    throw new Error(`undici has no ${name}: node-entry/no-reconnect-after-abort.ts needs updating`)
 }
 
 type Queue = ({ aborted?: boolean } | null)[]
@@ -36,6 +37,9 @@ function client(origin: URL | string, options: Client.Options): Client {
 }
 
 /** An Agent `factory`: the Pool undici would make, of patched Clients. */
-export function poolWithoutReconnects(origin: URL | string, options: Dispatcher.ComposedDispatcher | object): Dispatcher {
+export function poolWithoutReconnects(
+  origin: URL | string,
+  options: Dispatcher.ComposedDispatcher | object,
+): Dispatcher {
   return new Pool(origin, { ...(options as Pool.Options), factory: client })
 }

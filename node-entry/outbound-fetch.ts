@@ -128,7 +128,10 @@ async function closeAgent(agent: Agent): Promise<void> {
   if (!agent.destroyed) await agent.destroy()
 }
 
-function createPool(options: OutboundOptions, tls: ConnectionOptions = {}): { agent: Agent; dispatcher: Dispatcher } {
+function createPool(
+  options: OutboundOptions,
+  tls: ConnectionOptions = {},
+): { agent: Agent; dispatcher: Dispatcher } {
   const agent = new Agent({
     connections: options.connections ?? null,
     pipelining: 1,
@@ -161,7 +164,9 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   const record: Record<string, string> = {}
   if (init === undefined) return record
   const entries: Iterable<readonly [string, string]> =
-    init instanceof Headers || Array.isArray(init) ? (init as Iterable<[string, string]>) : Object.entries(init)
+    init instanceof Headers || Array.isArray(init)
+      ? (init as Iterable<[string, string]>)
+      : Object.entries(init)
   for (const [name, value] of entries) {
     const key = name.toLowerCase()
     const existing = record[key]
@@ -171,7 +176,11 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
 }
 
 /** The request body as bytes (every body the gateway sends is fully formed), and fetch's default content type. */
-async function requestBody(init: RequestInit | undefined, request: Request | undefined, headers: Record<string, string>): Promise<Body> {
+async function requestBody(
+  init: RequestInit | undefined,
+  request: Request | undefined,
+  headers: Record<string, string>,
+): Promise<Body> {
   const body = init?.body ?? undefined
   if (body === undefined || body === null) {
     if (init?.body === undefined && request?.body) return Buffer.from(await request.arrayBuffer())
@@ -200,7 +209,11 @@ function discard(body: Dispatcher.ResponseData['body']): void {
   body.dump().catch(() => {})
 }
 
-function toResponse(answer: Dispatcher.ResponseData, method: string, signal: AbortSignal | undefined): Response {
+function toResponse(
+  answer: Dispatcher.ResponseData,
+  method: string,
+  signal: AbortSignal | undefined,
+): Response {
   const headers = new Headers()
   for (const [name, value] of Object.entries(answer.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item)
@@ -241,7 +254,8 @@ function pullStream(body: Readable, signal: AbortSignal | undefined): ReadableSt
   })
   body.on('error', (error: unknown) => {
     done = true
-    failure = signal?.aborted && error === signal.reason ? error : new TypeError('terminated', { cause: error })
+    failure =
+      signal?.aborted && error === signal.reason ? error : new TypeError('terminated', { cause: error })
     settle()
   })
   body.on('close', () => {

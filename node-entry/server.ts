@@ -77,7 +77,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clientTls = modelClientTls(config)
   const docs = await openDocsIndex(config)
   const outbound = createOutboundFetch({
-    clientTls: clientTls && { connect: clientTls, exceptOrigins: issuerOrigins(config.gitlabUrl, config.customerPortalUrl) },
+    clientTls: clientTls && {
+      connect: clientTls,
+      exceptOrigins: issuerOrigins(config.gitlabUrl, config.customerPortalUrl),
+    },
     ...(options.resolver ? { resolver: options.resolver } : {}),
   })
   const metricsPort = options.metrics ? config.metrics.port : null
@@ -97,7 +100,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   logDocsIndex(gateway.logger.child('search'), docs)
   // Before listening: a misspelt AIGW_FASTAPI__API_PORT must be reported even if the default port is taken.
   const configLog = gateway.logger.child('config')
-  for (const { message, ...fields } of settingWarnings(options.env, options.settingSource)) configLog.warning(message, fields)
+  for (const { message, ...fields } of settingWarnings(options.env, options.settingSource))
+    configLog.warning(message, fields)
   const background = new BackgroundWork()
   const listener = getRequestListener(
     (request, { incoming, outgoing }) =>
@@ -117,11 +121,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   // An https.Server is an http.Server over TLS sockets (same keep-alive and close* methods).
   const limits = serverLimits(config)
-  const server = (serverTls ? createHttpsServer({ ...serverTls, ...limits }, handle) : createServer(limits, handle)) as Server
+  const server = (
+    serverTls ? createHttpsServer({ ...serverTls, ...limits }, handle) : createServer(limits, handle)
+  ) as Server
   answerClientErrors(server, gateway.logger.child('http'))
   const host = options.host ?? config.server.host
   // The gRPC port first: a port that is taken stops start-up before the HTTP port is opened.
-  const agentPlatform = await startAgentPlatform(options, config, gateway, { fetch: outbound.fetch, keyStore }, background, prometheus)
+  const agentPlatform = await startAgentPlatform(
+    options,
+    config,
+    gateway,
+    { fetch: outbound.fetch, keyStore },
+    background,
+    prometheus,
+  )
   try {
     await listen(server, options.port ?? config.server.port, host)
   } catch (error) {
@@ -129,10 +142,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error
   }
   const { port } = server.address() as AddressInfo
-  gateway.logger.info('AI gateway listening', { version: VERSION, host, port, gitlab_url: config.gitlabUrl, tls: Boolean(serverTls), model_client_tls: Boolean(clientTls) })
+  gateway.logger.info('AI gateway listening', {
+    version: VERSION,
+    host,
+    port,
+    gitlab_url: config.gitlabUrl,
+    tls: Boolean(serverTls),
+    model_client_tls: Boolean(clientTls),
+  })
   const metricsServer =
     prometheus && metricsPort !== null
-      ? await startMetricsServer(prometheus.registry, config.metrics.host, metricsPort, gateway.logger.child('metrics'))
+      ? await startMetricsServer(
+          prometheus.registry,
+          config.metrics.host,
+          metricsPort,
+          gateway.logger.child('metrics'),
+        )
       : undefined
   // Prefetch the issuers' keys; requests never wait for a slow issuer they do not need.
   background.context.waitUntil(gateway.warmUp(background.context))
@@ -143,7 +168,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     gateway,
     metricsUrl: metricsServer?.url,
-    agentPlatform: agentPlatform && { address: agentPlatform.server.address, port: agentPlatform.server.port, service: agentPlatform.service },
+    agentPlatform: agentPlatform && {
+      address: agentPlatform.server.address,
+      port: agentPlatform.server.port,
+      service: agentPlatform.service,
+    },
     settled: () => background.drain(),
     close: (graceMs = SHUTDOWN_GRACE_MS) => {
       closing = true
@@ -167,9 +196,17 @@ async function startAgentPlatform(
   background: BackgroundWork,
   prometheus: PrometheusMetrics | undefined,
 ) {
-  const settings = parseAgentPlatformSettings(options.env, { gitlabUrl: config.gitlabUrl, customerPortalUrl: config.customerPortalUrl })
+  const settings = parseAgentPlatformSettings(options.env, {
+    gitlabUrl: config.gitlabUrl,
+    customerPortalUrl: config.customerPortalUrl,
+  })
   // A caller that asks for any free HTTP port (tests) gets any free gRPC port too, unless it says otherwise.
-  const port = options.grpcPort !== undefined ? options.grpcPort : settings.port !== null && options.port === 0 ? 0 : settings.port
+  const port =
+    options.grpcPort !== undefined
+      ? options.grpcPort
+      : settings.port !== null && options.port === 0
+        ? 0
+        : settings.port
   if (port === null) return undefined
   const tls = agentPlatformTls(settings)
   const service = await createAgentPlatform({
@@ -182,12 +219,25 @@ async function startAgentPlatform(
   const host = options.grpcHost ?? settings.host
   let server
   try {
-    server = await startAgentPlatformServer({ handlers: service, host, port, ...(tls ? { tls } : {}), logger: gateway.logger, maxMetadataBytes: settings.maxMetadataBytes })
+    server = await startAgentPlatformServer({
+      handlers: service,
+      host,
+      port,
+      ...(tls ? { tls } : {}),
+      logger: gateway.logger,
+      maxMetadataBytes: settings.maxMetadataBytes,
+    })
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    throw new ConfigError([`DUO_WORKFLOW_PORT: the Agent Platform service cannot listen on ${host}:${port} (${reason}); set a free port, or 0 to turn the service off`])
+    throw new ConfigError([
+      `DUO_WORKFLOW_PORT: the Agent Platform service cannot listen on ${host}:${port} (${reason}); set a free port, or 0 to turn the service off`,
+    ])
   }
-  gateway.logger.info('Agent Platform service listening', { version: VERSION, address: server.address, tls: Boolean(tls) })
+  gateway.logger.info('Agent Platform service listening', {
+    version: VERSION,
+    address: server.address,
+    tls: Boolean(tls),
+  })
   return { server, service, graceMs: settings.shutdownGraceMs }
 }
 

@@ -31,7 +31,9 @@ export function serverTlsOptions(config: Config): tls.TlsOptions | undefined {
     try {
       tls.createSecureContext({ ciphers: settings.ciphers })
     } catch {
-      throw new ConfigError(['AIGW_FASTAPI__TLS__SSL_CIPHERS: not an OpenSSL cipher list Node accepts (for example ECDHE+AESGCM:!aNULL)'])
+      throw new ConfigError([
+        'AIGW_FASTAPI__TLS__SSL_CIPHERS: not an OpenSSL cipher list Node accepts (for example ECDHE+AESGCM:!aNULL)',
+      ])
     }
     options.ciphers = settings.ciphers
   }
@@ -49,7 +51,12 @@ export function modelClientTls(config: Config): tls.ConnectionOptions | undefine
   if (!settings.enabled) return undefined
   const names = { cert: 'AIGW_MTLS__CERT_FILE', key: 'AIGW_MTLS__KEY_FILE' }
   const { cert, key } = keyPair(names, settings.certFile, settings.keyFile, settings.keyPassword)
-  const options: tls.ConnectionOptions = { cert, key, passphrase: settings.keyPassword, rejectUnauthorized: settings.verify }
+  const options: tls.ConnectionOptions = {
+    cert,
+    key,
+    passphrase: settings.keyPassword,
+    rejectUnauthorized: settings.verify,
+  }
   if (settings.caBundle) {
     const found = readSetting('AIGW_MTLS__CA_BUNDLE', settings.caBundle, 'CA bundle').match(PEM_CERTIFICATE)
     if (!found) throw new ConfigError([`AIGW_MTLS__CA_BUNDLE: no PEM certificate in ${settings.caBundle}`])
@@ -59,14 +66,26 @@ export function modelClientTls(config: Config): tls.ConnectionOptions | undefine
 }
 
 /** The certificate and key the Agent Platform's gRPC server serves TLS with (`DUO_WORKFLOW_TLS__*`), or undefined when off. */
-export function agentPlatformTls(settings: AgentPlatformSettings): { certPem: string; keyPem: string } | undefined {
+export function agentPlatformTls(
+  settings: AgentPlatformSettings,
+): { certPem: string; keyPem: string } | undefined {
   if (!settings.tls.enabled) return undefined
-  const { cert, key } = keyPair({ cert: 'DUO_WORKFLOW_TLS__CERT_FILE', key: 'DUO_WORKFLOW_TLS__KEY_FILE' }, settings.tls.certFile, settings.tls.keyFile, undefined)
+  const { cert, key } = keyPair(
+    { cert: 'DUO_WORKFLOW_TLS__CERT_FILE', key: 'DUO_WORKFLOW_TLS__KEY_FILE' },
+    settings.tls.certFile,
+    settings.tls.keyFile,
+    undefined,
+  )
   return { certPem: cert, keyPem: key }
 }
 
 /** Reads a certificate chain and its private key, and checks that they belong together. */
-function keyPair(names: { cert: string; key: string }, certFile: string, keyFile: string, passphrase: string | undefined) {
+function keyPair(
+  names: { cert: string; key: string },
+  certFile: string,
+  keyFile: string,
+  passphrase: string | undefined,
+) {
   const cert = readSetting(names.cert, certFile, 'certificate')
   const key = readSetting(names.key, keyFile, 'private key')
   try {
@@ -86,13 +105,16 @@ function keyPair(names: { cert: string; key: string }, certFile: string, keyFile
   try {
     createPrivateKey({ key, passphrase })
   } catch {
-    if (encrypted) throw new ConfigError([`AIGW_MTLS__KEY_PASSWORD: does not decrypt the key in ${names.key}`])
+    if (encrypted)
+      throw new ConfigError([`AIGW_MTLS__KEY_PASSWORD: does not decrypt the key in ${names.key}`])
     throw new ConfigError([`${names.key}: no usable PEM private key in ${keyFile}`])
   }
   try {
     tls.createSecureContext({ cert, key, passphrase })
   } catch {
-    throw new ConfigError([`${names.key}: the key in ${keyFile} does not match the certificate in ${names.cert}`])
+    throw new ConfigError([
+      `${names.key}: the key in ${keyFile} does not match the certificate in ${names.cert}`,
+    ])
   }
   return { cert, key }
 }

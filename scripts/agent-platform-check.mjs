@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import protobuf from 'protobufjs'
 
-const USAGE = 'usage: npm run check:agent-platform -- <host:port> [--tls] [--ca <pem file>] [--token <jwt>] [--header name:value]...'
+const USAGE =
+  'usage: npm run check:agent-platform -- <host:port> [--tls] [--ca <pem file>] [--token <jwt>] [--header name:value]...'
 const DEADLINE_MS = 5000
 // Dialling TLS to an IP address makes Node warn about SNI on every run: noise for an operator.
 process.noDeprecation = true
@@ -33,7 +34,9 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${arg}`)
   }
   if (!options.address || !/^[^/]+:\d+$/.test(options.address)) {
-    throw new Error('give the address as host:port, no scheme (as in GitLab\'s "Local URL for the GitLab Duo Agent Platform service")')
+    throw new Error(
+      'give the address as host:port, no scheme (as in GitLab\'s "Local URL for the GitLab Duo Agent Platform service")',
+    )
   }
   return options
 }
@@ -46,7 +49,10 @@ try {
   process.exit(2)
 }
 
-const root = new protobuf.Root().loadSync(fileURLToPath(new URL('../node-entry/agent-platform/contract.proto', import.meta.url)), { keepCase: true })
+const root = new protobuf.Root().loadSync(
+  fileURLToPath(new URL('../node-entry/agent-platform/contract.proto', import.meta.url)),
+  { keepCase: true },
+)
 const ListToolsResponse = root.lookupType('ListToolsResponse')
 const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN']
 
@@ -61,14 +67,28 @@ function call(path, body, metadata) {
   const md = new grpc.Metadata()
   for (const [key, value] of Object.entries(metadata)) md.set(key, value)
   return new Promise((resolve) => {
-    client.makeUnaryRequest(path, (b) => b, (b) => b, body, md, { deadline: Date.now() + DEADLINE_MS }, (error, response) =>
-      resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: 'OK', body: response }),
+    client.makeUnaryRequest(
+      path,
+      (b) => b,
+      (b) => b,
+      body,
+      md,
+      { deadline: Date.now() + DEADLINE_MS },
+      (error, response) =>
+        resolve(
+          error
+            ? { code: error.code, details: error.details }
+            : { code: grpc.status.OK, details: 'OK', body: response },
+        ),
     )
   })
 }
 
 // grpc-js details can run to several lines of resolver notes: the first says what happened.
-const brief = (details) => String(details).split('\n')[0].replace(/\. Resolution note: ?$/, '')
+const brief = (details) =>
+  String(details)
+    .split('\n')[0]
+    .replace(/\. Resolution note: ?$/, '')
 const codeName = (code) => Object.keys(grpc.status).find((name) => grpc.status[name] === code) ?? String(code)
 let failed = false
 const verdict = (ok, step, text) => {
@@ -77,16 +97,26 @@ const verdict = (ok, step, text) => {
 }
 
 // 1. grpc.health.v1.Health/Check for the DuoWorkflow service (HealthCheckRequest field 1 = service name).
-const health = await call('/grpc.health.v1.Health/Check', Buffer.from([0x0a, 11, ...Buffer.from('DuoWorkflow')]), {})
+const health = await call(
+  '/grpc.health.v1.Health/Check',
+  Buffer.from([0x0a, 11, ...Buffer.from('DuoWorkflow')]),
+  {},
+)
 if (health.code === grpc.status.OK) {
   // HealthCheckResponse: field 1 (varint) = status; absent = UNKNOWN.
   const status = SERVING_STATUS[health.body[0] === 0x08 ? health.body[1] : 0] ?? 'UNKNOWN'
   verdict(status === 'SERVING', 'health', `${status} (${options.address}, ${transport})`)
 } else if (health.code === grpc.status.UNIMPLEMENTED) {
-  verdict(true, 'health', 'no health service here (GitLab\'s own 18.9 service has none); trying ListTools')
+  verdict(true, 'health', "no health service here (GitLab's own 18.9 service has none); trying ListTools")
 } else if (health.code === grpc.status.UNAVAILABLE || health.code === grpc.status.DEADLINE_EXCEEDED) {
-  const hint = options.tls ? 'is it serving plaintext (drop --tls) or a certificate this machine does not trust (--ca)?' : 'if it serves TLS, add --tls'
-  verdict(false, 'health', `cannot reach ${options.address} over ${transport} (${codeName(health.code)}: ${brief(health.details)}); ${hint}`)
+  const hint = options.tls
+    ? 'is it serving plaintext (drop --tls) or a certificate this machine does not trust (--ca)?'
+    : 'if it serves TLS, add --tls'
+  verdict(
+    false,
+    'health',
+    `cannot reach ${options.address} over ${transport} (${codeName(health.code)}: ${brief(health.details)}); ${hint}`,
+  )
 } else {
   verdict(false, 'health', `${codeName(health.code)}: ${brief(health.details)}`)
 }
@@ -94,13 +124,21 @@ if (health.code === grpc.status.OK) {
 // 2. ListTools, as GitLab's admin "GitLab Duo health check" calls it.
 if (!failed) {
   const metadata = { ...options.headers }
-  if (options.token) Object.assign(metadata, { authorization: `Bearer ${options.token}`, 'x-gitlab-authentication-type': 'oidc' })
+  if (options.token)
+    Object.assign(metadata, {
+      authorization: `Bearer ${options.token}`,
+      'x-gitlab-authentication-type': 'oidc',
+    })
   const tools = await call('/DuoWorkflow/ListTools', Buffer.alloc(0), metadata)
   if (tools.code === grpc.status.OK) {
     const count = ListToolsResponse.decode(tools.body).tools.length
     verdict(true, 'ListTools', `OK, ${count} tools`)
   } else if (tools.code === grpc.status.UNAUTHENTICATED && !options.token) {
-    verdict(true, 'ListTools', `the service is up; ListTools needs a GitLab token (--token <jwt>): ${tools.details}`)
+    verdict(
+      true,
+      'ListTools',
+      `the service is up; ListTools needs a GitLab token (--token <jwt>): ${tools.details}`,
+    )
   } else {
     verdict(false, 'ListTools', `${codeName(tools.code)}: ${brief(tools.details)}`)
   }

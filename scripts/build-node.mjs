@@ -21,17 +21,20 @@ const common = {
   target: 'node20',
   sourcemap: true,
   // undici is CommonJS and requires Node built-ins: give the ESM bundle a `require` for them.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 }
 
-if (only !== 'doctor') await build({
-  ...common,
-  entryPoints: ['node-entry/main.ts'],
-  outfile: join(outdir, 'main.mjs'),
-  // swagger-ui-dist is read from disk (its files), not imported: keep it out of the bundle.
-  external: ['swagger-ui-dist'],
-})
+if (only !== 'doctor')
+  await build({
+    ...common,
+    entryPoints: ['node-entry/main.ts'],
+    outfile: join(outdir, 'main.mjs'),
+    // swagger-ui-dist is read from disk (its files), not imported: keep it out of the bundle.
+    external: ['swagger-ui-dist'],
+  })
 
 // The Agent Platform's gRPC server reads its .proto files at start-up from beside the module,
 // which in the bundle is dist/node/ (node-entry/agent-platform/codec.ts).
@@ -47,5 +50,6 @@ await build({
 
 function copyAgentPlatformProtos(outdir) {
   mkdirSync(outdir, { recursive: true })
-  for (const name of ['contract.proto', 'health.proto']) copyFileSync(`node-entry/agent-platform/${name}`, `${outdir}/${name}`)
+  for (const name of ['contract.proto', 'health.proto'])
+    copyFileSync(`node-entry/agent-platform/${name}`, `${outdir}/${name}`)
 }

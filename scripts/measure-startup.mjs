@@ -45,7 +45,11 @@ async function once(agentPlatform) {
   let coldStartMs
   for (;;) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/monitoring/healthz`)).ok && (!agentPlatform || (await accepts(grpcPort)))) break
+      if (
+        (await fetch(`http://127.0.0.1:${port}/monitoring/healthz`)).ok &&
+        (!agentPlatform || (await accepts(grpcPort)))
+      )
+        break
     } catch {}
     await sleep(2)
   }
@@ -65,7 +69,13 @@ for (const agentPlatform of [true, false]) {
   for (let i = 0; i < RUNS; i++) results.push(await once(agentPlatform))
   const cold = results.map((r) => r.coldStartMs)
   const rss = results.map((r) => r.rssMiB)
-  console.log(agentPlatform ? 'with the Agent Platform service (the default):' : 'without it (DUO_WORKFLOW_PORT=0):')
-  console.log(`  cold start to healthy /monitoring/healthz${agentPlatform ? ' and the gRPC port accepting' : ''}: median ${median(cold).toFixed(0)} ms (min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)})`)
-  console.log(`  idle RSS after 50 requests: median ${median(rss).toFixed(1)} MiB (min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)})`)
+  console.log(
+    agentPlatform ? 'with the Agent Platform service (the default):' : 'without it (DUO_WORKFLOW_PORT=0):',
+  )
+  console.log(
+    `  cold start to healthy /monitoring/healthz${agentPlatform ? ' and the gRPC port accepting' : ''}: median ${median(cold).toFixed(0)} ms (min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)})`,
+  )
+  console.log(
+    `  idle RSS after 50 requests: median ${median(rss).toFixed(1)} MiB (min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)})`,
+  )
 }

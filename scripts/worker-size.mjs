@@ -14,5 +14,7 @@ execFileSync('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', o
 for (const file of readdirSync(outdir).filter((name) => name.endsWith('.js'))) {
   const bytes = readFileSync(join(outdir, file))
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
-  console.log(`${file}: ${kib(statSync(join(outdir, file)).size)}, gzip ${kib(gzipSync(bytes, { level: 9 }).length)}`)
+  console.log(
+    `${file}: ${kib(statSync(join(outdir, file)).size)}, gzip ${kib(gzipSync(bytes, { level: 9 }).length)}`,
+  )
 }

@@ -80,11 +80,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...userAccessTokenRoutes(deps),
     ...modelRoutes(),
     ...embeddingsRoutes({ config, models }),
-    ...proxyRoutes({ config, outbound: deps.outbound, vertexTokens: deps.vertexTokens, logger, openStreams: deps.metrics?.openStreams }),
+    ...proxyRoutes({
+      config,
+      outbound: deps.outbound,
+      vertexTokens: deps.vertexTokens,
+      logger,
+      openStreams: deps.metrics?.openStreams,
+    }),
     ...codeRoutes({ config, engine: new CodeEngine({ models, prompts }), logger, now: deps.now }),
     ...chatRoutes({ config, models, prompts, logger, now: deps.now }),
     ...searchRoutes({ config, search: deps.docsSearch, now: deps.now }),
-    ...promptRoutes({ config, invoker: new PromptInvoker({ models, prompts, now: deps.now }), models, logger }),
+    ...promptRoutes({
+      config,
+      invoker: new PromptInvoker({ models, prompts, now: deps.now }),
+      models,
+      logger,
+    }),
   ]
   const routes = [...apiRoutes, ...docsRoutes(config, deps.docsAssets, apiRoutes, API_INFO)]
 
@@ -93,7 +104,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(accessLog(logger, deps.now, deps.metrics))
   // GitLab's CORS policy: any origin, POST only, any request header, no credentials. Like
   // Starlette's, it has nothing to do for a request without an Origin (every call GitLab makes).
-  const corsPolicy = cors({ origin: '*', allowMethods: ['POST'], exposeHeaders: ['X-Request-ID'], maxAge: 600 })
+  const corsPolicy = cors({
+    origin: '*',
+    allowMethods: ['POST'],
+    exposeHeaders: ['X-Request-ID'],
+    maxAge: 600,
+  })
   app.use((c, next) => (c.req.header('origin') === undefined ? next() : corsPolicy(c, next)))
   app.use(
     authMiddleware({
@@ -101,7 +117,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       keyring: deps.keyring,
       now: deps.now,
       tokenCache:
-        config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now, deps.sha256Hex, deps.metrics) : undefined,
+        config.auth.tokenCacheSize > 0
+          ? new VerifiedTokenCache(config.auth.tokenCacheSize, deps.now, deps.sha256Hex, deps.metrics)
+          : undefined,
       logger: logger.child('auth'),
       publicPaths: new Set([...routes.filter((r) => r.public).map((r) => r.path), ...OTHER_PUBLIC_PATHS]),
     }),

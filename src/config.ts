@@ -112,7 +112,14 @@ export interface Config {
   /** Node only: HTTPS serving (node-entry/tls.ts reads the files). On Workers Cloudflare terminates TLS. */
   serverTls: { enabled: boolean; certFile: string; keyFile: string; ciphers: string }
   /** Node only: the client certificate model calls present (node-entry/tls.ts); Workers use an mTLS binding. */
-  mtls: { enabled: boolean; certFile: string; keyFile: string; keyPassword: string | undefined; verify: boolean; caBundle: string }
+  mtls: {
+    enabled: boolean
+    certFile: string
+    keyFile: string
+    keyPassword: string | undefined
+    verify: boolean
+    caBundle: string
+  }
   /** Node only: the Prometheus metrics server (node-entry/metrics-server.ts); port null: off. Workers have no second port. */
   metrics: { host: string; port: number | null }
 }
@@ -259,7 +266,10 @@ const providerEnvSchema = z.object({
 })
 
 /** The variable names this gateway reads (for documentation and the config-drift test). */
-export const SETTING_NAMES: readonly string[] = [...Object.keys(settingsSchema.shape), ...Object.keys(providerEnvSchema.shape)]
+export const SETTING_NAMES: readonly string[] = [
+  ...Object.keys(settingsSchema.shape),
+  ...Object.keys(providerEnvSchema.shape),
+]
 
 /**
  * Parses the settings out of an environment-like map. Names are matched case-insensitively and
@@ -351,21 +361,30 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       verify: s.AIGW_MTLS__VERIFY,
       caBundle: s.AIGW_MTLS__CA_BUNDLE.trim(),
     },
-    metrics: { host: s.AIGW_FASTAPI__METRICS_HOST.trim() || '0.0.0.0', port: s.AIGW_FASTAPI__METRICS_PORT || null },
+    metrics: {
+      host: s.AIGW_FASTAPI__METRICS_HOST.trim() || '0.0.0.0',
+      port: s.AIGW_FASTAPI__METRICS_PORT || null,
+    },
   }
 }
 
 type Parsed<T extends z.ZodMiniType> = z.infer<T>
 
 /** GitLab's inheritance: the Vertex proxy settings fall back to the Google Cloud ones, then to the region. */
-function providerSettings(s: Parsed<typeof settingsSchema>, p: Parsed<typeof providerEnvSchema>): ProviderSettings {
+function providerSettings(
+  s: Parsed<typeof settingsSchema>,
+  p: Parsed<typeof providerEnvSchema>,
+): ProviderSettings {
   const gcpLocation = s.AIGW_GOOGLE_CLOUD_PLATFORM__LOCATION || p.RUNWAY_REGION || 'us-central1'
   const proxyLocation = s.AIGW_VERTEX_TEXT_MODEL__LOCATION || gcpLocation
   return {
     openai: { baseUrl: p.OPENAI_BASE_URL, apiKey: p.OPENAI_API_KEY },
     anthropic: { baseUrl: p.ANTHROPIC_BASE_URL, apiKey: p.ANTHROPIC_API_KEY },
     mistral: { baseUrl: p.MISTRAL_API_BASE, apiKey: s.AIGW_MODEL_KEYS__MISTRAL_API_KEY },
-    fireworks: { baseUrl: s.AIGW_FIREWORKS_API_BASE_URL, apiKey: s.AIGW_MODEL_KEYS__FIREWORKS_PROVIDER_API_KEY },
+    fireworks: {
+      baseUrl: s.AIGW_FIREWORKS_API_BASE_URL,
+      apiKey: s.AIGW_MODEL_KEYS__FIREWORKS_PROVIDER_API_KEY,
+    },
     azure: { apiVersion: p.AZURE_API_VERSION, apiKey: p.AZURE_API_KEY, baseUrl: p.AZURE_API_BASE },
     bedrock: {
       region: p.AWS_REGION_NAME || p.AWS_REGION || p.AWS_DEFAULT_REGION || 'us-east-1',
@@ -383,7 +402,9 @@ function providerSettings(s: Parsed<typeof settingsSchema>, p: Parsed<typeof pro
       apiBase: p.VERTEXAI_API_BASE,
       proxyProject: s.AIGW_VERTEX_TEXT_MODEL__PROJECT || s.AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT,
       proxyLocation,
-      proxyEndpoint: vertexEndpoint(s.AIGW_VERTEX_TEXT_MODEL__ENDPOINT || `${proxyLocation}-aiplatform.googleapis.com`),
+      proxyEndpoint: vertexEndpoint(
+        s.AIGW_VERTEX_TEXT_MODEL__ENDPOINT || `${proxyLocation}-aiplatform.googleapis.com`,
+      ),
     },
   }
 }

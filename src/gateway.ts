@@ -32,13 +32,26 @@ export interface Gateway {
 /** @throws ConfigError when a self-signed key cannot be imported. */
 export async function createGateway(config: Config, platform: Platform): Promise<Gateway> {
   const now = platform.now ?? Date.now
-  const logger = createLogger({ level: config.logging.level, json: config.logging.formatJson, sink: platform.logSink, now })
+  const logger = createLogger({
+    level: config.logging.level,
+    json: config.logging.formatJson,
+    sink: platform.logSink,
+    now,
+  })
   const selfSigned = await loadSelfSignedKeys(config.selfSignedJwt, config.serviceName)
-  const keyring = new Keyring(selfSigned.verificationKeys, remoteSources(config, platform, logger.child('auth.jwks'), now))
+  const keyring = new Keyring(
+    selfSigned.verificationKeys,
+    remoteSources(config, platform, logger.child('auth.jwks'), now),
+  )
   const outbound = { fetch: platform.fetch, fetchFailure: platform.fetchFailure }
   const layer = createModelLayer(config, outbound, logger, now, platform.metrics)
   // The model layer's front door: every feature's model calls go through it (the Agent Platform's too).
-  const models = new Models({ config, client: layer.client, formats: layer.formats, logger: logger.child('models') })
+  const models = new Models({
+    config,
+    client: layer.client,
+    formats: layer.formats,
+    logger: logger.child('models'),
+  })
   const docsSearch = new DocsSearch(platform.docsIndex, logger.child('search'))
   const app = createApp({
     config,
@@ -60,13 +73,20 @@ export async function createGateway(config: Config, platform: Platform): Promise
     service_name: config.serviceName,
     self_signed_keys: selfSigned.verificationKeys.length,
   })
-  if (config.models.mock) logger.warning('AIGW_MOCK_MODEL_RESPONSES is on: every model call gets a canned answer')
-  if (config.auth.bypassExternal) logger.warning('AIGW_AUTH__BYPASS_EXTERNAL is on: every request is let in without a token')
+  if (config.models.mock)
+    logger.warning('AIGW_MOCK_MODEL_RESPONSES is on: every model call gets a canned answer')
+  if (config.auth.bypassExternal)
+    logger.warning('AIGW_AUTH__BYPASS_EXTERNAL is on: every request is let in without a token')
   return { app, config, logger, keyring, models, docsSearch, now, warmUp: (tasks) => keyring.warmUp(tasks) }
 }
 
 /** The GitLab instance and CustomersDot; one source when both point at the same URL (air-gapped). */
-function remoteSources(config: Config, platform: Platform, logger: Logger, now: () => number): RemoteKeySource[] {
+function remoteSources(
+  config: Config,
+  platform: Platform,
+  logger: Logger,
+  now: () => number,
+): RemoteKeySource[] {
   const urls: [SourceName, string | null][] = [
     ['gitlab', config.gitlabUrl],
     ['customers_dot', config.customerPortalUrl],
@@ -76,7 +96,17 @@ function remoteSources(config: Config, platform: Platform, logger: Logger, now: 
   for (const [name, baseUrl] of urls) {
     if (!baseUrl || seen.has(baseUrl)) continue
     seen.add(baseUrl)
-    sources.push(new RemoteKeySource({ name, baseUrl, fetch: platform.fetch, store: platform.keyStore, now, logger, metrics: platform.metrics }))
+    sources.push(
+      new RemoteKeySource({
+        name,
+        baseUrl,
+        fetch: platform.fetch,
+        store: platform.keyStore,
+        now,
+        logger,
+        metrics: platform.metrics,
+      }),
+    )
   }
   return sources
 }

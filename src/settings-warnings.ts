@@ -74,7 +74,9 @@ export function settingWarnings(
     const family = known.find((f) => upper.startsWith(f.prefix))
     // A misspelt prefix (AGIW_, AIG_) is only caught when the rest is close to a known name.
     // (Names more than two characters longer or shorter cannot be two edits away: not compared.)
-    const candidates = family ? family.names : known.flatMap((f) => f.names).filter((n) => Math.abs(n.length - upper.length) <= 2)
+    const candidates = family
+      ? family.names
+      : known.flatMap((f) => f.names).filter((n) => Math.abs(n.length - upper.length) <= 2)
     const nearest = nearestName(upper, candidates)
     if (!family && (nearest === undefined || nearest.distance > 2)) continue
     const source = sourceOf(name)
@@ -82,7 +84,8 @@ export function settingWarnings(
     const close = nearest !== undefined && nearest.distance <= closeEnough(upper, nearest.name)
     let message = `Unknown setting ${name}${from}: aigw-edge does not read it, so it has no effect.`
     if (close) message += ` Did you mean ${nearest.name}?`
-    else if (family && family.names.length === 0) message += ` This gateway reads no ${family.prefix}* settings yet.`
+    else if (family && family.names.length === 0)
+      message += ` This gateway reads no ${family.prefix}* settings yet.`
     else message += ' No known setting is close; the settings reference lists them all.'
     const suggestion = close ? { suggestion: nearest.name } : {}
     warnings.push({ kind: 'unknown', variable: name, ...(source ? { source } : {}), ...suggestion, message })
@@ -95,7 +98,10 @@ function closeEnough(a: string, b: string): number {
   return Math.max(2, Math.floor(Math.max(a.length, b.length) * 0.4))
 }
 
-function nearestName(name: string, candidates: readonly string[]): { name: string; distance: number } | undefined {
+function nearestName(
+  name: string,
+  candidates: readonly string[],
+): { name: string; distance: number } | undefined {
   let best: { name: string; distance: number } | undefined
   for (const candidate of candidates) {
     const distance = editDistance(name, candidate)
@@ -116,7 +122,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
       let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, before[j - 2]! + 1)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, before[j - 2]! + 1)
       current.push(value)
     }
     before = previous

@@ -82,7 +82,8 @@ export const integer = (fallback: number, min: number, max: number) =>
   setting((value, fail) => {
     if (!value) return fallback
     const n = Number(value)
-    if (!/^\d+$/.test(value) || n < min || n > max) return fail(`expected a whole number from ${min} to ${max}`)
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      return fail(`expected a whole number from ${min} to ${max}`)
     return n
   })
 
@@ -91,12 +92,20 @@ export const seconds = (fallback: number, max: number) =>
   setting((value, fail) => {
     if (!value) return fallback * 1000
     const n = Number(value)
-    if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max) return fail(`expected a number of seconds above 0, at most ${max}`)
+    if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max)
+      return fail(`expected a number of seconds above 0, at most ${max}`)
     return Math.round(n * 1000)
   })
 
 /** A comma-separated list, entries trimmed, empty entries dropped. */
-export const list = setting((value) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []))
+export const list = setting((value) =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : [],
+)
 
 /** A credential: undefined when unset, '' when set to nothing. Never validated, never echoed. */
 export const secret = setting((value) => value)
@@ -104,10 +113,15 @@ export const secret = setting((value) => value)
 /** Host names (`host`, `host:port`, `*.domain`) as typed by an operator, lower-cased. */
 export const hostList = setting((value, fail) => {
   if (!value) return null
-  const hosts = value.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)
+  const hosts = value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean)
   for (const host of hosts) {
     if (!/^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host)) {
-      return fail('expected comma-separated host names such as vllm.internal, models.example.com:8000 or *.internal')
+      return fail(
+        'expected comma-separated host names such as vllm.internal, models.example.com:8000 or *.internal',
+      )
     }
   }
   return hosts.length ? hosts : null
@@ -122,11 +136,13 @@ export const headerMap = setting((value, fail) => {
   } catch {
     return fail('expected a JSON object of header names and string values, such as {"x-trace-id": "gitlab"}')
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('expected a JSON object of header names and string values')
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return fail('expected a JSON object of header names and string values')
   const headers: Record<string, string> = {}
   for (const [name, headerValue] of Object.entries(parsed)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return fail('expected valid HTTP header names')
-    if (typeof headerValue !== 'string' || /[\r\n\0]/.test(headerValue)) return fail(`expected a string value without line breaks for header ${name}`)
+    if (typeof headerValue !== 'string' || /[\r\n\0]/.test(headerValue))
+      return fail(`expected a string value without line breaks for header ${name}`)
     headers[name.toLowerCase()] = headerValue
   }
   return headers

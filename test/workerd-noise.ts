@@ -51,7 +51,8 @@ export function createWorkerdNoiseFilter(): NoiseFilter {
       return previousWasNoise
     }
     pendingDns = DNS_FAILURE.test(line)
-    if (pendingDns || DISCONNECTED.test(line) || CONNECTION_LOST.some((pattern) => pattern.test(line))) return true
+    if (pendingDns || DISCONNECTED.test(line) || CONNECTION_LOST.some((pattern) => pattern.test(line)))
+      return true
     for (const pattern of INTERNAL_ERROR) {
       const reference = pattern.exec(line)?.[1]
       if (reference !== undefined) return dnsFailures.has(reference)
@@ -87,7 +88,10 @@ type Write = typeof process.stdout.write
  * lines, one message per write) with the filter. Returns a function that undoes it.
  */
 export function filterProcessOutput(filter: NoiseFilter): () => void {
-  const originals: [NodeJS.WriteStream, Write][] = [process.stdout, process.stderr].map((stream) => [stream, stream.write])
+  const originals: [NodeJS.WriteStream, Write][] = [process.stdout, process.stderr].map((stream) => [
+    stream,
+    stream.write,
+  ])
   for (const [stream, write] of originals) {
     stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
       if (typeof chunk === 'string' && !filter.keep(chunk)) {

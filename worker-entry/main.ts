@@ -21,7 +21,9 @@ export interface Env {
   [setting: string]: unknown
 }
 
-type FetchHandler = { fetch(request: Request, bindings: object, ctx: ExecutionContext): Response | Promise<Response> }
+type FetchHandler = {
+  fetch(request: Request, bindings: object, ctx: ExecutionContext): Response | Promise<Response>
+}
 
 // One gateway per env object: workerd hands every request of an isolate the same `env`.
 const gateways = new WeakMap<Env, Promise<FetchHandler>>()
@@ -50,12 +52,19 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
       docsAssets: env.ASSETS ? staticAssets(env.ASSETS) : undefined,
       docsIndex: env.DOCS_DB ? d1DocsIndex(env.DOCS_DB) : undefined,
     })
-    for (const { message, ...fields } of settingWarnings(env)) gateway.logger.child('config').warning(message, fields)
+    for (const { message, ...fields } of settingWarnings(env))
+      gateway.logger.child('config').warning(message, fields)
     if (config.mtls.enabled && !env.MODEL_MTLS) {
-      gateway.logger.warning('AIGW_MTLS__ENABLED is on but no mTLS certificate binding MODEL_MTLS exists: model calls present no client certificate')
+      gateway.logger.warning(
+        'AIGW_MTLS__ENABLED is on but no mTLS certificate binding MODEL_MTLS exists: model calls present no client certificate',
+      )
     }
     if (!env.DOCS_DB) {
-      gateway.logger.child('search').warning('Documentation search is off: /v1/search/gitlab-docs answers with no results. Bind a D1 database holding the index as DOCS_DB to turn it on')
+      gateway.logger
+        .child('search')
+        .warning(
+          'Documentation search is off: /v1/search/gitlab-docs answers with no results. Bind a D1 database holding the index as DOCS_DB to turn it on',
+        )
     }
     return gateway.app
   } catch (error) {
@@ -73,7 +82,9 @@ async function buildGateway(env: Env): Promise<FetchHandler> {
 function outboundFetch(env: Env, config: Config): typeof fetch {
   const binding = config.mtls.enabled ? env.MODEL_MTLS : undefined
   if (!binding) return (input, init) => fetch(input, init)
-  const issuers = new Set([config.gitlabUrl, config.customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : [])))
+  const issuers = new Set(
+    [config.gitlabUrl, config.customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : [])),
+  )
   return (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
     return issuers.has(url.origin) ? fetch(input, init) : binding.fetch(input, init)
@@ -95,7 +106,10 @@ function cacheApiKeyStore(): KeyStore {
       return hit ? ((await hit.json()) as StoredKeySet) : undefined
     },
     async put(key, value, ttlSeconds) {
-      await caches.default.put(keyUrl(key), Response.json(value, { headers: { 'cache-control': `max-age=${ttlSeconds}` } }))
+      await caches.default.put(
+        keyUrl(key),
+        Response.json(value, { headers: { 'cache-control': `max-age=${ttlSeconds}` } }),
+      )
     },
   }
 }
@@ -116,7 +130,10 @@ function staticAssets(assets: Fetcher): DocsAssets {
 function d1DocsIndex(db: D1Database): DocsIndex {
   return {
     async all(sql, params) {
-      const { results } = await db.prepare(sql).bind(...params).all<Record<string, unknown>>()
+      const { results } = await db
+        .prepare(sql)
+        .bind(...params)
+        .all<Record<string, unknown>>()
       return results
     },
   }

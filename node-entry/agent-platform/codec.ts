@@ -93,7 +93,9 @@ function messageCodec<T>(type: protobuf.Type): MessageCodec<T> {
 
 /** Oneof members, proto3 `optional` fields and singular messages are there only when sent. */
 function hasExplicitPresence(field: protobuf.Field): boolean {
-  return field.partOf !== null || (field.resolvedType instanceof protobuf.Type && !field.repeated && !field.map)
+  return (
+    field.partOf !== null || (field.resolvedType instanceof protobuf.Type && !field.repeated && !field.map)
+  )
 }
 
 // ---- decoding
@@ -131,7 +133,8 @@ function valueFromWire(field: protobuf.Field, value: unknown): unknown {
 
 function longToNumber(value: unknown): number {
   if (typeof value === 'number') return value
-  if (value && typeof value === 'object' && 'toNumber' in value) return (value as { toNumber(): number }).toNumber()
+  if (value && typeof value === 'object' && 'toNumber' in value)
+    return (value as { toNumber(): number }).toNumber()
   return Number(value)
 }
 
@@ -166,7 +169,8 @@ function toWire(type: protobuf.Type, value: Record<string, unknown>): Record<str
   if (value === null || typeof value !== 'object') throw new TypeError(`${type.name} must be an object`)
   for (const oneof of type.oneofsArray) {
     const set = oneof.oneof.filter((name) => value[name] != null)
-    if (set.length > 1) throw new TypeError(`${type.name} has more than one of ${oneof.name}: ${set.join(', ')}`)
+    if (set.length > 1)
+      throw new TypeError(`${type.name} has more than one of ${oneof.name}: ${set.join(', ')}`)
   }
   const out: Record<string, unknown> = {}
   for (const field of type.fieldsArray) {
@@ -174,7 +178,9 @@ function toWire(type: protobuf.Type, value: Record<string, unknown>): Record<str
     const fieldValue = value[name]
     if (fieldValue == null) continue
     if (field.map) {
-      const entries = Object.entries(fieldValue as Record<string, unknown>).filter(([, entry]) => entry != null)
+      const entries = Object.entries(fieldValue as Record<string, unknown>).filter(
+        ([, entry]) => entry != null,
+      )
       out[name] = Object.fromEntries(entries.map(([key, entry]) => [key, valueToWire(field, entry)]))
     } else if (field.repeated) {
       out[name] = (fieldValue as unknown[]).map((entry) => valueToWire(field, entry))

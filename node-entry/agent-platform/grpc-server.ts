@@ -19,7 +19,13 @@ import * as grpc from '@grpc/grpc-js'
 import type { ServerOptions as Http2ServerOptions } from 'node:http2'
 import type { ClientEvent } from '../../src/agent-platform/contract.ts'
 import { errorFields, type Logger } from '../../src/logging.ts'
-import { GrpcStatus, Status, type AgentPlatformHandlers, type Metadata, type StatusCode } from '../../src/agent-platform/service.ts'
+import {
+  GrpcStatus,
+  Status,
+  type AgentPlatformHandlers,
+  type Metadata,
+  type StatusCode,
+} from '../../src/agent-platform/service.ts'
 import { agentPlatformCodecs, type MessageCodec } from './codec.ts'
 import { healthService } from './health.ts'
 import { decodeOrMalformed, MALFORMED, metadataRecord, toBuffer } from './wire.ts'
@@ -61,7 +67,9 @@ const MiB = 1024 * 1024
 /** Room for the headers every gRPC request has besides its metadata (:path, content-type, te, user-agent, …). */
 const REQUEST_HEADERS_ALLOWANCE = 2048
 
-export async function startAgentPlatformServer(options: AgentPlatformServerOptions): Promise<AgentPlatformServer> {
+export async function startAgentPlatformServer(
+  options: AgentPlatformServerOptions,
+): Promise<AgentPlatformServer> {
   const { handlers } = options
   const maxMessageBytes = options.maxMessageBytes ?? 4 * MiB
   const logger = options.logger?.child('agent_platform')
@@ -100,10 +108,16 @@ export async function startAgentPlatformServer(options: AgentPlatformServerOptio
     responseCodec: MessageCodec<Response>,
     handle: (request: Request, metadata: Metadata) => Promise<unknown>,
   ) => ({
-    definition: method<Request | typeof MALFORMED>(name, false, (bytes) => decodeOrMalformed(requestCodec, bytes)),
-    implementation: (call: grpc.ServerUnaryCall<Request | typeof MALFORMED, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+    definition: method<Request | typeof MALFORMED>(name, false, (bytes) =>
+      decodeOrMalformed(requestCodec, bytes),
+    ),
+    implementation: (
+      call: grpc.ServerUnaryCall<Request | typeof MALFORMED, Buffer>,
+      callback: grpc.sendUnaryData<Buffer>,
+    ) => {
       const request = call.request
-      if (request === MALFORMED) return callback({ code: Status.INVALID_ARGUMENT, details: `Malformed ${name}Request.` })
+      if (request === MALFORMED)
+        return callback({ code: Status.INVALID_ARGUMENT, details: `Malformed ${name}Request.` })
       Promise.resolve()
         .then(() => handle(request, metadataRecord(call.metadata)))
         .then((response) => {
@@ -115,14 +129,25 @@ export async function startAgentPlatformServer(options: AgentPlatformServerOptio
     },
   })
 
-  const generateToken = unary('GenerateToken', codecs.generateTokenRequest, codecs.generateTokenResponse, (r, m) => handlers.generateToken(r, m))
-  const listTools = unary('ListTools', codecs.listToolsRequest, codecs.listToolsResponse, (r, m) => handlers.listTools(r, m))
-  const listFlows = unary('ListFlows', codecs.listFlowsRequest, codecs.listFlowsResponse, (r, m) => handlers.listFlows(r, m))
+  const generateToken = unary(
+    'GenerateToken',
+    codecs.generateTokenRequest,
+    codecs.generateTokenResponse,
+    (r, m) => handlers.generateToken(r, m),
+  )
+  const listTools = unary('ListTools', codecs.listToolsRequest, codecs.listToolsResponse, (r, m) =>
+    handlers.listTools(r, m),
+  )
+  const listFlows = unary('ListFlows', codecs.listFlowsRequest, codecs.listFlowsResponse, (r, m) =>
+    handlers.listFlows(r, m),
+  )
   // TrackSelfHostedExecuteWorkflow, ValidateFlowConfig and ListCapabilities have no handler: not
   // registering them makes grpc-js answer UNIMPLEMENTED, as for any unknown path.
   server.addService(
     {
-      ExecuteWorkflow: method<IncomingEvent>('ExecuteWorkflow', true, (bytes) => decodeOrMalformed<ClientEvent>(codecs.clientEvent, bytes)),
+      ExecuteWorkflow: method<IncomingEvent>('ExecuteWorkflow', true, (bytes) =>
+        decodeOrMalformed<ClientEvent>(codecs.clientEvent, bytes),
+      ),
       GenerateToken: generateToken.definition,
       ListTools: listTools.definition,
       ListFlows: listFlows.definition,
@@ -136,11 +161,18 @@ export async function startAgentPlatformServer(options: AgentPlatformServerOptio
   )
 
   const credentials = options.tls
-    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(options.tls.certPem), private_key: Buffer.from(options.tls.keyPem) }], false)
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: Buffer.from(options.tls.certPem), private_key: Buffer.from(options.tls.keyPem) }],
+        false,
+      )
     : grpc.ServerCredentials.createInsecure()
-  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host
+  const host =
+    options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)))
+    server.bindAsync(`${host}:${options.port}`, credentials, (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    )
   })
 
   let closing: Promise<void> | undefined
@@ -159,7 +191,10 @@ export async function startAgentPlatformServer(options: AgentPlatformServerOptio
         logger?.error('Agent Platform shutdown hook failed', errorFields(error))
       }
       timer = setTimeout(() => {
-        if (sessions.size > 0) logger?.warning('Agent Platform calls still open after the grace period: cancelling them', { calls: sessions.size })
+        if (sessions.size > 0)
+          logger?.warning('Agent Platform calls still open after the grace period: cancelling them', {
+            calls: sessions.size,
+          })
         server.forceShutdown()
       }, graceMs)
     })
@@ -170,7 +205,11 @@ export async function startAgentPlatformServer(options: AgentPlatformServerOptio
 }
 
 /** A method of the DuoWorkflow service: requests decoded by `decode`, responses pre-encoded bytes. */
-function method<Request>(name: string, streaming: boolean, decode: (bytes: Buffer) => Request): grpc.MethodDefinition<Request, Buffer> {
+function method<Request>(
+  name: string,
+  streaming: boolean,
+  decode: (bytes: Buffer) => Request,
+): grpc.MethodDefinition<Request, Buffer> {
   return {
     path: `/DuoWorkflow/${name}`,
     requestStream: streaming,
@@ -183,7 +222,11 @@ function method<Request>(name: string, streaming: boolean, decode: (bytes: Buffe
 }
 
 /** How a handler's failure reaches the client: its GrpcStatus as sent, anything else as a bare INTERNAL. */
-function callStatus(error: unknown, logger: Logger | undefined, path: string): { code: StatusCode; details: string } {
+function callStatus(
+  error: unknown,
+  logger: Logger | undefined,
+  path: string,
+): { code: StatusCode; details: string } {
   if (error instanceof GrpcStatus) return { code: error.code, details: error.details }
   logger?.error('Agent Platform handler failed', { path, ...errorFields(error) })
   return { code: Status.INTERNAL, details: 'Something went wrong' }
@@ -200,6 +243,7 @@ function callStatus(error: unknown, logger: Logger | undefined, path: string): {
 function limitMetadata(server: grpc.Server, bytes: number): void {
   const internals = server as unknown as { commonServerOptions?: Http2ServerOptions }
   const common = internals.commonServerOptions
-  if (!common || typeof common !== 'object') throw new Error('@grpc/grpc-js no longer has Server.commonServerOptions: cannot limit incoming metadata')
+  if (!common || typeof common !== 'object')
+    throw new Error('@grpc/grpc-js no longer has Server.commonServerOptions: cannot limit incoming metadata')
   common.settings = { ...common.settings, maxHeaderListSize: bytes }
 }

@@ -27,9 +27,13 @@ export function healthService(codecs: AgentPlatformCodecs): HealthService {
   // Every open Watch call and the service it asked about.
   const watchers = new Map<grpc.ServerWritableStream<HealthRequest, Buffer>, string>()
   const encode = (value: HealthStatus) => toBuffer(codecs.healthCheckResponse.encode({ status: value }))
-  const statusOf = (service: string): HealthStatus | undefined => (SERVICES.includes(service) ? status : undefined)
+  const statusOf = (service: string): HealthStatus | undefined =>
+    SERVICES.includes(service) ? status : undefined
 
-  const method = <Response>(name: string, responseStream: boolean): grpc.MethodDefinition<HealthRequest, Response> => ({
+  const method = <Response>(
+    name: string,
+    responseStream: boolean,
+  ): grpc.MethodDefinition<HealthRequest, Response> => ({
     path: `/grpc.health.v1.Health/${name}`,
     requestStream: false,
     responseStream,
@@ -41,13 +45,15 @@ export function healthService(codecs: AgentPlatformCodecs): HealthService {
 
   const implementation: grpc.UntypedServiceImplementation = {
     Check(call: grpc.ServerUnaryCall<HealthRequest, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
-      if (call.request === MALFORMED) return callback({ code: Status.INVALID_ARGUMENT, details: 'Malformed HealthCheckRequest.' })
+      if (call.request === MALFORMED)
+        return callback({ code: Status.INVALID_ARGUMENT, details: 'Malformed HealthCheckRequest.' })
       const found = statusOf(call.request.service)
       if (!found) return callback({ code: Status.NOT_FOUND, details: 'unknown service' })
       callback(null, encode(found))
     },
     Watch(call: grpc.ServerWritableStream<HealthRequest, Buffer>) {
-      if (call.request === MALFORMED) return call.emit('error', { code: Status.INVALID_ARGUMENT, details: 'Malformed HealthCheckRequest.' })
+      if (call.request === MALFORMED)
+        return call.emit('error', { code: Status.INVALID_ARGUMENT, details: 'Malformed HealthCheckRequest.' })
       const service = call.request.service
       call.write(encode(statusOf(service) ?? 'SERVICE_UNKNOWN'))
       if (closed) return void call.end()

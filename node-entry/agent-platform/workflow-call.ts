@@ -125,7 +125,8 @@ export class WorkflowSession {
       const settle = () => {
         this.#stream.off('drain', settle)
         this.#stream.off('close', settle)
-        if (this.#over && !this.#stream.writable) reject(new GrpcStatus(Status.CANCELLED, 'The call is over.'))
+        if (this.#over && !this.#stream.writable)
+          reject(new GrpcStatus(Status.CANCELLED, 'The call is over.'))
         else resolve()
       }
       this.#stream.on('drain', settle)

@@ -47,7 +47,12 @@ function markdownFiles(directory: string): string[] {
   return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
     .map((entry) => join(entry.parentPath, entry.name))
-    .filter((path) => !relative(directory, path).split(sep).some((part) => part.startsWith('.')))
+    .filter(
+      (path) =>
+        !relative(directory, path)
+          .split(sep)
+          .some((part) => part.startsWith('.')),
+    )
     .sort()
 }
 
@@ -72,7 +77,9 @@ async function main(): Promise<void> {
   if (options.out) await writeDatabase(options.out, rows)
   if (options.sql) writeSqlScript(options.sql, rows)
   const written = [options.out, options.sql].filter(Boolean).join(' and ')
-  process.stderr.write(`docs:index: ${rows.length} sections from ${files.length} pages written to ${written}\n`)
+  process.stderr.write(
+    `docs:index: ${rows.length} sections from ${files.length} pages written to ${written}\n`,
+  )
 }
 
 await main()

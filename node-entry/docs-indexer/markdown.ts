@@ -25,7 +25,9 @@ export function pageRows(filename: string, markdown: string): IndexRow[] {
   const { frontMatter, body } = splitFrontMatter(markdown.replaceAll('\r\n', '\n').replaceAll('\0', ''))
   const rows: IndexRow[] = []
   for (const section of sections(body)) {
-    const headers = Object.fromEntries(section.path.map((title, level) => [`Header${level + 1}`, title]).filter(([, title]) => title))
+    const headers = Object.fromEntries(
+      section.path.map((title, level) => [`Header${level + 1}`, title]).filter(([, title]) => title),
+    )
     const metadata = { ...frontMatter, ...headers, filename }
     for (const content of pieces(section.text.trim())) {
       // The page title and heading path are searchable too: "Rotate a token" finds its section.
@@ -58,7 +60,8 @@ export function splitFrontMatter(markdown: string): { frontMatter: Record<string
       listKey = key
     } else frontMatter[key] = unquote(value)
   }
-  for (const [key, value] of Object.entries(frontMatter)) if (Array.isArray(value) && value.length === 0) delete frontMatter[key]
+  for (const [key, value] of Object.entries(frontMatter))
+    if (Array.isArray(value) && value.length === 0) delete frontMatter[key]
   return { frontMatter, body: markdown.slice(match[0].length) }
 }
 
@@ -89,7 +92,10 @@ function sections(body: string): Section[] {
   }
   for (const line of body.split('\n')) {
     const fenceMark = FENCE.exec(line)?.[1]
-    if (fenceMark && (fence === undefined || (fenceMark[0] === fence[0] && fenceMark.length >= fence.length))) {
+    if (
+      fenceMark &&
+      (fence === undefined || (fenceMark[0] === fence[0] && fenceMark.length >= fence.length))
+    ) {
       fence = fence === undefined ? fenceMark : undefined
     }
     const heading = fence === undefined ? HEADING.exec(line) : null

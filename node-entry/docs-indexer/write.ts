@@ -6,7 +6,8 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { IndexRow } from './markdown.ts'
 
 /** GitLab's table, exactly: an administrator can use the index GitLab builds, and the other way round. */
-export const CREATE_TABLE = "CREATE VIRTUAL TABLE doc_index USING fts5(processed, content, metadata, tokenize='porter trigram')"
+export const CREATE_TABLE =
+  "CREATE VIRTUAL TABLE doc_index USING fts5(processed, content, metadata, tokenize='porter trigram')"
 export const INSERT_ROW = 'INSERT INTO doc_index (processed, content, metadata) VALUES (?, ?, ?)'
 /** GitLab's index marks its format version here. */
 export const USER_VERSION = 1
@@ -42,7 +43,9 @@ export function sqlScript(rows: readonly IndexRow[]): string {
     `${CREATE_TABLE};`,
   ]
   for (const row of rows) {
-    lines.push(`INSERT INTO doc_index (processed, content, metadata) VALUES (${literal(row.processed)}, ${literal(row.content)}, ${literal(JSON.stringify(row.metadata))});`)
+    lines.push(
+      `INSERT INTO doc_index (processed, content, metadata) VALUES (${literal(row.processed)}, ${literal(row.content)}, ${literal(JSON.stringify(row.metadata))});`,
+    )
   }
   return `${lines.join('\n')}\n`
 }

@@ -20,12 +20,20 @@ const TITLES = {
   agent_platform_health: 'Agent Platform port',
 }
 
-export async function checkAgentPlatform(settings: DoctorSettings, fetcher: typeof fetch, options: AgentPlatformOptions): Promise<CheckResult[]> {
+export async function checkAgentPlatform(
+  settings: DoctorSettings,
+  fetcher: typeof fetch,
+  options: AgentPlatformOptions,
+): Promise<CheckResult[]> {
   const service = settings.agentPlatform
   if (service.port === null) {
     const off = `not checked: the Agent Platform service is off (${PORT}=0)`
     return [
-      skip('agent_platform', 'Agent Platform service', `off: ${PORT}=0, so GitLab's Agentic Chat (the default Duo Chat from GitLab 18.8) cannot use this gateway; set ${PORT}=50052 (the default) to serve it`),
+      skip(
+        'agent_platform',
+        'Agent Platform service',
+        `off: ${PORT}=0, so GitLab's Agentic Chat (the default Duo Chat from GitLab 18.8) cannot use this gateway; set ${PORT}=50052 (the default) to serve it`,
+      ),
       ...Object.entries(TITLES).map(([id, title]) => skip(id, title, off)),
     ]
   }
@@ -78,10 +86,19 @@ function checkAuth(settings: DoctorSettings, service: AgentPlatformSettings): Ch
   const id = 'agent_platform_auth'
   const title = TITLES[id]
   if (!service.authEnabled) {
-    return fail(id, title, 'DUO_WORKFLOW_AUTH__ENABLED is false: every gRPC call is let in without a token, as a debug user who may do anything', 'Remove DUO_WORKFLOW_AUTH__ENABLED (or set it to true) once troubleshooting is done.')
+    return fail(
+      id,
+      title,
+      'DUO_WORKFLOW_AUTH__ENABLED is false: every gRPC call is let in without a token, as a debug user who may do anything',
+      'Remove DUO_WORKFLOW_AUTH__ENABLED (or set it to true) once troubleshooting is done.',
+    )
   }
   const issuers = [service.gitlabUrl, service.customerPortalUrl].filter(Boolean).join(' and ')
-  const details = { gitlab_url: service.gitlabUrl, customer_portal_url: service.customerPortalUrl, audience: service.serviceName }
+  const details = {
+    gitlab_url: service.gitlabUrl,
+    customer_portal_url: service.customerPortalUrl,
+    audience: service.serviceName,
+  }
   if (service.serviceName !== DEFAULT_SERVICE_NAME) {
     return warn(
       id,
@@ -91,14 +108,28 @@ function checkAuth(settings: DoctorSettings, service: AgentPlatformSettings): Ch
       details,
     )
   }
-  const own = settings.isSet('DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL') ? ' (DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL)' : ' (AIGW_GITLAB_URL, checked above)'
-  return pass(id, title, `tokens are checked against the signing keys of ${issuers || 'no issuer'}${own}, audience ${service.serviceName}`, details)
+  const own = settings.isSet('DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL')
+    ? ' (DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL)'
+    : ' (AIGW_GITLAB_URL, checked above)'
+  return pass(
+    id,
+    title,
+    `tokens are checked against the signing keys of ${issuers || 'no issuer'}${own}, audience ${service.serviceName}`,
+    details,
+  )
 }
 
 /** The service's own GitLab URL, when it names another instance than AIGW_GITLAB_URL: checked like that one. */
 async function separateIssuer(settings: DoctorSettings, fetcher: typeof fetch): Promise<CheckResult[]> {
   const url = settings.agentPlatform.gitlabUrl
-  if (!settings.isSet('DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL') || !url || url === settings.config.gitlabUrl) return []
-  const source = { id: 'agent_platform_gitlab', label: 'Agent Platform GitLab', variable: 'DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL', url, required: true }
+  if (!settings.isSet('DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL') || !url || url === settings.config.gitlabUrl)
+    return []
+  const source = {
+    id: 'agent_platform_gitlab',
+    label: 'Agent Platform GitLab',
+    variable: 'DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL',
+    url,
+    required: true,
+  }
   return (await checkIssuer(source, fetcher, settings)).results
 }

@@ -71,7 +71,8 @@ export function parseDoctorArgs(argv: readonly string[], env: Environment): Doct
   const identifier = (values['model-identifier'] ?? env.DOCTOR_MODEL_IDENTIFIER)?.trim() || undefined
   const apiKey = values['model-api-key'] ?? values['api-key'] ?? env.DOCTOR_MODEL_API_KEY
   if (!endpoint && identifier) throw new UsageError('--model-identifier needs --model-endpoint')
-  const agentPlatformUrl = (values['agent-platform-url'] ?? env.DOCTOR_AGENT_PLATFORM_URL)?.trim() || undefined
+  const agentPlatformUrl =
+    (values['agent-platform-url'] ?? env.DOCTOR_AGENT_PLATFORM_URL)?.trim() || undefined
   if (agentPlatformUrl) {
     try {
       parseAddress(agentPlatformUrl)

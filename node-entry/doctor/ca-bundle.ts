@@ -10,7 +10,9 @@ const TITLE = 'CA bundle'
 
 /** "SSL_CERT_FILE=/etc/ssl/ca.pem (1 certificate) added to Node's built-in CAs", or Node's store alone. */
 export function describeCaBundle(bundle: CaBundle): string {
-  const named = bundle.files.map((f) => `${f.variable}=${f.file} (${f.certificates} certificate${f.certificates === 1 ? '' : 's'})`)
+  const named = bundle.files.map(
+    (f) => `${f.variable}=${f.file} (${f.certificates} certificate${f.certificates === 1 ? '' : 's'})`,
+  )
   if (bundle.nodeExtraCaCerts) named.push(`NODE_EXTRA_CA_CERTS=${bundle.nodeExtraCaCerts}`)
   if (named.length === 0) return "Node's built-in CA store (SSL_CERT_FILE and REQUESTS_CA_BUNDLE are not set)"
   return `${named.join(' and ')} added to Node's built-in CA store`
@@ -19,7 +21,7 @@ export function describeCaBundle(bundle: CaBundle): string {
 export function caBundleFix(host: string): string {
   return [
     `Put the CA certificate that signed ${host}'s certificate (for a self-signed certificate: that certificate) in a PEM file,`,
-    'then set SSL_CERT_FILE=/path/to/ca-bundle.pem (or REQUESTS_CA_BUNDLE, as in GitLab\'s install guide) for the gateway',
+    "then set SSL_CERT_FILE=/path/to/ca-bundle.pem (or REQUESTS_CA_BUNDLE, as in GitLab's install guide) for the gateway",
     '(docker run -v /path/to/ca-bundle.pem:/path/to/ca-bundle.pem:ro -e SSL_CERT_FILE=/path/to/ca-bundle.pem ...).',
     "This is the fix for the install guide's JWKError.",
   ].join('\n')

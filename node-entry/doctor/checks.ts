@@ -17,7 +17,12 @@ import { checkNodeVersion, checkSettingNames } from './names.ts'
 import { fail, pass, skip, type CheckResult } from './report.ts'
 import type { DoctorSettings } from './settings.ts'
 
-export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch, model: ModelOptions | null, agentPlatform: AgentPlatformOptions = {}): Promise<CheckResult[]> {
+export async function runChecks(
+  settings: DoctorSettings,
+  fetcher: typeof fetch,
+  model: ModelOptions | null,
+  agentPlatform: AgentPlatformOptions = {},
+): Promise<CheckResult[]> {
   const { config } = settings
   const gitlab = gitlabSource(settings)
   const customersDot = customersDotSource(settings)
@@ -28,7 +33,13 @@ export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch,
     checkSelfSignedKeys(settings),
     model
       ? checkModel(model, fetcher, config)
-      : [skip('model_endpoint', 'Model endpoint', 'not checked: give --model-endpoint URL (with --model-identifier and --model-api-key) to check a self-hosted model')],
+      : [
+          skip(
+            'model_endpoint',
+            'Model endpoint',
+            'not checked: give --model-endpoint URL (with --model-identifier and --model-api-key) to check a self-hosted model',
+          ),
+        ],
     checkAgentPlatform(settings, fetcher, agentPlatform),
   ])
   return [
@@ -49,18 +60,36 @@ export async function runChecks(settings: DoctorSettings, fetcher: typeof fetch,
 }
 
 function checkSettings(settings: DoctorSettings): CheckResult {
-  if (settings.problems.size === 0) return pass('settings', 'Settings', 'the gateway accepts every setting (environment and ./.env)')
+  if (settings.problems.size === 0)
+    return pass('settings', 'Settings', 'the gateway accepts every setting (environment and ./.env)')
   const problems = [...settings.problems].map(([variable, problem]) => `${variable}: ${problem}`)
-  return fail('settings', 'Settings', `the gateway refuses to start: ${problems.join('; ')}`, 'Fix the variables named (docs/settings.md, .env.example); the checks below ran without them.', { problems: Object.fromEntries(settings.problems) })
+  return fail(
+    'settings',
+    'Settings',
+    `the gateway refuses to start: ${problems.join('; ')}`,
+    'Fix the variables named (docs/settings.md, .env.example); the checks below ran without them.',
+    { problems: Object.fromEntries(settings.problems) },
+  )
 }
 
 /** The GitLab instance to check, or the result saying why it cannot be. */
 function gitlabSource(settings: DoctorSettings): IssuerSource | CheckResult {
   const variable = 'AIGW_GITLAB_URL'
   const problem = settings.problems.get(variable)
-  if (problem) return fail('gitlab_url', 'GitLab URL', `${variable} is invalid: ${problem}`, `Set ${variable}=https://<your GitLab> (its root URL, with the relative URL root if any).`)
+  if (problem)
+    return fail(
+      'gitlab_url',
+      'GitLab URL',
+      `${variable} is invalid: ${problem}`,
+      `Set ${variable}=https://<your GitLab> (its root URL, with the relative URL root if any).`,
+    )
   if (!settings.isSet(variable)) {
-    return fail('gitlab_url', 'GitLab URL', `${variable} is not set: the gateway would accept tokens signed by GitLab.com, not by your instance`, `Set ${variable}=https://<your GitLab>, as in GitLab's install guide (docker run -e ${variable}=...).`)
+    return fail(
+      'gitlab_url',
+      'GitLab URL',
+      `${variable} is not set: the gateway would accept tokens signed by GitLab.com, not by your instance`,
+      `Set ${variable}=https://<your GitLab>, as in GitLab's install guide (docker run -e ${variable}=...).`,
+    )
   }
   return { id: 'gitlab', label: 'GitLab', variable, url: settings.config.gitlabUrl, required: true }
 }
@@ -68,10 +97,22 @@ function gitlabSource(settings: DoctorSettings): IssuerSource | CheckResult {
 function customersDotSource(settings: DoctorSettings): IssuerSource | CheckResult {
   const variable = 'AIGW_CUSTOMER_PORTAL_URL'
   const problem = settings.problems.get(variable)
-  if (problem) return fail('customers_dot_url', 'CustomersDot URL', `${variable} is invalid: ${problem}`, `Set ${variable} to CustomersDot's URL, or to nothing (${variable}=) on an offline instance.`)
+  if (problem)
+    return fail(
+      'customers_dot_url',
+      'CustomersDot URL',
+      `${variable} is invalid: ${problem}`,
+      `Set ${variable} to CustomersDot's URL, or to nothing (${variable}=) on an offline instance.`,
+    )
   const url = settings.config.customerPortalUrl
-  if (url === null) return skip('customers_dot_url', 'CustomersDot URL', `not used: ${variable} is empty (tokens from GitLab only)`)
-  if (url === settings.config.gitlabUrl) return skip('customers_dot_url', 'CustomersDot URL', 'the same URL as GitLab: checked above')
+  if (url === null)
+    return skip(
+      'customers_dot_url',
+      'CustomersDot URL',
+      `not used: ${variable} is empty (tokens from GitLab only)`,
+    )
+  if (url === settings.config.gitlabUrl)
+    return skip('customers_dot_url', 'CustomersDot URL', 'the same URL as GitLab: checked above')
   return { id: 'customers_dot', label: 'CustomersDot', variable, url, required: settings.isSet(variable) }
 }
 

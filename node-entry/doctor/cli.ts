@@ -29,10 +29,14 @@ async function main(): Promise<number> {
   // The gateway's outbound client, with its client certificate for model servers (not the issuers).
   const { gitlabUrl, customerPortalUrl } = settings.config
   const issuerOrigins = [gitlabUrl, customerPortalUrl].flatMap((url) => (url ? [new URL(url).origin] : []))
-  const outbound = await outboundFetch(settings.modelClientTls && { connect: settings.modelClientTls, exceptOrigins: issuerOrigins })
+  const outbound = await outboundFetch(
+    settings.modelClientTls && { connect: settings.modelClientTls, exceptOrigins: issuerOrigins },
+  )
   try {
     const results = await runChecks(settings, outbound.fetch, options.model, options.agentPlatform)
-    let text = options.json ? formatJson(results) : `aigw-edge ${VERSION} doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
+    let text = options.json
+      ? formatJson(results)
+      : `aigw-edge ${VERSION} doctor: the gateway's setup, checked from its side\n\n${formatHuman(results)}`
     // Belt and braces: an upstream error body might echo the key it was sent.
     if (options.model?.apiKey) text = text.split(options.model.apiKey).join('[api key]')
     process.stdout.write(text)
@@ -43,7 +47,9 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main().catch((error: unknown) => {
-  process.stderr.write(`aigw-edge doctor: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(
+    `aigw-edge doctor: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+  )
   return 1
 })
 
@@ -57,4 +63,3 @@ async function outboundFetch(clientTls: OutboundOptions['clientTls']) {
   const { createOutboundFetch } = await import('../outbound-fetch.ts')
   return createOutboundFetch(clientTls ? { clientTls } : {})
 }
-

@@ -7,9 +7,21 @@ import { fail, pass, warn, type CheckResult } from './report.ts'
 
 /** Every setting that lets a request in without a valid token, and what it lets in. */
 const BYPASSES: { variable: string; on: (c: Config) => boolean; effect: string }[] = [
-  { variable: 'AIGW_AUTH__BYPASS_EXTERNAL', on: (c) => c.auth.bypassExternal, effect: 'every request is let in without a token' },
-  { variable: 'AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER', on: (c) => c.auth.bypassExternalWithHeader, effect: 'any request with the header bypass-auth: true is let in' },
-  { variable: 'AIGW_AUTH__BYPASS_JWT_SIGNATURE', on: (c) => c.auth.bypassJwtSignature, effect: 'token signatures are not checked, so anyone can forge a token' },
+  {
+    variable: 'AIGW_AUTH__BYPASS_EXTERNAL',
+    on: (c) => c.auth.bypassExternal,
+    effect: 'every request is let in without a token',
+  },
+  {
+    variable: 'AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER',
+    on: (c) => c.auth.bypassExternalWithHeader,
+    effect: 'any request with the header bypass-auth: true is let in',
+  },
+  {
+    variable: 'AIGW_AUTH__BYPASS_JWT_SIGNATURE',
+    on: (c) => c.auth.bypassJwtSignature,
+    effect: 'token signatures are not checked, so anyone can forge a token',
+  },
 ]
 
 export function checkAuthBypass(config: Config): CheckResult {
@@ -32,12 +44,19 @@ export function checkAuthBypass(config: Config): CheckResult {
       { on: [] },
     )
   }
-  return pass('auth_bypass', 'Authentication bypass', 'no bypass is on: every request needs a valid token', { on: [] })
+  return pass('auth_bypass', 'Authentication bypass', 'no bypass is on: every request needs a valid token', {
+    on: [],
+  })
 }
 
 export function checkMockResponses(config: Config): CheckResult {
   if (config.models.mock) {
-    return warn('mock_models', 'Mock model responses', 'AIGW_MOCK_MODEL_RESPONSES is on: every model call gets a canned answer, no model is called', 'Remove AIGW_MOCK_MODEL_RESPONSES (or set it to false) to use real models.')
+    return warn(
+      'mock_models',
+      'Mock model responses',
+      'AIGW_MOCK_MODEL_RESPONSES is on: every model call gets a canned answer, no model is called',
+      'Remove AIGW_MOCK_MODEL_RESPONSES (or set it to false) to use real models.',
+    )
   }
   return pass('mock_models', 'Mock model responses', 'off: model calls go to the models')
 }

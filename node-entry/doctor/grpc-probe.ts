@@ -21,20 +21,32 @@ export interface GrpcAnswer {
   body: Buffer
 }
 
-export type GrpcSession = {
-  ok: true
-  call(path: string): Promise<GrpcAnswer | NetworkFailure>
-  close(): void
-} | { ok: false; failure: NetworkFailure }
+export type GrpcSession =
+  | {
+      ok: true
+      call(path: string): Promise<GrpcAnswer | NetworkFailure>
+      close(): void
+    }
+  | { ok: false; failure: NetworkFailure }
 
 /** Opens a session and waits for the server's SETTINGS: then the port speaks HTTP/2 over this transport. */
 export function openGrpcSession(address: GrpcAddress, tls: boolean, timeoutMs: number): Promise<GrpcSession> {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host
   return new Promise((resolve) => {
     const session = connect(`${tls ? 'https' : 'http'}://${host}:${address.port}`, {
-      ...(tls ? { rejectUnauthorized: false, ALPNProtocols: ['h2'], ...(isIP(address.host) ? {} : { servername: address.host }) } : {}),
+      ...(tls
+        ? {
+            rejectUnauthorized: false,
+            ALPNProtocols: ['h2'],
+            ...(isIP(address.host) ? {} : { servername: address.host }),
+          }
+        : {}),
     })
-    const timer = setTimeout(() => settle({ kind: 'timeout', code: undefined, reason: `no HTTP/2 answer within ${timeoutMs / 1000} s` }), timeoutMs)
+    const timer = setTimeout(
+      () =>
+        settle({ kind: 'timeout', code: undefined, reason: `no HTTP/2 answer within ${timeoutMs / 1000} s` }),
+      timeoutMs,
+    )
     let done = false
     const settle = (failure?: NetworkFailure) => {
       if (done) return
@@ -43,18 +55,30 @@ export function openGrpcSession(address: GrpcAddress, tls: boolean, timeoutMs: n
       if (failure) {
         session.destroy()
         resolve({ ok: false, failure })
-      } else resolve({ ok: true, call: (path) => unary(session, path, timeoutMs), close: () => session.close() })
+      } else
+        resolve({ ok: true, call: (path) => unary(session, path, timeoutMs), close: () => session.close() })
     }
     session.once('remoteSettings', () => settle())
     session.on('error', (error) => settle(describeFailure(error, timeoutMs)))
     // A server that closes without a word, e.g. a TLS port given a plaintext HTTP/2 preface.
-    session.once('close', () => settle({ kind: 'reset', code: undefined, reason: 'the connection was closed before an HTTP/2 answer' }))
+    session.once('close', () =>
+      settle({ kind: 'reset', code: undefined, reason: 'the connection was closed before an HTTP/2 answer' }),
+    )
   })
 }
 
-function unary(session: ClientHttp2Session, path: string, timeoutMs: number): Promise<GrpcAnswer | NetworkFailure> {
+function unary(
+  session: ClientHttp2Session,
+  path: string,
+  timeoutMs: number,
+): Promise<GrpcAnswer | NetworkFailure> {
   return new Promise((resolve) => {
-    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' })
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    })
     const chunks: Buffer[] = []
     let code: string | undefined
     let message = ''
@@ -68,7 +92,8 @@ function unary(session: ClientHttp2Session, path: string, timeoutMs: number): Pr
     stream.on('data', (chunk: Buffer) => chunks.push(chunk))
     stream.on('error', (error) => resolve(describeFailure(error, timeoutMs)))
     stream.on('close', () => {
-      if (code === undefined) return resolve({ kind: 'reset', code: undefined, reason: 'the call ended without a gRPC status' })
+      if (code === undefined)
+        return resolve({ kind: 'reset', code: undefined, reason: 'the call ended without a gRPC status' })
       resolve({ code: Number(code), message, body: Buffer.concat(chunks).subarray(5) })
     })
     stream.end(Buffer.from([0, 0, 0, 0, 0]))

@@ -31,7 +31,11 @@ export interface IssuerFindings {
   date: { header: string; receivedAt: number } | null
 }
 
-export async function checkIssuer(source: IssuerSource, fetcher: typeof fetch, settings: DoctorSettings): Promise<IssuerFindings> {
+export async function checkIssuer(
+  source: IssuerSource,
+  fetcher: typeof fetch,
+  settings: DoctorSettings,
+): Promise<IssuerFindings> {
   const url = new URL(source.url)
   const discoveryUrl = `${source.url}/.well-known/openid-configuration`
   const [tls, discovery] = await Promise.all([
@@ -39,23 +43,48 @@ export async function checkIssuer(source: IssuerSource, fetcher: typeof fetch, s
     request(fetcher, discoveryUrl, { headers: { accept: 'application/json' }, timeoutMs: ISSUER_TIMEOUT_MS }),
   ])
   // An implicit CustomersDot's failures are warnings: the gateway keeps working without it.
-  const failed = source.required ? fail : (id: string, title: string, verdict: string, fix: string, details?: Record<string, unknown>) =>
-    warn(id, title, `${verdict}; the gateway logs this and verifies GitLab's tokens only`, `${fix}\nOn an instance without CustomersDot access (offline, self-hosted models only), set ${source.variable}= (empty) instead.`, details)
+  const failed = source.required
+    ? fail
+    : (id: string, title: string, verdict: string, fix: string, details?: Record<string, unknown>) =>
+        warn(
+          id,
+          title,
+          `${verdict}; the gateway logs this and verifies GitLab's tokens only`,
+          `${fix}\nOn an instance without CustomersDot access (offline, self-hosted models only), set ${source.variable}= (empty) instead.`,
+          details,
+        )
   const title = (what: string) => `${source.label} ${what}`
   const results: CheckResult[] = []
 
   // Reachable: any HTTP answer.
   if (!discovery.ok) {
     // A TLS failure gets its fix once, on the TLS line that names the certificate's issuer.
-    const fix = discovery.failure.kind === 'tls' && tls?.ok ? `See "${title('TLS')}" below.` : unreachableFix(source, url, discovery.failure, settings)
-    results.push(failed(`${source.id}_url`, title('URL'), `${source.url} cannot be reached: ${discovery.failure.reason}`, fix, { url: source.url, error: discovery.failure.code ?? discovery.failure.kind }))
+    const fix =
+      discovery.failure.kind === 'tls' && tls?.ok
+        ? `See "${title('TLS')}" below.`
+        : unreachableFix(source, url, discovery.failure, settings)
+    results.push(
+      failed(
+        `${source.id}_url`,
+        title('URL'),
+        `${source.url} cannot be reached: ${discovery.failure.reason}`,
+        fix,
+        { url: source.url, error: discovery.failure.code ?? discovery.failure.kind },
+      ),
+    )
   } else {
-    results.push(pass(`${source.id}_url`, title('URL'), `${source.url} answers (HTTP ${discovery.response.status})`, { url: source.url }))
+    results.push(
+      pass(`${source.id}_url`, title('URL'), `${source.url} answers (HTTP ${discovery.response.status})`, {
+        url: source.url,
+      }),
+    )
   }
   results.push(tlsResult(source, url, tls, settings, failed))
 
   if (!discovery.ok) {
-    results.push(skip(`${source.id}_oidc`, title('OIDC discovery'), `not checked: ${source.label} cannot be reached`))
+    results.push(
+      skip(`${source.id}_oidc`, title('OIDC discovery'), `not checked: ${source.label} cannot be reached`),
+    )
     results.push(skip(`${source.id}_jwks`, title('JWKS'), `not checked: ${source.label} cannot be reached`))
     return { results, date: null }
   }
@@ -72,26 +101,71 @@ export async function checkIssuer(source: IssuerSource, fetcher: typeof fetch, s
 
 type Failed = typeof fail
 
-function tlsResult(source: IssuerSource, url: URL, tls: TlsProbe | null, settings: DoctorSettings, failed: Failed): CheckResult {
+function tlsResult(
+  source: IssuerSource,
+  url: URL,
+  tls: TlsProbe | null,
+  settings: DoctorSettings,
+  failed: Failed,
+): CheckResult {
   const id = `${source.id}_tls`
   const title = `${source.label} TLS`
   const bundle = describeCaBundle(settings.caBundle)
   if (!tls) return skip(id, title, `not checked: ${url.origin} is plain HTTP`)
   if (!tls.ok) return skip(id, title, `not checked: ${tls.failure.reason}`)
   const { findings } = tls
-  const details = { subject: findings.subject, issuer: findings.issuer, valid_to: findings.validTo, ca_bundle: bundle }
-  if (findings.authorized) return pass(id, title, `certificate for ${findings.subject || url.hostname} (issued by ${findings.issuer}) is trusted; CAs: ${bundle}`, details)
-  const code = findings.error
-  if (code === 'CERT_HAS_EXPIRED') return failed(id, title, `the certificate of ${url.host} expired on ${findings.validTo}`, `Renew ${url.host}'s certificate.`, { ...details, error: code })
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altname|hostname/i.test(code ?? '')) {
-    return failed(id, title, `the certificate of ${url.host} does not name ${url.hostname} (${code})`, `Set ${source.variable} to a host name the certificate names, or reissue the certificate with ${url.hostname} in its subjectAltName.`, { ...details, error: code })
+  const details = {
+    subject: findings.subject,
+    issuer: findings.issuer,
+    valid_to: findings.validTo,
+    ca_bundle: bundle,
   }
-  const what = findings.selfSigned ? `is self-signed (${findings.subject})` : `is issued by ${findings.issuer || 'an unknown CA'}`
-  const inBundle = settings.caBundle.files.length ? `, which is not in ${bundle}` : ", which is not in Node's built-in CA store and no SSL_CERT_FILE / REQUESTS_CA_BUNDLE is set"
-  return failed(id, title, `the certificate of ${url.host} ${what}${inBundle} (${code}): the gateway cannot load ${source.label}'s signing keys`, caBundleFix(url.host), { ...details, error: code })
+  if (findings.authorized)
+    return pass(
+      id,
+      title,
+      `certificate for ${findings.subject || url.hostname} (issued by ${findings.issuer}) is trusted; CAs: ${bundle}`,
+      details,
+    )
+  const code = findings.error
+  if (code === 'CERT_HAS_EXPIRED')
+    return failed(
+      id,
+      title,
+      `the certificate of ${url.host} expired on ${findings.validTo}`,
+      `Renew ${url.host}'s certificate.`,
+      { ...details, error: code },
+    )
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altname|hostname/i.test(code ?? '')) {
+    return failed(
+      id,
+      title,
+      `the certificate of ${url.host} does not name ${url.hostname} (${code})`,
+      `Set ${source.variable} to a host name the certificate names, or reissue the certificate with ${url.hostname} in its subjectAltName.`,
+      { ...details, error: code },
+    )
+  }
+  const what = findings.selfSigned
+    ? `is self-signed (${findings.subject})`
+    : `is issued by ${findings.issuer || 'an unknown CA'}`
+  const inBundle = settings.caBundle.files.length
+    ? `, which is not in ${bundle}`
+    : ", which is not in Node's built-in CA store and no SSL_CERT_FILE / REQUESTS_CA_BUNDLE is set"
+  return failed(
+    id,
+    title,
+    `the certificate of ${url.host} ${what}${inBundle} (${code}): the gateway cannot load ${source.label}'s signing keys`,
+    caBundleFix(url.host),
+    { ...details, error: code },
+  )
 }
 
-async function discoveryResult(source: IssuerSource, discoveryUrl: string, response: Response, failed: Failed): Promise<{ result: CheckResult; jwksUri: string | null }> {
+async function discoveryResult(
+  source: IssuerSource,
+  discoveryUrl: string,
+  response: Response,
+  failed: Failed,
+): Promise<{ result: CheckResult; jwksUri: string | null }> {
   const id = `${source.id}_oidc`
   const title = `${source.label} OIDC discovery`
   if (response.status !== 200) {
@@ -100,36 +174,99 @@ async function discoveryResult(source: IssuerSource, discoveryUrl: string, respo
       response.status === 404
         ? `${source.variable} must be the root URL of ${source.label} (with its relative URL root, e.g. https://example.com/gitlab), not an API or page URL.`
         : `${source.label} is up but answers ${response.status}: check its logs, and any proxy in front of it.`
-    return { result: failed(id, title, `HTTP ${response.status} from ${discoveryUrl}`, fix, { url: discoveryUrl, status: response.status }), jwksUri: null }
+    return {
+      result: failed(id, title, `HTTP ${response.status} from ${discoveryUrl}`, fix, {
+        url: discoveryUrl,
+        status: response.status,
+      }),
+      jwksUri: null,
+    }
   }
   const document = await jsonBody(response)
   const jwksUri = (document as { jwks_uri?: unknown } | undefined)?.jwks_uri
   if (document === undefined || typeof document !== 'object' || document === null) {
-    return { result: failed(id, title, `${discoveryUrl} did not answer JSON (a login page or a proxy's page?)`, `Check that ${source.variable} points at ${source.label} itself, and that no proxy rewrites its answers.`, { url: discoveryUrl }), jwksUri: null }
+    return {
+      result: failed(
+        id,
+        title,
+        `${discoveryUrl} did not answer JSON (a login page or a proxy's page?)`,
+        `Check that ${source.variable} points at ${source.label} itself, and that no proxy rewrites its answers.`,
+        { url: discoveryUrl },
+      ),
+      jwksUri: null,
+    }
   }
   if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri)) {
-    return { result: failed(id, title, `the OpenID configuration at ${discoveryUrl} names no http(s) jwks_uri`, `Check that ${source.variable} points at ${source.label} itself (its OpenID configuration lists jwks_uri).`, { url: discoveryUrl }), jwksUri: null }
+    return {
+      result: failed(
+        id,
+        title,
+        `the OpenID configuration at ${discoveryUrl} names no http(s) jwks_uri`,
+        `Check that ${source.variable} points at ${source.label} itself (its OpenID configuration lists jwks_uri).`,
+        { url: discoveryUrl },
+      ),
+      jwksUri: null,
+    }
   }
-  return { result: pass(id, title, `${discoveryUrl} names jwks_uri ${jwksUri}`, { url: discoveryUrl, jwks_uri: jwksUri }), jwksUri }
+  return {
+    result: pass(id, title, `${discoveryUrl} names jwks_uri ${jwksUri}`, {
+      url: discoveryUrl,
+      jwks_uri: jwksUri,
+    }),
+    jwksUri,
+  }
 }
 
-async function jwksResult(source: IssuerSource, jwksUri: string, fetcher: typeof fetch, settings: DoctorSettings, failed: Failed): Promise<CheckResult> {
+async function jwksResult(
+  source: IssuerSource,
+  jwksUri: string,
+  fetcher: typeof fetch,
+  settings: DoctorSettings,
+  failed: Failed,
+): Promise<CheckResult> {
   const id = `${source.id}_jwks`
   const title = `${source.label} JWKS`
-  const answer = await request(fetcher, jwksUri, { headers: { accept: 'application/json' }, timeoutMs: ISSUER_TIMEOUT_MS })
+  const answer = await request(fetcher, jwksUri, {
+    headers: { accept: 'application/json' },
+    timeoutMs: ISSUER_TIMEOUT_MS,
+  })
   if (!answer.ok) {
-    return failed(id, title, `${jwksUri} cannot be fetched: ${answer.failure.reason}`, unreachableFix(source, new URL(jwksUri), answer.failure, settings), { url: jwksUri })
+    return failed(
+      id,
+      title,
+      `${jwksUri} cannot be fetched: ${answer.failure.reason}`,
+      unreachableFix(source, new URL(jwksUri), answer.failure, settings),
+      { url: jwksUri },
+    )
   }
   if (answer.response.status !== 200) {
     await answer.response.body?.cancel()
-    return failed(id, title, `HTTP ${answer.response.status} from ${jwksUri}`, `${source.label} publishes its signing keys there; check its logs, and any proxy in front of it.`, { url: jwksUri, status: answer.response.status })
+    return failed(
+      id,
+      title,
+      `HTTP ${answer.response.status} from ${jwksUri}`,
+      `${source.label} publishes its signing keys there; check its logs, and any proxy in front of it.`,
+      { url: jwksUri, status: answer.response.status },
+    )
   }
   const keys = ((await jsonBody(answer.response)) as { keys?: unknown } | undefined)?.keys
-  if (!Array.isArray(keys)) return failed(id, title, `${jwksUri} holds no "keys" array`, `Check that ${source.variable} points at ${source.label} itself.`, { url: jwksUri })
+  if (!Array.isArray(keys))
+    return failed(
+      id,
+      title,
+      `${jwksUri} holds no "keys" array`,
+      `Check that ${source.variable} points at ${source.label} itself.`,
+      { url: jwksUri },
+    )
   const usable: string[] = []
   let unusable = 0
   for (const jwk of keys as Record<string, unknown>[]) {
-    const rsaSigning = jwk?.kty === 'RSA' && typeof jwk.n === 'string' && typeof jwk.e === 'string' && (jwk.alg === undefined || jwk.alg === 'RS256') && (jwk.use === undefined || jwk.use === 'sig')
+    const rsaSigning =
+      jwk?.kty === 'RSA' &&
+      typeof jwk.n === 'string' &&
+      typeof jwk.e === 'string' &&
+      (jwk.alg === undefined || jwk.alg === 'RS256') &&
+      (jwk.use === undefined || jwk.use === 'sig')
     try {
       if (!rsaSigning) throw new Error('not an RS256 signing key')
       await importRsaPublicJwk(jwk as JsonWebKey)
@@ -152,7 +289,12 @@ async function jwksResult(source: IssuerSource, jwksUri: string, fetcher: typeof
   return pass(id, title, `${usable.length} RS256 public key(s) import${extra}`, details)
 }
 
-function unreachableFix(source: IssuerSource, url: URL, failure: NetworkFailure, settings: DoctorSettings): string {
+function unreachableFix(
+  source: IssuerSource,
+  url: URL,
+  failure: NetworkFailure,
+  settings: DoctorSettings,
+): string {
   switch (failure.kind) {
     case 'tls':
       return caBundleFix(url.host)

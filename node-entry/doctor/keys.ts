@@ -8,7 +8,8 @@ import { importRsaPrivateKeyPem } from '../../src/auth/pem.ts'
 import { fail, pass, warn, type CheckResult } from './report.ts'
 import type { DoctorSettings } from './settings.ts'
 
-export const GENERATE_KEY = 'openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt (a PKCS#8 RSA key; a PKCS#1 "BEGIN RSA PRIVATE KEY" works too); newlines may be written as \\n'
+export const GENERATE_KEY =
+  'openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt (a PKCS#8 RSA key; a PKCS#1 "BEGIN RSA PRIVATE KEY" works too); newlines may be written as \\n'
 
 /** One service's signing and validation keys, and what a missing signing key costs. */
 export interface KeyPair {
@@ -48,16 +49,37 @@ export async function checkKeyPair(settings: DoctorSettings, pair: KeyPair): Pro
   const validationTitle = `${pair.title}${pair.title ? 'validation key' : 'Validation key'}`
   const problem = (variable: string, id: string, title: string) => {
     const found = settings.problems.get(variable)
-    return found && fail(id, title, `${variable} is not a usable key: ${found}; the gateway refuses to start`, `Set ${variable} to an RSA private key in PEM format: ${GENERATE_KEY}.`)
+    return (
+      found &&
+      fail(
+        id,
+        title,
+        `${variable} is not a usable key: ${found}; the gateway refuses to start`,
+        `Set ${variable} to an RSA private key in PEM format: ${GENERATE_KEY}.`,
+      )
+    )
   }
   const signingResult =
     problem(signing, signingId, signingTitle) ||
-    (pair.signingKey ? await checkKey(signingId, signingTitle, signing, pair.signingKey) : warn(signingId, signingTitle, pair.missing.verdict, pair.missing.fix))
+    (pair.signingKey
+      ? await checkKey(signingId, signingTitle, signing, pair.signingKey)
+      : warn(signingId, signingTitle, pair.missing.verdict, pair.missing.fix))
   let validationResult = problem(validation, validationId, validationTitle)
   if (!validationResult) {
-    if (!pair.validationKey) validationResult = pass(validationId, validationTitle, `${validation} is not set (only needed while rotating the signing key)`)
+    if (!pair.validationKey)
+      validationResult = pass(
+        validationId,
+        validationTitle,
+        `${validation} is not set (only needed while rotating the signing key)`,
+      )
     else if (pair.validationKey.trim() === pair.signingKey?.trim()) {
-      validationResult = warn(validationId, validationTitle, `${validation} is the same key as the signing key`, 'During a rotation the validation key is the previous signing key; otherwise unset it.', { modulus_bits: modulusBits(pair.validationKey) })
+      validationResult = warn(
+        validationId,
+        validationTitle,
+        `${validation} is the same key as the signing key`,
+        'During a rotation the validation key is the previous signing key; otherwise unset it.',
+        { modulus_bits: modulusBits(pair.validationKey) },
+      )
     } else validationResult = await checkKey(validationId, validationTitle, validation, pair.validationKey)
   }
   return [signingResult, validationResult]
@@ -67,11 +89,23 @@ async function checkKey(id: string, title: string, variable: string, pem: string
   try {
     await importRsaPrivateKeyPem(pem)
   } catch {
-    return fail(id, title, `${variable} has a PEM envelope but its content is not an RSA private key; the gateway refuses to start`, `Set ${variable} to an RSA private key in PEM format: ${GENERATE_KEY}.`)
+    return fail(
+      id,
+      title,
+      `${variable} has a PEM envelope but its content is not an RSA private key; the gateway refuses to start`,
+      `Set ${variable} to an RSA private key in PEM format: ${GENERATE_KEY}.`,
+    )
   }
   const bits = modulusBits(pem)
   const details = { modulus_bits: bits }
-  if (bits !== undefined && bits < 2048) return warn(id, title, `${variable} is a ${bits}-bit RSA key`, `Use a key of at least 2048 bits: ${GENERATE_KEY}.`, details)
+  if (bits !== undefined && bits < 2048)
+    return warn(
+      id,
+      title,
+      `${variable} is a ${bits}-bit RSA key`,
+      `Use a key of at least 2048 bits: ${GENERATE_KEY}.`,
+      details,
+    )
   return pass(id, title, `${variable} is an RSA private key${bits ? ` (${bits} bits)` : ''}`, details)
 }
 

@@ -9,7 +9,8 @@ import { fail, pass, warn, type CheckResult } from './report.ts'
 import type { DoctorSettings } from './settings.ts'
 
 export function checkNodeVersion(version: string = process.versions.node): CheckResult {
-  if (isSupportedNode(version)) return pass('node_version', 'Node version', `Node ${version} (supported: ${SUPPORTED_NODE})`, { version })
+  if (isSupportedNode(version))
+    return pass('node_version', 'Node version', `Node ${version} (supported: ${SUPPORTED_NODE})`, { version })
   return fail(
     'node_version',
     'Node version',
@@ -20,16 +21,28 @@ export function checkNodeVersion(version: string = process.versions.node): Check
 }
 
 export function checkSettingNames(settings: DoctorSettings): CheckResult {
-  const unknown = settingWarnings(settings.env, settings.sourceOf).filter((warning) => warning.kind === 'unknown')
+  const unknown = settingWarnings(settings.env, settings.sourceOf).filter(
+    (warning) => warning.kind === 'unknown',
+  )
   if (unknown.length === 0) {
-    return pass('setting_names', 'Setting names', 'every AIGW_* and DUO_WORKFLOW_* variable is one the gateway reads')
+    return pass(
+      'setting_names',
+      'Setting names',
+      'every AIGW_* and DUO_WORKFLOW_* variable is one the gateway reads',
+    )
   }
-  const list = unknown.map((w) => `${w.variable}${w.source ? ` (${w.source})` : ''}${w.suggestion ? ` → ${w.suggestion}?` : ''}`)
+  const list = unknown.map(
+    (w) => `${w.variable}${w.source ? ` (${w.source})` : ''}${w.suggestion ? ` → ${w.suggestion}?` : ''}`,
+  )
   return warn(
     'setting_names',
     'Setting names',
     `the gateway ignores ${unknown.length === 1 ? 'a variable' : `${unknown.length} variables`} it does not know: ${list.join(', ')}`,
     'Rename each to the setting it was meant to be (the nearest known name is shown), or remove it; docs/settings.md lists every setting.',
-    { unknown: Object.fromEntries(unknown.map((w) => [w.variable, { source: w.source ?? null, suggestion: w.suggestion ?? null }])) },
+    {
+      unknown: Object.fromEntries(
+        unknown.map((w) => [w.variable, { source: w.source ?? null, suggestion: w.suggestion ?? null }]),
+      ),
+    },
   )
 }

@@ -17,7 +17,8 @@ export interface NetworkFailure {
   reason: string
 }
 
-export type Probe = { ok: true; response: Response; receivedAt: number } | { ok: false; failure: NetworkFailure }
+export type Probe =
+  { ok: true; response: Response; receivedAt: number } | { ok: false; failure: NetworkFailure }
 
 export async function request(
   fetcher: typeof fetch,
@@ -26,7 +27,11 @@ export async function request(
 ): Promise<Probe> {
   const { timeoutMs, ...rest } = init
   try {
-    const response = await fetcher(url, { redirect: 'follow', ...rest, signal: AbortSignal.timeout(timeoutMs) })
+    const response = await fetcher(url, {
+      redirect: 'follow',
+      ...rest,
+      signal: AbortSignal.timeout(timeoutMs),
+    })
     return { ok: true, response, receivedAt: Date.now() }
   } catch (error) {
     return { ok: false, failure: describeFailure(error, timeoutMs) }
@@ -74,12 +79,34 @@ export function describeFailure(error: unknown, timeoutMs: number): NetworkFailu
   }
   const code = errorCode(error)
   const message = innermostMessage(error)
-  if (code === 'ECONNREFUSED') return { kind: 'refused', code, reason: 'the connection was refused (ECONNREFUSED): nothing listens on that host and port' }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'dns', code, reason: `the host name does not resolve (${code})` }
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { kind: 'refused', code, reason: `the host cannot be reached (${code}): a firewall or routing problem` }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return { kind: 'timeout', code, reason: `connecting timed out (${code}): a firewall may drop the traffic` }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { kind: 'reset', code, reason: `the connection was closed before an answer (${code})` }
-  if (code === LINK_LOCAL_CODE) return { kind: 'blocked', code, reason: 'the host resolves to a link-local address, which the gateway never connects to' }
+  if (code === 'ECONNREFUSED')
+    return {
+      kind: 'refused',
+      code,
+      reason: 'the connection was refused (ECONNREFUSED): nothing listens on that host and port',
+    }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return { kind: 'dns', code, reason: `the host name does not resolve (${code})` }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return {
+      kind: 'refused',
+      code,
+      reason: `the host cannot be reached (${code}): a firewall or routing problem`,
+    }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT')
+    return {
+      kind: 'timeout',
+      code,
+      reason: `connecting timed out (${code}): a firewall may drop the traffic`,
+    }
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
+    return { kind: 'reset', code, reason: `the connection was closed before an answer (${code})` }
+  if (code === LINK_LOCAL_CODE)
+    return {
+      kind: 'blocked',
+      code,
+      reason: 'the host resolves to a link-local address, which the gateway never connects to',
+    }
   if ((code && TLS_CODES.has(code)) || /certificate|ssl|tls/i.test(message)) {
     return { kind: 'tls', code, reason: `the TLS handshake failed: ${tlsReason(code, message)}` }
   }
@@ -119,7 +146,11 @@ function errorCode(error: unknown): string | undefined {
 
 function innermostMessage(error: unknown): string {
   let message = error instanceof Error ? error.message : String(error)
-  for (let current: unknown = (error as { cause?: unknown })?.cause, depth = 0; current && depth < 5; depth++) {
+  for (
+    let current: unknown = (error as { cause?: unknown })?.cause, depth = 0;
+    current && depth < 5;
+    depth++
+  ) {
     if (current instanceof Error && current.message) message = current.message
     current = (current as { cause?: unknown }).cause
   }

@@ -20,7 +20,12 @@ export interface CheckResult {
   details?: Record<string, unknown>
 }
 
-export const pass = (id: string, title: string, verdict: string, details?: Record<string, unknown>): CheckResult => ({
+export const pass = (
+  id: string,
+  title: string,
+  verdict: string,
+  details?: Record<string, unknown>,
+): CheckResult => ({
   id,
   title,
   status: 'pass',
@@ -28,7 +33,13 @@ export const pass = (id: string, title: string, verdict: string, details?: Recor
   ...(details ? { details } : {}),
 })
 
-export const warn = (id: string, title: string, verdict: string, fix: string, details?: Record<string, unknown>): CheckResult => ({
+export const warn = (
+  id: string,
+  title: string,
+  verdict: string,
+  fix: string,
+  details?: Record<string, unknown>,
+): CheckResult => ({
   id,
   title,
   status: 'warn',
@@ -37,7 +48,13 @@ export const warn = (id: string, title: string, verdict: string, fix: string, de
   ...(details ? { details } : {}),
 })
 
-export const fail = (id: string, title: string, verdict: string, fix: string, details?: Record<string, unknown>): CheckResult => ({
+export const fail = (
+  id: string,
+  title: string,
+  verdict: string,
+  fix: string,
+  details?: Record<string, unknown>,
+): CheckResult => ({
   id,
   title,
   status: 'fail',
@@ -46,7 +63,12 @@ export const fail = (id: string, title: string, verdict: string, fix: string, de
   ...(details ? { details } : {}),
 })
 
-export const skip = (id: string, title: string, verdict: string): CheckResult => ({ id, title, status: 'skip', verdict })
+export const skip = (id: string, title: string, verdict: string): CheckResult => ({
+  id,
+  title,
+  status: 'skip',
+  verdict,
+})
 
 const SYMBOLS: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-' }
 
@@ -65,13 +87,18 @@ export function formatHuman(results: readonly CheckResult[]): string {
   const lines: string[] = []
   for (const result of results) {
     lines.push(`${SYMBOLS[result.status]} ${result.title}: ${result.verdict}`)
-    if (result.fix && result.status !== 'pass') lines.push(...result.fix.split('\n').map((line, i) => `    ${i === 0 ? 'fix: ' : '     '}${line}`))
+    if (result.fix && result.status !== 'pass')
+      lines.push(...result.fix.split('\n').map((line, i) => `    ${i === 0 ? 'fix: ' : '     '}${line}`))
   }
   const counts = summarize(results)
   lines.push('')
   lines.push(
     `${counts.pass} passed, ${counts.warn} warning${counts.warn === 1 ? '' : 's'}, ${counts.fail} failed, ${counts.skip} not checked` +
-      (counts.fail ? ': the gateway will not work as configured.' : counts.warn ? ': the gateway works; read the warnings.' : ': all good.'),
+      (counts.fail
+        ? ': the gateway will not work as configured.'
+        : counts.warn
+          ? ': the gateway works; read the warnings.'
+          : ': all good.'),
   )
   return `${lines.join('\n')}\n`
 }

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import { parseAgentPlatformSettings, type AgentPlatformSettings } from '../../src/agent-platform/settings.ts'
 import { ConfigError, parseConfig, type Config } from '../../src/config.ts'
-import { environmentSources, loadEnvironment, trustCaBundles, withGoogleCredentials, type Environment } from '../env.ts'
+import {
+  environmentSources,
+  loadEnvironment,
+  trustCaBundles,
+  withGoogleCredentials,
+  type Environment,
+} from '../env.ts'
 import { agentPlatformTls, modelClientTls, serverTlsOptions } from '../tls.ts'
 
 export interface CaBundle {
@@ -46,7 +52,9 @@ export function loadSettings(processEnv: Environment = process.env): DoctorSetti
   }
   const config = parseTolerantly(env, problems, parseConfig)
   const urls = { gitlabUrl: config.gitlabUrl, customerPortalUrl: config.customerPortalUrl }
-  const agentPlatform = parseTolerantly(env, problems, (remaining) => parseAgentPlatformSettings(remaining, urls))
+  const agentPlatform = parseTolerantly(env, problems, (remaining) =>
+    parseAgentPlatformSettings(remaining, urls),
+  )
   const caBundle = applyCaBundles(env)
   // The TLS files are read at start-up too (after the CA bundles, as main.ts does): a bad one stops the gateway.
   let clientTls: ConnectionOptions | undefined
@@ -67,7 +75,16 @@ export function loadSettings(processEnv: Environment = process.env): DoctorSetti
     record(problems, error)
   }
   const sourceOf = environmentSources(processEnv)
-  return { env, config, agentPlatform, problems, caBundle, modelClientTls: clientTls, sourceOf, isSet: (name) => valueOf(env, name) !== undefined }
+  return {
+    env,
+    config,
+    agentPlatform,
+    problems,
+    caBundle,
+    modelClientTls: clientTls,
+    sourceOf,
+    isSet: (name) => valueOf(env, name) !== undefined,
+  }
 }
 
 /** The value of a setting, matched as the gateway matches it, or undefined when unset or empty. */
@@ -81,7 +98,11 @@ export function valueOf(env: Environment, name: string): string | undefined {
 }
 
 /** A settings parser, dropping each variable it names as invalid until the rest parses. */
-function parseTolerantly<T>(env: Environment, problems: Map<string, string>, parse: (env: Environment) => T): T {
+function parseTolerantly<T>(
+  env: Environment,
+  problems: Map<string, string>,
+  parse: (env: Environment) => T,
+): T {
   let remaining = { ...env }
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
@@ -90,7 +111,9 @@ function parseTolerantly<T>(env: Environment, problems: Map<string, string>, par
       if (!(error instanceof ConfigError)) throw error
       const before = Object.keys(remaining).length
       for (const variable of record(problems, error)) {
-        remaining = Object.fromEntries(Object.entries(remaining).filter(([key]) => key.toUpperCase() !== variable.toUpperCase()))
+        remaining = Object.fromEntries(
+          Object.entries(remaining).filter(([key]) => key.toUpperCase() !== variable.toUpperCase()),
+        )
       }
       if (Object.keys(remaining).length === before) break
     }

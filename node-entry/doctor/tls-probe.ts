@@ -34,7 +34,14 @@ export function probeTls(url: URL, timeoutMs: number): Promise<TlsProbe> {
     })
     const timer = setTimeout(() => {
       socket.destroy()
-      resolve({ ok: false, failure: { kind: 'timeout', code: undefined, reason: `no TLS handshake within ${timeoutMs / 1000} s` } })
+      resolve({
+        ok: false,
+        failure: {
+          kind: 'timeout',
+          code: undefined,
+          reason: `no TLS handshake within ${timeoutMs / 1000} s`,
+        },
+      })
     }, timeoutMs)
     socket.once('secureConnect', () => {
       clearTimeout(timer)
@@ -49,7 +56,8 @@ export function probeTls(url: URL, timeoutMs: number): Promise<TlsProbe> {
           subject: distinguishedName(certificate?.subject),
           issuer: distinguishedName(certificate?.issuer),
           validTo: certificate?.valid_to ?? '',
-          selfSigned: Boolean(certificate && certificate.issuerCertificate === certificate) || sameName(certificate),
+          selfSigned:
+            Boolean(certificate && certificate.issuerCertificate === certificate) || sameName(certificate),
         },
       })
     })

@@ -23,11 +23,14 @@ function checkHttp() {
   const port = Number(env.AIGW_FASTAPI__API_PORT) || 5052
   const host = local(env.AIGW_FASTAPI__API_HOST).replace(/^\[|\]$/g, '')
   return new Promise((resolve, reject) => {
-    const request = (tls ? httpsGet : httpGet)({ host, port, path: '/monitoring/healthz', timeout: TIMEOUT_MS, rejectUnauthorized: false }, (response) => {
-      response.resume()
-      if (response.statusCode === 200) resolve()
-      else reject(new Error(`API port ${port}: /monitoring/healthz answered ${response.statusCode}`))
-    })
+    const request = (tls ? httpsGet : httpGet)(
+      { host, port, path: '/monitoring/healthz', timeout: TIMEOUT_MS, rejectUnauthorized: false },
+      (response) => {
+        response.resume()
+        if (response.statusCode === 200) resolve()
+        else reject(new Error(`API port ${port}: /monitoring/healthz answered ${response.statusCode}`))
+      },
+    )
     request.on('timeout', () => request.destroy(new Error('timed out')))
     request.on('error', (error) => reject(new Error(`API port ${port}: ${error.message}`)))
   })
@@ -41,14 +44,21 @@ function checkGrpc() {
   const tls = on(env.DUO_WORKFLOW_TLS__ENABLED)
   const where = `Agent Platform port ${port}`
   return new Promise((resolve, reject) => {
-    const session = connect(`${tls ? 'https' : 'http'}://${local(env.DUO_WORKFLOW_HOST)}:${port}`, { rejectUnauthorized: false })
+    const session = connect(`${tls ? 'https' : 'http'}://${local(env.DUO_WORKFLOW_HOST)}:${port}`, {
+      rejectUnauthorized: false,
+    })
     const fail = (message) => {
       session.destroy()
       reject(new Error(`${where}: ${message}`))
     }
     const timer = setTimeout(() => fail('timed out'), TIMEOUT_MS)
     session.on('error', (error) => fail(error.message))
-    const stream = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers' })
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/grpc.health.v1.Health/Check',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    })
     const chunks = []
     let status
     stream.on('response', (headers) => (status = headers['grpc-status']))
@@ -69,6 +79,8 @@ function checkGrpc() {
 }
 
 const results = await Promise.allSettled([checkHttp(), checkGrpc()])
-const failures = results.filter((result) => result.status === 'rejected').map((result) => result.reason.message)
+const failures = results
+  .filter((result) => result.status === 'rejected')
+  .map((result) => result.reason.message)
 for (const failure of failures) process.stderr.write(`healthcheck: ${failure}\n`)
 process.exit(failures.length ? 1 : 0)

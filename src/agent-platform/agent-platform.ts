@@ -77,7 +77,13 @@ export interface AgentPlatformOptions {
 }
 
 /** @throws ConfigError when a DUO_WORKFLOW_SELF_SIGNED_JWT__* key cannot be imported. */
-export async function createAgentPlatform({ gateway, settings, platform, tasks, metrics }: AgentPlatformOptions): Promise<AgentPlatform> {
+export async function createAgentPlatform({
+  gateway,
+  settings,
+  platform,
+  tasks,
+  metrics,
+}: AgentPlatformOptions): Promise<AgentPlatform> {
   const { config, now } = gateway
   const logger = gateway.logger.child('duo_workflow')
   const selfSigned = await loadSelfSignedKeys(settings.selfSignedJwt, settings.serviceName, 'DUO_WORKFLOW')
@@ -86,7 +92,10 @@ export async function createAgentPlatform({ gateway, settings, platform, tasks, 
     settings,
     config,
     keyring,
-    tokenCache: config.auth.tokenCacheSize > 0 ? new VerifiedTokenCache(config.auth.tokenCacheSize, now, platform.sha256Hex, platform.metrics) : undefined,
+    tokenCache:
+      config.auth.tokenCacheSize > 0
+        ? new VerifiedTokenCache(config.auth.tokenCacheSize, now, platform.sha256Hex, platform.metrics)
+        : undefined,
     signingKey: selfSigned.signingKey,
     now,
     tasks,
@@ -98,15 +107,29 @@ export async function createAgentPlatform({ gateway, settings, platform, tasks, 
     self_signed_keys: selfSigned.verificationKeys.length,
     auth_enabled: settings.authEnabled,
   })
-  if (!settings.authEnabled) logger.warning('DUO_WORKFLOW_AUTH__ENABLED is false: every Agent Platform call is let in without a token')
+  if (!settings.authEnabled)
+    logger.warning('DUO_WORKFLOW_AUTH__ENABLED is false: every Agent Platform call is let in without a token')
   return new AgentPlatform(
-    { auth, models: gateway.models, config, logger, now, ids: checkpointIds, searchDocs: docsSearchOf(gateway.docsSearch), metrics },
+    {
+      auth,
+      models: gateway.models,
+      config,
+      logger,
+      now,
+      ids: checkpointIds,
+      searchDocs: docsSearchOf(gateway.docsSearch),
+      metrics,
+    },
     keyring,
   )
 }
 
 /** The service's issuers; a source the gateway already has for the same URL is shared (one fetch, one cache). */
-function keySources(gateway: Gateway, settings: AgentPlatformSettings, platform: AgentPlatformOptions['platform']): RemoteKeySource[] {
+function keySources(
+  gateway: Gateway,
+  settings: AgentPlatformSettings,
+  platform: AgentPlatformOptions['platform'],
+): RemoteKeySource[] {
   const wanted: [SourceName, string | null][] = [
     ['gitlab', settings.gitlabUrl],
     ['customers_dot', settings.customerPortalUrl],

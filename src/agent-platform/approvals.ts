@@ -22,7 +22,11 @@ export interface ApprovalPolicy {
 }
 
 /** The calls of offered tools that need approval, in the model's order (empty: all may run). A call of a tool not offered is not asked about: it is answered "not found". */
-export async function callsNeedingApproval(calls: readonly ToolCall[], tools: ReadonlyMap<string, AgentTool>, policy: ApprovalPolicy): Promise<ToolCall[]> {
+export async function callsNeedingApproval(
+  calls: readonly ToolCall[],
+  tools: ReadonlyMap<string, AgentTool>,
+  policy: ApprovalPolicy,
+): Promise<ToolCall[]> {
   const needing: ToolCall[] = []
   for (const call of calls) {
     const tool = tools.get(call.name)
@@ -34,7 +38,9 @@ export async function callsNeedingApproval(calls: readonly ToolCall[], tools: Re
 async function approved(call: ToolCall, tool: AgentTool, policy: ApprovalPolicy): Promise<boolean> {
   const { privileges, preApprovedPrivileges: preapprovedPrivileges, preapprovedTools } = policy
   if (isPreapproved(tool, { privileges, preapprovedPrivileges, preapprovedTools })) return true
-  const hashes = Object.hasOwn(policy.toolCallApprovals, call.name) ? policy.toolCallApprovals[call.name]?.call_args : undefined
+  const hashes = Object.hasOwn(policy.toolCallApprovals, call.name)
+    ? policy.toolCallApprovals[call.name]?.call_args
+    : undefined
   if (!hashes?.length) return false
   return hashes.includes(await argumentsHash(call.arguments))
 }

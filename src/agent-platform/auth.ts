@@ -57,7 +57,17 @@ export class AgentPlatformAuth {
     for (const [name, value] of Object.entries(metadata)) headers.set(name, value)
     if (!this.deps.settings.authEnabled) return bypassedAuthContext(headers)
     try {
-      return await authenticate(headers, { config: this.config, keyring: this.deps.keyring, now: this.deps.now, tokenCache: this.deps.tokenCache }, this.deps.tasks, logContext)
+      return await authenticate(
+        headers,
+        {
+          config: this.config,
+          keyring: this.deps.keyring,
+          now: this.deps.now,
+          tokenCache: this.deps.tokenCache,
+        },
+        this.deps.tasks,
+        logContext,
+      )
     } catch (error) {
       if (error instanceof AuthenticationError) throw new GrpcStatus(Status.UNAUTHENTICATED, error.message)
       throw error
@@ -71,7 +81,8 @@ export class AgentPlatformAuth {
    */
   mayExecute(auth: AuthContext, definition: string): void {
     if (definition === 'chat') {
-      if (!can(auth, 'duo_chat')) throw new GrpcStatus(Status.PERMISSION_DENIED, 'Unauthorized to execute chat')
+      if (!can(auth, 'duo_chat'))
+        throw new GrpcStatus(Status.PERMISSION_DENIED, 'Unauthorized to execute chat')
       return
     }
     if (!can(auth, 'duo_agent_platform') && !can(auth, 'duo_workflow_execute_workflow')) {
@@ -85,15 +96,27 @@ export class AgentPlatformAuth {
    * minted itself, and to callers without `duo_agent_platform` (or the legacy primitive).
    * @throws GrpcStatus PERMISSION_DENIED, FAILED_PRECONDITION without a signing key
    */
-  async mint(auth: AuthContext, metadata: Metadata, definition: string | undefined): Promise<Outgoing<GenerateTokenResponse>> {
+  async mint(
+    auth: AuthContext,
+    metadata: Metadata,
+    definition: string | undefined,
+  ): Promise<Outgoing<GenerateTokenResponse>> {
     const notOwn = { disallowedIssuers: [this.deps.settings.serviceName] }
-    const allowed = definition === 'chat' ? can(auth, 'duo_chat', notOwn) : can(auth, 'duo_agent_platform', notOwn) || can(auth, 'duo_workflow_execute_workflow', notOwn)
+    const allowed =
+      definition === 'chat'
+        ? can(auth, 'duo_chat', notOwn)
+        : can(auth, 'duo_agent_platform', notOwn) || can(auth, 'duo_workflow_execute_workflow', notOwn)
     if (!allowed) throw new GrpcStatus(Status.PERMISSION_DENIED, 'Unauthorized to generate token')
     const { signingKey } = this.deps
     if (!signingKey) {
-      throw new GrpcStatus(Status.FAILED_PRECONDITION, 'This service cannot mint tokens: DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY is not set')
+      throw new GrpcStatus(
+        Status.FAILED_PRECONDITION,
+        'This service cannot mint tokens: DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY is not set',
+      )
     }
-    const scopes = auth.bypassed ? [...SERVED_PRIMITIVES] : auth.scopes.filter((scope) => SERVED_PRIMITIVES.has(scope))
+    const scopes = auth.bypassed
+      ? [...SERVED_PRIMITIVES]
+      : auth.scopes.filter((scope) => SERVED_PRIMITIVES.has(scope))
     const minted = await mintUserToken(signingKey, this.deps.settings.serviceName, {
       subject: metadata['x-gitlab-global-user-id'] ?? '',
       realm: metadata['x-gitlab-realm'] || undefined,

@@ -42,27 +42,39 @@ export class WorkflowForbidden extends RailsError {
  * @throws RailsError (UnsupportedStatusEvent and WorkflowForbidden among them), ActionTimeout,
  *   TurnStopped.
  */
-export async function bootstrap(rails: Rails, workflowId: string, gitlabVersion: string | undefined): Promise<Workflow> {
+export async function bootstrap(
+  rails: Rails,
+  workflowId: string,
+  gitlabVersion: string | undefined,
+): Promise<Workflow> {
   const node = await rails.workflow(workflowId, gitlabVersion, BOOTSTRAP_TIMEOUT_MS)
   const project = projectInfo(node.project)
   const namespace = namespaceInfo(node.namespace)
   const gitlabUrl = originOf(project?.web_url) ?? originOf(namespace?.web_url)
-  if (!gitlabUrl) throw new RailsError(`Workflow ${workflowId} has neither a project nor a namespace with a web URL`)
+  if (!gitlabUrl)
+    throw new RailsError(`Workflow ${workflowId} has neither a project nor a namespace with a web URL`)
   const event = startEvent(node.statusName, node.checkpoint !== null, workflowId)
   const { status, body } = await rails.statusEvent(workflowId, event)
   if (status === 400) throw new UnsupportedStatusEvent(event, node.statusName, grapeMessage(body))
   if (status === 403) throw new WorkflowForbidden()
-  if (status !== 200) throw new RailsError(`GitLab answered HTTP ${status} to the workflow's '${event}' status event`, status)
+  if (status !== 200)
+    throw new RailsError(`GitLab answered HTTP ${status} to the workflow's '${event}' status event`, status)
   return { id: workflowId, node, project, namespace, gitlabUrl, event }
 }
 
 /** GitLab's table (spec §5.2 step 3). A `created` workflow that already has a checkpoint cannot start again. */
 export function startEvent(statusName: string, hasCheckpoint: boolean, workflowId: string): StartEvent {
   if (statusName === 'created') {
-    if (hasCheckpoint) throw new UnsupportedStatusEvent('start', statusName, `workflow ${workflowId} already has a checkpoint`)
+    if (hasCheckpoint)
+      throw new UnsupportedStatusEvent('start', statusName, `workflow ${workflowId} already has a checkpoint`)
     return 'start'
   }
-  if (statusName === 'input_required' || statusName === 'plan_approval_required' || statusName === 'tool_call_approval_required') return 'resume'
+  if (
+    statusName === 'input_required' ||
+    statusName === 'plan_approval_required' ||
+    statusName === 'tool_call_approval_required'
+  )
+    return 'resume'
   return 'retry'
 }
 
@@ -70,7 +82,8 @@ function projectInfo(project: Record<string, unknown> | null): ProjectInfo | nul
   if (!project) return null
   const webUrl = text(project.webUrl)
   const tree = text((project.statisticsDetailsPaths as Record<string, unknown> | undefined)?.repository)
-  const exclusion = (project.duoContextExclusionSettings as { exclusionRules?: unknown } | undefined)?.exclusionRules
+  const exclusion = (project.duoContextExclusionSettings as { exclusionRules?: unknown } | undefined)
+    ?.exclusionRules
   return {
     id: numericId(project.id),
     name: text(project.name) ?? '',
@@ -78,19 +91,30 @@ function projectInfo(project: Record<string, unknown> | null): ProjectInfo | nul
     http_url_to_repo: text(project.httpUrlToRepo),
     web_url: webUrl,
     // GitLab's service reads the default branch from the repository path: `<web_url>/-/tree/<branch>`.
-    default_branch: tree?.includes('/-/tree/') ? tree.slice(tree.indexOf('/-/tree/') + '/-/tree/'.length) : null,
+    default_branch: tree?.includes('/-/tree/')
+      ? tree.slice(tree.indexOf('/-/tree/') + '/-/tree/'.length)
+      : null,
     languages: Array.isArray(project.languages)
       ? project.languages
-          .filter((language): language is { name: string; share: number } => typeof language?.name === 'string')
+          .filter(
+            (language): language is { name: string; share: number } => typeof language?.name === 'string',
+          )
           .map(({ name, share }) => ({ name, share: Number(share) || 0 }))
       : [],
-    exclusion_rules: Array.isArray(exclusion) ? exclusion.filter((rule): rule is string => typeof rule === 'string') : [],
+    exclusion_rules: Array.isArray(exclusion)
+      ? exclusion.filter((rule): rule is string => typeof rule === 'string')
+      : [],
   }
 }
 
 function namespaceInfo(namespace: Record<string, unknown> | null): NamespaceInfo | null {
   if (!namespace) return null
-  return { id: numericId(namespace.id), name: text(namespace.name) ?? '', description: text(namespace.description), web_url: text(namespace.webUrl) }
+  return {
+    id: numericId(namespace.id),
+    name: text(namespace.name) ?? '',
+    description: text(namespace.description),
+    web_url: text(namespace.webUrl),
+  }
 }
 
 /** `gid://gitlab/Project/7` → 7. */

@@ -114,8 +114,12 @@ export class ActionChannel {
    * GitLab's service does).
    * @throws TurnStopped when the turn stops first; ActionTimeout; GrpcStatus when the transport refuses the action.
    */
-  async request(action: Omit<Outgoing<Action>, 'requestID'>, options: RequestOptions = {}): Promise<ActionResponse> {
-    if (this.stopped && !(options.wrapUp && clientStillThere(this.stopped))) throw new TurnStopped(this.stopped)
+  async request(
+    action: Omit<Outgoing<Action>, 'requestID'>,
+    options: RequestOptions = {},
+  ): Promise<ActionResponse> {
+    if (this.stopped && !(options.wrapUp && clientStillThere(this.stopped)))
+      throw new TurnStopped(this.stopped)
     const requestID = crypto.randomUUID()
     const kind = Object.keys(action)[0] ?? 'action'
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -167,7 +171,9 @@ export class ActionChannel {
         next = this.queued
       }
     } catch (error) {
-      this.log.warning('Could not send a checkpoint to the client', { error: error instanceof Error ? error.message : String(error) })
+      this.log.warning('Could not send a checkpoint to the client', {
+        error: error instanceof Error ? error.message : String(error),
+      })
     } finally {
       this.inFlight = undefined
     }
@@ -191,7 +197,11 @@ export class ActionChannel {
   private answer(response: ActionResponse): void {
     let id = response.requestID
     // LSP < 8.20 answered without requestID: the oldest waiting action of the matching kind (spec §5.5).
-    if (!id) id = [...this.pending].find(([, waiting]) => (response.httpResponse ? waiting.kind === 'runHTTPRequest' : waiting.kind !== 'runHTTPRequest'))?.[0] ?? ''
+    if (!id)
+      id =
+        [...this.pending].find(([, waiting]) =>
+          response.httpResponse ? waiting.kind === 'runHTTPRequest' : waiting.kind !== 'runHTTPRequest',
+        )?.[0] ?? ''
     const waiting = this.pending.get(id)
     if (!waiting) {
       this.log.debug('Request ID not found.', { request_id: response.requestID })

@@ -48,7 +48,11 @@ export async function runChatAgent(first: FirstStep, options: ChatAgentOptions):
   const { journal } = options
   const { state } = journal
   const tools = new Map(options.tools.map((tool) => [tool.name, tool]))
-  const definitions: ToolDefinition[] = options.tools.map(({ name, description, parameters }) => ({ name, description, parameters }))
+  const definitions: ToolDefinition[] = options.tools.map(({ name, description, parameters }) => ({
+    name,
+    description,
+    parameters,
+  }))
   const maxCalls = options.maxModelCalls ?? MAX_MODEL_CALLS
   let modelCalls = 0
   let next = first
@@ -57,7 +61,13 @@ export async function runChatAgent(first: FirstStep, options: ChatAgentOptions):
   for (;;) {
     if (next === 'idle') return journal.commit('input_required')
     if (next === 'tools') {
-      await runToolCalls(pendingToolCalls(state.history), { tools, context: options.toolContext, journal, log: options.log, onCall: options.onToolCall })
+      await runToolCalls(pendingToolCalls(state.history), {
+        tools,
+        context: options.toolContext,
+        journal,
+        log: options.log,
+        onCall: options.onToolCall,
+      })
       await journal.commit('Execution')
       next = 'agent'
       continue
@@ -71,12 +81,24 @@ export async function runChatAgent(first: FirstStep, options: ChatAgentOptions):
       return journal.commit('input_required')
     }
     if (++modelCalls > maxCalls) {
-      throw new TurnFailed(`The agent stopped after ${maxCalls} model calls in one turn without finishing. Ask again with a narrower question.`)
+      throw new TurnFailed(
+        `The agent stopped after ${maxCalls} model calls in one turn without finishing. Ask again with a narrower question.`,
+      )
     }
     await options.beforeModelCall?.()
-    const prompt = chatPrompt({ ...options.prompt, family: options.model.family, history: state.history, tools: definitions, now: options.now() })
+    const prompt = chatPrompt({
+      ...options.prompt,
+      family: options.model.family,
+      history: state.history,
+      tools: definitions,
+      now: options.now(),
+    })
     if (prompt.leftOut || prompt.shortened) {
-      options.log.info('Conversation trimmed to fit the model', { left_out: prompt.leftOut, shortened: prompt.shortened, budget_tokens: prompt.budgetTokens })
+      options.log.info('Conversation trimmed to fit the model', {
+        left_out: prompt.leftOut,
+        shortened: prompt.shortened,
+        budget_tokens: prompt.budgetTokens,
+      })
     }
     const invocation = options.models.invocation({
       model: options.model,
@@ -99,7 +121,12 @@ export async function runChatAgent(first: FirstStep, options: ChatAgentOptions):
     state.history.push(message)
     const calls = message.toolCalls ?? []
     if (!calls.length && !message.invalidToolCalls?.length) {
-      state.uiLog.push(agentEntry(message.id, message.content || 'The model gave an empty answer. Please try again or rephrase your question.'))
+      state.uiLog.push(
+        agentEntry(
+          message.id,
+          message.content || 'The model gave an empty answer. Please try again or rephrase your question.',
+        ),
+      )
       return journal.commit('input_required')
     }
     if (message.content) state.uiLog.push(agentEntry(message.id, message.content))
@@ -123,7 +150,8 @@ function refuseCutCalls(calls: readonly ToolCall[], journal: Journal): ToolCall[
       role: 'tool',
       toolCallId: call.id,
       toolName: call.name,
-      content: 'Not run: the maximum number of output tokens was reached while this tool call was written, so its arguments may be incomplete. Make the call again with shorter arguments.',
+      content:
+        'Not run: the maximum number of output tokens was reached while this tool call was written, so its arguments may be incomplete. Make the call again with shorter arguments.',
       status: 'error',
     })
   }

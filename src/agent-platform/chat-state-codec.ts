@@ -33,11 +33,24 @@ export interface DecodedState {
 }
 
 const STATUSES: ReadonlySet<string> = new Set<ChatStatus>([
-  'Not Started', 'Planning', 'Execution', 'input_required', 'tool_call_approval_required', 'plan_approval_required',
-  'Paused', 'Completed', 'Error', 'Cancelled', 'approval_error',
+  'Not Started',
+  'Planning',
+  'Execution',
+  'input_required',
+  'tool_call_approval_required',
+  'plan_approval_required',
+  'Paused',
+  'Completed',
+  'Error',
+  'Cancelled',
+  'approval_error',
 ])
 /** Internal values GitLab's state enum also has (the chat never sets them), by their chat equivalent. */
-const STATUS_ALIASES: Record<string, ChatStatus> = { created: 'Not Started', finished: 'Completed', stopped: 'Cancelled' }
+const STATUS_ALIASES: Record<string, ChatStatus> = {
+  created: 'Not Started',
+  finished: 'Completed',
+  stopped: 'Cancelled',
+}
 
 export function decodeChannelValues(values: JsonObject): DecodedState {
   const warnings: string[] = []
@@ -78,7 +91,9 @@ function conversationOf(value: unknown, warnings: string[]): unknown {
   // Another agent's name (a foundational agent's prompt): take the only conversation there is.
   const lists = Object.entries(value).filter(([, list]) => Array.isArray(list))
   if (lists.length === 1 && lists[0]) {
-    warnings.push(`the conversation is stored under ${JSON.stringify(lists[0][0].slice(0, 40))}, not "${AGENT_NAME}"`)
+    warnings.push(
+      `the conversation is stored under ${JSON.stringify(lists[0][0].slice(0, 40))}, not "${AGENT_NAME}"`,
+    )
     return lists[0][1]
   }
   if (lists.length > 1) warnings.push(`no "${AGENT_NAME}" conversation among ${lists.length}: started afresh`)
@@ -98,7 +113,11 @@ function decodeUiLog(value: unknown, warnings: string[]): UiLogEntry[] {
   }
   const log: UiLogEntry[] = []
   value.forEach((entry, index) => {
-    if (!isObject(entry) || typeof entry.message_type !== 'string' || !MESSAGE_TYPES.has(entry.message_type)) {
+    if (
+      !isObject(entry) ||
+      typeof entry.message_type !== 'string' ||
+      !MESSAGE_TYPES.has(entry.message_type)
+    ) {
       warnings.push(`chat log entry ${index} is not an entry: skipped`)
       return
     }
@@ -111,9 +130,10 @@ function decodeUiLog(value: unknown, warnings: string[]): UiLogEntry[] {
       timestamp: typeof entry.timestamp === 'string' ? entry.timestamp : '',
       status: typeof entry.status === 'string' ? (entry.status as UiLogEntry['status']) : null,
       correlation_id: null,
-      tool_info: isObject(info) && typeof info.name === 'string'
-        ? { ...info, name: info.name, args: isObject(info.args) ? info.args : {} }
-        : null,
+      tool_info:
+        isObject(info) && typeof info.name === 'string'
+          ? { ...info, name: info.name, args: isObject(info.args) ? info.args : {} }
+          : null,
       additional_context: Array.isArray(entry.additional_context) ? entry.additional_context : null,
       message_id: typeof entry.message_id === 'string' ? entry.message_id : null,
     })
@@ -146,7 +166,10 @@ function decodeProject(value: unknown, warnings: string[]): ProjectInfo | null {
     http_url_to_repo: orNull(value.http_url_to_repo),
     web_url: orNull(value.web_url),
     default_branch: orNull(value.default_branch),
-    languages: languages.map((l) => ({ name: typeof l.name === 'string' ? l.name : '', share: typeof l.share === 'number' ? l.share : 0 })),
+    languages: languages.map((l) => ({
+      name: typeof l.name === 'string' ? l.name : '',
+      share: typeof l.share === 'number' ? l.share : 0,
+    })),
     exclusion_rules: Array.isArray(value.exclusion_rules) ? strings(value.exclusion_rules) : [],
   }
 }
@@ -158,5 +181,10 @@ function decodeNamespace(value: unknown, warnings: string[]): NamespaceInfo | nu
     warnings.push('the namespace has no usable id: read as none')
     return null
   }
-  return { id, name: orNull(value.name) ?? '', description: orNull(value.description), web_url: orNull(value.web_url) }
+  return {
+    id,
+    name: orNull(value.name) ?? '',
+    description: orNull(value.description),
+    web_url: orNull(value.web_url),
+  }
 }

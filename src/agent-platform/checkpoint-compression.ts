@@ -60,7 +60,8 @@ export async function inflateFromBase64(data: string, maxBytes = MAX_INFLATED_BY
 export function toBase64(bytes: Uint8Array): string {
   let binary = ''
   // fromCharCode takes its codes as arguments: a bounded slice at a time stays under engines' argument limits.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
   return btoa(binary)
 }
 

@@ -46,7 +46,8 @@ export interface CheckpointIdOptions {
 
 export function createCheckpointIds(options: CheckpointIdOptions = {}): CheckpointIds {
   const now = options.now ?? Date.now
-  const randomBytes = options.randomBytes ?? ((bytes: Uint8Array<ArrayBuffer>) => void crypto.getRandomValues(bytes))
+  const randomBytes =
+    options.randomBytes ?? ((bytes: Uint8Array<ArrayBuffer>) => void crypto.getRandomValues(bytes))
   let last = 0n
 
   return {
@@ -57,7 +58,10 @@ export function createCheckpointIds(options: CheckpointIdOptions = {}): Checkpoi
       last = ticks
       const node = new Uint8Array(6)
       randomBytes(node)
-      return { threadTs: formatUuid6(ticks, step, node), ts: isoMicros(Number((ticks - GREGORIAN_OFFSET) / 10n)) }
+      return {
+        threadTs: formatUuid6(ticks, step, node),
+        ts: isoMicros(Number((ticks - GREGORIAN_OFFSET) / 10n)),
+      }
     },
   }
 }

@@ -74,7 +74,11 @@ export type CompressedCheckpointPost = PostPlace & { compressed_checkpoint: stri
  * surrogates: a tool's binary output, a model's broken stream) is replaced by U+FFFD, since Rails
  * would answer 500 and the conversation could never be saved again.
  */
-export function encodeCheckpoint(state: ChatState, place: CheckpointPlace, encoding: MessageEncoding = {}): CheckpointPost {
+export function encodeCheckpoint(
+  state: ChatState,
+  place: CheckpointPlace,
+  encoding: MessageEncoding = {},
+): CheckpointPost {
   const input = place.step < 0
   const values = encodeChannelValues(state, encoding)
   // LangGraph's input channel: in a thread's first checkpoint Rails takes `__start__.goal` as the workflow's goal.
@@ -123,7 +127,10 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 function storable<T>(value: T): T {
   if (typeof value === 'string') return value.replace(UNSTORABLE, '\ufffd') as T
   if (Array.isArray(value)) return value.map(storable) as T
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(UNSTORABLE, '\ufffd'), storable(v)])) as T
+  if (isObject(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k.replace(UNSTORABLE, '\ufffd'), storable(v)]),
+    ) as T
   return value
 }
 
@@ -143,7 +150,8 @@ export interface SavedCheckpoint {
 /** A checkpoint read, or why it could not be: `error` is a sentence fit to show the user. */
 export type CheckpointRead = { ok: true; checkpoint: SavedCheckpoint } | { ok: false; error: string }
 
-const field = (input: Record<string, unknown>, camel: string, snake: string): unknown => input[camel] ?? input[snake]
+const field = (input: Record<string, unknown>, camel: string, snake: string): unknown =>
+  input[camel] ?? input[snake]
 
 /** A checkpoint with `checkpoint` as JSON text or object (GraphQL, REST); see readCheckpoint for compressed ones. */
 export function decodeCheckpoint(input: unknown): CheckpointRead {
@@ -160,7 +168,10 @@ export function decodeCheckpoint(input: unknown): CheckpointRead {
   }
   if (checkpoint === undefined || checkpoint === null) {
     const compressed = typeof input.compressed_checkpoint === 'string'
-    return failure(threadTs, compressed ? 'it is compressed (read it with readCheckpoint)' : 'it has no checkpoint')
+    return failure(
+      threadTs,
+      compressed ? 'it is compressed (read it with readCheckpoint)' : 'it has no checkpoint',
+    )
   }
   if (!isObject(checkpoint)) return failure(threadTs, 'its checkpoint is not a JSON object')
   if (!isObject(checkpoint.channel_values)) return failure(threadTs, 'its checkpoint has no channel_values')
@@ -181,8 +192,15 @@ export function decodeCheckpoint(input: unknown): CheckpointRead {
 }
 
 /** Any checkpoint Rails gives, `compressed_checkpoint` (REST with `accept_compressed=true`) included. */
-export async function readCheckpoint(input: unknown, maxInflatedBytes = MAX_INFLATED_BYTES): Promise<CheckpointRead> {
-  if (isObject(input) && (input.checkpoint === undefined || input.checkpoint === null) && typeof input.compressed_checkpoint === 'string') {
+export async function readCheckpoint(
+  input: unknown,
+  maxInflatedBytes = MAX_INFLATED_BYTES,
+): Promise<CheckpointRead> {
+  if (
+    isObject(input) &&
+    (input.checkpoint === undefined || input.checkpoint === null) &&
+    typeof input.compressed_checkpoint === 'string'
+  ) {
     const threadTs = stringOrNull(field(input, 'threadTs', 'thread_ts'))
     const inflated = await inflateFromBase64(input.compressed_checkpoint, maxInflatedBytes)
     if (!inflated.ok) return failure(threadTs, `its compressed_checkpoint cannot be read: ${inflated.error}`)
@@ -201,7 +219,8 @@ function parseMetadata(value: unknown, warnings: string[]): Record<string, unkno
       // Reported below: the metadata only gives the step.
     }
   }
-  if (value !== undefined && value !== null) warnings.push('the checkpoint metadata is not a JSON object: step unknown')
+  if (value !== undefined && value !== null)
+    warnings.push('the checkpoint metadata is not a JSON object: step unknown')
   return {}
 }
 
@@ -209,5 +228,8 @@ const stringOrNull = (value: unknown): string | null => (typeof value === 'strin
 
 function failure(threadTs: string | null, reason: string): CheckpointRead {
   const which = threadTs ? ` (checkpoint ${threadTs.slice(0, 64)})` : ''
-  return { ok: false, error: `The saved conversation${which} cannot be read: ${reason}. Start a new chat to continue.` }
+  return {
+    ok: false,
+    error: `The saved conversation${which} cannot be read: ${reason}. Start a new chat to continue.`,
+  }
 }

@@ -190,9 +190,22 @@ export interface Action {
 
 /** The members of Action's oneof `action`. */
 export const ACTION_KINDS = [
-  'runCommand', 'runHTTPRequest', 'runReadFile', 'runWriteFile', 'runGitCommand', 'runEditFile', 'newCheckpoint',
-  'listDirectory', 'grep', 'findFiles', 'runMCPTool', 'mkdir', 'runReadFiles', 'runShellCommand',
-  'trackLlmCallForSelfHosted', 'scheduleNotification',
+  'runCommand',
+  'runHTTPRequest',
+  'runReadFile',
+  'runWriteFile',
+  'runGitCommand',
+  'runEditFile',
+  'newCheckpoint',
+  'listDirectory',
+  'grep',
+  'findFiles',
+  'runMCPTool',
+  'mkdir',
+  'runReadFiles',
+  'runShellCommand',
+  'trackLlmCallForSelfHosted',
+  'scheduleNotification',
 ] as const satisfies readonly (keyof Action)[]
 export type ActionKind = (typeof ACTION_KINDS)[number]
 
@@ -337,4 +350,8 @@ export interface ListFlowsResponse {
  * A message being built to send, where any member may be left out: proto3 has no "required", and
  * a left-out member goes out as its default (for an always-present member: '', 0, false, [], {}).
  */
-export type Outgoing<T> = T extends readonly (infer E)[] ? Outgoing<E>[] : T extends object ? { [K in keyof T]?: Outgoing<T[K]> } : T
+export type Outgoing<T> = T extends readonly (infer E)[]
+  ? Outgoing<E>[]
+  : T extends object
+    ? { [K in keyof T]?: Outgoing<T[K]> }
+    : T

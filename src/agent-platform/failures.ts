@@ -38,7 +38,8 @@ export interface Failure {
   unexpected: boolean
 }
 
-const GENERIC = 'Something went wrong in the GitLab Duo Agent Platform service while processing your request. Please try again; if it persists, ask your administrator to check the service logs.'
+const GENERIC =
+  'Something went wrong in the GitLab Duo Agent Platform service while processing your request. Please try again; if it persists, ask your administrator to check the service logs.'
 
 export function describeFailure(error: unknown): Failure {
   const errorType = error instanceof Error ? error.name : typeof error
@@ -51,10 +52,21 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof TurnFailed) return end(error.userMessage, error.code)
   if (error instanceof ModelNotConfigured) return end(error.message, Status.FAILED_PRECONDITION)
   if (error instanceof UpstreamError) return end(`The model could not answer. ${error.message}`)
-  if (error instanceof ModelStreamError) return end(`The model server reported an error while answering: ${error.message}`)
-  if (error instanceof GatewayError) return end(`The model call could not be made: ${error.message}`, error.status < 500 ? Status.FAILED_PRECONDITION : Status.INTERNAL)
-  if (error instanceof RailsError) return end(`GitLab could not complete a request of this chat: ${error.message}`)
+  if (error instanceof ModelStreamError)
+    return end(`The model server reported an error while answering: ${error.message}`)
+  if (error instanceof GatewayError)
+    return end(
+      `The model call could not be made: ${error.message}`,
+      error.status < 500 ? Status.FAILED_PRECONDITION : Status.INTERNAL,
+    )
+  if (error instanceof RailsError)
+    return end(`GitLab could not complete a request of this chat: ${error.message}`)
   if (error instanceof ActionTimeout) return end(`${error.message}; the chat was stopped.`)
   // Unexpected: its message may hold internals, so neither the chat nor the status carries it (the log does).
-  return { userMessage: GENERIC, status: new GrpcStatus(Status.INTERNAL, `workflow execution failure: ${errorType}`), errorType, unexpected: true }
+  return {
+    userMessage: GENERIC,
+    status: new GrpcStatus(Status.INTERNAL, `workflow execution failure: ${errorType}`),
+    errorType,
+    unexpected: true,
+  }
 }

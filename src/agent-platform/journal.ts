@@ -59,8 +59,16 @@ export class Journal {
     const event = statusEvent(status, this.toldStatus)
     this.toldStatus = status
     if (!event) return
-    const { status: httpStatus, body } = await this.options.rails.statusEvent(this.options.workflowId, event, request)
-    if (httpStatus !== 200) throw new RailsError(`GitLab answered HTTP ${httpStatus} to the status event '${event}': ${body.slice(0, 200)}`, httpStatus)
+    const { status: httpStatus, body } = await this.options.rails.statusEvent(
+      this.options.workflowId,
+      event,
+      request,
+    )
+    if (httpStatus !== 200)
+      throw new RailsError(
+        `GitLab answered HTTP ${httpStatus} to the status event '${event}': ${body.slice(0, 200)}`,
+        httpStatus,
+      )
     this.lastEvent = event
   }
 

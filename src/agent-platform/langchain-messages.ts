@@ -22,7 +22,11 @@ export function encodeMessage(message: ConversationMessage, encoding: MessageEnc
     case 'user':
       return {
         content: message.content,
-        additional_kwargs: { additional_context: message.additionalContext ? encodeAdditionalContext(message.additionalContext) : null },
+        additional_kwargs: {
+          additional_context: message.additionalContext
+            ? encodeAdditionalContext(message.additionalContext)
+            : null,
+        },
         response_metadata: {},
         type: 'HumanMessage',
         name: null,
@@ -57,7 +61,12 @@ function encodeAssistant(message: Assistant, encoding: MessageEncoding): JsonObj
     type: 'AIMessage',
     name: null,
     id: message.id,
-    tool_calls: calls.map((call) => ({ name: call.name, args: call.arguments, id: call.id, type: 'tool_call' })),
+    tool_calls: calls.map((call) => ({
+      name: call.name,
+      args: call.arguments,
+      id: call.id,
+      type: 'tool_call',
+    })),
     invalid_tool_calls: (message.invalidToolCalls ?? []).map((call) => ({
       name: call.name,
       args: call.arguments,
@@ -76,7 +85,9 @@ const encodeUsage = (usage: Usage) => {
 }
 
 /** A ToolMessage; also the form of a tool entry's `tool_info.tool_response`. */
-export function encodeToolMessage(message: Omit<Extract<ConversationMessage, { role: 'tool' }>, 'role'>): JsonObject {
+export function encodeToolMessage(
+  message: Omit<Extract<ConversationMessage, { role: 'tool' }>, 'role'>,
+): JsonObject {
   return {
     content: message.content,
     additional_kwargs: {},
@@ -92,16 +103,24 @@ export function encodeToolMessage(message: Omit<Extract<ConversationMessage, { r
 
 /** GitLab's `AdditionalContext` model, as in a human message and a user entry. */
 export function encodeAdditionalContext(items: readonly AdditionalContextItem[]): JsonObject[] {
-  return items.map(({ category, id, content, metadata }) => ({ category, id, content, metadata, type: 'AdditionalContext' }))
+  return items.map(({ category, id, content, metadata }) => ({
+    category,
+    id,
+    content,
+    metadata,
+    type: 'AdditionalContext',
+  }))
 }
 
 // ---- reading
 
 const MESSAGE_TYPES = new Set(['HumanMessage', 'AIMessage', 'ToolMessage', 'SystemMessage'])
 
-export const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value)
+export const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
-const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
+const count = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined
 
 /**
  * A message's content as text: a string as is, content blocks (`[{"type": "text", "text": ...}]`,
@@ -152,7 +171,10 @@ export interface DecodedMessages {
 }
 
 /** A stored conversation; entries that are not usable messages are skipped and named in `warnings`. */
-export function decodeMessages(list: unknown, newId: () => string = () => `lc_run--${crypto.randomUUID()}`): DecodedMessages {
+export function decodeMessages(
+  list: unknown,
+  newId: () => string = () => `lc_run--${crypto.randomUUID()}`,
+): DecodedMessages {
   const warnings: string[] = []
   const messages: ConversationMessage[] = []
   if (!Array.isArray(list)) {
@@ -170,10 +192,15 @@ export function decodeMessages(list: unknown, newId: () => string = () => `lc_ru
     if (type === 'HumanMessage') {
       const kwargs = isObject(entry.additional_kwargs) ? entry.additional_kwargs : {}
       const additionalContext = decodeAdditionalContext(kwargs.additional_context)
-      messages.push({ role: 'user', content: contentText(entry.content), ...(additionalContext ? { additionalContext } : {}) })
+      messages.push({
+        role: 'user',
+        content: contentText(entry.content),
+        ...(additionalContext ? { additionalContext } : {}),
+      })
     } else if (type === 'AIMessage') {
       const message = decodeAssistant(entry, newId, warnings, index)
-      for (const call of [...(message.toolCalls ?? []), ...(message.invalidToolCalls ?? [])]) callNames.set(call.id, call.name)
+      for (const call of [...(message.toolCalls ?? []), ...(message.invalidToolCalls ?? [])])
+        callNames.set(call.id, call.name)
       messages.push(message)
     } else if (type === 'ToolMessage') {
       const toolCallId = text(entry.tool_call_id) ?? ''
@@ -192,7 +219,12 @@ export function decodeMessages(list: unknown, newId: () => string = () => `lc_ru
   return { messages, warnings }
 }
 
-function decodeAssistant(entry: JsonObject, newId: () => string, warnings: string[], index: number): Assistant {
+function decodeAssistant(
+  entry: JsonObject,
+  newId: () => string,
+  warnings: string[],
+  index: number,
+): Assistant {
   let id = text(entry.id)
   if (!id) {
     // The chat log's streamed entries are matched by this id, so it must exist.
@@ -216,7 +248,12 @@ function decodeAssistant(entry: JsonObject, newId: () => string, warnings: strin
   }
   if (Array.isArray(entry.invalid_tool_calls)) {
     for (const call of entry.invalid_tool_calls.filter(isObject)) {
-      const args = typeof call.args === 'string' ? call.args : call.args === undefined || call.args === null ? '' : JSON.stringify(call.args)
+      const args =
+        typeof call.args === 'string'
+          ? call.args
+          : call.args === undefined || call.args === null
+            ? ''
+            : JSON.stringify(call.args)
       const reason = text(call.error) ?? 'invalid tool call'
       invalid.push({ id: text(call.id) ?? '', name: text(call.name) ?? '', arguments: args, reason })
     }
@@ -227,7 +264,10 @@ function decodeAssistant(entry: JsonObject, newId: () => string, warnings: strin
   if (usage) {
     const inputTokens = count(usage.input_tokens)
     const outputTokens = count(usage.output_tokens)
-    message.usage = { ...(inputTokens === undefined ? {} : { inputTokens }), ...(outputTokens === undefined ? {} : { outputTokens }) }
+    message.usage = {
+      ...(inputTokens === undefined ? {} : { inputTokens }),
+      ...(outputTokens === undefined ? {} : { outputTokens }),
+    }
   }
   const metadata = isObject(entry.response_metadata) ? entry.response_metadata : {}
   const finish = text(metadata.finish_reason) ?? text(metadata.stop_reason)
@@ -236,7 +276,13 @@ function decodeAssistant(entry: JsonObject, newId: () => string, warnings: strin
 }
 
 /** A stored call's arguments: an object is a call; JSON text of an object too; anything else an invalid call. */
-function readCall(id: string, name: string, args: unknown, calls: ToolCall[], invalid: InvalidToolCall[]): void {
+function readCall(
+  id: string,
+  name: string,
+  args: unknown,
+  calls: ToolCall[],
+  invalid: InvalidToolCall[],
+): void {
   let parsed = args
   if (typeof args === 'string') {
     try {

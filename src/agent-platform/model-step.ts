@@ -22,7 +22,12 @@ export interface ModelStepOptions {
   onText(id: string, text: string): void
 }
 
-export async function modelStep({ models, invocation, signal, onText }: ModelStepOptions): Promise<AssistantMessage> {
+export async function modelStep({
+  models,
+  invocation,
+  signal,
+  onText,
+}: ModelStepOptions): Promise<AssistantMessage> {
   const id = `lc_run--${crypto.randomUUID()}`
   const { events, deadlines } = await models.stream(invocation, signal)
   const reader = events.getReader()
@@ -96,5 +101,7 @@ export async function modelStep({ models, invocation, signal, onText }: ModelSte
 }
 
 function answerTooLarge(maxChars: number): TurnFailed {
-  return new TurnFailed(`The model wrote more than ${maxChars} characters in one answer, more than this service holds (AIGW_UPSTREAM__MAX_RESPONSE_BYTES); the answer was cut off.`)
+  return new TurnFailed(
+    `The model wrote more than ${maxChars} characters in one answer, more than this service holds (AIGW_UPSTREAM__MAX_RESPONSE_BYTES); the answer was cut off.`,
+  )
 }

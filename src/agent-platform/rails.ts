@@ -34,7 +34,12 @@ export interface WorkflowNode {
   mcpEnabled: boolean
   toolCallApprovals: Record<string, { call_args?: string[] }>
   /** GraphQL's `latestCheckpoint` (≥ 18.8) or `firstCheckpoint` (older): JSON-string fields as Rails sends them. */
-  checkpoint: { threadTs: string | null; parentTs: string | null; metadata: string | null; checkpoint: string | null } | null
+  checkpoint: {
+    threadTs: string | null
+    parentTs: string | null
+    metadata: string | null
+    checkpoint: string | null
+  } | null
 }
 
 export class Rails {
@@ -45,9 +50,20 @@ export class Rails {
   }
 
   /** One REST call: `path` absolute on the instance, `body` JSON-encoded when it is not text already. */
-  async request(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<RailsResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: RequestOptions,
+  ): Promise<RailsResponse> {
     const response = await this.channel.request(
-      { runHTTPRequest: { method, path, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) } },
+      {
+        runHTTPRequest: {
+          method,
+          path,
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+        },
+      },
       options,
     )
     const http = response.httpResponse
@@ -57,16 +73,28 @@ export class Rails {
   }
 
   /** A GraphQL query's `data`; GraphQL errors are a RailsError naming their messages. */
-  async graphql(query: string, variables: Record<string, unknown> = {}, options?: RequestOptions): Promise<unknown> {
+  async graphql(
+    query: string,
+    variables: Record<string, unknown> = {},
+    options?: RequestOptions,
+  ): Promise<unknown> {
     const { status, body } = await this.request('POST', '/api/graphql', { query, variables }, options)
     const json = parseJson(body) as { data?: unknown; errors?: { message?: string }[] } | undefined
     if (status !== 200 || !json) throw new RailsError(`GitLab's GraphQL API answered HTTP ${status}`, status)
-    if (json.errors?.length) throw new RailsError(`GitLab's GraphQL API answered: ${json.errors.map((e) => e.message ?? '?').join('; ')}`, status)
+    if (json.errors?.length)
+      throw new RailsError(
+        `GitLab's GraphQL API answered: ${json.errors.map((e) => e.message ?? '?').join('; ')}`,
+        status,
+      )
     return json.data
   }
 
   /** The workflow and what surrounds it (project, namespace, privileges, latest checkpoint), for `gitlabVersion`. */
-  async workflow(workflowId: string, gitlabVersion: string | undefined, timeoutMs?: number): Promise<WorkflowNode> {
+  async workflow(
+    workflowId: string,
+    gitlabVersion: string | undefined,
+    timeoutMs?: number,
+  ): Promise<WorkflowNode> {
     const variables = { workflowId: `gid://gitlab/Ai::DuoWorkflows::Workflow/${workflowId}` }
     const data = (await this.graphql(workflowQuery(gitlabVersion), variables, { timeoutMs })) as {
       duoWorkflowWorkflows?: { nodes?: Record<string, unknown>[] }
@@ -84,19 +112,37 @@ export class Rails {
       preApprovedAgentPrivilegesNames: stringList(node.preApprovedAgentPrivilegesNames),
       mcpEnabled: node.mcpEnabled === true,
       toolCallApprovals: approvals(node.toolCallApprovals),
-      checkpoint: checkpoint && (checkpoint.checkpoint !== undefined || checkpoint.threadTs !== undefined) ? checkpoint : null,
+      checkpoint:
+        checkpoint && (checkpoint.checkpoint !== undefined || checkpoint.threadTs !== undefined)
+          ? checkpoint
+          : null,
     }
   }
 
   /** A status event (`start`, `require_input`, `drop`...): Rails' answer (200, or 400 for a transition it refuses). */
   statusEvent(workflowId: string, event: string, options?: RequestOptions): Promise<RailsResponse> {
-    return this.request('PATCH', `/api/v4/ai/duo_workflows/workflows/${workflowId}`, { status_event: event }, options)
+    return this.request(
+      'PATCH',
+      `/api/v4/ai/duo_workflows/workflows/${workflowId}`,
+      { status_event: event },
+      options,
+    )
   }
 
   /** Saves one checkpoint; @throws RailsError unless Rails answers 201. */
-  async saveCheckpoint(workflowId: string, payload: Record<string, unknown>, options?: RequestOptions): Promise<void> {
-    const { status, body } = await this.request('POST', `/api/v4/ai/duo_workflows/workflows/${workflowId}/checkpoints`, payload, options)
-    if (status !== 201) throw new RailsError(`GitLab refused the checkpoint (HTTP ${status}): ${body.slice(0, 200)}`, status)
+  async saveCheckpoint(
+    workflowId: string,
+    payload: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<void> {
+    const { status, body } = await this.request(
+      'POST',
+      `/api/v4/ai/duo_workflows/workflows/${workflowId}/checkpoints`,
+      payload,
+      options,
+    )
+    if (status !== 201)
+      throw new RailsError(`GitLab refused the checkpoint (HTTP ${status}): ${body.slice(0, 200)}`, status)
   }
 
   /** The workflow's REST entity (read at the end of a turn, as GitLab's service does). */
@@ -127,8 +173,15 @@ export function workflowQuery(gitlabVersion: string | undefined): string {
     'preApprovedAgentPrivilegesNames',
     'mcpEnabled',
     'allowAgentToRequestUser',
-    ...(atLeast(18, 3) ? ['namespaceId', `namespace { id name description webUrl${atLeast(18, 8) ? ' rootNamespace { aiSettings { promptInjectionProtectionLevel } }' : ''} }`] : []),
-    atLeast(18, 8) ? 'latestCheckpoint { threadTs parentTs metadata checkpoint }' : 'firstCheckpoint { checkpoint }',
+    ...(atLeast(18, 3)
+      ? [
+          'namespaceId',
+          `namespace { id name description webUrl${atLeast(18, 8) ? ' rootNamespace { aiSettings { promptInjectionProtectionLevel } }' : ''} }`,
+        ]
+      : []),
+    atLeast(18, 8)
+      ? 'latestCheckpoint { threadTs parentTs metadata checkpoint }'
+      : 'firstCheckpoint { checkpoint }',
     ...(atLeast(18, 9) ? ['toolCallApprovals'] : []),
   ]
   return `query getWorkflow($workflowId: AiDuoWorkflowsWorkflowID!) { duoWorkflowWorkflows(workflowId: $workflowId) { nodes { ${fields.join(' ')} } } }`
@@ -140,7 +193,9 @@ function stringList(value: unknown): string[] {
 
 function approvals(value: unknown): Record<string, { call_args?: string[] }> {
   const parsed = typeof value === 'string' ? parseJson(value) : value
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, { call_args?: string[] }>) : {}
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, { call_args?: string[] }>)
+    : {}
 }
 
 function parseJson(text: string): unknown {

@@ -18,7 +18,12 @@ export function workflowDefinition(sent: string): string {
 }
 
 /** Every line of a session carries who and what it is about (never a token). */
-export function sessionLogger(logger: Logger, metadata: Metadata, workflowId: string, definition: string): Logger {
+export function sessionLogger(
+  logger: Logger,
+  metadata: Metadata,
+  workflowId: string,
+  definition: string,
+): Logger {
   const fields = {
     workflow_id: workflowId,
     workflow_definition: definition,

@@ -25,19 +25,24 @@ const CONFIGURE =
 /** @throws ModelNotConfigured */
 export function sessionModel(metadata: Metadata): SelfHostedModel {
   const header = metadata[MODEL_METADATA_HEADER]?.trim()
-  if (!header) throw new ModelNotConfigured(`Agentic Chat has no model configured for self-hosted use. ${CONFIGURE}.`)
+  if (!header)
+    throw new ModelNotConfigured(`Agentic Chat has no model configured for self-hosted use. ${CONFIGURE}.`)
   let value: unknown
   try {
     value = JSON.parse(header)
   } catch {
-    throw new ModelNotConfigured(`GitLab sent model settings this service cannot read (not JSON). ${CONFIGURE}.`)
+    throw new ModelNotConfigured(
+      `GitLab sent model settings this service cannot read (not JSON). ${CONFIGURE}.`,
+    )
   }
   try {
     const model = parseModelMetadata(value)
-    if (!model) throw new ModelNotConfigured(`Agentic Chat has no model configured for self-hosted use. ${CONFIGURE}.`)
+    if (!model)
+      throw new ModelNotConfigured(`Agentic Chat has no model configured for self-hosted use. ${CONFIGURE}.`)
     return model
   } catch (error) {
-    if (error instanceof ValidationError) throw new ModelNotConfigured(`The Agentic Chat model settings cannot be used: ${error.message}`)
+    if (error instanceof ValidationError)
+      throw new ModelNotConfigured(`The Agentic Chat model settings cannot be used: ${error.message}`)
     throw error
   }
 }

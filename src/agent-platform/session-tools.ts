@@ -32,7 +32,10 @@ export function sessionTools({ node, start, capabilities, metadata }: SessionToo
     capabilities,
     mcpTools: start.mcpTools,
     mcpEnabled: node.mcpEnabled,
-    mcpServerTools: (metadata['x-gitlab-enabled-mcp-server-tools'] ?? '').split(',').map((name) => name.trim()).filter(Boolean),
+    mcpServerTools: (metadata['x-gitlab-enabled-mcp-server-tools'] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
     languageServerVersion: metadata['x-gitlab-language-server-version'] || undefined,
   })
 }
@@ -45,7 +48,13 @@ export interface ToolContextOptions {
   searchDocs?: DocsSearch | undefined
 }
 
-export function toolContext({ rails, channel, workflow, capabilities, searchDocs }: ToolContextOptions): ToolContext {
+export function toolContext({
+  rails,
+  channel,
+  workflow,
+  capabilities,
+  searchDocs,
+}: ToolContextOptions): ToolContext {
   return {
     gitlab: (method, path, body) => rails.request(method, path, body),
     graphql: (query, variables) => rails.graphql(query, variables),

@@ -51,11 +51,19 @@ const WRAP_UP_TIMEOUT_MS = 4_000
 const BILLING_TIMEOUT_MS = 60_000
 
 /** Runs one turn; resolves with the OK end's details, throws a GrpcStatus for any other end. */
-export async function executeWorkflow(call: WorkflowCall, deps: SessionDeps, live: Set<ActionChannel>): Promise<string> {
+export async function executeWorkflow(
+  call: WorkflowCall,
+  deps: SessionDeps,
+  live: Set<ActionChannel>,
+): Promise<string> {
   const started = performance.now()
   const first = await call.next()
   const start = first?.startRequest
-  if (!start) throw new GrpcStatus(Status.INVALID_ARGUMENT, 'The first message of ExecuteWorkflow must be a startRequest')
+  if (!start)
+    throw new GrpcStatus(
+      Status.INVALID_ARGUMENT,
+      'The first message of ExecuteWorkflow must be a startRequest',
+    )
   const metadata = call.metadata
   const definition = workflowDefinition(start.workflowDefinition)
   const log = sessionLogger(deps.logger, metadata, start.workflowID, definition)
@@ -70,9 +78,17 @@ export async function executeWorkflow(call: WorkflowCall, deps: SessionDeps, liv
     deps.metrics?.sessionEnded(labels, 'reject', error instanceof GrpcStatus ? String(error.code) : 'error')
     throw error
   }
-  log.info('Starting workflow', { client_version: start.clientVersion, client_capabilities: start.clientCapabilities, goal_chars: start.goal.length })
+  log.info('Starting workflow', {
+    client_version: start.clientVersion,
+    client_capabilities: start.clientCapabilities,
+    goal_chars: start.goal.length,
+  })
 
-  const channel = new ActionChannel(call, log, deps.metrics ? (kind, seconds) => deps.metrics!.action(kind, seconds) : undefined)
+  const channel = new ActionChannel(
+    call,
+    log,
+    deps.metrics ? (kind, seconds) => deps.metrics!.action(kind, seconds) : undefined,
+  )
   live.add(channel)
   channel.listen()
   const turn = new Turn(start, definition, channel, deps, log, labels, started)
@@ -98,7 +114,15 @@ class Turn {
   private journal: Journal | undefined
   private workflow: Workflow | undefined
 
-  constructor(start: StartWorkflowRequest, definition: string, channel: ActionChannel, deps: SessionDeps, log: Logger, labels: SessionLabels, started: number) {
+  constructor(
+    start: StartWorkflowRequest,
+    definition: string,
+    channel: ActionChannel,
+    deps: SessionDeps,
+    log: Logger,
+    labels: SessionLabels,
+    started: number,
+  ) {
     this.start = start
     this.definition = definition
     this.channel = channel
@@ -149,7 +173,13 @@ class Turn {
     this.workflow = workflow
     deps.metrics?.sessionStarted(this.labels, workflow.event)
     const { state, position } = await this.savedState(workflow)
-    const input = turnStart({ start, event: workflow.event, saved: state, project: workflow.project, namespace: workflow.namespace })
+    const input = turnStart({
+      start,
+      event: workflow.event,
+      saved: state,
+      project: workflow.project,
+      namespace: workflow.namespace,
+    })
     const journal = new Journal(input.state, position, workflow.event, {
       rails: this.rails,
       channel: this.channel,
@@ -176,7 +206,13 @@ class Turn {
       models: deps.models,
       model,
       tools,
-      toolContext: toolContext({ rails: this.rails, channel: this.channel, workflow, capabilities, searchDocs: deps.searchDocs }),
+      toolContext: toolContext({
+        rails: this.rails,
+        channel: this.channel,
+        workflow,
+        capabilities,
+        searchDocs: deps.searchDocs,
+      }),
       approvals: {
         privileges: workflow.node.agentPrivilegesNames,
         preApprovedPrivileges: workflow.node.preApprovedAgentPrivilegesNames,
@@ -188,27 +224,40 @@ class Turn {
         namespace: journal.state.namespace,
         gitlabUrl: workflow.gitlabUrl,
         gitlabVersion: this.metadata['x-gitlab-version'],
-        promptCacheEnabled: this.metadata['x-gitlab-model-prompt-cache-enabled'] === 'false' ? false : undefined,
+        promptCacheEnabled:
+          this.metadata['x-gitlab-model-prompt-cache-enabled'] === 'false' ? false : undefined,
       },
       now: deps.now,
       beforeModelCall: this.billing(),
       signal: this.channel.turn,
       log: this.log,
-      onToolCall: deps.metrics ? (tool, seconds, failed) => deps.metrics!.toolCall(this.labels, tool, seconds, failed) : undefined,
-      onFirstOutput: deps.metrics ? () => deps.metrics!.firstResponse(this.labels, (performance.now() - this.started) / 1000) : undefined,
+      onToolCall: deps.metrics
+        ? (tool, seconds, failed) => deps.metrics!.toolCall(this.labels, tool, seconds, failed)
+        : undefined,
+      onFirstOutput: deps.metrics
+        ? () => deps.metrics!.firstResponse(this.labels, (performance.now() - this.started) / 1000)
+        : undefined,
     })
   }
 
   /** The conversation so far: none for a new thread; an unreadable one fails the turn rather than starting over (which would hide it). */
-  private async savedState(workflow: Workflow): Promise<{ state: ChatState | null; position: ThreadPosition }> {
+  private async savedState(
+    workflow: Workflow,
+  ): Promise<{ state: ChatState | null; position: ThreadPosition }> {
     const saved = workflow.node.checkpoint
     if (!saved) return { state: null, position: { latestTs: null, step: null } }
     const read = await readCheckpoint(saved)
     if (!read.ok) {
-      this.log.warning('The saved conversation cannot be read', { thread_ts: saved.threadTs, error: read.error })
-      throw new TurnFailed(`This conversation's saved state cannot be read (${read.error}). Please start a new chat.`)
+      this.log.warning('The saved conversation cannot be read', {
+        thread_ts: saved.threadTs,
+        error: read.error,
+      })
+      throw new TurnFailed(
+        `This conversation's saved state cannot be read (${read.error}). Please start a new chat.`,
+      )
     }
-    if (read.checkpoint.warnings.length) this.log.info('Saved conversation read with defaults', { warnings: read.checkpoint.warnings })
+    if (read.checkpoint.warnings.length)
+      this.log.info('Saved conversation read with defaults', { warnings: read.checkpoint.warnings })
     return {
       state: workflow.event === 'start' ? null : read.checkpoint.state,
       position: { latestTs: read.checkpoint.threadTs ?? saved.threadTs, step: read.checkpoint.step },
@@ -219,17 +268,28 @@ class Turn {
   private billing(): (() => Promise<void>) | undefined {
     const header = this.metadata['x-gitlab-self-hosted-dap-billing-enabled']?.trim().toLowerCase()
     if (!this.deps.config.customModels.enabled || (header !== 'true' && header !== '1')) return undefined
-    const track = { workflowID: this.start.workflowID, featureQualifiedName: 'chat', featureAiCatalogItem: false }
+    const track = {
+      workflowID: this.start.workflowID,
+      featureQualifiedName: 'chat',
+      featureAiCatalogItem: false,
+    }
     return async () => {
-      const response = await this.channel.request({ trackLlmCallForSelfHosted: track }, { timeoutMs: BILLING_TIMEOUT_MS })
+      const response = await this.channel.request(
+        { trackLlmCallForSelfHosted: track },
+        { timeoutMs: BILLING_TIMEOUT_MS },
+      )
       const error = response.plainTextResponse?.error
-      if (error) throw new TurnFailed(`GitLab could not record the model call for billing, so it was not made: ${error.slice(0, 300)}`)
+      if (error)
+        throw new TurnFailed(
+          `GitLab could not record the model call for billing, so it was not made: ${error.slice(0, 300)}`,
+        )
     }
   }
 
   /** A stop (stopWorkflow, our shutdown) is wrapped up: Rails told `stop`, the state saved, the client shown STOPPED. */
   private async stopped(stop: StopReason): Promise<string> {
-    if (stop.kind === 'closed') throw new GrpcStatus(Status.CANCELLED, 'Client-side streaming has been closed')
+    if (stop.kind === 'closed')
+      throw new GrpcStatus(Status.CANCELLED, 'Client-side streaming has been closed')
     if (stop.kind === 'cancelled') throw new GrpcStatus(Status.CANCELLED, 'RPC cancelled by client')
     this.log.info('Workflow stopped', { reason: stop.kind === 'stop' ? stop.reason : 'server shutdown' })
     const request = { wrapUp: true, timeoutMs: this.wrapUpMs() }
@@ -245,7 +305,9 @@ class Turn {
         if (status === 200) event = 'stop'
       }
     } catch (error) {
-      this.log.warning('The stopped workflow could not be wrapped up', { error_type: error instanceof Error ? error.name : typeof error })
+      this.log.warning('The stopped workflow could not be wrapped up', {
+        error_type: error instanceof Error ? error.name : typeof error,
+      })
     }
     await this.channel.flush()
     this.deps.metrics?.sessionEnded(this.labels, 'abort')
@@ -258,8 +320,15 @@ class Turn {
   /** A failure is shown in the chat (and saved with it, when the conversation was loaded); Rails is told `drop`. */
   private async failed(error: unknown): Promise<never> {
     const failure = describeFailure(error)
-    const fields = { error_type: failure.errorType, ...(failure.unexpected ? {} : { error: failure.userMessage }) }
-    if (failure.unexpected) this.log.error('Workflow failed unexpectedly', { ...fields, error_message: error instanceof Error ? error.message : String(error) })
+    const fields = {
+      error_type: failure.errorType,
+      ...(failure.unexpected ? {} : { error: failure.userMessage }),
+    }
+    if (failure.unexpected)
+      this.log.error('Workflow failed unexpectedly', {
+        ...fields,
+        error_message: error instanceof Error ? error.message : String(error),
+      })
     else this.log.warning('Workflow failed', fields)
     const request = { timeoutMs: this.wrapUpMs() }
     const entry = agentFailureEntry(failure.userMessage)
@@ -271,10 +340,13 @@ class Turn {
         this.stream.saved([entry], 'Error')
         this.channel.checkpoint(() => this.stream.compose())
         // A status event Rails refused is not followed by another (GitLab's rule).
-        if (!(error instanceof UnsupportedStatusEvent)) await this.rails.statusEvent(this.start.workflowID, 'drop', request)
+        if (!(error instanceof UnsupportedStatusEvent))
+          await this.rails.statusEvent(this.start.workflowID, 'drop', request)
       }
     } catch (wrapUpError) {
-      this.log.warning('The failed workflow could not be wrapped up', { error_type: wrapUpError instanceof Error ? wrapUpError.name : typeof wrapUpError })
+      this.log.warning('The failed workflow could not be wrapped up', {
+        error_type: wrapUpError instanceof Error ? wrapUpError.name : typeof wrapUpError,
+      })
       if (this.journal) this.journal.show()
     }
     await this.channel.flush()
@@ -288,11 +360,18 @@ class Turn {
   }
 
   private capabilities(): ReadonlySet<string> {
-    return versionAtLeast(this.metadata['x-gitlab-version'], 18, 7) ? new Set(this.start.clientCapabilities) : new Set()
+    return versionAtLeast(this.metadata['x-gitlab-version'], 18, 7)
+      ? new Set(this.start.clientCapabilities)
+      : new Set()
   }
 
   private flags(): ReadonlySet<string> {
-    return new Set((this.metadata['x-gitlab-enabled-feature-flags'] ?? '').split(',').map((flag) => flag.trim()).filter(Boolean))
+    return new Set(
+      (this.metadata['x-gitlab-enabled-feature-flags'] ?? '')
+        .split(',')
+        .map((flag) => flag.trim())
+        .filter(Boolean),
+    )
   }
 
   private wrapUpMs(): number {

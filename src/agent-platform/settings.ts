@@ -67,7 +67,10 @@ const ACCEPTED_FOR_COMPATIBILITY = [
 ]
 
 /** Every DUO_WORKFLOW_* name this service reads or accepts (documentation and the unknown-name warnings). */
-export const AGENT_PLATFORM_SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...ACCEPTED_FOR_COMPATIBILITY]
+export const AGENT_PLATFORM_SETTING_NAMES: readonly string[] = [
+  ...Object.keys(schema.shape),
+  ...ACCEPTED_FOR_COMPATIBILITY,
+]
 
 /**
  * @param gateway the gateway's own URLs, the fallback of the OIDC ones.
@@ -78,24 +81,38 @@ export function parseAgentPlatformSettings(
   gateway: { gitlabUrl: string; customerPortalUrl: string | null },
 ): AgentPlatformSettings {
   const upper: Record<string, string> = {}
-  for (const [name, value] of Object.entries(env)) if (typeof value === 'string' && /^duo_workflow_/i.test(name)) upper[name.toUpperCase()] = value
+  for (const [name, value] of Object.entries(env))
+    if (typeof value === 'string' && /^duo_workflow_/i.test(name)) upper[name.toUpperCase()] = value
   const result = z.safeParse(schema, upper)
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`))
+  if (!result.success)
+    throw new ConfigError(result.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`))
   const s = result.data
-  if (s.DUO_WORKFLOW_TLS__ENABLED && (!s.DUO_WORKFLOW_TLS__CERT_FILE.trim() || !s.DUO_WORKFLOW_TLS__KEY_FILE.trim())) {
-    throw new ConfigError(['DUO_WORKFLOW_TLS__ENABLED: needs DUO_WORKFLOW_TLS__CERT_FILE and DUO_WORKFLOW_TLS__KEY_FILE'])
+  if (
+    s.DUO_WORKFLOW_TLS__ENABLED &&
+    (!s.DUO_WORKFLOW_TLS__CERT_FILE.trim() || !s.DUO_WORKFLOW_TLS__KEY_FILE.trim())
+  ) {
+    throw new ConfigError([
+      'DUO_WORKFLOW_TLS__ENABLED: needs DUO_WORKFLOW_TLS__CERT_FILE and DUO_WORKFLOW_TLS__KEY_FILE',
+    ])
   }
   // Unset means the gateway's CustomersDot; set to nothing turns it off, as AIGW_CUSTOMER_PORTAL_URL does.
   const portalSet = Object.keys(upper).includes('DUO_WORKFLOW_AUTH__OIDC_CUSTOMER_PORTAL_URL')
   return {
     host: s.DUO_WORKFLOW_HOST.trim() || '0.0.0.0',
     port: s.DUO_WORKFLOW_PORT || null,
-    tls: { enabled: s.DUO_WORKFLOW_TLS__ENABLED, certFile: s.DUO_WORKFLOW_TLS__CERT_FILE.trim(), keyFile: s.DUO_WORKFLOW_TLS__KEY_FILE.trim() },
+    tls: {
+      enabled: s.DUO_WORKFLOW_TLS__ENABLED,
+      certFile: s.DUO_WORKFLOW_TLS__CERT_FILE.trim(),
+      keyFile: s.DUO_WORKFLOW_TLS__KEY_FILE.trim(),
+    },
     authEnabled: s.DUO_WORKFLOW_AUTH__ENABLED,
     gitlabUrl: s.DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL ?? gateway.gitlabUrl,
     customerPortalUrl: portalSet ? s.DUO_WORKFLOW_AUTH__OIDC_CUSTOMER_PORTAL_URL : gateway.customerPortalUrl,
     serviceName: s.DUO_WORKFLOW_CLOUD_CONNECTOR_SERVICE_NAME,
-    selfSignedJwt: { signingKey: s.DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY, validationKey: s.DUO_WORKFLOW_SELF_SIGNED_JWT__VALIDATION_KEY },
+    selfSignedJwt: {
+      signingKey: s.DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY,
+      validationKey: s.DUO_WORKFLOW_SELF_SIGNED_JWT__VALIDATION_KEY,
+    },
     shutdownGraceMs: s.DUO_WORKFLOW_SHUTDOWN_GRACE_PERIOD_S,
     maxMetadataBytes: s.DUO_WORKFLOW_MAX_METADATA_BYTES,
   }

@@ -60,7 +60,11 @@ export const STATUS_TABLE: Readonly<Record<ChatStatus, StatusRow>> = {
     event: 'require_tool_call_approval',
     rails: 'tool_call_approval_required',
   },
-  plan_approval_required: { checkpoint: 'PLAN_APPROVAL_REQUIRED', event: 'require_plan_approval', rails: 'plan_approval_required' },
+  plan_approval_required: {
+    checkpoint: 'PLAN_APPROVAL_REQUIRED',
+    event: 'require_plan_approval',
+    rails: 'plan_approval_required',
+  },
   Paused: { checkpoint: 'PAUSED', event: 'pause', rails: 'paused' },
   Completed: { checkpoint: 'FINISHED', event: 'finish', rails: 'finished' },
   Error: { checkpoint: 'FAILED', event: 'drop', rails: 'failed' },

@@ -84,12 +84,17 @@ export class ChatStream {
   #resumeIndex(): number {
     const sent = this.#sent
     if (!sent) return 0
-    if (sent.id === null) return sent.index < this.#log.length && this.#log[sent.index]?.message_id === null ? sent.index : 0
+    if (sent.id === null)
+      return sent.index < this.#log.length && this.#log[sent.index]?.message_id === null ? sent.index : 0
     const index = this.#log.findLastIndex((e) => e.message_id === sent.id)
     return index < 0 ? 0 : index
   }
 
   #checkpoint(entries: UiLogEntry[], status: string): Outgoing<NewCheckpoint> {
-    return { status, goal: this.#goal, checkpoint: JSON.stringify({ channel_values: { ui_chat_log: entries, plan: { steps: [] } } }) }
+    return {
+      status,
+      goal: this.#goal,
+      checkpoint: JSON.stringify({ channel_values: { ui_chat_log: entries, plan: { steps: [] } } }),
+    }
   }
 }

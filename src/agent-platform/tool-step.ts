@@ -28,7 +28,13 @@ export async function runToolCalls(calls: readonly ToolCall[], options: ToolStep
     const tool = options.tools.get(call.name)
     if (!tool) {
       // GitLab's answer to a tool the model made up: the model is told, the chat shows nothing.
-      journal.state.history.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: `Tool ${call.name} not found`, status: 'error' })
+      journal.state.history.push({
+        role: 'tool',
+        toolCallId: call.id,
+        toolName: call.name,
+        content: `Tool ${call.name} not found`,
+        status: 'error',
+      })
       continue
     }
     const outcome = await runOne(tool, call, options)
@@ -55,7 +61,13 @@ export async function runToolCalls(calls: readonly ToolCall[], options: ToolStep
 export function answerInvalidCalls(calls: readonly InvalidToolCall[], journal: Journal): void {
   for (const call of calls) {
     const content = `The tool call ${call.name} could not be run: ${call.reason}. Write its arguments as one JSON object that matches the tool's schema.`
-    journal.state.history.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content, status: 'error' })
+    journal.state.history.push({
+      role: 'tool',
+      toolCallId: call.id,
+      toolName: call.name,
+      content,
+      status: 'error',
+    })
     journal.state.uiLog.push(invalidToolCallEntry(call, `${call.name}: ${call.reason}`))
   }
 }
@@ -66,9 +78,13 @@ async function runOne(tool: AgentTool, call: ToolCall, options: ToolStepOptions)
   try {
     outcome = await tool.run(call.arguments, options.context)
   } catch (error) {
-    if (error instanceof TurnStopped || options.context.signal.aborted) throw options.context.signal.reason ?? error
+    if (error instanceof TurnStopped || options.context.signal.aborted)
+      throw options.context.signal.reason ?? error
     // Tools report their own failures as outcomes; an exception is a fault of the tool: the model is told in general terms.
-    options.log.error('A tool failed unexpectedly', { tool_name: call.name, error_type: error instanceof Error ? error.name : typeof error })
+    options.log.error('A tool failed unexpectedly', {
+      tool_name: call.name,
+      error_type: error instanceof Error ? error.name : typeof error,
+    })
     outcome = { content: `The tool ${call.name} failed unexpectedly and returned no result.`, error: true }
   }
   options.onCall?.(call.name, (performance.now() - started) / 1000, outcome.error === true)

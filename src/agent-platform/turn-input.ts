@@ -11,7 +11,13 @@ import type { ToolCall } from '../model-call/types.ts'
 import type { AdditionalContext, StartWorkflowRequest } from './contract.ts'
 import type { StartEvent } from './bootstrap.ts'
 import { deniedResult } from './prompt/history.ts'
-import type { AdditionalContextItem, ChatState, ConversationMessage, NamespaceInfo, ProjectInfo } from './state.ts'
+import type {
+  AdditionalContextItem,
+  ChatState,
+  ConversationMessage,
+  NamespaceInfo,
+  ProjectInfo,
+} from './state.ts'
 import { userEntry } from './ui-log.ts'
 
 /** What the turn does first: call the model, run the approved tool calls, or nothing (the conversation is answered). */
@@ -61,7 +67,13 @@ export function turnStart({ start, event, saved, project, namespace }: TurnInput
   if (decision?.rejection) {
     const comment = decision.rejection.message ?? ''
     for (const call of pending) {
-      state.history.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: deniedResult(comment), status: 'error' })
+      state.history.push({
+        role: 'tool',
+        toolCallId: call.id,
+        toolName: call.name,
+        content: deniedResult(comment),
+        status: 'error',
+      })
     }
     if (said(comment)) state.uiLog.push(userEntry(comment))
     state.approval = null
@@ -77,12 +89,18 @@ export function pendingToolCalls(history: readonly ConversationMessage[]): ToolC
   const index = history.findLastIndex((message) => message.role === 'assistant')
   const last = history[index]
   if (last?.role !== 'assistant' || !last.toolCalls?.length) return []
-  const answered = new Set(history.slice(index + 1).flatMap((message) => (message.role === 'tool' ? [message.toolCallId] : [])))
+  const answered = new Set(
+    history.slice(index + 1).flatMap((message) => (message.role === 'tool' ? [message.toolCallId] : [])),
+  )
   return last.toolCalls.filter((call) => !answered.has(call.id))
 }
 
 function addUserMessage(state: ChatState, goal: string, context: AdditionalContextItem[]): void {
-  state.history.push({ role: 'user', content: goal, ...(context.length ? { additionalContext: context } : {}) })
+  state.history.push({
+    role: 'user',
+    content: goal,
+    ...(context.length ? { additionalContext: context } : {}),
+  })
   // Verbatim: the web UI replaces its optimistic copy of the message by this entry when the texts are equal.
   state.uiLog.push(userEntry(goal, context.length ? context : null))
 }
@@ -100,14 +118,21 @@ function said(text: string | null | undefined): text is string {
 
 /** The start request's context items; `metadata` that is absent or not a JSON object reads as `{}` (GitLab's service crashes on it). */
 function additionalContext(items: readonly AdditionalContext[]): AdditionalContextItem[] {
-  return items.map((item) => ({ category: item.category, id: item.id ?? null, content: item.content ?? null, metadata: metadataOf(item.metadata) }))
+  return items.map((item) => ({
+    category: item.category,
+    id: item.id ?? null,
+    content: item.content ?? null,
+    metadata: metadataOf(item.metadata),
+  }))
 }
 
 function metadataOf(text: string | undefined): Record<string, unknown> {
   if (!text) return {}
   try {
     const value = JSON.parse(text) as unknown
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {}
   } catch {
     return {}
   }

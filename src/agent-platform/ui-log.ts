@@ -68,7 +68,11 @@ export function agentEntry(messageId: string, content: string, options: EntryOpt
 }
 
 /** A streamed piece of the model's text (the whole text so far): `status` null until the message is complete. */
-export function streamingAgentEntry(messageId: string, content: string, options: EntryOptions = {}): UiLogEntry {
+export function streamingAgentEntry(
+  messageId: string,
+  content: string,
+  options: EntryOptions = {},
+): UiLogEntry {
   return entry('agent', null, content, null, null, messageId, options)
 }
 
@@ -95,21 +99,46 @@ export function toolEntry(run: ToolRun, options: EntryOptions = {}): UiLogEntry 
   const failed = run.failure !== undefined
   const info: NonNullable<UiLogEntry['tool_info']> = { name: call.name, args: call.arguments }
   if (!failed && run.response !== undefined) {
-    info.tool_response = encodeToolMessage({ content: cutForUi(run.response), toolName: call.name, toolCallId: call.id, status: 'success' })
+    info.tool_response = encodeToolMessage({
+      content: cutForUi(run.response),
+      toolName: call.name,
+      toolCallId: call.id,
+      status: 'success',
+    })
   }
   const content = failed ? `Failed: ${run.description} - ${run.failure}` : run.description
-  return entry('tool', run.subType ?? call.name, content, failed ? 'failure' : 'success', info, call.id, options)
+  return entry(
+    'tool',
+    run.subType ?? call.name,
+    content,
+    failed ? 'failure' : 'success',
+    info,
+    call.id,
+    options,
+  )
 }
 
 /** A call the model wrote but that could not be used (arguments not JSON...): `content` says so. */
-export function invalidToolCallEntry(call: InvalidToolCall, content: string, options: EntryOptions = {}): UiLogEntry {
+export function invalidToolCallEntry(
+  call: InvalidToolCall,
+  content: string,
+  options: EntryOptions = {},
+): UiLogEntry {
   return entry('tool', null, `Tool call error: ${content}`, 'failure', null, call.id, options)
 }
 
 /** The approval widget's entry for a call that needs the user's approval: `request-<tool_call_id>`. */
 export function approvalRequestEntry(call: ToolCall, options: EntryOptions = {}): UiLogEntry {
   const content = `Tool ${call.name} requires approval. Please confirm if you want to proceed.`
-  return entry('request', null, content, 'success', { name: call.name, args: call.arguments }, `request-${call.id}`, options)
+  return entry(
+    'request',
+    null,
+    content,
+    'success',
+    { name: call.name, args: call.arguments },
+    `request-${call.id}`,
+    options,
+  )
 }
 
 /** The first TOOL_RESPONSE_UI_LIMIT code points (a surrogate pair is never split). */
@@ -120,7 +149,11 @@ export function cutForUi(text: string, limit = TOOL_RESPONSE_UI_LIMIT): string {
   let points = 0
   while (units < text.length && points < limit) {
     const code = text.charCodeAt(units)
-    const pair = code >= 0xd800 && code <= 0xdbff && units + 1 < text.length && (text.charCodeAt(units + 1) & 0xfc00) === 0xdc00
+    const pair =
+      code >= 0xd800 &&
+      code <= 0xdbff &&
+      units + 1 < text.length &&
+      (text.charCodeAt(units + 1) & 0xfc00) === 0xdc00
     units += pair ? 2 : 1
     points++
   }

@@ -34,8 +34,18 @@ export interface AuthContext {
 
 /** Claims GitLab's gateway reads by name; all others are "extra" claims a minted token inherits. */
 export const NAMED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti',
-  'gitlab_realm', 'scopes', 'gitlab_instance_id', 'gitlab_instance_uid', 'duo_seat_count',
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'gitlab_realm',
+  'scopes',
+  'gitlab_instance_id',
+  'gitlab_instance_uid',
+  'duo_seat_count',
 ])
 
 export function extraClaims(claims: TokenClaims): Record<string, unknown> {

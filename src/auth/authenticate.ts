@@ -45,7 +45,8 @@ export async function authenticate(
   if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') {
     throw new AuthenticationError(AUTH_ERRORS.invalidHeader)
   }
-  if (headers.get('x-gitlab-authentication-type') !== 'oidc') throw new AuthenticationError(AUTH_ERRORS.tokenType)
+  if (headers.get('x-gitlab-authentication-type') !== 'oidc')
+    throw new AuthenticationError(AUTH_ERRORS.tokenType)
 
   const token = authorization.slice(space + 1).trim()
   let claims: TokenClaims
@@ -53,7 +54,12 @@ export async function authenticate(
     claims = await verifyToken(
       token,
       keyring,
-      { audience: config.serviceName, now: now(), bypassSignature: config.auth.bypassJwtSignature, cache: tokenCache },
+      {
+        audience: config.serviceName,
+        now: now(),
+        bypassSignature: config.auth.bypassJwtSignature,
+        cache: tokenCache,
+      },
       tasks,
     )
   } catch (error) {
@@ -98,14 +104,16 @@ function checkHeaderClaims(claims: TokenClaims, headers: Headers, config: Config
   const realm = nonEmpty(claims.gitlab_realm)
   if (realm !== undefined && realm !== headers.get('x-gitlab-realm')) return 'X-Gitlab-Realm'
   const instanceId = nonEmpty(claims.gitlab_instance_id)
-  if (instanceId !== undefined && instanceId !== headers.get('x-gitlab-instance-id')) return 'X-Gitlab-Instance-Id'
+  if (instanceId !== undefined && instanceId !== headers.get('x-gitlab-instance-id'))
+    return 'X-Gitlab-Instance-Id'
   if (claims.iss === config.serviceName) {
     // A gateway-minted token belongs to one user.
     if ((claims.sub ?? null) !== headers.get('x-gitlab-global-user-id')) return 'X-Gitlab-Global-User-Id'
   } else if (config.auth.checkSubjectInstanceId) {
     // GitLab instance and CustomersDot tokens name the instance in `sub`.
     const subject = nonEmpty(claims.sub)
-    if (subject !== undefined && subject !== headers.get('x-gitlab-instance-id')) return 'X-Gitlab-Instance-Id'
+    if (subject !== undefined && subject !== headers.get('x-gitlab-instance-id'))
+      return 'X-Gitlab-Instance-Id'
   }
   return undefined
 }

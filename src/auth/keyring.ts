@@ -38,7 +38,9 @@ export class Keyring {
     })
     const late = await firstDefined(retries)
     if (late) return late
-    throw new TokenRejected(this.heldKeys().length ? 'no key verifies the signature' : 'no signing keys available')
+    throw new TokenRejected(
+      this.heldKeys().length ? 'no key verifies the signature' : 'no signing keys available',
+    )
   }
 
   /** Loads every source (start-up prefetch and /monitoring/ready); never throws. */
@@ -79,7 +81,8 @@ async function tryKeys(
   keys: readonly KeyEntry[],
   tried: Set<CryptoKey>,
 ): Promise<Verified | undefined> {
-  const ordered = kid === undefined ? keys : [...keys.filter((k) => k.kid === kid), ...keys.filter((k) => k.kid !== kid)]
+  const ordered =
+    kid === undefined ? keys : [...keys.filter((k) => k.kid === kid), ...keys.filter((k) => k.kid !== kid)]
   for (const { key } of ordered) {
     if (tried.has(key)) continue
     tried.add(key)

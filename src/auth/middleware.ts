@@ -48,4 +48,3 @@ export function authMiddleware(options: AuthMiddlewareOptions): MiddlewareHandle
     return next()
   }
 }
-

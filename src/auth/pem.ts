@@ -20,12 +20,16 @@ export async function importRsaPrivateKeyPem(pem: string): Promise<RsaKeyPair> {
   const extractable = await crypto.subtle.importKey('pkcs8', pkcs8, RS256, true, ['sign'])
   const { n, e } = (await crypto.subtle.exportKey('jwk', extractable)) as JsonWebKey
   const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, RS256, false, ['sign'])
-  const publicKey = await crypto.subtle.importKey('jwk', { kty: 'RSA', n, e, ext: true }, RS256, true, ['verify'])
+  const publicKey = await crypto.subtle.importKey('jwk', { kty: 'RSA', n, e, ext: true }, RS256, true, [
+    'verify',
+  ])
   return { privateKey, publicKey }
 }
 
 export function importRsaPublicJwk(jwk: JsonWebKey): Promise<CryptoKey> {
-  return crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, ext: true }, RS256, false, ['verify'])
+  return crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, ext: true }, RS256, false, [
+    'verify',
+  ])
 }
 
 function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
@@ -37,7 +41,9 @@ function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
 
 // PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING }
 const PKCS8_VERSION = [0x02, 0x01, 0x00]
-const RSA_ALGORITHM_IDENTIFIER = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]
+const RSA_ALGORITHM_IDENTIFIER = [
+  0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+]
 
 function wrapPkcs1InPkcs8(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   const octetString = [0x04, ...derLength(pkcs1.length), ...pkcs1]

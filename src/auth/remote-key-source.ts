@@ -162,11 +162,17 @@ export class RemoteKeySource {
       await this.take(stored)
       this.lastError = undefined
       this.options.metrics?.jwksRefresh(this.name, 'success')
-      this.options.logger.info('Loaded signing keys', { source: this.name, keys: this.keys().length, ttl_s: ttlSeconds })
+      this.options.logger.info('Loaded signing keys', {
+        source: this.name,
+        keys: this.keys().length,
+        ttl_s: ttlSeconds,
+      })
       if (shareable) {
         const put = this.options.store
           .put(this.storeKey(), stored, ttlSeconds + STALE_RETENTION_S)
-          .catch((error: unknown) => this.options.logger.warning('Could not write the shared JWKS cache', errorFields(error)))
+          .catch((error: unknown) =>
+            this.options.logger.warning('Could not write the shared JWKS cache', errorFields(error)),
+          )
         tasks.waitUntil(put)
       }
       return true
@@ -174,7 +180,9 @@ export class RemoteKeySource {
       this.lastError = describeFetchError(error)
       this.options.metrics?.jwksRefresh(this.name, 'failure')
       this.options.logger.warning(
-        this.held ? 'Could not refresh signing keys; keeping the keys already loaded' : 'Could not load signing keys',
+        this.held
+          ? 'Could not refresh signing keys; keeping the keys already loaded'
+          : 'Could not load signing keys',
         { source: this.name, url: this.baseUrl, keys_kept: this.keys().length, error: this.lastError },
       )
       return false
@@ -220,7 +228,11 @@ export class RemoteKeySource {
         const key = await importRsaPublicJwk(jwk as JsonWebKey)
         keys.push({ kid, key, source: this.name, modulus: jwk.n })
       } catch (error) {
-        this.options.logger.warning('Skipping a key that could not be imported', { source: this.name, kid, ...errorFields(error) })
+        this.options.logger.warning('Skipping a key that could not be imported', {
+          source: this.name,
+          kid,
+          ...errorFields(error),
+        })
       }
     }
     this.held = { keys, fetchedAt: stored.fetchedAt, expiresAt: stored.expiresAt }
@@ -283,7 +295,8 @@ export function cachePolicy(header: string | null): { ttlSeconds: number; sharea
  */
 function describeFetchError(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return `timed out after ${FETCH_TIMEOUT_MS} ms`
+  if (error.name === 'TimeoutError' || error.name === 'AbortError')
+    return `timed out after ${FETCH_TIMEOUT_MS} ms`
   if (/^internal error\b/.test(error.message)) {
     const reason = 'the host name may not resolve, or its TLS certificate was refused'
     return `could not connect: ${reason} (the Workers runtime says only "${error.message}")`
@@ -292,6 +305,7 @@ function describeFetchError(error: unknown): string {
     return 'could not connect: the connection was refused or closed before an answer (Network connection lost.)'
   }
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : ''
+  const detail =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : ''
   return detail ? `${error.message}: ${detail}` : error.message
 }

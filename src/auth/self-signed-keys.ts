@@ -24,7 +24,11 @@ export interface SelfSignedKeySettings {
  * @param prefix the settings' prefix, for error messages (`AIGW`, `DUO_WORKFLOW`).
  * @throws ConfigError naming the variable whose key cannot be imported.
  */
-export async function loadSelfSignedKeys(settings: SelfSignedKeySettings, serviceName: string, prefix = 'AIGW'): Promise<SelfSignedKeys> {
+export async function loadSelfSignedKeys(
+  settings: SelfSignedKeySettings,
+  serviceName: string,
+  prefix = 'AIGW',
+): Promise<SelfSignedKeys> {
   const keys: SelfSignedKeys = { signingKey: null, verificationKeys: [] }
   const sources = [
     [`${prefix}_SELF_SIGNED_JWT__SIGNING_KEY`, settings.signingKey, 'signing_key'],

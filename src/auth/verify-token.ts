@@ -45,7 +45,11 @@ export async function verifyToken(
   }
   const header = decode(() => decodeProtectedHeader(token))
   if (header.alg !== 'RS256') throw new TokenRejected(`algorithm ${String(header.alg)} is not allowed`)
-  const { payload, key } = await keyring.verify(token, typeof header.kid === 'string' ? header.kid : undefined, tasks)
+  const { payload, key } = await keyring.verify(
+    token,
+    typeof header.kid === 'string' ? header.kid : undefined,
+    tasks,
+  )
   claims = decode(() => JSON.parse(new TextDecoder().decode(payload)) as unknown)
   checkClaims(claims, options)
   cache?.set(digest, claims, key)
@@ -59,20 +63,24 @@ function decode<T>(read: () => T): T & TokenClaims {
   } catch {
     throw new TokenRejected('malformed token')
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TokenRejected('malformed token')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TokenRejected('malformed token')
   return value as T & TokenClaims
 }
 
 function checkClaims(claims: TokenClaims, { audience, now }: VerifyOptions): void {
   const seconds = Math.floor(now / 1000)
   for (const name of ['exp', 'nbf', 'iat'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'number') throw new TokenRejected(`${name} is not a number`)
+    if (claims[name] !== undefined && typeof claims[name] !== 'number')
+      throw new TokenRejected(`${name} is not a number`)
   }
   for (const name of ['sub', 'jti', 'iss'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'string') throw new TokenRejected(`${name} is not a string`)
+    if (claims[name] !== undefined && typeof claims[name] !== 'string')
+      throw new TokenRejected(`${name} is not a string`)
   }
   if (claims.exp !== undefined && seconds >= claims.exp) throw new TokenRejected('token expired')
   if (claims.nbf !== undefined && seconds < claims.nbf) throw new TokenRejected('token not yet valid')
-  const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : []
+  const audiences =
+    typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : []
   if (!audiences.includes(audience)) throw new TokenRejected('audience does not include this service')
 }

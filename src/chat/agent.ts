@@ -34,7 +34,12 @@ export class ChatAgent {
     this.deps = deps
   }
 
-  prepare(auth: AuthContext, turn: ChatTurn, model: SelfHostedModel, gitlabVersion: string | undefined): PreparedChat {
+  prepare(
+    auth: AuthContext,
+    turn: ChatTurn,
+    model: SelfHostedModel,
+    gitlabVersion: string | undefined,
+  ): PreparedChat {
     const definition = this.deps.prompts.resolve(REACT_PROMPT, model.family)
     const tools = availableTools(auth, gitlabVersion)
     return {
@@ -52,7 +57,11 @@ export class ChatAgent {
   }
 
   /** The turn's events as NDJSON bytes; model failures become an `error` event, never an HTTP error. */
-  async stream(prepared: PreparedChat, signal: AbortSignal | undefined, onError: (error: unknown) => void): Promise<ReadableStream<Uint8Array>> {
+  async stream(
+    prepared: PreparedChat,
+    signal: AbortSignal | undefined,
+    onError: (error: unknown) => void,
+  ): Promise<ReadableStream<Uint8Array>> {
     let opened
     try {
       opened = await this.deps.models.stream(prepared.invocation, signal)
@@ -82,7 +91,8 @@ function errorEvent(error: unknown): { message: string; retryable: boolean } {
     const body = JSON.stringify(error.upstreamBody ?? '')
     return { message: error.message, retryable: error.upstreamStatus === 529 || /overloaded/i.test(body) }
   }
-  if (error instanceof ModelStreamError) return { message: error.message, retryable: /overloaded/i.test(error.message) }
+  if (error instanceof ModelStreamError)
+    return { message: error.message, retryable: /overloaded/i.test(error.message) }
   if (error instanceof AnswerTooLarge) return { message: error.message, retryable: false }
   return { message: 'The model stream failed', retryable: false }
 }

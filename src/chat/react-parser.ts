@@ -75,7 +75,8 @@ export class ReactStreamParser {
   finish(): ReactOutcome {
     if (this.answering) return { kind: 'final_answer' }
     const { phase } = this.reasoning
-    const text = phase === 'visible' ? this.visibleParts.join('') : phase === 'thinking' ? '' : this.rawParts.join('')
+    const text =
+      phase === 'visible' ? this.visibleParts.join('') : phase === 'thinking' ? '' : this.rawParts.join('')
     if (text.includes(FINAL_ANSWER)) return { kind: 'final_answer' }
     const action = ACTION.exec(text)
     if (action) {
@@ -83,7 +84,8 @@ export class ReactStreamParser {
       // Without a stop sequence (GPT) a model may go on to invent the observation itself.
       const toolInput = action[2]!.split(/\n\s*Observation:/)[0]!.trim()
       // `Action: DirectAnswer` is the answer format's marker, not a tool; without its Final Answer it says nothing.
-      if (tool && tool !== 'direct_answer') return { kind: 'action', tool, toolInput, thought: thoughtOf(text.slice(0, action.index)) }
+      if (tool && tool !== 'direct_answer')
+        return { kind: 'action', tool, toolInput, thought: thoughtOf(text.slice(0, action.index)) }
     }
     return { kind: 'unknown', text }
   }
@@ -129,6 +131,9 @@ function thoughtOf(text: string): string {
 
 /** `merge\_request\_reader`, `MergeRequestReader` → `merge_request_reader`. */
 function toolName(value: string): string {
-  const name = value.trim().replaceAll('\\_', '_').replace(/^["'`]+|["'`]+$/g, '')
+  const name = value
+    .trim()
+    .replaceAll('\\_', '_')
+    .replace(/^["'`]+|["'`]+$/g, '')
   return /^[A-Z][A-Za-z]+$/.test(name) ? name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase() : name
 }

@@ -12,20 +12,46 @@ import type { ChatTurn, ConversationMessage, ReactStep } from './turn.ts'
 
 const RAW = { escape: (value: unknown) => String(value) }
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 
 export const REACT_PROMPT = 'chat/react'
 export const PREFILL = 'Thought:'
 
-export function reactMessages(definition: PromptDefinition, turn: ChatTurn, tools: readonly ChatTool[], nowMs: number): ChatMessage[] {
-  const template = (role: ChatMessage['role']) => definition.messages.find((m) => m.role === role)?.template ?? '{{question}}'
+export function reactMessages(
+  definition: PromptDefinition,
+  turn: ChatTurn,
+  tools: readonly ChatTool[],
+  nowMs: number,
+): ChatMessage[] {
+  const template = (role: ChatMessage['role']) =>
+    definition.messages.find((m) => m.role === role)?.template ?? '{{question}}'
   const system = render(template('system'), systemVariables(tools, turn.unavailableResources, nowMs))
   const messages: ChatMessage[] = [{ role: 'system', content: system }]
   for (const message of turn.messages) {
     messages.push(
       message.role === 'user'
         ? { role: 'user', content: render(template('user'), userVariables(message)) }
-        : { role: 'assistant', content: render(template('assistant'), { observations: message.observations, has_observations: message.observations.length > 0, answer: message.content }) },
+        : {
+            role: 'assistant',
+            content: render(template('assistant'), {
+              observations: message.observations,
+              has_observations: message.observations.length > 0,
+              answer: message.content,
+            }),
+          },
     )
   }
   messages.push({ role: 'assistant', content: prefill(turn.steps) })
@@ -41,7 +67,11 @@ export function prefill(steps: readonly ReactStep[]): string {
   return text + PREFILL
 }
 
-function systemVariables(tools: readonly ChatTool[], unavailable: readonly string[], nowMs: number): Record<string, unknown> {
+function systemVariables(
+  tools: readonly ChatTool[],
+  unavailable: readonly string[],
+  nowMs: number,
+): Record<string, unknown> {
   return {
     current_date: chatDate(nowMs),
     tools: tools.map((tool) => ({ name: tool.name, description: tool.description, example: tool.example })),
@@ -57,12 +87,25 @@ function userVariables(message: ConversationMessage): Record<string, unknown> {
   return {
     question: message.content,
     page_context: page
-      ? { page_type: humanType(page.type), page_title: page.title || undefined, page_body: page.content || undefined, page_type_only: !page.title && !page.content }
+      ? {
+          page_type: humanType(page.type),
+          page_title: page.title || undefined,
+          page_body: page.content || undefined,
+          page_type_only: !page.title && !page.content,
+        }
       : undefined,
     current_file: message.currentFile
-      ? { file_path: message.currentFile.file_path, file_data: message.currentFile.data, file_selected: message.currentFile.selected_code === true }
+      ? {
+          file_path: message.currentFile.file_path,
+          file_data: message.currentFile.data,
+          file_selected: message.currentFile.selected_code === true,
+        }
       : undefined,
-    additional_context: message.additionalContext.map((item) => ({ item_category: humanType(item.category), item_id: item.id || undefined, item_body: item.content ?? '' })),
+    additional_context: message.additionalContext.map((item) => ({
+      item_category: humanType(item.category),
+      item_id: item.id || undefined,
+      item_body: item.content ?? '',
+    })),
   }
 }
 

@@ -17,7 +17,10 @@ import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import { pythonJson } from '../streaming/python-json.ts'
 import { ReactStreamParser } from './react-parser.ts'
 
-export const NDJSON_HEADERS = { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-accel-buffering': 'no' }
+export const NDJSON_HEADERS = {
+  'content-type': 'application/x-ndjson; charset=utf-8',
+  'x-accel-buffering': 'no',
+}
 
 export interface ReactStreamOptions {
   /** Names of the tools this user was offered. */
@@ -49,10 +52,16 @@ export function errorEventStream(event: { message: string; retryable: boolean })
   })
 }
 
-export function reactEventStream(events: ReadableStream<ModelEvent>, options: ReactStreamOptions): ReadableStream<Uint8Array> {
+export function reactEventStream(
+  events: ReadableStream<ModelEvent>,
+  options: ReactStreamOptions,
+): ReadableStream<Uint8Array> {
   const reader = events.getReader()
   const encoder = new TextEncoder()
-  const parser = new ReactStreamParser({ stripReasoning: options.stripReasoning, maxChars: options.maxHeldChars })
+  const parser = new ReactStreamParser({
+    stripReasoning: options.stripReasoning,
+    maxChars: options.maxHeldChars,
+  })
   const { deadlines } = options
   deadlines?.onExpire((error) => void reader.cancel(error).catch(() => {}))
   let finishReason: FinishReason | undefined
@@ -91,7 +100,9 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
             const text = parser.push(event.text)
             if (text) {
               deadlines?.outputStarted()
-              return controller.enqueue(encoder.encode(chatEventLine('final_answer_delta', { text, finish_reason: null })))
+              return controller.enqueue(
+                encoder.encode(chatEventLine('final_answer_delta', { text, finish_reason: null })),
+              )
             }
             if (parser.overLimit) return failed(controller, new AnswerTooLarge(options.maxHeldChars))
           }
@@ -109,24 +120,40 @@ export function reactEventStream(events: ReadableStream<ModelEvent>, options: Re
 /** The model wrote more than the gateway holds without reaching an answer or a tool choice. */
 export class AnswerTooLarge extends Error {
   constructor(maxChars: number) {
-    super(`The model wrote more than ${maxChars} characters without an answer or a tool choice (AIGW_UPSTREAM__MAX_RESPONSE_BYTES)`)
+    super(
+      `The model wrote more than ${maxChars} characters without an answer or a tool choice (AIGW_UPSTREAM__MAX_RESPONSE_BYTES)`,
+    )
     this.name = 'AnswerTooLarge'
   }
 }
 
-function closingLines(parser: ReactStreamParser, finishReason: FinishReason | undefined, usage: Usage | undefined, options: ReactStreamOptions): string {
+function closingLines(
+  parser: ReactStreamParser,
+  finishReason: FinishReason | undefined,
+  usage: Usage | undefined,
+  options: ReactStreamOptions,
+): string {
   const outcome = parser.finish()
   let out = ''
   if (outcome.kind === 'final_answer') {
     if (finishReason) out += chatEventLine('final_answer_delta', { text: '', finish_reason: finishReason })
   } else if (outcome.kind === 'action') {
-    if (!options.tools.has(outcome.tool)) return chatEventLine('error', { message: 'tool not available', retryable: false })
-    out += chatEventLine('action', { tool: outcome.tool, tool_input: outcome.toolInput, thought: outcome.thought })
+    if (!options.tools.has(outcome.tool))
+      return chatEventLine('error', { message: 'tool not available', retryable: false })
+    out += chatEventLine('action', {
+      tool: outcome.tool,
+      tool_input: outcome.toolInput,
+      thought: outcome.thought,
+    })
   } else {
     out += chatEventLine('unknown', { text: outcome.text })
   }
   if (usage && (usage.inputTokens !== undefined || usage.outputTokens !== undefined)) {
-    out += chatEventLine('usage', { usage: { [options.modelName]: { input_tokens: usage.inputTokens ?? 0, output_tokens: usage.outputTokens ?? 0 } } })
+    out += chatEventLine('usage', {
+      usage: {
+        [options.modelName]: { input_tokens: usage.inputTokens ?? 0, output_tokens: usage.outputTokens ?? 0 },
+      },
+    })
   }
   return out
 }

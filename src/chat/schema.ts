@@ -66,7 +66,10 @@ export const chatMessage = z.object({
 })
 
 /** A 17.1–17.2 history entry: `{role, content}`, or a bare string (a user turn). */
-const legacyHistoryEntry = z.union([z.string(), z.object({ role: z.enum(['user', 'assistant', 'system']), content: z.optional(z.nullable(z.string())) })])
+const legacyHistoryEntry = z.union([
+  z.string(),
+  z.object({ role: z.enum(['user', 'assistant', 'system']), content: z.optional(z.nullable(z.string())) }),
+])
 
 export const chatBody = z.object({
   messages: z.optional(z.array(chatMessage).check(z.minLength(1), z.maxLength(1000))),
@@ -76,7 +79,9 @@ export const chatBody = z.object({
     z.nullable(
       z.object({
         agent_scratchpad: z.optional(z.nullable(legacyScratchpad)),
-        chat_history: z.optional(z.nullable(z.union([z.string(), z.array(legacyHistoryEntry).check(z.maxLength(1000))]))),
+        chat_history: z.optional(
+          z.nullable(z.union([z.string(), z.array(legacyHistoryEntry).check(z.maxLength(1000))])),
+        ),
         context: z.optional(z.nullable(pageContext)),
         current_file: z.optional(z.nullable(currentFile)),
         additional_context: z.optional(z.nullable(z.array(additionalContext).check(z.maxLength(100)))),

@@ -45,7 +45,8 @@ export function chatTurn(body: ChatBody): ChatTurn {
     if (message.agent_scratchpad != null && message.role !== 'assistant') {
       throw new HttpError(400, 'agent_scratchpad can only be present when role is ASSISTANT')
     }
-    if (message.role === 'system') throw new ValidationError('messages: a system message cannot be part of a Duo Chat conversation')
+    if (message.role === 'system')
+      throw new ValidationError('messages: a system message cannot be part of a Duo Chat conversation')
   }
   let history = body.messages
   let steps: ReactStep[] = []
@@ -53,21 +54,29 @@ export function chatTurn(body: ChatBody): ChatTurn {
   if (last.role === 'assistant' && last.content == null) {
     history = history.slice(0, -1)
     steps = (last.agent_scratchpad ?? []).flatMap((entry) =>
-      entry.action ? [step(entry.action.thought, entry.action.tool, entry.action.tool_input, entry.observation)] : [],
+      entry.action
+        ? [step(entry.action.thought, entry.action.tool, entry.action.tool_input, entry.observation)]
+        : [],
     )
   }
-  if (body.options?.agent_scratchpad) steps = body.options.agent_scratchpad.steps.map((s) => step(s.thought, s.tool, s.tool_input, s.observation))
+  if (body.options?.agent_scratchpad)
+    steps = body.options.agent_scratchpad.steps.map((s) =>
+      step(s.thought, s.tool, s.tool_input, s.observation),
+    )
   const messages = history.flatMap(conversationMessage)
-  if (!messages.some((m) => m.role === 'user')) throw new ValidationError('messages: the conversation has no user message')
+  if (!messages.some((m) => m.role === 'user'))
+    throw new ValidationError('messages: the conversation has no user message')
   return { messages, steps, unavailableResources }
 }
 
 /** The 17.1–17.2 shape: history in `options.chat_history`, the question in `prompt`, its context in `options`. */
 function legacyTurn(body: ChatBody, unavailableResources: readonly string[]): ChatTurn {
   const prompt = body.prompt
-  if (prompt == null) throw new ValidationError('messages: field required (or, as GitLab 17.1–17.2 sent it, prompt)')
+  if (prompt == null)
+    throw new ValidationError('messages: field required (or, as GitLab 17.1–17.2 sent it, prompt)')
   const options = body.options ?? {}
-  const history = typeof options.chat_history === 'string' ? [options.chat_history] : (options.chat_history ?? [])
+  const history =
+    typeof options.chat_history === 'string' ? [options.chat_history] : (options.chat_history ?? [])
   const messages: ConversationMessage[] = history.flatMap((entry) => {
     const { role, content } = typeof entry === 'string' ? { role: 'user' as const, content: entry } : entry
     return role === 'system' || !content ? [] : [{ role, content, additionalContext: [], observations: [] }]
@@ -80,7 +89,9 @@ function legacyTurn(body: ChatBody, unavailableResources: readonly string[]): Ch
     additionalContext: options.additional_context ?? [],
     observations: [],
   })
-  const steps = (options.agent_scratchpad?.steps ?? []).map((s) => step(s.thought, s.tool, s.tool_input, s.observation))
+  const steps = (options.agent_scratchpad?.steps ?? []).map((s) =>
+    step(s.thought, s.tool, s.tool_input, s.observation),
+  )
   return { messages, steps, unavailableResources }
 }
 
@@ -94,14 +105,26 @@ function conversationMessage(message: ChatMessageBody): ConversationMessage[] {
       context: message.context,
       currentFile: message.current_file,
       additionalContext: message.additional_context ?? [],
-      observations: (message.agent_scratchpad ?? []).flatMap((entry) => (entry.observation ? [entry.observation] : [])),
+      observations: (message.agent_scratchpad ?? []).flatMap((entry) =>
+        entry.observation ? [entry.observation] : [],
+      ),
     },
   ]
 }
 
 /** GitLab un-escapes `\_` (models trained on Markdown write it) in thoughts and tool names. */
-function step(thought: string | null | undefined, tool: string, toolInput: string | null | undefined, observation: string | null | undefined): ReactStep {
-  return { thought: unescape(thought ?? ''), tool: unescape(tool), toolInput: toolInput ?? '', observation: observation ?? '' }
+function step(
+  thought: string | null | undefined,
+  tool: string,
+  toolInput: string | null | undefined,
+  observation: string | null | undefined,
+): ReactStep {
+  return {
+    thought: unescape(thought ?? ''),
+    tool: unescape(tool),
+    toolInput: toolInput ?? '',
+    observation: observation ?? '',
+  }
 }
 
 function unescape(value: string): string {

@@ -51,7 +51,9 @@ const optionalText = (max: number) => z.optional(z.nullable(text(max)))
 const payload = z.object({
   content: z.union([
     text(400_000),
-    z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: text(400_000) })).check(z.minLength(1), z.maxLength(100)),
+    z
+      .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: text(400_000) }))
+      .check(z.minLength(1), z.maxLength(100)),
   ]),
   provider: z.optional(z.nullable(z.enum(['anthropic', 'litellm']))),
   model: z.optional(z.nullable(text(100))),
@@ -94,6 +96,13 @@ export function v1ChatModel(p: V1ChatPayload): SelfHostedModel {
   const name = p.model ?? ''
   const familyName = Object.hasOwn(LITELLM_MODELS, name) ? LITELLM_MODELS[name] : undefined
   const family = familyName === undefined ? undefined : findFamily(familyName)
-  if (!family) throw new ValidationError(`prompt_components.0.payload.model: unknown model '${name}'; use one of ${Object.keys(LITELLM_MODELS).join(', ')}`)
-  return { provider: 'litellm', family, metadata: { name, endpoint: p.model_endpoint, apiKey: p.model_api_key, identifier: p.model_identifier } }
+  if (!family)
+    throw new ValidationError(
+      `prompt_components.0.payload.model: unknown model '${name}'; use one of ${Object.keys(LITELLM_MODELS).join(', ')}`,
+    )
+  return {
+    provider: 'litellm',
+    family,
+    metadata: { name, endpoint: p.model_endpoint, apiKey: p.model_api_key, identifier: p.model_identifier },
+  }
 }

@@ -35,7 +35,12 @@ export interface Window {
   contextTokensUsed: number
 }
 
-export function fitWindow(above: string, below: string, context: readonly string[], budgetTokens: number): Window {
+export function fitWindow(
+  above: string,
+  below: string,
+  context: readonly string[],
+  budgetTokens: number,
+): Window {
   const prefixBudget = Math.ceil(PREFIX_SHARE * budgetTokens)
   const suffixBudget = budgetTokens - prefixBudget
   const prefix = keepEnd(above, prefixBudget)

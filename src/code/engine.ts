@@ -15,7 +15,12 @@ import type { StreamDeadlines } from '../streaming/deadlines.ts'
 import { PASS_THROUGH, type Shaper } from '../streaming/text-out.ts'
 import { estimateTokens, fitWindow, type Window } from './context-window.ts'
 import { resolveLanguage } from './languages.ts'
-import { blankIfWhitespace, LineBufferedFenceStripper, postProcessGeneration, unescapeUnderscores } from './post-processing.ts'
+import {
+  blankIfWhitespace,
+  LineBufferedFenceStripper,
+  postProcessGeneration,
+  unescapeUnderscores,
+} from './post-processing.ts'
 import { isGitLabComVersion } from './requests.ts'
 import { COMPLETIONS_PROMPT, type GenerationRequest, type SuggestionRequest } from './suggestion.ts'
 
@@ -59,7 +64,12 @@ export class CodeEngine {
   prepare(request: SuggestionRequest): PreparedSuggestion {
     const { family } = request.model
     const language = resolveLanguage(request.file.name, request.file.languageIdentifier)
-    const window = fitWindow(request.file.above, request.file.below, request.kind === 'completion' ? request.context : [], request.budgetTokens)
+    const window = fitWindow(
+      request.file.above,
+      request.file.below,
+      request.kind === 'completion' ? request.context : [],
+      request.budgetTokens,
+    )
     const ownMessages = request.kind === 'generation' ? request.messages : undefined
     const prompt = ownMessages ? undefined : this.promptFor(request)
     const prepared: PreparedSuggestion = {
@@ -74,7 +84,12 @@ export class CodeEngine {
 
     const variables =
       request.kind === 'completion'
-        ? { prefix: window.prefix, suffix: window.suffix, file_name: request.file.name, language: language.language }
+        ? {
+            prefix: window.prefix,
+            suffix: window.suffix,
+            file_name: request.file.name,
+            language: language.language,
+          }
         : generationVariables(request, window, language.language ?? '')
     prepared.invocation = this.deps.models.invocation({
       model: request.model,
@@ -82,7 +97,10 @@ export class CodeEngine {
       params: prompt ? prompt.modelParams : OWN_MESSAGES.params,
       stop: prompt ? prompt.stop : OWN_MESSAGES.stop[family.name],
       timeoutS: prompt ? prompt.timeoutS : OWN_MESSAGES.timeoutS,
-      labels: { featureCategory: 'code_suggestions', unitPrimitive: request.kind === 'completion' ? 'complete_code' : 'generate_code' },
+      labels: {
+        featureCategory: 'code_suggestions',
+        unitPrimitive: request.kind === 'completion' ? 'complete_code' : 'generate_code',
+      },
     })
     return prepared
   }
@@ -96,7 +114,9 @@ export class CodeEngine {
     return {
       text,
       usage: {
-        inputTokens: result.usage?.inputTokens ?? estimateTokens(invocation.call.messages.map((m) => m.content).join('')),
+        inputTokens:
+          result.usage?.inputTokens ??
+          estimateTokens(invocation.call.messages.map((m) => m.content).join('')),
         outputTokens: result.usage?.outputTokens ?? estimateTokens(result.text),
       },
     }
@@ -109,7 +129,11 @@ export class CodeEngine {
   async stream(
     prepared: PreparedSuggestion,
     signal: AbortSignal | undefined,
-  ): Promise<{ events: ReadableStream<ModelEvent>; shaper: Shaper; deadlines?: StreamDeadlines | undefined }> {
+  ): Promise<{
+    events: ReadableStream<ModelEvent>
+    shaper: Shaper
+    deadlines?: StreamDeadlines | undefined
+  }> {
     const shaper = streamShaper(prepared, this.deps.models.maxResponseBytes)
     if (!prepared.invocation) return { events: eventsOf([]), shaper }
     return { ...(await this.deps.models.stream(prepared.invocation, signal)), shaper }
@@ -121,12 +145,17 @@ export class CodeEngine {
     if (request.kind === 'completion') return prompts.resolve(COMPLETIONS_PROMPT, family)
     const version = request.promptVersion
     // GitLab.com's versions name its own prompts; a self-hosted family without them gets its default.
-    if (isGitLabComVersion(version) && !prompts.matches(request.promptId, family, version!)) return prompts.resolve(request.promptId, family)
+    if (isGitLabComVersion(version) && !prompts.matches(request.promptId, family, version!))
+      return prompts.resolve(request.promptId, family)
     return prompts.resolve(request.promptId, family, version)
   }
 }
 
-function generationVariables(request: GenerationRequest, window: Window, language: string): Record<string, unknown> {
+function generationVariables(
+  request: GenerationRequest,
+  window: Window,
+  language: string,
+): Record<string, unknown> {
   const variables: Record<string, unknown> = {
     prefix: window.prefix,
     suffix: window.suffix,
@@ -139,13 +168,17 @@ function generationVariables(request: GenerationRequest, window: Window, languag
     const texts = stringsOf(request.enhancer[key])
     if (texts.length > 0) variables[key] = texts
   }
-  const examples = Array.isArray(request.enhancer.examples_array) ? request.enhancer.examples_array.flatMap(exampleOf) : []
+  const examples = Array.isArray(request.enhancer.examples_array)
+    ? request.enhancer.examples_array.flatMap(exampleOf)
+    : []
   if (examples.length > 0) variables.examples_array = examples
   return variables
 }
 
 function stringsOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item !== '') : []
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string' && item !== '')
+    : []
 }
 
 /** One `examples_array` item with its string fields, or nothing when it has no example. */
@@ -162,22 +195,31 @@ function exampleOf(item: unknown): Record<string, string>[] {
 /** GitLab's post-processing of a whole answer (spec features §3.1, §3.2). */
 function postProcess(prepared: PreparedSuggestion, raw: string): string {
   const { request } = prepared
-  const text = request.model.family.outputFixes?.includes('unescape_underscores') ? unescapeUnderscores(raw) : raw
+  const text = request.model.family.outputFixes?.includes('unescape_underscores')
+    ? unescapeUnderscores(raw)
+    : raw
   if (request.kind === 'completion') return text
-  return request.postProcessing === 'full' ? postProcessGeneration(prepared.window.prefix, text) : blankIfWhitespace(text)
+  return request.postProcessing === 'full'
+    ? postProcessGeneration(prepared.window.prefix, text)
+    : blankIfWhitespace(text)
 }
 
 /** Streams: completions pass deltas through; generations come out a whole line at a time without Markdown fences (§3.3). */
 function streamShaper(prepared: PreparedSuggestion, maxLineChars: number): Shaper {
   const { request } = prepared
-  const fix = request.model.family.outputFixes?.includes('unescape_underscores') ? underscoreUnescaper() : undefined
+  const fix = request.model.family.outputFixes?.includes('unescape_underscores')
+    ? underscoreUnescaper()
+    : undefined
   if (request.kind === 'completion') {
     if (!fix) return PASS_THROUGH
     return { push: (text) => [fix.push(text)], end: () => fix.end() }
   }
   const lines = new LineBufferedFenceStripper(maxLineChars)
   if (!fix) return { push: (text) => lines.push(text), end: () => lines.end() }
-  return { push: (text) => lines.push(fix.push(text)), end: () => lines.push(fix.end()).join('') + lines.end() }
+  return {
+    push: (text) => lines.push(fix.push(text)),
+    end: () => lines.push(fix.end()).join('') + lines.end(),
+  }
 }
 
 /** `\_` → `_` across deltas: a delta ending in a backslash waits for the next one. */

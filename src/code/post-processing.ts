@@ -22,7 +22,17 @@ const SPECIAL_CHARS = new Set('()[];.,$%&^*@#!{}/')
 function isPySpace(code: number): boolean {
   if (code <= 0x20) return (code >= 0x09 && code <= 0x0d) || code >= 0x1c
   if (code < 0x85) return false
-  return code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000
+  return (
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  )
 }
 
 function pyLstrip(s: string): string {
@@ -175,7 +185,15 @@ export function splitLinesKeepEnds(s: string): string[] {
   let start = 0
   for (let k = 0; k < s.length; k++) {
     const code = s.charCodeAt(k)
-    const isBreak = code === 0x0a || code === 0x0d || code === 0x0b || code === 0x0c || (code >= 0x1c && code <= 0x1e) || code === 0x85 || code === 0x2028 || code === 0x2029
+    const isBreak =
+      code === 0x0a ||
+      code === 0x0d ||
+      code === 0x0b ||
+      code === 0x0c ||
+      (code >= 0x1c && code <= 0x1e) ||
+      code === 0x85 ||
+      code === 0x2028 ||
+      code === 0x2029
     if (!isBreak) continue
     if (code === 0x0d && s.charCodeAt(k + 1) === 0x0a) k++
     lines.push(s.slice(start, k + 1))

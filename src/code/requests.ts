@@ -8,7 +8,13 @@ import { ValidationError } from '../errors.ts'
 import { findFamily, FAMILY_NAMES } from '../models/families.ts'
 import { flatModel, parseModelMetadata, type SelfHostedModel } from '../models/metadata.ts'
 import type { V2CompletionsBody, V2GenerationsBody, V3Body, V3Component } from './schemas.ts'
-import { GENERATIONS_PROMPT, type CompletionRequest, type GenerationPostProcessing, type GenerationRequest, type SuggestionRequest } from './suggestion.ts'
+import {
+  GENERATIONS_PROMPT,
+  type CompletionRequest,
+  type GenerationPostProcessing,
+  type GenerationRequest,
+  type SuggestionRequest,
+} from './suggestion.ts'
 
 /** v3/v4 cut the editor content to this many tokens, whatever the model (GitLab does not pass the family there). */
 export const V3_BUDGET_TOKENS = 32_768
@@ -59,7 +65,10 @@ export function v2Completion(body: V2CompletionsBody): CompletionRequest {
 export function v2Generation(body: V2GenerationsBody): GenerationRequest {
   const promptId = body.prompt_id?.trim() || undefined
   // GitLab: with a prompt id, the flat fields name the model only when both are set; else model_metadata.
-  const model = promptId && !(body.model_name && body.model_provider) ? metadataModel(body.model_metadata) : v2Model(body, 'code generations')
+  const model =
+    promptId && !(body.model_name && body.model_provider)
+      ? metadataModel(body.model_metadata)
+      : v2Model(body, 'code generations')
   return {
     kind: 'generation',
     file: v2File(body),
@@ -100,7 +109,14 @@ export function v3Request(body: V3Body, languageServerVersion: string | undefine
     const context = atLeast(languageServerVersion, CODE_CONTEXT_MIN_LSP)
       ? rest.flatMap((component) => (component.type === 'code_context' ? [component.payload.content] : []))
       : []
-    return { kind: 'completion', file, model, stream: payload.stream, budgetTokens: V3_BUDGET_TOKENS, context }
+    return {
+      kind: 'completion',
+      file,
+      model,
+      stream: payload.stream,
+      budgetTokens: V3_BUDGET_TOKENS,
+      context,
+    }
   }
   const generation = first.payload
   const enhancer = generation.prompt_enhancer ?? {}
@@ -126,19 +142,28 @@ export function v3Request(body: V3Body, languageServerVersion: string | undefine
  * no definition of fall back to the family's default.
  */
 export function isGitLabComVersion(version: string | undefined): boolean {
-  return version !== undefined && (Object.hasOwn(GITLAB_PROMPT_VERSIONS, version) || RAILS_BASE_CONSTRAINTS.has(version))
+  return (
+    version !== undefined &&
+    (Object.hasOwn(GITLAB_PROMPT_VERSIONS, version) || RAILS_BASE_CONSTRAINTS.has(version))
+  )
 }
 
 function v2File(body: V2CompletionsBody | V2GenerationsBody) {
   const file = body.current_file
-  return { name: file.file_name, above: file.content_above_cursor, below: file.content_below_cursor, languageIdentifier: file.language_identifier }
+  return {
+    name: file.file_name,
+    above: file.content_above_cursor,
+    below: file.content_below_cursor,
+    languageIdentifier: file.language_identifier,
+  }
 }
 
 /** The v2 routes' flat fields, or (not in GitLab, harmless) a top-level model_metadata when no provider is given. */
 function v2Model(body: V2CompletionsBody | V2GenerationsBody, use: Use): SelfHostedModel {
   const provider = body.model_provider
   if (!provider) {
-    if (body.model_metadata !== undefined && body.model_metadata !== null) return metadataModel(body.model_metadata)
+    if (body.model_metadata !== undefined && body.model_metadata !== null)
+      return metadataModel(body.model_metadata)
     throw new ValidationError(
       `No self-hosted model in the request: send model_provider 'litellm' with model_name (one of ${FAMILY_NAMES.join(', ')}), ` +
         'model_endpoint, model_identifier and, if the model server needs one, model_api_key',
@@ -147,7 +172,9 @@ function v2Model(body: V2CompletionsBody | V2GenerationsBody, use: Use): SelfHos
   if (!SELF_HOSTED_PROVIDERS.has(provider)) throw managed(`model_provider '${provider}'`)
   const name = body.model_name?.trim()
   if (name && !findFamily(name)) {
-    throw new ValidationError(`model ${name} is not supported by use case ${use} and provider ${provider}; self-hosted model families: ${FAMILY_NAMES.join(', ')}`)
+    throw new ValidationError(
+      `model ${name} is not supported by use case ${use} and provider ${provider}; self-hosted model families: ${FAMILY_NAMES.join(', ')}`,
+    )
   }
   return flatModel(body, provider)
 }

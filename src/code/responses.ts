@@ -24,7 +24,11 @@ export interface Envelope {
 const choices = (text: string) => (text ? [{ text, index: 0, finish_reason: 'length' }] : [])
 
 /** `/v2/code/completions` and `/v2/code/generations` (tokens only for completions that produced text). */
-export function v2Answer(envelope: Envelope, suggestion: Suggestion, prepared: PreparedSuggestion | undefined): Record<string, unknown> {
+export function v2Answer(
+  envelope: Envelope,
+  suggestion: Suggestion,
+  prepared: PreparedSuggestion | undefined,
+): Record<string, unknown> {
   const tokens =
     prepared && prepared.request.kind === 'completion' && suggestion.text
       ? {
@@ -37,7 +41,12 @@ export function v2Answer(envelope: Envelope, suggestion: Suggestion, prepared: P
       : null
   return {
     id: 'id',
-    model: { ...envelope.label, lang: envelope.lang, tokens_consumption_metadata: tokens, region: envelope.region },
+    model: {
+      ...envelope.label,
+      lang: envelope.lang,
+      tokens_consumption_metadata: tokens,
+      region: envelope.region,
+    },
     experiments: [],
     object: 'text_completion',
     created: envelope.created,
@@ -51,7 +60,12 @@ export function v3Answer(envelope: Envelope, text: string): Record<string, unkno
   const model = { ...envelope.label, lang: envelope.lang }
   return {
     choices: choices(text),
-    metadata: { model, timestamp: envelope.created, enabled_feature_flags: envelope.featureFlags, region: null },
+    metadata: {
+      model,
+      timestamp: envelope.created,
+      enabled_feature_flags: envelope.featureFlags,
+      region: null,
+    },
     model,
   }
 }
@@ -66,7 +80,8 @@ export function sseFraming(envelope: Envelope, displayName: string): Framing {
   }
   return {
     start: sseEvent('stream_start', pythonJson({ metadata })),
-    chunk: (text) => sseEvent('content_chunk', `{"choices": [{"delta": {"content": ${pythonString(text)}}, "index": 0}]}`),
+    chunk: (text) =>
+      sseEvent('content_chunk', `{"choices": [{"delta": {"content": ${pythonString(text)}}, "index": 0}]}`),
     end: sseEvent('stream_end', 'null'),
   }
 }
@@ -85,5 +100,12 @@ export const SSE_HEADERS = {
 /** `X-Gitlab-Enabled-Feature-Flags`: a comma list, echoed back as a set. */
 export function featureFlags(header: string | undefined): string[] {
   if (!header) return []
-  return [...new Set(header.split(',').map((f) => f.trim()).filter(Boolean))]
+  return [
+    ...new Set(
+      header
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    ),
+  ]
 }

@@ -23,7 +23,15 @@ const currentFile = z.object({
 })
 
 /** `model_provider` values GitLab's v2 routes accept; the self-hosted ones are `litellm` and `codestral`. */
-export const V2_PROVIDERS = ['anthropic', 'vertex-ai', 'litellm', 'codestral', 'fireworks_ai', 'amazon_q', 'gitlab'] as const
+export const V2_PROVIDERS = [
+  'anthropic',
+  'vertex-ai',
+  'litellm',
+  'codestral',
+  'fireworks_ai',
+  'amazon_q',
+  'gitlab',
+] as const
 
 const v2Fields = {
   current_file: currentFile,
@@ -35,20 +43,24 @@ const v2Fields = {
   model_api_key: optional(text(2000)),
   model_identifier: optional(text(1000)),
   telemetry: optional(
-    z.array(
-      z.object({
-        model_engine: optional(text(50)),
-        model_name: optional(text(50)),
-        lang: optional(text(50)),
-        requests: z.int(),
-        accepts: z.int(),
-        errors: z.int(),
-      }),
-    ).check(z.maxLength(10)),
+    z
+      .array(
+        z.object({
+          model_engine: optional(text(50)),
+          model_name: optional(text(50)),
+          lang: optional(text(50)),
+          requests: z.int(),
+          accepts: z.int(),
+          errors: z.int(),
+        }),
+      )
+      .check(z.maxLength(10)),
   ),
   stream: z._default(z.boolean(), false),
   choices_count: optional(z.int()),
-  context: optional(z.array(z.object({ type: text(1024), name: text(1024), content: text(500_000) })).check(z.maxLength(100))),
+  context: optional(
+    z.array(z.object({ type: text(1024), name: text(1024), content: text(500_000) })).check(z.maxLength(100)),
+  ),
   prompt_id: optional(text(255)),
   role_arn: optional(text(255)),
   model_metadata: z.optional(z.unknown()),
@@ -85,7 +97,11 @@ const componentMetadata = optional(z.object({ source: text(255), version: text(2
 
 const completionComponent = z.object({
   type: z.literal('code_editor_completion'),
-  payload: z.object({ ...editorPayload, choices_count: optional(z.int()), prompt: optional(z.union([z.string(), z.array(message)])) }),
+  payload: z.object({
+    ...editorPayload,
+    choices_count: optional(z.int()),
+    prompt: optional(z.union([z.string(), z.array(message)])),
+  }),
   metadata: componentMetadata,
 })
 
@@ -121,7 +137,10 @@ export type V3Component = V3Body['prompt_components'][number]
 export const docs = {
   v2Completions: v2CompletionsBody,
   v2Generations: v2GenerationsBody,
-  v3: z.object({ prompt_components: v3Body.shape.prompt_components, model_metadata: z.optional(modelMetadataDoc) }),
+  v3: z.object({
+    prompt_components: v3Body.shape.prompt_components,
+    model_metadata: z.optional(modelMetadataDoc),
+  }),
 }
 
 const choice = z.object({ text: z.string(), index: z.int(), finish_reason: z.string() })
@@ -154,6 +173,11 @@ const modelInfo = z.object({ engine: z.string(), name: z.string(), lang: z.strin
 
 export const v3Response = z.object({
   choices: z.array(choice),
-  metadata: z.object({ model: modelInfo, timestamp: z.int(), enabled_feature_flags: z.array(z.string()), region: z.null() }),
+  metadata: z.object({
+    model: modelInfo,
+    timestamp: z.int(),
+    enabled_feature_flags: z.array(z.string()),
+    region: z.null(),
+  }),
   model: modelInfo,
 })

@@ -46,24 +46,37 @@ const LIMITS = { endpoint: 255, api_key: 2000, identifier: 1000 } as const
  */
 export function embeddingModel(metadata: EmbeddingsBody['model_metadata']): ModelMetadata {
   const { provider } = metadata
-  if (!ALLOWED_PROVIDERS.includes(provider)) throw new ValidationError(`Allowed providers are: ${ALLOWED_PROVIDERS.join('|')}.`)
+  if (!ALLOWED_PROVIDERS.includes(provider))
+    throw new ValidationError(`Allowed providers are: ${ALLOWED_PROVIDERS.join('|')}.`)
   if (provider === 'gitlab') {
     throw new ValidationError(
-      "Provider `gitlab` names a GitLab-managed embedding model, which this self-hosted gateway does not serve; " +
+      'Provider `gitlab` names a GitLab-managed embedding model, which this self-hosted gateway does not serve; ' +
         "send provider `litellm` with name 'embedding', your model's endpoint and its identifier",
     )
   }
   if (!metadata.name) throw new ValidationError('Model `name` must be set when using `litellm` provider.')
-  if (metadata.name !== EMBEDDING_FAMILY) throw new ValidationError(`Model \`name\` must be '${EMBEDDING_FAMILY}' when using \`litellm\` provider.`)
-  if (!metadata.endpoint) throw new ValidationError('Model `endpoint` must be set when using `litellm` provider.')
+  if (metadata.name !== EMBEDDING_FAMILY)
+    throw new ValidationError(`Model \`name\` must be '${EMBEDDING_FAMILY}' when using \`litellm\` provider.`)
+  if (!metadata.endpoint)
+    throw new ValidationError('Model `endpoint` must be set when using `litellm` provider.')
   // GitLab would leave the model name to LiteLLM's guess; the upstream needs one.
-  if (!metadata.identifier.trim()) throw new ValidationError('Model `identifier` must be set when using `litellm` provider.')
+  if (!metadata.identifier.trim())
+    throw new ValidationError('Model `identifier` must be set when using `litellm` provider.')
   for (const [field, max] of Object.entries(LIMITS)) {
     const value = metadata[field as keyof typeof LIMITS]
-    if (value && value.length > max) throw new ValidationError(`Error creating the model_metadata: ${field} must have at most ${max} characters`)
+    if (value && value.length > max)
+      throw new ValidationError(
+        `Error creating the model_metadata: ${field} must have at most ${max} characters`,
+      )
   }
-  if (!isHttpUrl(metadata.endpoint)) throw new ValidationError('Error creating the model_metadata: endpoint must be an http(s) URL')
-  return { name: metadata.name, endpoint: metadata.endpoint, apiKey: metadata.api_key, identifier: metadata.identifier }
+  if (!isHttpUrl(metadata.endpoint))
+    throw new ValidationError('Error creating the model_metadata: endpoint must be an http(s) URL')
+  return {
+    name: metadata.name,
+    endpoint: metadata.endpoint,
+    apiKey: metadata.api_key,
+    identifier: metadata.identifier,
+  }
 }
 
 /**

@@ -15,7 +15,11 @@ import type { RequestIdEnv } from './request-id.ts'
 type AccessLogEnv = RequestIdEnv & { Bindings: AppBindings }
 
 /** `metrics`, when given, also gets GitLab's HTTP histogram: the same response-start time. */
-export function accessLog(logger: Logger, now: () => number, metrics?: GatewayMetrics): MiddlewareHandler<AccessLogEnv> {
+export function accessLog(
+  logger: Logger,
+  now: () => number,
+  metrics?: GatewayMetrics,
+): MiddlewareHandler<AccessLogEnv> {
   const log = logger.child('api.access')
   return async (c, next) => {
     const started = performance.now()

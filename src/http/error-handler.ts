@@ -13,7 +13,11 @@ export function errorHandler<E extends RequestIdEnv>(logger: Logger): ErrorHandl
     if (error instanceof HTTPException && error.status < 500) {
       return Response.json({ detail: error.message || 'Bad Request' }, { status: error.status })
     }
-    logger.error('Unhandled error', { correlation_id: c.get('requestId'), path: c.req.path, ...errorFields(error) })
+    logger.error('Unhandled error', {
+      correlation_id: c.get('requestId'),
+      path: c.req.path,
+      ...errorFields(error),
+    })
     return internalServerError()
   }
 }

@@ -10,7 +10,11 @@ export function setResponseHeader(c: Context, name: string, value: string): void
   } catch {
     const res = c.res
     c.res = undefined
-    c.res = new Response(res.body, { status: res.status, statusText: res.statusText, headers: new Headers(res.headers) })
+    c.res = new Response(res.body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: new Headers(res.headers),
+    })
     c.res.headers.set(name, value)
   }
 }

@@ -12,13 +12,16 @@ export async function readJsonBody<T>(c: Context, schema: z.ZodMiniType<T>, deta
   try {
     body = JSON.parse(await c.req.text())
   } catch (error) {
-    if (error instanceof SyntaxError) throw new ValidationError(detailed ? 'Invalid JSON in request body' : undefined)
+    if (error instanceof SyntaxError)
+      throw new ValidationError(detailed ? 'Invalid JSON in request body' : undefined)
     throw error
   }
   const result = z.safeParse(schema, body)
   if (!result.success) {
     throw new ValidationError(
-      detailed ? result.error.issues.map((i) => `${['body', ...i.path].join('.')}: ${i.message}`).join('; ') : undefined,
+      detailed
+        ? result.error.issues.map((i) => `${['body', ...i.path].join('.')}: ${i.message}`).join('; ')
+        : undefined,
     )
   }
   return result.data

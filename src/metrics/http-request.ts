@@ -8,7 +8,12 @@ import { matchedRoutes } from 'hono/route'
 import type { GatewayMetrics } from '../platform.ts'
 
 /** GitLab's auth skip list (probes, the model catalogue): left out of its histogram. */
-const NOT_RECORDED = new Set(['/monitoring/healthz', '/monitoring/ready', '/metrics', '/v1/models/definitions'])
+const NOT_RECORDED = new Set([
+  '/monitoring/healthz',
+  '/monitoring/ready',
+  '/metrics',
+  '/v1/models/definitions',
+])
 
 /** Hono template → FastAPI template (or '' for not recorded); a handful of routes, converted once each. */
 const templates = new Map<string, string>()

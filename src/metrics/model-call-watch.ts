@@ -26,7 +26,12 @@ export class ModelCallWatch {
   private usage: Usage | undefined
   private finished = false
 
-  constructor(metrics: GatewayMetrics, target: ModelTarget, labels: CallLabels | undefined, streaming: boolean) {
+  constructor(
+    metrics: GatewayMetrics,
+    target: ModelTarget,
+    labels: CallLabels | undefined,
+    streaming: boolean,
+  ) {
     this.metrics = metrics
     this.target = target
     this.labels = labels

@@ -51,7 +51,8 @@ export class UpstreamError extends GatewayError {
 
   /** Worth another attempt (non-streaming calls only): connection trouble, 5xx, overload. */
   get retryable(): boolean {
-    if (this.failure === 'http') return this.upstreamStatus !== undefined && RETRYABLE_STATUSES.has(this.upstreamStatus)
+    if (this.failure === 'http')
+      return this.upstreamStatus !== undefined && RETRYABLE_STATUSES.has(this.upstreamStatus)
     return this.failure === 'refused' || this.failure === 'connect' || this.failure === 'reset'
   }
 
@@ -103,7 +104,13 @@ const REASON_CHARS = 300
  * message, credentials already blanked out: shown (shortened) so that the client learns why, e.g.
  * a prompt longer than the model's context window.
  */
-export function httpFailure(host: string, status: number, body: unknown, retryAfter: string | null, reason?: string): UpstreamError {
+export function httpFailure(
+  host: string,
+  status: number,
+  body: unknown,
+  retryAfter: string | null,
+  reason?: string,
+): UpstreamError {
   const upstreamBody = typeof body === 'string' ? { message: body } : body
   if (status === 429) {
     return new UpstreamError({
@@ -171,7 +178,11 @@ export function transportFailure(
     new UpstreamError({ failure, host, status, message: text, ...(code ? { errorCode: code } : {}) })
   switch (kind) {
     case 'blocked':
-      return make('blocked', `The model endpoint ${host} resolves to a link-local or cloud metadata address; the gateway does not connect there`, 400)
+      return make(
+        'blocked',
+        `The model endpoint ${host} resolves to a link-local or cloud metadata address; the gateway does not connect there`,
+        400,
+      )
     case 'refused':
       return make('refused', `The model server at ${host} refused the connection`)
     case 'dns':

@@ -30,19 +30,45 @@ export const MODEL_FAMILIES: Readonly<Record<string, ModelFamily>> = Object.from
   (
     [
       { name: 'mistral', promptDirs: ['mistral'], params: DEFAULT_PARAMS, maxContextTokens: 128_000 },
-      { name: 'mixtral', promptDirs: ['mixtral', 'mistral'], params: DEFAULT_PARAMS, maxContextTokens: 32_000, outputFixes: ['unescape_underscores'] },
-      { name: 'codestral', promptDirs: ['codestral', 'mistral'], params: DEFAULT_PARAMS, maxContextTokens: 128_000 },
+      {
+        name: 'mixtral',
+        promptDirs: ['mixtral', 'mistral'],
+        params: DEFAULT_PARAMS,
+        maxContextTokens: 32_000,
+        outputFixes: ['unescape_underscores'],
+      },
+      {
+        name: 'codestral',
+        promptDirs: ['codestral', 'mistral'],
+        params: DEFAULT_PARAMS,
+        maxContextTokens: 128_000,
+      },
       { name: 'llama3', promptDirs: ['llama3'], params: DEFAULT_PARAMS, maxContextTokens: 128_000 },
       { name: 'codellama', promptDirs: ['codellama'], params: DEFAULT_PARAMS, maxContextTokens: 16_000 },
       { name: 'codegemma', promptDirs: ['codegemma'], params: DEFAULT_PARAMS, maxContextTokens: 8_000 },
-      { name: 'deepseekcoder', promptDirs: ['deepseekcoder'], params: DEFAULT_PARAMS, maxContextTokens: 16_000 },
+      {
+        name: 'deepseekcoder',
+        promptDirs: ['deepseekcoder'],
+        params: DEFAULT_PARAMS,
+        maxContextTokens: 16_000,
+      },
       // GPT models get no temperature unless a prompt sets one.
       { name: 'gpt', promptDirs: ['gpt'], params: {}, maxContextTokens: 128_000 },
       // GitLab's "bring your own model" families use the Claude (base) prompts.
       { name: 'claude_3', promptDirs: [], params: DEFAULT_PARAMS, maxContextTokens: 200_000 },
       { name: 'general', promptDirs: [], params: DEFAULT_PARAMS, maxContextTokens: 200_000 },
-      { name: 'gemini', promptDirs: ['gemini'], params: { temperature: 1, max_tokens: 65_536 }, maxContextTokens: 1_000_000 },
-      { name: 'qwen', promptDirs: ['qwen'], params: { temperature: 0, max_tokens: 8192 }, maxContextTokens: 262_144 },
+      {
+        name: 'gemini',
+        promptDirs: ['gemini'],
+        params: { temperature: 1, max_tokens: 65_536 },
+        maxContextTokens: 1_000_000,
+      },
+      {
+        name: 'qwen',
+        promptDirs: ['qwen'],
+        params: { temperature: 0, max_tokens: 8192 },
+        maxContextTokens: 262_144,
+      },
     ] satisfies ModelFamily[]
   ).map((family) => [family.name, family]),
 )

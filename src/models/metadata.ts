@@ -61,7 +61,11 @@ export function parseModelMetadata(value: unknown): SelfHostedModel | undefined 
     )
   }
   const { provider, name, endpoint, api_key: apiKey, identifier } = parsed.data
-  return { provider, family: familyNamed(name, 'model_metadata.name'), metadata: { name, endpoint, apiKey, identifier } }
+  return {
+    provider,
+    family: familyNamed(name, 'model_metadata.name'),
+    metadata: { name, endpoint, apiKey, identifier },
+  }
 }
 
 /**
@@ -96,16 +100,27 @@ export interface FlatModelFields {
 /** The self-hosted model of the v2 code routes' flat fields (the caller has checked `model_provider`). */
 export function flatModel(fields: FlatModelFields, provider: string): SelfHostedModel {
   const name = fields.model_name?.trim()
-  if (!name) throw new ValidationError(`model_name is required with model_provider '${provider}': the self-hosted model's family, one of ${FAMILY_NAMES.join(', ')}`)
+  if (!name)
+    throw new ValidationError(
+      `model_name is required with model_provider '${provider}': the self-hosted model's family, one of ${FAMILY_NAMES.join(', ')}`,
+    )
   return {
     provider,
     family: familyNamed(name, 'model_name'),
-    metadata: { name, endpoint: fields.model_endpoint, apiKey: fields.model_api_key, identifier: fields.model_identifier },
+    metadata: {
+      name,
+      endpoint: fields.model_endpoint,
+      apiKey: fields.model_api_key,
+      identifier: fields.model_identifier,
+    },
   }
 }
 
 function familyNamed(name: string, field: string): ModelFamily {
   const family = findFamily(name)
-  if (!family) throw new ValidationError(`${field}: unknown model family '${name}'; use one of ${FAMILY_NAMES.join(', ')}`)
+  if (!family)
+    throw new ValidationError(
+      `${field}: unknown model family '${name}'; use one of ${FAMILY_NAMES.join(', ')}`,
+    )
   return family
 }

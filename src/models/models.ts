@@ -44,8 +44,13 @@ const DEFAULT_TIMEOUT_S = 60
 
 /** What a request that brings its own endpoint or key is told when AIGW_CUSTOM_MODELS__ENABLED is off (GitLab's words per route). */
 const CUSTOM_MODELS_OFF = {
-  generation: () => new HttpError(403, 'This gateway does not accept model endpoints or keys from requests (AIGW_CUSTOM_MODELS__ENABLED is false)'),
-  embedding: () => new ValidationError('specifying custom models endpoint is disabled: api_base is not allowed'),
+  generation: () =>
+    new HttpError(
+      403,
+      'This gateway does not accept model endpoints or keys from requests (AIGW_CUSTOM_MODELS__ENABLED is false)',
+    ),
+  embedding: () =>
+    new ValidationError('specifying custom models endpoint is disabled: api_base is not allowed'),
 }
 
 export interface ModelsDeps {
@@ -70,7 +75,12 @@ export class Models {
   invocation(request: ModelRequest): ModelInvocation {
     const { config } = this.deps
     const target = this.target(request.model.metadata, 'generation')
-    const quirks = quirksOf({ upstreamModel: target.upstreamModel, family: request.model.family.name, format: target.format, provider: target.provider })
+    const quirks = quirksOf({
+      upstreamModel: target.upstreamModel,
+      family: request.model.family.name,
+      format: target.format,
+      provider: target.provider,
+    })
     const params: ModelParams = { ...request.model.family.params, ...request.params }
     const timeoutMs = Math.min(config.models.timeoutMs, (request.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000)
     return {
@@ -89,7 +99,12 @@ export class Models {
    * @throws ToolCallMissing when the call required a tool call and the answer has none.
    */
   async complete(invocation: ModelInvocation, signal: AbortSignal | undefined): Promise<ModelResult> {
-    const result = await this.deps.client.complete(invocation.call, { signal, timeoutMs: invocation.timeoutMs, retries: invocation.retries, labels: invocation.labels })
+    const result = await this.deps.client.complete(invocation.call, {
+      signal,
+      timeoutMs: invocation.timeoutMs,
+      retries: invocation.retries,
+      labels: invocation.labels,
+    })
     if (requiresToolCall(invocation.call) && !result.toolCalls?.length) throw new ToolCallMissing()
     return result
   }
@@ -126,14 +141,26 @@ export class Models {
   }
 
   /** One vector per input text, with the request's timeout, retries and passed-on statuses. */
-  embed(call: EmbeddingCall, request: EmbeddingRequest, signal: AbortSignal | undefined): Promise<EmbeddingResult> {
+  embed(
+    call: EmbeddingCall,
+    request: EmbeddingRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<EmbeddingResult> {
     const timeoutMs = Math.min(this.deps.config.models.timeoutMs, request.timeoutS * 1000)
-    return this.deps.client.embed(call, { signal, timeoutMs, retries: request.retries, passOnStatuses: request.passOnStatuses, labels: request.labels })
+    return this.deps.client.embed(call, {
+      signal,
+      timeoutMs,
+      retries: request.retries,
+      passOnStatuses: request.passOnStatuses,
+      labels: request.labels,
+    })
   }
 
   /** Identifier prefixes whose wire format computes embeddings here (the OpenAI-compatible ones and Azure). */
   embeddingPrefixes(): string[] {
-    return Object.keys(VARIANTS).filter((prefix) => this.deps.formats[VARIANTS[prefix]!.format].embeddings !== undefined)
+    return Object.keys(VARIANTS).filter(
+      (prefix) => this.deps.formats[VARIANTS[prefix]!.format].embeddings !== undefined,
+    )
   }
 
   /** The most of one answer a feature may hold in memory (AIGW_UPSTREAM__MAX_RESPONSE_BYTES). */
@@ -141,9 +168,17 @@ export class Models {
     return this.deps.config.models.maxResponseBytes
   }
 
-  private async events(invocation: ModelInvocation, signal: AbortSignal | undefined): Promise<ReadableStream<ModelEvent>> {
-    if (this.deps.config.customModels.disableStreaming) return eventsOf(resultEvents(await this.complete(invocation, signal)))
-    const events = await this.deps.client.stream(invocation.call, { signal, idleTimeoutMs: invocation.idleTimeoutMs, labels: invocation.labels })
+  private async events(
+    invocation: ModelInvocation,
+    signal: AbortSignal | undefined,
+  ): Promise<ReadableStream<ModelEvent>> {
+    if (this.deps.config.customModels.disableStreaming)
+      return eventsOf(resultEvents(await this.complete(invocation, signal)))
+    const events = await this.deps.client.stream(invocation.call, {
+      signal,
+      idleTimeoutMs: invocation.idleTimeoutMs,
+      labels: invocation.labels,
+    })
     return requiresToolCall(invocation.call) ? events.pipeThrough(toolCallRequired()) : events
   }
 
@@ -158,10 +193,14 @@ export class Models {
       target = resolveTarget(metadata, this.deps.config.providers)
     } catch (error) {
       if (!(error instanceof ProviderSetupError)) throw error
-      this.deps.logger.warning('Model call not possible with the current settings', { model_identifier: metadata.identifier, error: error.message })
+      this.deps.logger.warning('Model call not possible with the current settings', {
+        model_identifier: metadata.identifier,
+        error: error.message,
+      })
       throw new HttpError(400, error.message)
     }
-    if (!this.deps.config.customModels.enabled && (target.requestSuppliedEndpoint || metadata.apiKey)) throw CUSTOM_MODELS_OFF[kind]()
+    if (!this.deps.config.customModels.enabled && (target.requestSuppliedEndpoint || metadata.apiKey))
+      throw CUSTOM_MODELS_OFF[kind]()
     return target
   }
 }
@@ -175,18 +214,23 @@ function shapeCall(
   extraHeaders: Readonly<Record<string, string>>,
 ): ModelCall {
   const prefilled = request.messages.at(-1)?.role === 'assistant'
-  const messages = prefilled && quirks.has('prefill-as-user') ? withoutPrefill(request.messages) : request.messages
+  const messages =
+    prefilled && quirks.has('prefill-as-user') ? withoutPrefill(request.messages) : request.messages
   const extraBody: Record<string, unknown> = {}
-  if (prefilled && quirks.has('continue-final-message')) Object.assign(extraBody, { continue_final_message: true, add_generation_prompt: false })
+  if (prefilled && quirks.has('continue-final-message'))
+    Object.assign(extraBody, { continue_final_message: true, add_generation_prompt: false })
   const maxTokens = params.max_tokens
-  if (maxTokens !== undefined && quirks.has('max-completion-tokens')) extraBody.max_completion_tokens = maxTokens
+  if (maxTokens !== undefined && quirks.has('max-completion-tokens'))
+    extraBody.max_completion_tokens = maxTokens
   return {
     target,
     messages: quirks.has('short-tool-call-ids') ? withShortToolCallIds(messages) : messages,
     ...(request.tools?.length ? { tools: request.tools } : {}),
     ...(request.tools?.length && request.toolChoice ? { toolChoice: request.toolChoice } : {}),
     ...(maxTokens !== undefined && !quirks.has('max-completion-tokens') ? { maxTokens } : {}),
-    ...(params.temperature !== undefined && !quirks.has('no-temperature') ? { temperature: params.temperature } : {}),
+    ...(params.temperature !== undefined && !quirks.has('no-temperature')
+      ? { temperature: params.temperature }
+      : {}),
     ...(params.top_p !== undefined ? { topP: params.top_p } : {}),
     ...(request.stop?.length ? { stop: [...request.stop] } : {}),
     ...(Object.keys(extraBody).length ? { extraBody } : {}),
@@ -197,7 +241,10 @@ function shapeCall(
 /** GitLab's rewrite for models that refuse a prefill: the assistant's unfinished text becomes context in a user message. */
 function withoutPrefill(messages: readonly ChatMessage[]): ChatMessage[] {
   const last = messages.at(-1)!
-  return [...messages.slice(0, -1), { role: 'user', content: `[Previous assistant context]: ${last.content}` }]
+  return [
+    ...messages.slice(0, -1),
+    { role: 'user', content: `[Previous assistant context]: ${last.content}` },
+  ]
 }
 
 /**
@@ -205,12 +252,16 @@ function withoutPrefill(messages: readonly ChatMessage[]): ChatMessage[] {
  * conversation mapped to one derived from it, the same in the call and in its result.
  */
 function withShortToolCallIds(messages: readonly ChatMessage[]): readonly ChatMessage[] {
-  if (!messages.some((m) => (m.role === 'assistant' && m.toolCalls?.length) || m.role === 'tool')) return messages
+  if (!messages.some((m) => (m.role === 'assistant' && m.toolCalls?.length) || m.role === 'tool'))
+    return messages
   const short = (id: string) => (/^[A-Za-z0-9]{9}$/.test(id) ? id : shortId(id))
   return messages.map((message): ChatMessage => {
     if (message.role === 'tool') return { ...message, toolCallId: short(message.toolCallId) }
     if (message.role === 'assistant' && message.toolCalls) {
-      return { ...message, toolCalls: message.toolCalls.map((call: ToolCall) => ({ ...call, id: short(call.id) })) }
+      return {
+        ...message,
+        toolCalls: message.toolCalls.map((call: ToolCall) => ({ ...call, id: short(call.id) })),
+      }
     }
     return message
   })
@@ -225,14 +276,17 @@ function shortId(id: string): string {
   for (let round = 0; out.length < 9; round++) {
     for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0
     hash = Math.imul(hash ^ round, 0x01000193) >>> 0
-    for (let left = hash; left > 0 && out.length < 9; left = Math.floor(left / 62)) out += ALPHANUMERIC[left % 62]
+    for (let left = hash; left > 0 && out.length < 9; left = Math.floor(left / 62))
+      out += ALPHANUMERIC[left % 62]
   }
   return out
 }
 
 /** The call may only be answered with a tool call (`toolChoice` `required` or a named tool). */
 function requiresToolCall(call: ModelCall): boolean {
-  return Boolean(call.tools?.length) && (call.toolChoice === 'required' || typeof call.toolChoice === 'object')
+  return (
+    Boolean(call.tools?.length) && (call.toolChoice === 'required' || typeof call.toolChoice === 'object')
+  )
 }
 
 /** Passes a stream's events on; one that ends without a tool call ends with ToolCallMissing instead. */
@@ -254,10 +308,14 @@ function resultEvents(result: ModelResult): ModelEvent[] {
   const events: ModelEvent[] = []
   if (result.text) events.push({ type: 'text', text: result.text })
   for (const [index, call] of (result.toolCalls ?? []).entries()) {
-    events.push({ type: 'tool_call_start', index, id: call.id, name: call.name }, { type: 'tool_call_end', index, call })
+    events.push(
+      { type: 'tool_call_start', index, id: call.id, name: call.name },
+      { type: 'tool_call_end', index, call },
+    )
   }
   const offset = result.toolCalls?.length ?? 0
-  for (const [index, call] of (result.invalidToolCalls ?? []).entries()) events.push({ type: 'tool_call_invalid', index: offset + index, call })
+  for (const [index, call] of (result.invalidToolCalls ?? []).entries())
+    events.push({ type: 'tool_call_invalid', index: offset + index, call })
   if (result.finishReason) events.push({ type: 'finish', reason: result.finishReason })
   if (result.usage) events.push({ type: 'usage', usage: result.usage })
   return events

@@ -53,7 +53,7 @@ export const QUIRKS: readonly Quirk[] = [
     effect: 'prefill-as-user',
   },
   {
-    why: "GPT-5 and the o-series refuse max_tokens (LiteLLM moves it to max_completion_tokens)",
+    why: 'GPT-5 and the o-series refuse max_tokens (LiteLLM moves it to max_completion_tokens)',
     model: /(?:^|[/-])(?:gpt-5|o[134](?:-|$))/i,
     formats: OPENAI_FAMILY,
     effect: 'max-completion-tokens',

@@ -30,10 +30,15 @@ export function resolveTarget(metadata: ModelMetadata, settings: ProviderSetting
   let model = slash > 0 ? identifier.slice(slash + 1) : identifier
   const variant = VARIANTS[provider]
   if (!variant) {
-    throw new HttpError(400, `Unsupported model identifier prefix '${provider}/'; use one of: ${Object.keys(VARIANTS).join(', ')}`)
+    throw new HttpError(
+      400,
+      `Unsupported model identifier prefix '${provider}/'; use one of: ${Object.keys(VARIANTS).join(', ')}`,
+    )
   }
-  if (!model) throw new HttpError(400, `The model identifier '${identifier}' names no model after '${provider}/'`)
-  if (variant.modelPrefix && !model.startsWith(variant.modelPrefix.split('/')[0]! + '/')) model = variant.modelPrefix + model
+  if (!model)
+    throw new HttpError(400, `The model identifier '${identifier}' names no model after '${provider}/'`)
+  if (variant.modelPrefix && !model.startsWith(variant.modelPrefix.split('/')[0]! + '/'))
+    model = variant.modelPrefix + model
   const requestKey = metadata.apiKey || undefined
   if (requestKey !== undefined && !HEADER_SAFE.test(requestKey)) {
     // It goes into a header; the runtimes would refuse it there (Node, with the key in the message) or mangle it (workerd).
@@ -55,7 +60,9 @@ export function resolveTarget(metadata: ModelMetadata, settings: ProviderSetting
   }
 
   const requested = metadata.endpoint?.trim()
-  const endpoint = requested ? normaliseEndpoint(requested, variant.pathSuffix) : variant.defaultEndpoint?.(settings)
+  const endpoint = requested
+    ? normaliseEndpoint(requested, variant.pathSuffix)
+    : variant.defaultEndpoint?.(settings)
   if (!endpoint) throw new HttpError(400, `A model endpoint is required for '${provider}/' models`)
   const operatorKey = requested ? undefined : variant.operatorKey?.(settings) || undefined
   const apiKey = requestKey ?? operatorKey ?? variant.placeholderKey
@@ -76,9 +83,12 @@ function normaliseEndpoint(value: string, pathSuffix: string | undefined): strin
   } catch {
     throw new HttpError(400, 'The model endpoint is not a valid URL')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpError(400, 'The model endpoint must be an http(s) URL')
-  if (url.username || url.password) throw new HttpError(400, 'The model endpoint must not contain credentials; send the key as the API key')
-  if (url.search || url.hash) throw new HttpError(400, 'The model endpoint must not have a query string or fragment')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new HttpError(400, 'The model endpoint must be an http(s) URL')
+  if (url.username || url.password)
+    throw new HttpError(400, 'The model endpoint must not contain credentials; send the key as the API key')
+  if (url.search || url.hash)
+    throw new HttpError(400, 'The model endpoint must not have a query string or fragment')
   let base = url.href.replace(/\/+$/, '')
   if (pathSuffix && !base.endsWith(pathSuffix)) base += pathSuffix
   return base

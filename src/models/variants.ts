@@ -42,8 +42,16 @@ export const VARIANTS: Readonly<Record<string, Variant>> = {
   ollama: { ...openAiCompatible, pathSuffix: '/v1' },
   ollama_chat: { ...openAiCompatible, pathSuffix: '/v1' },
   lm_studio: openAiCompatible,
-  mistral: { format: 'openai-chat', defaultEndpoint: (s) => s.mistral.baseUrl, operatorKey: (s) => s.mistral.apiKey },
-  codestral: { format: 'openai-chat', defaultEndpoint: (s) => s.mistral.baseUrl, operatorKey: (s) => s.mistral.apiKey },
+  mistral: {
+    format: 'openai-chat',
+    defaultEndpoint: (s) => s.mistral.baseUrl,
+    operatorKey: (s) => s.mistral.apiKey,
+  },
+  codestral: {
+    format: 'openai-chat',
+    defaultEndpoint: (s) => s.mistral.baseUrl,
+    operatorKey: (s) => s.mistral.apiKey,
+  },
   fireworks_ai: {
     format: 'openai-chat',
     defaultEndpoint: (s) => s.fireworks.baseUrl,
@@ -51,10 +59,15 @@ export const VARIANTS: Readonly<Record<string, Variant>> = {
     modelPrefix: 'accounts/fireworks/models/',
   },
   azure: { format: 'azure', defaultEndpoint: (s) => s.azure.baseUrl, operatorKey: (s) => s.azure.apiKey },
-  anthropic: { format: 'anthropic', defaultEndpoint: (s) => s.anthropic.baseUrl, operatorKey: (s) => s.anthropic.apiKey },
+  anthropic: {
+    format: 'anthropic',
+    defaultEndpoint: (s) => s.anthropic.baseUrl,
+    operatorKey: (s) => s.anthropic.apiKey,
+  },
   bedrock: {
     format: 'bedrock',
-    fixedEndpoint: (s) => s.bedrock.endpointUrl ?? `https://bedrock-runtime.${s.bedrock.region}.amazonaws.com`,
+    fixedEndpoint: (s) =>
+      s.bedrock.endpointUrl ?? `https://bedrock-runtime.${s.bedrock.region}.amazonaws.com`,
   },
   vertex_ai: { format: 'vertex', fixedEndpoint: vertexEndpoint },
 }
@@ -62,6 +75,8 @@ export const VARIANTS: Readonly<Record<string, Variant>> = {
 /** Vertex AI's regional endpoint for the configured project (`global` has no region prefix), or `VERTEXAI_API_BASE`. */
 function vertexEndpoint(s: ProviderSettings): string {
   const { project, location, apiBase } = s.vertex
-  const base = apiBase ?? `https://${location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`}`
+  const base =
+    apiBase ??
+    `https://${location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`}`
   return `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}`
 }

@@ -38,26 +38,49 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInf
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       tags: doc.tags,
-      operationId: `${route.method.toLowerCase()}${route.path.replace('*', 'path').replace(/\{[^}]*\}/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+      operationId: `${route.method.toLowerCase()}${route.path
+        .replace('*', 'path')
+        .replace(/\{[^}]*\}/g, '')
+        .replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
       security: route.public ? [] : [{ gitlabToken: [] }],
       responses: Object.fromEntries(
         Object.entries(doc.responses).map(([status, response]) => [
           status,
           {
             description: response.description,
-            ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema) } } } : {}),
+            ...(response.schema
+              ? { content: { 'application/json': { schema: jsonSchema(response.schema) } } }
+              : {}),
           },
         ]),
       ),
     }
     if (doc.requestBody) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(doc.requestBody) } } }
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: jsonSchema(doc.requestBody) } },
+      }
     }
     if (!route.public) {
       operation.parameters = [
-        { name: 'X-Gitlab-Authentication-Type', in: 'header', required: true, schema: { type: 'string', enum: ['oidc'] } },
-        { name: 'X-Gitlab-Realm', in: 'header', schema: { type: 'string' }, description: 'Must match the token realm' },
-        { name: 'X-Gitlab-Instance-Id', in: 'header', schema: { type: 'string' }, description: 'Must match the token instance' },
+        {
+          name: 'X-Gitlab-Authentication-Type',
+          in: 'header',
+          required: true,
+          schema: { type: 'string', enum: ['oidc'] },
+        },
+        {
+          name: 'X-Gitlab-Realm',
+          in: 'header',
+          schema: { type: 'string' },
+          description: 'Must match the token realm',
+        },
+        {
+          name: 'X-Gitlab-Instance-Id',
+          in: 'header',
+          schema: { type: 'string' },
+          description: 'Must match the token instance',
+        },
         { name: 'X-Gitlab-Global-User-Id', in: 'header', schema: { type: 'string' } },
       ]
     }
@@ -65,14 +88,27 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInf
     const pathParams: Record<string, unknown>[] = []
     const path = route.path
       .replace(/\/\*$/, () => {
-        pathParams.push({ name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'The provider API path, e.g. v1/chat/completions' })
+        pathParams.push({
+          name: 'path',
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+          description: 'The provider API path, e.g. v1/chat/completions',
+        })
         return '/{path}'
       })
       .replace(/:(\w+)(\{[^}]*\})?/g, (_m, name: string, pattern: string | undefined) => {
-        pathParams.push({ name, in: 'path', required: true, schema: { type: 'string' }, ...(pattern ? { description: 'May contain `/` (also percent-encoded)' } : {}) })
+        pathParams.push({
+          name,
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+          ...(pattern ? { description: 'May contain `/` (also percent-encoded)' } : {}),
+        })
         return `{${name}}`
       })
-    if (pathParams.length > 0) operation.parameters = [...pathParams, ...((operation.parameters as unknown[] | undefined) ?? [])]
+    if (pathParams.length > 0)
+      operation.parameters = [...pathParams, ...((operation.parameters as unknown[] | undefined) ?? [])]
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation }
   }
   return {
@@ -93,6 +129,9 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInf
 }
 
 function jsonSchema(schema: z.ZodMiniType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'output',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>
   return rest
 }

@@ -34,7 +34,9 @@ export const definitionSchema = z.object({
       stop: z.optional(z.array(z.string())),
     }),
   ),
-  messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), template })).check(z.minLength(1)),
+  messages: z
+    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), template }))
+    .check(z.minLength(1)),
 })
 
 export type DefinitionFile = z.infer<typeof definitionSchema>
@@ -65,7 +67,10 @@ export function toDefinition(file: DefinitionFile): PromptDefinition {
     modelParams: { ...file.model_params },
     timeoutS: file.params?.timeout,
     stop: file.params?.stop,
-    messages: file.messages.map((m) => ({ role: m.role, template: Array.isArray(m.template) ? m.template.join('\n') : m.template })),
+    messages: file.messages.map((m) => ({
+      role: m.role,
+      template: Array.isArray(m.template) ? m.template.join('\n') : m.template,
+    })),
   }
 }
 

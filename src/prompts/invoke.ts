@@ -30,7 +30,20 @@ export interface PreparedPrompt {
   invocation: ModelInvocation
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 
 /** `December 02, 2026`, as GitLab's registry fills `current_date` (UTC). */
 export function currentDate(nowMs: number): string {
@@ -51,10 +64,17 @@ export class PromptInvoker {
   prepare(auth: AuthContext, request: PromptRequest): PreparedPrompt {
     const { promptId } = request
     if (!this.deps.prompts.has(promptId)) {
-      throw new HttpError(400, `Failed to load prompt definition for '${promptId}': no such prompt; available: ${this.deps.prompts.ids().join(', ')}`)
+      throw new HttpError(
+        400,
+        `Failed to load prompt definition for '${promptId}': no such prompt; available: ${this.deps.prompts.ids().join(', ')}`,
+      )
     }
     const model = requireModelMetadata(request.modelMetadata)
-    const definition = this.deps.prompts.resolve(promptId, model.family, request.promptVersion || DEFAULT_CONSTRAINT)
+    const definition = this.deps.prompts.resolve(
+      promptId,
+      model.family,
+      request.promptVersion || DEFAULT_CONSTRAINT,
+    )
     if (!can(auth, definition.unitPrimitive)) throw new HttpError(403, `Unauthorized to access '${promptId}'`)
     checkInputs(request.inputs)
 
@@ -64,7 +84,9 @@ export class PromptInvoker {
       const received = Object.keys(request.inputs).sort()
       throw new ValidationError(
         `Input to prompt '${promptId}' is missing variables {${missing.map((name) => `'${name}'`).join(', ')}}. ` +
-          `Expected: [${requiredVariables(definition).map((name) => `'${name}'`).join(', ')}] Received: [${received.map((name) => `'${name}'`).join(', ')}]`,
+          `Expected: [${requiredVariables(definition)
+            .map((name) => `'${name}'`)
+            .join(', ')}] Received: [${received.map((name) => `'${name}'`).join(', ')}]`,
       )
     }
     return {
@@ -91,7 +113,10 @@ function checkInputs(inputs: Record<string, unknown>): void {
   const visit = (value: unknown, path: string): void => {
     if (Array.isArray(value)) {
       value.forEach((item, index) => {
-        if (item === null) throw new ValidationError(`${path}[${index}]: null is not allowed in a list; send a value or leave the item out`)
+        if (item === null)
+          throw new ValidationError(
+            `${path}[${index}]: null is not allowed in a list; send a value or leave the item out`,
+          )
         visit(item, `${path}[${index}]`)
       })
     } else if (typeof value === 'object' && value !== null) {
@@ -113,7 +138,10 @@ export function misdirected(error: unknown): unknown {
 }
 
 /** GitLab's usage object, keyed by the model name; undefined when the model reported nothing. */
-export function usageBy(modelName: string, usage: Usage | undefined): Record<string, { input_tokens: number; output_tokens: number }> | undefined {
+export function usageBy(
+  modelName: string,
+  usage: Usage | undefined,
+): Record<string, { input_tokens: number; output_tokens: number }> | undefined {
   if (!usage || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined
   return { [modelName]: { input_tokens: usage.inputTokens ?? 0, output_tokens: usage.outputTokens ?? 0 } }
 }

@@ -24,15 +24,21 @@ export class PromptRegistry {
     for (const file of files) {
       const parsed = z.safeParse(definitionSchema, file)
       if (!parsed.success) {
-        const where = typeof file === 'object' && file ? `${String((file as Record<string, unknown>).prompt_id)}/${String((file as Record<string, unknown>).family)}` : '?'
-        throw new Error(`Invalid prompt definition ${where}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+        const where =
+          typeof file === 'object' && file
+            ? `${String((file as Record<string, unknown>).prompt_id)}/${String((file as Record<string, unknown>).family)}`
+            : '?'
+        throw new Error(
+          `Invalid prompt definition ${where}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        )
       }
       const definition = toDefinition(parsed.data)
       precompile(definition)
       const families = this.prompts.get(definition.id) ?? new Map<string, Map<string, PromptDefinition>>()
       const versions = families.get(definition.family) ?? new Map<string, PromptDefinition>()
       for (const version of [definition.version, ...(parsed.data.also_serves ?? [])]) {
-        if (versions.has(version)) throw new Error(`Duplicate prompt definition ${definition.id}/${definition.family}/${version}`)
+        if (versions.has(version))
+          throw new Error(`Duplicate prompt definition ${definition.id}/${definition.family}/${version}`)
         versions.set(version, { ...definition, version })
       }
       families.set(definition.family, versions)
@@ -50,7 +56,9 @@ export class PromptRegistry {
 
   /** Every definition, for listings and tests. */
   all(): PromptDefinition[] {
-    return [...this.prompts.values()].flatMap((families) => [...families.values()].flatMap((versions) => [...versions.values()]))
+    return [...this.prompts.values()].flatMap((families) =>
+      [...families.values()].flatMap((versions) => [...versions.values()]),
+    )
   }
 
   /** Whether `resolve` would find a definition (the prompt exists for the family in a matching version). */
@@ -75,9 +83,11 @@ export class PromptRegistry {
   }
 
   private lookUp(promptId: string, family: ModelFamily, constraint: string): PromptDefinition {
-    if (!this.prompts.has(promptId)) throw new HttpError(400, `Prompt '${promptId}' not found; available: ${this.ids().join(', ')}`)
+    if (!this.prompts.has(promptId))
+      throw new HttpError(400, `Prompt '${promptId}' not found; available: ${this.ids().join(', ')}`)
     const versions = this.versionsFor(promptId, family)
-    if (!versions) throw new HttpError(400, `Prompt '${promptId}' has no definition for model family '${family.name}'`)
+    if (!versions)
+      throw new HttpError(400, `Prompt '${promptId}' has no definition for model family '${family.name}'`)
     const version = pickVersion([...versions.keys()], constraint)
     if (version === undefined) {
       throw new HttpError(

@@ -17,7 +17,10 @@ export function precompile(definition: PromptDefinition): void {
 }
 
 export function renderMessages(definition: PromptDefinition, variables: TemplateVariables): ChatMessage[] {
-  return definition.messages.map((message) => ({ role: message.role, content: Mustache.render(message.template, variables, {}, RAW) }))
+  return definition.messages.map((message) => ({
+    role: message.role,
+    content: Mustache.render(message.template, variables, {}, RAW),
+  }))
 }
 
 const required = new WeakMap<PromptDefinition, readonly string[]>()
@@ -30,7 +33,8 @@ export function requiredVariables(definition: PromptDefinition): readonly string
   let names = required.get(definition)
   if (!names) {
     const found = new Set<string>()
-    for (const message of definition.messages) collectTopLevel(Mustache.parse(message.template) as unknown[], found)
+    for (const message of definition.messages)
+      collectTopLevel(Mustache.parse(message.template) as unknown[], found)
     names = [...found].sort()
     required.set(definition, names)
   }
@@ -46,5 +50,7 @@ function collectTopLevel(tokens: unknown[], found: Set<string>): void {
 
 /** The required variables `variables` lacks (absent, or null). */
 export function missingVariables(definition: PromptDefinition, variables: TemplateVariables): string[] {
-  return requiredVariables(definition).filter((name) => variables[name] === undefined || variables[name] === null)
+  return requiredVariables(definition).filter(
+    (name) => variables[name] === undefined || variables[name] === null,
+  )
 }

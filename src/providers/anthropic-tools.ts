@@ -4,7 +4,15 @@
  * `tool_use` blocks of an answer, and the streamed ones (`content_block_start` with a `tool_use`
  * block, `input_json_delta` pieces, `content_block_stop`) as neutral tool-call events.
  */
-import type { ChatMessage, InvalidToolCall, ModelCall, ModelEvent, ModelResult, ToolCall, ToolChoice } from '../model-call/types.ts'
+import type {
+  ChatMessage,
+  InvalidToolCall,
+  ModelCall,
+  ModelEvent,
+  ModelResult,
+  ToolCall,
+  ToolChoice,
+} from '../model-call/types.ts'
 import { isObject, type Json } from './json.ts'
 import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
 
@@ -35,7 +43,12 @@ export function anthropicMessages(messages: readonly ChatMessage[]): AnthropicMe
     } else if (message.role === 'assistant' && message.toolCalls?.length) {
       // The API refuses empty or blank text blocks, and a model that only called tools wrote none.
       const text = hasText(message.content) ? [{ type: 'text', text: message.content }] : []
-      const uses = message.toolCalls.map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: call.arguments }))
+      const uses = message.toolCalls.map((call) => ({
+        type: 'tool_use',
+        id: call.id,
+        name: call.name,
+        input: call.arguments,
+      }))
       turns.push({ role: 'assistant', content: [...text, ...uses] })
     } else {
       turns.push({ role: message.role, content: message.content })
@@ -78,7 +91,9 @@ function toolChoice(choice: ToolChoice): Json {
 }
 
 /** The `tool_use` blocks of a whole answer, in order, sorted into usable and invalid calls. */
-export function answerToolCalls(blocks: readonly unknown[]): Pick<ModelResult, 'toolCalls' | 'invalidToolCalls'> {
+export function answerToolCalls(
+  blocks: readonly unknown[],
+): Pick<ModelResult, 'toolCalls' | 'invalidToolCalls'> {
   const calls: (ToolCall | InvalidToolCall)[] = []
   for (const block of blocks) {
     if (!isObject(block) || block.type !== 'tool_use') continue
@@ -86,7 +101,8 @@ export function answerToolCalls(blocks: readonly unknown[]): Pick<ModelResult, '
     const name = typeof block.name === 'string' ? block.name : ''
     const { input } = block
     if (isObject(input) && name) calls.push({ id, name, arguments: input })
-    else calls.push(parseArguments(id, name, typeof input === 'string' ? input : (JSON.stringify(input) ?? '')))
+    else
+      calls.push(parseArguments(id, name, typeof input === 'string' ? input : (JSON.stringify(input) ?? '')))
   }
   return sortCalls(calls)
 }
@@ -118,7 +134,8 @@ export class StreamedToolCalls {
     this.calls.set(block, call)
     const id = typeof content.id === 'string' ? content.id : undefined
     this.assembler.start(call, id, typeof content.name === 'string' ? content.name : '')
-    if (isObject(content.input) && Object.keys(content.input).length > 0) this.startInputs.set(call, JSON.stringify(content.input))
+    if (isObject(content.input) && Object.keys(content.input).length > 0)
+      this.startInputs.set(call, JSON.stringify(content.input))
   }
 
   /** An `input_json_delta` piece of block `block`'s input. */

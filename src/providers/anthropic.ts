@@ -69,7 +69,9 @@ function finishReason(value: unknown): FinishReason | undefined {
 function parse(json: unknown): ModelResult {
   const message = isObject(json) ? json : {}
   const blocks = Array.isArray(message.content) ? message.content : []
-  const text = blocks.map((b) => (isObject(b) && b.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('')
+  const text = blocks
+    .map((b) => (isObject(b) && b.type === 'text' && typeof b.text === 'string' ? b.text : ''))
+    .join('')
   const result: ModelResult = { text, ...answerToolCalls(blocks) }
   const reason = finishReason(message.stop_reason)
   if (reason) result.finishReason = reason
@@ -90,11 +92,13 @@ function events(stream: ReadableStream<Uint8Array>, limits: StreamLimits): Reada
       const input = data.message.usage.input_tokens
       if (typeof input === 'number') inputTokens = input
     } else if (type === 'content_block_start' && isObject(data.content_block)) {
-      if (data.content_block.type === 'tool_use') (calls ??= new StreamedToolCalls(emit)).blockStart(block, data.content_block)
+      if (data.content_block.type === 'tool_use')
+        (calls ??= new StreamedToolCalls(emit)).blockStart(block, data.content_block)
     } else if (type === 'content_block_delta' && isObject(data.delta)) {
       const { text, partial_json: piece } = data.delta
       if (typeof text === 'string' && text !== '') emit({ type: 'text', text })
-      else if (data.delta.type === 'input_json_delta' && typeof piece === 'string') calls?.inputDelta(block, piece)
+      else if (data.delta.type === 'input_json_delta' && typeof piece === 'string')
+        calls?.inputDelta(block, piece)
     } else if (type === 'content_block_stop') {
       calls?.blockStop(block)
     } else if (type === 'message_delta') {
@@ -104,11 +108,16 @@ function events(stream: ReadableStream<Uint8Array>, limits: StreamLimits): Reada
     } else if (type === 'error') {
       const error = isObject(data.error) ? data.error : {}
       const kind = typeof error.type === 'string' ? error.type : 'error'
-      throw new ModelStreamError(`${kind}: ${typeof error.message === 'string' ? error.message : 'the model server reported an error'}`)
+      throw new ModelStreamError(
+        `${kind}: ${typeof error.message === 'string' ? error.message : 'the model server reported an error'}`,
+      )
     }
   }
   // Calls still open when the body ends are complete; when it fails (or `event: error`), cut off.
-  return mapSse<ModelEvent>(stream, limits.maxEventBytes, map, { end: () => calls?.endAll(), fail: () => calls?.abandon() })
+  return mapSse<ModelEvent>(stream, limits.maxEventBytes, map, {
+    end: () => calls?.endAll(),
+    fail: () => calls?.abandon(),
+  })
 }
 
 function usageOf(input: unknown, output: unknown): Usage {
@@ -119,7 +128,8 @@ function usageOf(input: unknown, output: unknown): Usage {
 }
 
 function errorMessage(json: unknown): string | undefined {
-  if (isObject(json) && isObject(json.error) && typeof json.error.message === 'string') return json.error.message
+  if (isObject(json) && isObject(json.error) && typeof json.error.message === 'string')
+    return json.error.message
   return undefined
 }
 
@@ -129,11 +139,18 @@ export const anthropicWire: AnthropicWire = { body, parse, events, errorMessage 
 export const anthropicFormat: WireFormat = {
   async request(call, stream) {
     const headers = mergeHeaders(
-      { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
+      {
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        'anthropic-version': ANTHROPIC_VERSION,
+      },
       call.headers,
       call.target.apiKey ? { 'x-api-key': call.target.apiKey } : {},
     )
-    return { url: `${call.target.endpoint}/v1/messages`, init: { method: 'POST', headers, body: JSON.stringify(body(call, stream)) } }
+    return {
+      url: `${call.target.endpoint}/v1/messages`,
+      init: { method: 'POST', headers, body: JSON.stringify(body(call, stream)) },
+    }
   },
   parse,
   events: (body, _call, limits) => events(body, limits),

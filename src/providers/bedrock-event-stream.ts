@@ -83,7 +83,11 @@ export function mapEventStream<T>(
           }
           if (result.done) {
             if (framer.buffered > 0) {
-              failure = { error: new ModelStreamError(`Bedrock event stream ended inside a message (${framer.buffered} bytes left over)`) }
+              failure = {
+                error: new ModelStreamError(
+                  `Bedrock event stream ended inside a message (${framer.buffered} bytes left over)`,
+                ),
+              }
             } else {
               hooks.end?.(emit)
               ended = true
@@ -116,7 +120,9 @@ function decodeFrame(frame: Uint8Array): Message {
   try {
     return codec.decode(frame)
   } catch (error) {
-    throw new ModelStreamError(`Bedrock event stream: ${error instanceof Error ? error.message : 'undecodable message'}`)
+    throw new ModelStreamError(
+      `Bedrock event stream: ${error instanceof Error ? error.message : 'undecodable message'}`,
+    )
   }
 }
 
@@ -143,7 +149,8 @@ class Framer {
   next(): Uint8Array | undefined {
     if (this.buffered < 4) return undefined
     const length = this.announcedLength()
-    if (length < MIN_MESSAGE_BYTES) throw new ModelStreamError(`Bedrock event stream: a message claims ${length} bytes`)
+    if (length < MIN_MESSAGE_BYTES)
+      throw new ModelStreamError(`Bedrock event stream: a message claims ${length} bytes`)
     // AWS caps messages far below any sane limit: a larger prelude is corruption or abuse, not data.
     if (length > this.maxMessageBytes) throw new EventTooLarge()
     return this.buffered < length ? undefined : this.take(length)

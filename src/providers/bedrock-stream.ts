@@ -4,13 +4,24 @@
  * input's JSON, `contentBlockStop`) through the ToolCallAssembler, `messageStop` as the finish
  * reason, `metadata` as usage, and exception frames as a ModelStreamError.
  */
-import { ModelStreamError, type FinishReason, type ModelCall, type ModelEvent, type StreamLimits, type Usage } from '../model-call/types.ts'
+import {
+  ModelStreamError,
+  type FinishReason,
+  type ModelCall,
+  type ModelEvent,
+  type StreamLimits,
+  type Usage,
+} from '../model-call/types.ts'
 import { headerString, mapEventStream, payloadText, type Message } from './bedrock-event-stream.ts'
 import { isObject as isRecord } from './json.ts'
 import { ToolCallAssembler } from './tool-calls.ts'
 
 /** The upstream body as Converse events, one `text` event per non-empty text delta. */
-export function bedrockEvents(body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> {
+export function bedrockEvents(
+  body: ReadableStream<Uint8Array>,
+  _call: ModelCall,
+  limits: StreamLimits,
+): ReadableStream<ModelEvent> {
   let assembler: ToolCallAssembler | undefined
   const calls = new ToolUseBlocks()
   return mapEventStream<ModelEvent>(
@@ -18,7 +29,8 @@ export function bedrockEvents(body: ReadableStream<Uint8Array>, _call: ModelCall
     limits.maxEventBytes,
     (message, emit) => {
       const messageType = headerString(message, ':message-type')
-      if (messageType === 'exception' || messageType === 'error') throw new ModelStreamError(exceptionText(message))
+      if (messageType === 'exception' || messageType === 'error')
+        throw new ModelStreamError(exceptionText(message))
       if (messageType !== 'event') return
       switch (headerString(message, ':event-type')) {
         case 'contentBlockStart': {
@@ -27,7 +39,11 @@ export function bedrockEvents(body: ReadableStream<Uint8Array>, _call: ModelCall
           if (!isRecord(start)) return // a text block: its deltas say all there is
           const id = typeof start.toolUseId === 'string' ? start.toolUseId : undefined
           assembler ??= new ToolCallAssembler(emit)
-          assembler.start(calls.open(payload.contentBlockIndex), id, typeof start.name === 'string' ? start.name : '')
+          assembler.start(
+            calls.open(payload.contentBlockIndex),
+            id,
+            typeof start.name === 'string' ? start.name : '',
+          )
           return
         }
         case 'contentBlockDelta': {
@@ -144,7 +160,9 @@ function jsonPayload(message: Message): Record<string, unknown> {
   try {
     payload = JSON.parse(payloadText(message))
   } catch {
-    throw new ModelStreamError(`Bedrock event stream: the ${headerString(message, ':event-type')} event is not JSON`)
+    throw new ModelStreamError(
+      `Bedrock event stream: the ${headerString(message, ':event-type')} event is not JSON`,
+    )
   }
   return isRecord(payload) ? payload : {}
 }

@@ -4,7 +4,14 @@
  * turn), and the `toolUse` blocks of a whole answer as neutral calls. The stream side is in
  * bedrock-stream.ts.
  */
-import type { ChatMessage, InvalidToolCall, ModelCall, ToolCall, ToolChoice, ToolDefinition } from '../model-call/types.ts'
+import type {
+  ChatMessage,
+  InvalidToolCall,
+  ModelCall,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from '../model-call/types.ts'
 import { isObject as isRecord } from './json.ts'
 import { parseArguments, sortCalls } from './tool-calls.ts'
 
@@ -26,16 +33,27 @@ const EARLIER_TOOL = 'A tool called earlier in this conversation'
 const EMPTY_RESULT = '(no output)'
 
 /** The content blocks of one non-system message. A message without tool calls stays one text block, as it always was. */
-export function converseBlocks(message: Exclude<ChatMessage, { role: 'system' }>, model: string): ConverseBlock[] {
+export function converseBlocks(
+  message: Exclude<ChatMessage, { role: 'system' }>,
+  model: string,
+): ConverseBlock[] {
   if (message.role === 'tool') {
-    const result: ConverseBlock = { toolUseId: message.toolCallId, content: [{ text: message.content === '' ? EMPTY_RESULT : message.content }] }
+    const result: ConverseBlock = {
+      toolUseId: message.toolCallId,
+      content: [{ text: message.content === '' ? EMPTY_RESULT : message.content }],
+    }
     if (message.isError && RESULT_STATUS_MODELS.test(model)) result.status = 'error'
     return [{ toolResult: result }]
   }
   if (message.role === 'assistant' && message.toolCalls?.length) {
     // Text before the calls only when there is some: a blank text block is a ValidationException.
     const text: ConverseBlock[] = message.content.trim() === '' ? [] : [{ text: message.content }]
-    return [...text, ...message.toolCalls.map((call) => ({ toolUse: { toolUseId: call.id, name: call.name, input: call.arguments } }))]
+    return [
+      ...text,
+      ...message.toolCalls.map((call) => ({
+        toolUse: { toolUseId: call.id, name: call.name, input: call.arguments },
+      })),
+    ]
   }
   return [{ text: message.content }]
 }
@@ -50,11 +68,16 @@ export function converseBlocks(message: Exclude<ChatMessage, { role: 'system' }>
  */
 export function converseToolConfig(call: ModelCall): Record<string, unknown> | undefined {
   const tools = call.tools ?? []
-  if (tools.length > 0 && call.toolChoice !== 'none') return { tools: tools.map(toolSpec), ...toolChoice(call.toolChoice) }
+  if (tools.length > 0 && call.toolChoice !== 'none')
+    return { tools: tools.map(toolSpec), ...toolChoice(call.toolChoice) }
   const used = toolNamesUsed(call.messages)
   if (used.size === 0) return undefined
   if (tools.length > 0) return { tools: tools.map(toolSpec) }
-  return { tools: [...used].map((name) => toolSpec({ name, description: EARLIER_TOOL, parameters: { type: 'object', properties: {} } })) }
+  return {
+    tools: [...used].map((name) =>
+      toolSpec({ name, description: EARLIER_TOOL, parameters: { type: 'object', properties: {} } }),
+    ),
+  }
 }
 
 /**
@@ -83,7 +106,11 @@ function toolNamesUsed(messages: readonly ChatMessage[]): Set<string> {
 }
 
 /** A whole answer's content blocks: the text blocks joined, the `toolUse` blocks as calls in order. */
-export function converseAnswer(content: readonly unknown[]): { text: string; toolCalls?: ToolCall[]; invalidToolCalls?: InvalidToolCall[] } {
+export function converseAnswer(content: readonly unknown[]): {
+  text: string
+  toolCalls?: ToolCall[]
+  invalidToolCalls?: InvalidToolCall[]
+} {
   let text = ''
   const calls: (ToolCall | InvalidToolCall)[] = []
   for (const block of content) {

@@ -4,7 +4,12 @@
  * Bedrock API key as a bearer token.
  */
 import { AwsV4Signer } from 'aws4fetch'
-import { ProviderSetupError, type ChatMessage, type ModelCall, type ModelResult } from '../model-call/types.ts'
+import {
+  ProviderSetupError,
+  type ChatMessage,
+  type ModelCall,
+  type ModelResult,
+} from '../model-call/types.ts'
 import { bedrockEvents, converseFinishReason, converseUsage } from './bedrock-stream.ts'
 import { converseAnswer, converseBlocks, converseToolConfig, type ConverseBlock } from './bedrock-tools.ts'
 import { isObject as isRecord } from './json.ts'
@@ -75,8 +80,11 @@ export function createBedrockFormat(options: BedrockOptions): WireFormat {
     parse(body) {
       const output = isRecord(body) && isRecord(body.output) ? body.output : undefined
       const message = output && isRecord(output.message) ? output.message : undefined
-      const result: ModelResult = converseAnswer(message && Array.isArray(message.content) ? (message.content as unknown[]) : [])
-      if (isRecord(body) && body.stopReason !== undefined) result.finishReason = converseFinishReason(body.stopReason)
+      const result: ModelResult = converseAnswer(
+        message && Array.isArray(message.content) ? (message.content as unknown[]) : [],
+      )
+      if (isRecord(body) && body.stopReason !== undefined)
+        result.finishReason = converseFinishReason(body.stopReason)
       const usage = isRecord(body) ? converseUsage(body.usage) : undefined
       if (usage) result.usage = usage
       return result
@@ -128,7 +136,8 @@ function converseBody(call: ModelCall): Record<string, unknown> {
   if (call.topP !== undefined) inferenceConfig.topP = call.topP
   if (call.stop && call.stop.length > 0) inferenceConfig.stopSequences = call.stop
   if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig
-  if (call.extraBody && Object.keys(call.extraBody).length > 0) body.additionalModelRequestFields = call.extraBody
+  if (call.extraBody && Object.keys(call.extraBody).length > 0)
+    body.additionalModelRequestFields = call.extraBody
   const toolConfig = converseToolConfig(call)
   if (toolConfig) body.toolConfig = toolConfig
   return body

@@ -19,7 +19,13 @@ import {
   type StreamLimits,
   type WireFormatName,
 } from '../model-call/types.ts'
-import { hostOf, httpFailure, oversizeFailure, timeoutFailure, UpstreamError } from '../model-call/upstream-error.ts'
+import {
+  hostOf,
+  httpFailure,
+  oversizeFailure,
+  timeoutFailure,
+  UpstreamError,
+} from '../model-call/upstream-error.ts'
 import type { FetchFailureReader, GatewayMetrics } from '../platform.ts'
 import type { Logger } from '../logging.ts'
 import { HttpError } from '../errors.ts'
@@ -82,14 +88,23 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       return await build()
     } catch (error) {
       if (error instanceof ProviderSetupError) {
-        deps.logger.warning('Model call not possible with the current settings', { provider: target.provider, error: error.message })
+        deps.logger.warning('Model call not possible with the current settings', {
+          provider: target.provider,
+          error: error.message,
+        })
         throw new HttpError(400, error.message)
       }
       throw error
     }
   }
 
-  const failed = async (target: ModelTarget, format: WireFormat, request: UpstreamCall, response: Response, passOn?: readonly number[]): Promise<UpstreamError> => {
+  const failed = async (
+    target: ModelTarget,
+    format: WireFormat,
+    request: UpstreamCall,
+    response: Response,
+    passOn?: readonly number[],
+  ): Promise<UpstreamError> => {
     const body = await readErrorBody(response)
     const host = hostOf(response.url || target.endpoint)
     const message = redact(format.errorMessage(body), request)
@@ -126,15 +141,27 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       const request = await prepare(target, build)
       try {
         const remaining = Math.max(1, deadline - performance.now())
-        const response = await send(deps.outbound, request, { signal: options.signal, stream: false, timeoutMs: remaining, idleMs: remaining })
+        const response = await send(deps.outbound, request, {
+          signal: options.signal,
+          stream: false,
+          timeoutMs: remaining,
+          idleMs: remaining,
+        })
         if (!response.ok) throw await failed(target, format, request, response, options.passOnStatuses)
         watch?.responded()
         return parse(await readJson(response, target, deps.maxResponseBytes, deps.outbound.fetchFailure))
       } catch (caught) {
         // Each attempt gets what is left of the deadline; the message names the whole of it.
-        const error = caught instanceof UpstreamError && caught.failure === 'timeout' ? timeoutFailure(caught.host, 'timeout', timeoutMs) : caught
+        const error =
+          caught instanceof UpstreamError && caught.failure === 'timeout'
+            ? timeoutFailure(caught.host, 'timeout', timeoutMs)
+            : caught
         const backoff = BACKOFF_MS * 4 ** attempt
-        const retry = error instanceof UpstreamError && error.retryable && attempt < retries && deadline - performance.now() > backoff * 2
+        const retry =
+          error instanceof UpstreamError &&
+          error.retryable &&
+          attempt < retries &&
+          deadline - performance.now() > backoff * 2
         if (!(error instanceof UpstreamError && error.failure === 'http')) report(target, error)
         if (!retry) throw error
         await new Promise((resolve) => setTimeout(resolve, backoff))
@@ -144,7 +171,11 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
   }
 
   /** A stream, from the request to the upstream's 2xx; `watch` then follows its events. */
-  const openStream = async (call: ModelCall, options: CallOptions, watch: ModelCallWatch | undefined): Promise<ReadableStream<ModelEvent>> => {
+  const openStream = async (
+    call: ModelCall,
+    options: CallOptions,
+    watch: ModelCallWatch | undefined,
+  ): Promise<ReadableStream<ModelEvent>> => {
     const format = deps.formats[call.target.format]
     const request = await prepare(call.target, () => format.request(call, true))
     const idleMs = options.idleTimeoutMs ?? deps.idleTimeoutMs
@@ -163,10 +194,18 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       throw error
     }
     if (!response.ok) throw await failed(call.target, format, request, response)
-    if (!response.body) throw new UpstreamError({ failure: 'reset', host: hostOf(request.url), status: 502, message: `The model server at ${hostOf(request.url)} sent an empty stream` })
+    if (!response.body)
+      throw new UpstreamError({
+        failure: 'reset',
+        host: hostOf(request.url),
+        status: 502,
+        message: `The model server at ${hostOf(request.url)} sent an empty stream`,
+      })
     watch?.responded()
     const limits = { maxEventBytes: deps.maxResponseBytes }
-    return withRedactedFailures(format.events(response.body, call, limits), request, watch, limits, (error) => report(call.target, error))
+    return withRedactedFailures(format.events(response.body, call, limits), request, watch, limits, (error) =>
+      report(call.target, error),
+    )
   }
 
   /** Starts measuring a call when metrics are on. */
@@ -177,7 +216,14 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
     complete(call, options = {}) {
       const format = deps.formats[call.target.format]
       const watcher = watch(call.target, options, false)
-      const result = exchange(call.target, format, () => format.request(call, false), (json) => format.parse(json, call), options, watcher)
+      const result = exchange(
+        call.target,
+        format,
+        () => format.request(call, false),
+        (json) => format.parse(json, call),
+        options,
+        watcher,
+      )
       return watcher ? watched(watcher, result, (r) => watcher.result(r.finishReason, r.usage)) : result
     },
 
@@ -196,9 +242,20 @@ export function createModelClient(deps: ModelClientDeps): ModelClient {
       const format = deps.formats[call.target.format]
       const wire = format.embeddings
       // Routes check this first, with the list of usable identifiers; this is the backstop.
-      if (!wire) throw new HttpError(400, `'${call.target.provider}/' models cannot compute embeddings; use an OpenAI-compatible model identifier`)
+      if (!wire)
+        throw new HttpError(
+          400,
+          `'${call.target.provider}/' models cannot compute embeddings; use an OpenAI-compatible model identifier`,
+        )
       const watcher = watch(call.target, options, false)
-      const result = exchange(call.target, format, () => wire.request(call), (json) => wire.parse(json, call), options, watcher)
+      const result = exchange(
+        call.target,
+        format,
+        () => wire.request(call),
+        (json) => wire.parse(json, call),
+        options,
+        watcher,
+      )
       return watcher ? watched(watcher, result, (r) => watcher.result(undefined, r.usage)) : result
     },
   }
@@ -223,8 +280,16 @@ function watched<T>(watch: ModelCallWatch, result: Promise<T>, take: (value: T) 
 const PASSED_ON_MESSAGE_CHARS = 1000
 
 /** An upstream HTTP error answered with its own status and message (`passOnStatuses`); 429 keeps its Retry-After. */
-function passedOn(host: string, status: number, body: unknown, message: string | undefined, retryAfter: string | null): UpstreamError {
-  const said = message ? `: ${message.length > PASSED_ON_MESSAGE_CHARS ? `${message.slice(0, PASSED_ON_MESSAGE_CHARS)}…` : message}` : ''
+function passedOn(
+  host: string,
+  status: number,
+  body: unknown,
+  message: string | undefined,
+  retryAfter: string | null,
+): UpstreamError {
+  const said = message
+    ? `: ${message.length > PASSED_ON_MESSAGE_CHARS ? `${message.slice(0, PASSED_ON_MESSAGE_CHARS)}…` : message}`
+    : ''
   return new UpstreamError({
     failure: 'http',
     host,
@@ -236,13 +301,24 @@ function passedOn(host: string, status: number, body: unknown, message: string |
   })
 }
 
-async function readJson(response: Response, target: ModelTarget, limitBytes: number, read: FetchFailureReader | undefined): Promise<unknown> {
+async function readJson(
+  response: Response,
+  target: ModelTarget,
+  limitBytes: number,
+  read: FetchFailureReader | undefined,
+): Promise<unknown> {
   const text = await readBody(response, limitBytes, hostOf(target.endpoint), read)
   try {
     return JSON.parse(text) as unknown
   } catch {
     const host = hostOf(target.endpoint)
-    throw new UpstreamError({ failure: 'http', host, status: 502, message: `The model server at ${host} answered with invalid JSON`, upstreamStatus: response.status })
+    throw new UpstreamError({
+      failure: 'http',
+      host,
+      status: 502,
+      message: `The model server at ${host} answered with invalid JSON`,
+      upstreamStatus: response.status,
+    })
   }
 }
 

@@ -16,16 +16,28 @@
 import { HttpError } from '../errors.ts'
 import { forbiddenAddress } from './ip-address.ts'
 
-const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal'])
+const METADATA_HOSTS = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+])
 
 export function checkModelEndpoint(endpoint: string, allowedHosts: readonly string[] | null): void {
   const url = new URL(endpoint)
   const hostname = url.hostname.toLowerCase().replace(/\.$/, '')
   if (METADATA_HOSTS.has(hostname) || forbiddenAddress(hostname)) {
-    throw new HttpError(400, `The model endpoint ${url.host} is a link-local or cloud metadata address; the gateway does not connect there`)
+    throw new HttpError(
+      400,
+      `The model endpoint ${url.host} is a link-local or cloud metadata address; the gateway does not connect there`,
+    )
   }
   if (allowedHosts && !allowedHosts.some((entry) => hostMatches(entry, hostname, portOf(url)))) {
-    throw new HttpError(400, `The model endpoint host ${url.host} is not in AIGW_CUSTOM_MODELS__ALLOWED_HOSTS`)
+    throw new HttpError(
+      400,
+      `The model endpoint host ${url.host} is not in AIGW_CUSTOM_MODELS__ALLOWED_HOSTS`,
+    )
   }
 }
 

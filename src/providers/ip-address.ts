@@ -15,7 +15,9 @@ import ipaddr from 'ipaddr.js'
 type Address = ipaddr.IPv4 | ipaddr.IPv6
 
 /** Addresses of cloud metadata services that are not link-local (169.254.169.254 and fe80:: are covered by range). */
-const METADATA_ADDRESSES = ['100.100.100.200', '192.0.0.192', 'fd00:ec2::254'].map((text) => ipaddr.parse(text).toNormalizedString())
+const METADATA_ADDRESSES = ['100.100.100.200', '192.0.0.192', 'fd00:ec2::254'].map((text) =>
+  ipaddr.parse(text).toNormalizedString(),
+)
 
 /**
  * The address `text` reaches: an IPv6 address that carries an IPv4 address becomes that IPv4

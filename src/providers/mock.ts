@@ -12,7 +12,11 @@ const MOCK_MAX_DIMENSIONS = 4096
 
 export const MOCK_TEXT = 'This is a mocked response from aigw-edge.'
 
-const RESULT: ModelResult = { text: MOCK_TEXT, finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 8 } }
+const RESULT: ModelResult = {
+  text: MOCK_TEXT,
+  finishReason: 'stop',
+  usage: { inputTokens: 0, outputTokens: 8 },
+}
 
 export function createMockModelClient(): ModelClient {
   return {
@@ -34,14 +38,21 @@ export function createMockModelClient(): ModelClient {
       })
     },
     async embed(call) {
-      return { embeddings: call.input.map((text, index) => ({ embedding: mockVector(text, Math.min(call.dimensions ?? MOCK_DIMENSIONS, MOCK_MAX_DIMENSIONS)), index })) }
+      return {
+        embeddings: call.input.map((text, index) => ({
+          embedding: mockVector(text, Math.min(call.dimensions ?? MOCK_DIMENSIONS, MOCK_MAX_DIMENSIONS)),
+          index,
+        })),
+      }
     },
   }
 }
 
 /** A unit-length vector that depends on the text, so a demo search ranks something first. */
 function mockVector(text: string, dimensions: number): Embedding['embedding'] {
-  const vector = Array.from({ length: dimensions }, (_, i) => Math.sin(text.length + (text.charCodeAt(i % Math.max(1, text.length)) || 0) + i))
+  const vector = Array.from({ length: dimensions }, (_, i) =>
+    Math.sin(text.length + (text.charCodeAt(i % Math.max(1, text.length)) || 0) + i),
+  )
   const norm = Math.hypot(...vector) || 1
   return vector.map((x) => x / norm)
 }

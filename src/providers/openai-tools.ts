@@ -10,7 +10,14 @@
  * (before 0.4.7) or with `index` 0 for every call (issue ollama#15457); some gateways start counting
  * at 1; vLLM sends the rest of the arguments in the chunk that carries `finish_reason`.
  */
-import type { ChatMessage, InvalidToolCall, ModelCall, ModelEvent, ToolCall, ToolChoice } from '../model-call/types.ts'
+import type {
+  ChatMessage,
+  InvalidToolCall,
+  ModelCall,
+  ModelEvent,
+  ToolCall,
+  ToolChoice,
+} from '../model-call/types.ts'
 import { isObject, type Json } from './json.ts'
 import { parseArguments, sortCalls, ToolCallAssembler } from './tool-calls.ts'
 
@@ -29,7 +36,10 @@ const REQUIRED_CHOICE: Readonly<Record<string, string>> = {
 export function toolFields(call: ModelCall): Json {
   if (!call.tools?.length) return {}
   const fields: Json = {
-    tools: call.tools.map(({ name, description, parameters }) => ({ type: 'function', function: { name, description, parameters } })),
+    tools: call.tools.map(({ name, description, parameters }) => ({
+      type: 'function',
+      function: { name, description, parameters },
+    })),
   }
   if (call.toolChoice !== undefined) fields.tool_choice = toolChoice(call.toolChoice, call.target.provider)
   return fields
@@ -46,7 +56,8 @@ function toolChoice(choice: ToolChoice, provider: string): unknown {
  * Messages without calls keep their plain `{role, content}` shape.
  */
 export function chatMessage(message: ChatMessage): Json {
-  if (message.role === 'tool') return { role: 'tool', tool_call_id: message.toolCallId, content: message.content }
+  if (message.role === 'tool')
+    return { role: 'tool', tool_call_id: message.toolCallId, content: message.content }
   if (message.role === 'assistant' && message.toolCalls?.length) {
     return {
       role: 'assistant',
@@ -63,15 +74,25 @@ export function chatMessage(message: ChatMessage): Json {
 
 /** Whether a conversation carries tool calls or their results (formats without tool calling cannot send those). */
 export function usesTools(call: ModelCall): boolean {
-  return Boolean(call.tools?.length) || call.messages.some((m) => m.role === 'tool' || (m.role === 'assistant' && Boolean(m.toolCalls?.length)))
+  return (
+    Boolean(call.tools?.length) ||
+    call.messages.some((m) => m.role === 'tool' || (m.role === 'assistant' && Boolean(m.toolCalls?.length)))
+  )
 }
 
 /** The calls of a whole answer's `message.tool_calls`, in order; an id the server left out is made up from the position. */
-export function answeredCalls(message: unknown): { toolCalls?: ToolCall[]; invalidToolCalls?: InvalidToolCall[] } {
+export function answeredCalls(message: unknown): {
+  toolCalls?: ToolCall[]
+  invalidToolCalls?: InvalidToolCall[]
+} {
   const list = isObject(message) && Array.isArray(message.tool_calls) ? message.tool_calls : []
   const calls = list.filter(isObject).map((piece, position) => {
     const fn = isObject(piece.function) ? piece.function : {}
-    return parseArguments(text(piece.id) ?? `call_${position}`, text(fn.name) ?? '', argumentsText(fn.arguments))
+    return parseArguments(
+      text(piece.id) ?? `call_${position}`,
+      text(fn.name) ?? '',
+      argumentsText(fn.arguments),
+    )
   })
   return sortCalls(calls)
 }

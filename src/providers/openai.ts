@@ -44,11 +44,27 @@ function sampling(call: ModelCall, stream: boolean): Json {
 
 export function chatBody(call: ModelCall, stream: boolean, withModel = true): Json {
   const messages = call.messages.map(chatMessage)
-  return { ...(withModel ? { model: call.target.upstreamModel } : {}), messages, ...toolFields(call), ...sampling(call, stream), ...call.extraBody }
+  return {
+    ...(withModel ? { model: call.target.upstreamModel } : {}),
+    messages,
+    ...toolFields(call),
+    ...sampling(call, stream),
+    ...call.extraBody,
+  }
 }
 
-function jsonRequest(url: string, call: ModelCall, stream: boolean, body: Json, auth: Record<string, string>): UpstreamCall {
-  const headers = mergeHeaders({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' }, call.headers, auth)
+function jsonRequest(
+  url: string,
+  call: ModelCall,
+  stream: boolean,
+  body: Json,
+  auth: Record<string, string>,
+): UpstreamCall {
+  const headers = mergeHeaders(
+    { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' },
+    call.headers,
+    auth,
+  )
   return { url, init: { method: 'POST', headers, body: JSON.stringify(body) } }
 }
 
@@ -57,7 +73,8 @@ const bearer = (call: { target: { apiKey?: string } }): Record<string, string> =
 
 export function finishReason(value: unknown): FinishReason | undefined {
   if (typeof value !== 'string' || value === '') return undefined
-  if (value === 'stop' || value === 'length' || value === 'content_filter' || value === 'tool_calls') return value
+  if (value === 'stop' || value === 'length' || value === 'content_filter' || value === 'tool_calls')
+    return value
   if (value === 'function_call') return 'tool_calls'
   return 'other'
 }
@@ -81,7 +98,9 @@ function parseWith(textOf: TextOf) {
     const calls = answeredCalls(choice.message)
     const result: ModelResult = { text: typeof text === 'string' ? text : '', ...calls }
     const reason = finishReason(choice.finish_reason)
-    if (reason) result.finishReason = reason === 'stop' && (calls.toolCalls || calls.invalidToolCalls) ? 'tool_calls' : reason
+    if (reason)
+      result.finishReason =
+        reason === 'stop' && (calls.toolCalls || calls.invalidToolCalls) ? 'tool_calls' : reason
     const usage = usageOf(body.usage)
     if (usage) result.usage = usage
     return result
@@ -95,7 +114,11 @@ function parseWith(textOf: TextOf) {
  * with the stream; a stream that fails reports them cut off before its error.
  */
 function eventsWith(textOf: TextOf) {
-  return (body: ReadableStream<Uint8Array>, _call: ModelCall, limits: StreamLimits): ReadableStream<ModelEvent> => {
+  return (
+    body: ReadableStream<Uint8Array>,
+    _call: ModelCall,
+    limits: StreamLimits,
+  ): ReadableStream<ModelEvent> => {
     const calls = new StreamedToolCalls()
     return mapSse<ModelEvent>(
       body,
@@ -106,13 +129,15 @@ function eventsWith(textOf: TextOf) {
         if (!isObject(chunk)) return
         const failure = streamedError(chunk)
         if (failure) throw new ModelStreamError(failure)
-        const choice = Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined
+        const choice =
+          Array.isArray(chunk.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined
         if (choice) {
           const text = textOf(choice)
           if (typeof text === 'string' && text !== '') emit({ type: 'text', text })
           if (isObject(choice.delta)) calls.add(choice.delta.tool_calls, emit)
           const reason = finishReason(choice.finish_reason)
-          if (reason) emit({ type: 'finish', reason: calls.finish(emit) && reason === 'stop' ? 'tool_calls' : reason })
+          if (reason)
+            emit({ type: 'finish', reason: calls.finish(emit) && reason === 'stop' ? 'tool_calls' : reason })
         }
         const usage = usageOf(chunk.usage)
         if (usage) emit({ type: 'usage', usage })
@@ -124,8 +149,10 @@ function eventsWith(textOf: TextOf) {
 
 /** vLLM and OpenAI report a failure inside a started stream as `{"error": ...}` (older vLLM: `object: "error"`). */
 function streamedError(chunk: Json): string | undefined {
-  if (chunk.error !== undefined && chunk.error !== null) return errorMessage(chunk) ?? 'the model server reported an error'
-  if (chunk.object === 'error') return typeof chunk.message === 'string' ? chunk.message : 'the model server reported an error'
+  if (chunk.error !== undefined && chunk.error !== null)
+    return errorMessage(chunk) ?? 'the model server reported an error'
+  if (chunk.object === 'error')
+    return typeof chunk.message === 'string' ? chunk.message : 'the model server reported an error'
   return undefined
 }
 
@@ -140,19 +167,32 @@ export function errorMessage(json: unknown): string | undefined {
   return undefined
 }
 
-const chatText: TextOf = (choice) => (isObject(choice.delta) ? choice.delta.content : isObject(choice.message) ? choice.message.content : undefined)
+const chatText: TextOf = (choice) =>
+  isObject(choice.delta)
+    ? choice.delta.content
+    : isObject(choice.message)
+      ? choice.message.content
+      : undefined
 const completionText: TextOf = (choice) => choice.text
 
 /**
  * `POST {url}` with `{model?, input, dimensions?}`: the embeddings API of every OpenAI-compatible
  * server (vLLM, Ollama, TEI, LM Studio, OpenAI) and of Azure (model in the URL instead).
  */
-function embeddingsWith(url: (call: EmbeddingCall) => string, auth: (call: EmbeddingCall) => Record<string, string>, withModel = true): EmbeddingWire {
+function embeddingsWith(
+  url: (call: EmbeddingCall) => string,
+  auth: (call: EmbeddingCall) => Record<string, string>,
+  withModel = true,
+): EmbeddingWire {
   return {
     async request(call) {
       const body: Json = { ...(withModel ? { model: call.target.upstreamModel } : {}), input: call.input }
       if (call.dimensions !== undefined) body.dimensions = call.dimensions
-      const headers = mergeHeaders({ 'content-type': 'application/json', accept: 'application/json' }, call.headers, auth(call))
+      const headers = mergeHeaders(
+        { 'content-type': 'application/json', accept: 'application/json' },
+        call.headers,
+        auth(call),
+      )
       return { url: url(call), init: { method: 'POST', headers, body: JSON.stringify(body) } }
     },
     parse: parseEmbeddings,
@@ -166,11 +206,20 @@ function parseEmbeddings(json: unknown, call: EmbeddingCall): EmbeddingResult {
   for (const [position, item] of data.entries()) {
     const vector = isObject(item) ? item.embedding : undefined
     if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number')) break
-    embeddings.push({ embedding: vector as number[], index: isObject(item) && typeof item.index === 'number' ? item.index : position })
+    embeddings.push({
+      embedding: vector as number[],
+      index: isObject(item) && typeof item.index === 'number' ? item.index : position,
+    })
   }
   if (embeddings.length === 0 || embeddings.length !== data.length) {
     const host = hostOf(call.target.endpoint)
-    throw new UpstreamError({ failure: 'http', host, status: 502, message: `The model server at ${host} answered without embedding vectors`, upstreamStatus: 200 })
+    throw new UpstreamError({
+      failure: 'http',
+      host,
+      status: 502,
+      message: `The model server at ${host} answered without embedding vectors`,
+      upstreamStatus: 200,
+    })
   }
   const usage = usageOf(isObject(json) ? json.usage : undefined)
   return usage ? { embeddings, usage } : { embeddings }
@@ -181,7 +230,13 @@ const openAiEmbeddings = embeddingsWith((call) => `${call.target.endpoint}/embed
 /** `POST {endpoint}/chat/completions`. */
 export const openAiChatFormat: WireFormat = {
   async request(call, stream) {
-    return jsonRequest(`${call.target.endpoint}/chat/completions`, call, stream, chatBody(call, stream), bearer(call))
+    return jsonRequest(
+      `${call.target.endpoint}/chat/completions`,
+      call,
+      stream,
+      chatBody(call, stream),
+      bearer(call),
+    )
   },
   parse: parseWith(chatText),
   events: eventsWith(chatText),
@@ -197,9 +252,17 @@ export const openAiChatFormat: WireFormat = {
 export const openAiTextFormat: WireFormat = {
   async request(call, stream) {
     if (usesTools(call)) {
-      throw new HttpError(400, `'${call.target.provider}/' models use the text-completions API, which cannot call tools; use a chat model identifier (such as custom_openai/${call.target.upstreamModel})`)
+      throw new HttpError(
+        400,
+        `'${call.target.provider}/' models use the text-completions API, which cannot call tools; use a chat model identifier (such as custom_openai/${call.target.upstreamModel})`,
+      )
     }
-    const body = { model: call.target.upstreamModel, prompt: flattenMessages(call), ...sampling(call, stream), ...call.extraBody }
+    const body = {
+      model: call.target.upstreamModel,
+      prompt: flattenMessages(call),
+      ...sampling(call, stream),
+      ...call.extraBody,
+    }
     return jsonRequest(`${call.target.endpoint}/completions`, call, stream, body, bearer(call))
   },
   parse: parseWith(completionText),
@@ -216,10 +279,17 @@ export function createAzureFormat(options: { apiVersion: string }): WireFormat {
   const deploymentUrl = (call: { target: { endpoint: string; upstreamModel: string } }, operation: string) =>
     `${call.target.endpoint}/openai/deployments/${encodeURIComponent(call.target.upstreamModel)}/${operation}` +
     `?api-version=${encodeURIComponent(options.apiVersion)}`
-  const apiKey = (call: { target: { apiKey?: string } }): Record<string, string> => (call.target.apiKey ? { 'api-key': call.target.apiKey } : {})
+  const apiKey = (call: { target: { apiKey?: string } }): Record<string, string> =>
+    call.target.apiKey ? { 'api-key': call.target.apiKey } : {}
   return {
     async request(call, stream) {
-      return jsonRequest(deploymentUrl(call, 'chat/completions'), call, stream, chatBody(call, stream, false), apiKey(call))
+      return jsonRequest(
+        deploymentUrl(call, 'chat/completions'),
+        call,
+        stream,
+        chatBody(call, stream, false),
+        apiKey(call),
+      )
     },
     parse: parseWith(chatText),
     events: eventsWith(chatText),

@@ -27,10 +27,20 @@ export interface ModelLayer {
 
 const GOOGLE_TOKEN_HOST = 'oauth2.googleapis.com'
 
-export function createModelLayer(config: Config, outbound: Outbound, logger: Logger, now: () => number, metrics?: GatewayMetrics): ModelLayer {
+export function createModelLayer(
+  config: Config,
+  outbound: Outbound,
+  logger: Logger,
+  now: () => number,
+  metrics?: GatewayMetrics,
+): ModelLayer {
   const { providers } = config
   const vertexTokens = explainedTokenErrors(
-    createServiceAccountTokenSource({ serviceAccountJson: providers.vertex.serviceAccountJson, fetch: outbound.fetch, now }),
+    createServiceAccountTokenSource({
+      serviceAccountJson: providers.vertex.serviceAccountJson,
+      fetch: outbound.fetch,
+      now,
+    }),
     logger,
     outbound.fetchFailure,
   )
@@ -70,7 +80,11 @@ export function createModelLayer(config: Config, outbound: Outbound, logger: Log
  * A token grant that fails is the upstream failing, not the gateway: a 502 that says what Google
  * answered (status and error code, never the assertion), or the transport failure.
  */
-function explainedTokenErrors(source: AccessTokenSource, logger: Logger, read: FetchFailureReader | undefined): AccessTokenSource {
+function explainedTokenErrors(
+  source: AccessTokenSource,
+  logger: Logger,
+  read: FetchFailureReader | undefined,
+): AccessTokenSource {
   return {
     async token() {
       try {
@@ -81,7 +95,10 @@ function explainedTokenErrors(source: AccessTokenSource, logger: Logger, read: F
           throw transportFailure(error, GOOGLE_TOKEN_HOST, 'request', read)
         }
         const message = error instanceof Error ? error.message : String(error)
-        logger.warning('Could not get a Google access token', { error: message, upstream_host: hostOf(`https://${GOOGLE_TOKEN_HOST}`) })
+        logger.warning('Could not get a Google access token', {
+          error: message,
+          upstream_host: hostOf(`https://${GOOGLE_TOKEN_HOST}`),
+        })
         throw new HttpError(502, `Could not get a Google access token: ${message}`)
       }
     },
@@ -89,5 +106,7 @@ function explainedTokenErrors(source: AccessTokenSource, logger: Logger, read: F
 }
 
 function definedOnly<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string }
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: string
+  }
 }

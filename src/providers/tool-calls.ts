@@ -75,7 +75,12 @@ export class ToolCallAssembler {
       const call = this.open.get(index)!
       this.open.delete(index)
       this.ended++
-      const invalid: InvalidToolCall = { id: call.id, name: call.name, arguments: call.pieces.join(''), reason: 'the stream ended inside this tool call' }
+      const invalid: InvalidToolCall = {
+        id: call.id,
+        name: call.name,
+        arguments: call.pieces.join(''),
+        reason: 'the stream ended inside this tool call',
+      }
       this.emit({ type: 'tool_call_invalid', index, call: invalid })
     }
   }
@@ -102,8 +107,14 @@ export function parseArguments(id: string, name: string, text: string): ToolCall
 }
 
 /** Sorts a whole answer's calls into usable and invalid ones, in order. */
-export function sortCalls(calls: readonly (ToolCall | InvalidToolCall)[]): { toolCalls?: ToolCall[]; invalidToolCalls?: InvalidToolCall[] } {
+export function sortCalls(calls: readonly (ToolCall | InvalidToolCall)[]): {
+  toolCalls?: ToolCall[]
+  invalidToolCalls?: InvalidToolCall[]
+} {
   const toolCalls = calls.filter((call): call is ToolCall => !('reason' in call))
   const invalidToolCalls = calls.filter((call): call is InvalidToolCall => 'reason' in call)
-  return { ...(toolCalls.length ? { toolCalls } : {}), ...(invalidToolCalls.length ? { invalidToolCalls } : {}) }
+  return {
+    ...(toolCalls.length ? { toolCalls } : {}),
+    ...(invalidToolCalls.length ? { invalidToolCalls } : {}),
+  }
 }

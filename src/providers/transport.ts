@@ -7,7 +7,14 @@
  * response body comes out guarded.
  */
 import { readBounded } from '../http/bounded-body.ts'
-import { clientGone, hostOf, oversizeFailure, timeoutFailure, transportFailure, type UpstreamError } from '../model-call/upstream-error.ts'
+import {
+  clientGone,
+  hostOf,
+  oversizeFailure,
+  timeoutFailure,
+  transportFailure,
+  type UpstreamError,
+} from '../model-call/upstream-error.ts'
 import type { FetchFailureReader, Platform } from '../platform.ts'
 import { guardBody, type GuardOptions } from '../streaming/guard.ts'
 import type { Redactor } from '../streaming/redact.ts'
@@ -34,7 +41,11 @@ export interface SendOptions {
 /** The `fetch` port and the adapter's reading of its failures. */
 export type Outbound = Pick<Platform, 'fetch' | 'fetchFailure'>
 
-export async function send(outbound: Outbound, request: UpstreamCall, options: SendOptions): Promise<Response> {
+export async function send(
+  outbound: Outbound,
+  request: UpstreamCall,
+  options: SendOptions,
+): Promise<Response> {
   const host = hostOf(request.url)
   const { signal } = options
   if (signal?.aborted) throw clientGone(host)
@@ -94,11 +105,20 @@ export async function send(outbound: Outbound, request: UpstreamCall, options: S
     ...(options.stream && options.deadlines ? { deadlines: options.deadlines } : {}),
     ...(options.redactor ? { redactor: options.redactor } : {}),
   })
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  })
 }
 
 /** A whole answer as text, at most `limitBytes` of it (bounded-body.ts); a larger one is an `oversize` failure. */
-export async function readBody(response: Response, limitBytes: number, host: string, read: FetchFailureReader | undefined): Promise<string> {
+export async function readBody(
+  response: Response,
+  limitBytes: number,
+  host: string,
+  read: FetchFailureReader | undefined,
+): Promise<string> {
   let text: string | undefined
   try {
     text = await readBounded(response, limitBytes)

@@ -95,11 +95,17 @@ async function loadServiceAccount(json: string | undefined): Promise<ServiceAcco
   } catch {
     throw setupError('is not valid JSON: it must hold the whole service-account key file')
   }
-  if (!isRecord(parsed)) throw setupError('is not a JSON object: it must hold the whole service-account key file')
+  if (!isRecord(parsed))
+    throw setupError('is not a JSON object: it must hold the whole service-account key file')
   if (parsed.type !== undefined && parsed.type !== 'service_account') {
     throw setupError('is not a service-account key: its "type" must be "service_account"')
   }
-  const { client_email: clientEmail, private_key: privateKey, private_key_id: privateKeyId, token_uri: tokenUri } = parsed
+  const {
+    client_email: clientEmail,
+    private_key: privateKey,
+    private_key_id: privateKeyId,
+    token_uri: tokenUri,
+  } = parsed
   if (typeof clientEmail !== 'string' || !clientEmail) throw setupError('has no "client_email"')
   if (typeof privateKey !== 'string' || !privateKey) throw setupError('has no "private_key"')
   if (tokenUri !== undefined && (typeof tokenUri !== 'string' || !URL.canParse(tokenUri))) {
@@ -124,7 +130,11 @@ async function loadServiceAccount(json: string | undefined): Promise<ServiceAcco
 async function grant(account: ServiceAccount, fetchFn: typeof fetch, now: () => number): Promise<HeldToken> {
   const issuedAt = Math.floor(now() / 1000)
   const assertion = await new SignJWT({ scope: SCOPE })
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(account.privateKeyId ? { kid: account.privateKeyId } : {}) })
+    .setProtectedHeader({
+      alg: 'RS256',
+      typ: 'JWT',
+      ...(account.privateKeyId ? { kid: account.privateKeyId } : {}),
+    })
     .setIssuer(account.clientEmail)
     .setSubject(account.clientEmail)
     .setAudience(account.tokenUri)
@@ -140,7 +150,10 @@ async function grant(account: ServiceAccount, fetchFn: typeof fetch, now: () => 
   })
   // A token answer is a few hundred bytes: more is a broken (or hostile) endpoint, and is not held.
   const text = await readBounded(response, MAX_TOKEN_ANSWER_BYTES)
-  if (text === undefined) throw new Error(`Vertex AI access token: Google's token endpoint answered more than ${MAX_TOKEN_ANSWER_BYTES} bytes`)
+  if (text === undefined)
+    throw new Error(
+      `Vertex AI access token: Google's token endpoint answered more than ${MAX_TOKEN_ANSWER_BYTES} bytes`,
+    )
   const answer = parseJson(text)
   const prefix = `Vertex AI access token: Google's token endpoint answered ${response.status}`
   if (!response.ok) throw new Error(`${prefix}${describeOAuthError(answer)}`)

@@ -27,7 +27,11 @@ const MADE_UP_ID = /^call_\d+$/
 const UNSIGNED_CALL = 'skip_thought_signature_validator'
 const SIGNATURE_FROM_VERSION = 3
 
-const MODES: Record<Exclude<ToolChoice, { name: string }>, string> = { auto: 'AUTO', none: 'NONE', required: 'ANY' }
+const MODES: Record<Exclude<ToolChoice, { name: string }>, string> = {
+  auto: 'AUTO',
+  none: 'NONE',
+  required: 'ANY',
+}
 
 /** Whether replayed calls to `model` must carry a thought signature. */
 export function requiresSignedCalls(model: string): boolean {
@@ -50,7 +54,10 @@ export function geminiTools(call: ModelCall): Record<string, unknown> {
   }))
   const choice = call.toolChoice
   if (choice === undefined) return { tools: [{ functionDeclarations }] }
-  const config = typeof choice === 'string' ? { mode: MODES[choice] } : { mode: 'ANY', allowedFunctionNames: [choice.name] }
+  const config =
+    typeof choice === 'string'
+      ? { mode: MODES[choice] }
+      : { mode: 'ANY', allowedFunctionNames: [choice.name] }
   return { tools: [{ functionDeclarations }], toolConfig: { functionCallingConfig: config } }
 }
 
@@ -77,16 +84,29 @@ export function geminiContents(
       continue
     }
     results = undefined
-    contents.push(message.role === 'assistant' ? modelTurn(message, signedCalls) : { role: 'user', parts: [{ text: message.content }] })
+    contents.push(
+      message.role === 'assistant'
+        ? modelTurn(message, signedCalls)
+        : { role: 'user', parts: [{ text: message.content }] },
+    )
   }
   return { system, contents }
 }
 
-function modelTurn(message: Extract<ChatMessage, { role: 'assistant' }>, signedCalls: boolean): GeminiContent {
+function modelTurn(
+  message: Extract<ChatMessage, { role: 'assistant' }>,
+  signedCalls: boolean,
+): GeminiContent {
   if (!message.toolCalls?.length) return { role: 'model', parts: [{ text: message.content }] }
   // Vertex refuses an empty text part; a turn that only called tools has none.
   const text = message.content ? [{ text: message.content }] : []
-  return { role: 'model', parts: [...text, ...message.toolCalls.map((call, index) => functionCall(call, signedCalls && index === 0))] }
+  return {
+    role: 'model',
+    parts: [
+      ...text,
+      ...message.toolCalls.map((call, index) => functionCall(call, signedCalls && index === 0)),
+    ],
+  }
 }
 
 function functionCall(call: ToolCall, signed: boolean): GeminiPart {
@@ -106,7 +126,9 @@ function idOf(id: string): { id?: string } {
 }
 
 /** A part's function call: its id if Gemini gave one, its name, and its arguments as JSON text. */
-export function functionCallOf(part: unknown): { id: string | undefined; name: string; arguments: string } | undefined {
+export function functionCallOf(
+  part: unknown,
+): { id: string | undefined; name: string; arguments: string } | undefined {
   if (!isObject(part) || !isObject(part.functionCall)) return undefined
   const { id, name, args } = part.functionCall
   return {
@@ -114,6 +136,7 @@ export function functionCallOf(part: unknown): { id: string | undefined; name: s
     name: typeof name === 'string' ? name : '',
     // `args` is a JSON object on Vertex. A string (an OpenAI-minded proxy between) is taken as the
     // argument text, so a broken one becomes an invalid call instead of a call with text for arguments.
-    arguments: typeof args === 'string' ? args : args === undefined || args === null ? '' : JSON.stringify(args),
+    arguments:
+      typeof args === 'string' ? args : args === undefined || args === null ? '' : JSON.stringify(args),
   }
 }

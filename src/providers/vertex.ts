@@ -52,8 +52,12 @@ export function createVertexFormat(options: VertexFormatOptions): WireFormat {
       const claude = isClaudeOnVertex(call.target.upstreamModel)
       const body = claude ? claudeBody(anthropic.body(call, stream)) : geminiBody(call)
       const action = claude
-        ? stream ? 'streamRawPredict' : 'rawPredict'
-        : stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
+        ? stream
+          ? 'streamRawPredict'
+          : 'rawPredict'
+        : stream
+          ? 'streamGenerateContent?alt=sse'
+          : 'generateContent'
       // `@` stays literal (Vertex model versions), anything that could leave the path segment is escaped.
       const model = encodeURIComponent(call.target.upstreamModel).replace(/%40/g, '@')
       const url = `${call.target.endpoint}/publishers/${claude ? 'anthropic' : 'google'}/models/${model}:${action}`
@@ -66,7 +70,9 @@ export function createVertexFormat(options: VertexFormatOptions): WireFormat {
       return isClaudeOnVertex(call.target.upstreamModel) ? anthropic.parse(json) : parseGemini(json)
     },
     events(body, call, limits) {
-      return isClaudeOnVertex(call.target.upstreamModel) ? anthropic.events(body, limits) : geminiEvents(body, limits)
+      return isClaudeOnVertex(call.target.upstreamModel)
+        ? anthropic.events(body, limits)
+        : geminiEvents(body, limits)
     },
     errorMessage(json) {
       // streamGenerateContent without alt=sse answers errors as a one-element array.
@@ -163,7 +169,8 @@ function geminiEvents(body: ReadableStream<Uint8Array>, limits: StreamLimits): R
 }
 
 function streamErrorMessage(error: Record<string, unknown>): string {
-  const status = typeof error.status === 'string' ? error.status : typeof error.code === 'number' ? String(error.code) : ''
+  const status =
+    typeof error.status === 'string' ? error.status : typeof error.code === 'number' ? String(error.code) : ''
   const message = typeof error.message === 'string' ? error.message : 'no message'
   return `Vertex AI stream error${status ? ` (${status})` : ''}: ${message}`
 }

@@ -3,7 +3,14 @@
  * call (model-call/types.ts) in, an upstream request as plain data out; the answer, whole or
  * streamed, back into neutral results and events.
  */
-import type { EmbeddingCall, EmbeddingResult, ModelCall, ModelEvent, ModelResult, StreamLimits } from '../model-call/types.ts'
+import type {
+  EmbeddingCall,
+  EmbeddingResult,
+  ModelCall,
+  ModelEvent,
+  ModelResult,
+  StreamLimits,
+} from '../model-call/types.ts'
 
 /** The embeddings half of a wire format, for formats whose servers compute them. */
 export interface EmbeddingWire {

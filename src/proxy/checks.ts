@@ -18,10 +18,12 @@ export function checkProxyRequest(auth: AuthContext, headers: Headers, config: C
   checkAllowList(auth, config)
   const unitPrimitive = headers.get('x-gitlab-unit-primitive')
   if (!unitPrimitive) throw new HttpError(400, 'Missing x-gitlab-unit-primitive header')
-  if (!KNOWN_UNIT_PRIMITIVES.has(unitPrimitive)) throw new HttpError(400, `Unknown unit primitive header ${unitPrimitive}`)
+  if (!KNOWN_UNIT_PRIMITIVES.has(unitPrimitive))
+    throw new HttpError(400, `Unknown unit primitive header ${unitPrimitive}`)
   if (!can(auth, unitPrimitive)) throw new HttpError(403, `Unauthorized to access ${unitPrimitive}`)
   if (!auth.bypassed) checkConsistency(auth, headers)
-  if (!PROXY_UNIT_PRIMITIVES.has(unitPrimitive)) throw new HttpError(400, `This endpoint cannot be used for ${unitPrimitive} purpose`)
+  if (!PROXY_UNIT_PRIMITIVES.has(unitPrimitive))
+    throw new HttpError(400, `This endpoint cannot be used for ${unitPrimitive} purpose`)
   return unitPrimitive
 }
 
@@ -31,7 +33,10 @@ function checkAllowList(auth: AuthContext, config: Config): void {
     if (saasEnabled.length && !saasEnabled.includes(claim(auth, 'gitlab_root_namespace_id') ?? '')) {
       throw new HttpError(402, 'Proxy endpoints are not enabled for this namespace')
     }
-  } else if (selfManagedEnabled.length && !selfManagedEnabled.includes(claim(auth, 'gitlab_instance_uid') ?? '')) {
+  } else if (
+    selfManagedEnabled.length &&
+    !selfManagedEnabled.includes(claim(auth, 'gitlab_instance_uid') ?? '')
+  ) {
     throw new HttpError(402, 'Proxy endpoints are not enabled for this instance')
   }
 }

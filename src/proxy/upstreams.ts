@@ -39,18 +39,30 @@ const notFound = (): never => {
   throw new HttpError(404, 'Not found')
 }
 
-const ANTHROPIC_PATHS = new Set(['/v1/messages', '/v1/messages?beta=true', '/v1/messages/count_tokens?beta=true'])
+const ANTHROPIC_PATHS = new Set([
+  '/v1/messages',
+  '/v1/messages?beta=true',
+  '/v1/messages/count_tokens?beta=true',
+])
 const OPENAI_PATHS = new Set(['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/responses'])
 const VERTEX_PATH =
   /\/v1\/projects\/[\w-]+\/locations\/[\w-]+\/publishers\/(google|anthropic)\/models\/([\w@.-]+):(predict|serverStreamingPredict|streamRawPredict|generateContent|streamGenerateContent)(\?.*)?$/
-const VERTEX_STREAMING_ACTIONS = new Set(['serverStreamingPredict', 'streamRawPredict', 'streamGenerateContent'])
+const VERTEX_STREAMING_ACTIONS = new Set([
+  'serverStreamingPredict',
+  'streamRawPredict',
+  'streamGenerateContent',
+])
 
 export const PROXY_UPSTREAMS: Readonly<Record<ProxyName, ProxyUpstream>> = {
   anthropic: {
     name: 'anthropic',
     target(rest, config) {
       if (!ANTHROPIC_PATHS.has(rest)) notFound()
-      return { url: `${config.providers.anthropic.baseUrl}${rest}`, streamingPath: false, errorFormat: 'anthropic' }
+      return {
+        url: `${config.providers.anthropic.baseUrl}${rest}`,
+        streamingPath: false,
+        errorFormat: 'anthropic',
+      }
     },
     requestHeaders: ['accept', 'content-type', 'anthropic-version', 'anthropic-beta'],
     responseHeaders: ['content-type', 'anthropic-beta'],
@@ -66,7 +78,11 @@ export const PROXY_UPSTREAMS: Readonly<Record<ProxyName, ProxyUpstream>> = {
     target(rest, config) {
       if (!OPENAI_PATHS.has(rest)) notFound()
       // OPENAI_BASE_URL already ends in /v1, as the OpenAI SDKs expect.
-      return { url: `${config.providers.openai.baseUrl}${rest.slice('/v1'.length)}`, streamingPath: false, errorFormat: 'openai' }
+      return {
+        url: `${config.providers.openai.baseUrl}${rest.slice('/v1'.length)}`,
+        streamingPath: false,
+        errorFormat: 'openai',
+      }
     },
     requestHeaders: ['accept', 'content-type', 'user-agent'],
     responseHeaders: ['content-type'],
@@ -83,7 +99,13 @@ export const PROXY_UPSTREAMS: Readonly<Record<ProxyName, ProxyUpstream>> = {
     target(rest, config) {
       const match = VERTEX_PATH.exec(rest.startsWith('/') ? rest : `/${rest}`)
       if (!match) return notFound()
-      const [, publisher, model, action, query] = match as unknown as [string, string, string, string, string | undefined]
+      const [, publisher, model, action, query] = match as unknown as [
+        string,
+        string,
+        string,
+        string,
+        string | undefined,
+      ]
       const { proxyEndpoint, proxyProject, proxyLocation } = config.providers.vertex
       // The gateway's project and location replace the client's; only ?alt=sse survives.
       const url =

@@ -61,14 +61,17 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
 
   const v1Handler: Route['handler'] = async (c) => {
     const invokable = c.req.param('invokable') ?? ''
-    const primitives = Object.hasOwn(V1_CHAT_PRIMITIVES, invokable) ? V1_CHAT_PRIMITIVES[invokable] : undefined
+    const primitives = Object.hasOwn(V1_CHAT_PRIMITIVES, invokable)
+      ? V1_CHAT_PRIMITIVES[invokable]
+      : undefined
     if (!primitives) throw new HttpError(404, 'Not found')
     const [primitive] = primitives
     const body = await readJsonBody(c, v1ChatBody, detailed(c, config))
     requireAnyScope(c.get('auth'), primitives, `Unauthorized to access ${primitive}`)
     const payload = body.prompt_components[0]!.payload
     const model = v1ChatModel(payload)
-    const messages: ChatMessage[] = typeof payload.content === 'string' ? [{ role: 'user', content: payload.content }] : payload.content
+    const messages: ChatMessage[] =
+      typeof payload.content === 'string' ? [{ role: 'user', content: payload.content }] : payload.content
     const invocation = deps.models.invocation({
       model,
       messages,
@@ -81,7 +84,10 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
     const signal = c.req.raw.signal
     if (!body.stream) {
       const result = await deps.models.complete(invocation, signal)
-      return c.json({ response: result.text, metadata: { provider: 'litellm', model: payload.model, timestamp: Math.floor(deps.now() / 1000) } })
+      return c.json({
+        response: result.text,
+        metadata: { provider: 'litellm', model: payload.model, timestamp: Math.floor(deps.now() / 1000) },
+      })
     }
     return textStreamResponse(c, log, await deps.models.stream(invocation, signal), PASS_THROUGH, RAW_TEXT)
   }
@@ -107,9 +113,16 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
               'NDJSON events (`application/x-ndjson`), one per line: `final_answer_delta` {text, finish_reason} as the answer streams; ' +
               'then `action` {tool, tool_input, thought}, `unknown` {text} or `error` {message, retryable}; `usage` last when known',
           },
-          400: { description: '`agent_scratchpad` on a message that is not the assistant\'s; an unusable model endpoint or identifier', schema: detailError },
+          400: {
+            description:
+              "`agent_scratchpad` on a message that is not the assistant's; an unusable model endpoint or identifier",
+            schema: detailError,
+          },
           ...commonErrors,
-          422: { description: 'A body that does not match the schema, or that names no self-hosted model', schema: detailError },
+          422: {
+            description: 'A body that does not match the schema, or that names no self-hosted model',
+            schema: detailError,
+          },
         },
       },
     },
@@ -128,12 +141,28 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
         tags: ['chat'],
         requestBody: v1ChatBody,
         responses: {
-          200: { description: '`{response, metadata}`; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)', schema: z.object({ response: z.string(), metadata: z.object({ provider: z.string(), model: z.string(), timestamp: z.int() }) }) },
+          200: {
+            description:
+              '`{response, metadata}`; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)',
+            schema: z.object({
+              response: z.string(),
+              metadata: z.object({ provider: z.string(), model: z.string(), timestamp: z.int() }),
+            }),
+          },
           ...commonErrors,
           404: { description: 'Unknown chat invokable', schema: detailError },
-          422: { description: 'A body outside the limits, or no self-hosted model (`provider: litellm`)', schema: detailError },
-          429: { description: 'The model server is rate-limiting (`Retry-After` passed on)', schema: detailError },
-          502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+          422: {
+            description: 'A body outside the limits, or no self-hosted model (`provider: litellm`)',
+            schema: detailError,
+          },
+          429: {
+            description: 'The model server is rate-limiting (`Retry-After` passed on)',
+            schema: detailError,
+          },
+          502: {
+            description: 'The model server could not be reached (the detail names its host)',
+            schema: detailError,
+          },
           503: { description: 'The model server answered with an error', schema: detailError },
         },
       },

@@ -18,7 +18,14 @@ import {
   type Envelope,
   type ModelLabel,
 } from '../code/responses.ts'
-import { docs, v2CompletionsBody, v2GenerationsBody, v2Response, v3Body, v3Response } from '../code/schemas.ts'
+import {
+  docs,
+  v2CompletionsBody,
+  v2GenerationsBody,
+  v2Response,
+  v3Body,
+  v3Response,
+} from '../code/schemas.ts'
 import type { SuggestionRequest } from '../code/suggestion.ts'
 import type { Config } from '../config.ts'
 import { readJsonBody } from '../http/json-body.ts'
@@ -50,35 +57,62 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
     // Gateway-issued (IDE direct access) tokens may complete: this is their route.
     requireAnyScope(c.get('auth'), ['complete_code'], 'Unauthorized to access code completions')
     const request = v2Completion(body)
-    return answer(c, request, { engine: body.model_provider ?? request.model.provider, name: request.model.metadata.name }, 'v2')
+    return answer(
+      c,
+      request,
+      { engine: body.model_provider ?? request.model.provider, name: request.model.metadata.name },
+      'v2',
+    )
   }
 
   const v2Generations: Route['handler'] = async (c) => {
     const body = await readJsonBody(c, v2GenerationsBody, detailed(c, config))
-    requireAnyScope(c.get('auth'), ['generate_code'], 'Unauthorized to access code generations', gatewayIssuer)
+    requireAnyScope(
+      c.get('auth'),
+      ['generate_code'],
+      'Unauthorized to access code generations',
+      gatewayIssuer,
+    )
     const request = v2Generation(body)
     // The registry (agent) answers as `agent` with the prompt's name; own messages as provider and family.
     const label = (prepared: PreparedSuggestion): ModelLabel =>
-      prepared.prompt ? { engine: 'agent', name: prepared.displayName } : { engine: request.model.provider, name: request.model.metadata.name }
+      prepared.prompt
+        ? { engine: 'agent', name: prepared.displayName }
+        : { engine: request.model.provider, name: request.model.metadata.name }
     return answer(c, request, label, 'v2')
   }
 
-  const v3 = (format: 'v3' | 'v4'): Route['handler'] => async (c) => {
-    const body = await readJsonBody(c, v3Body, detailed(c, config))
-    const kind = body.prompt_components[0]?.type
-    const primitive = kind === 'code_editor_generation' ? 'generate_code' : 'complete_code'
-    requireAnyScope(c.get('auth'), [primitive], 'Unauthorized to access code suggestions', gatewayIssuer)
-    const request = v3Request(body, c.req.header('x-gitlab-language-server-version'))
-    const label = (prepared: PreparedSuggestion): ModelLabel =>
-      request.kind === 'generation' ? { engine: 'agent', name: prepared.displayName } : { engine: request.model.provider, name: request.model.metadata.name }
-    return answer(c, request, label, format)
-  }
+  const v3 =
+    (format: 'v3' | 'v4'): Route['handler'] =>
+    async (c) => {
+      const body = await readJsonBody(c, v3Body, detailed(c, config))
+      const kind = body.prompt_components[0]?.type
+      const primitive = kind === 'code_editor_generation' ? 'generate_code' : 'complete_code'
+      requireAnyScope(c.get('auth'), [primitive], 'Unauthorized to access code suggestions', gatewayIssuer)
+      const request = v3Request(body, c.req.header('x-gitlab-language-server-version'))
+      const label = (prepared: PreparedSuggestion): ModelLabel =>
+        request.kind === 'generation'
+          ? { engine: 'agent', name: prepared.displayName }
+          : { engine: request.model.provider, name: request.model.metadata.name }
+      return answer(c, request, label, format)
+    }
 
   /** Calls the model through the engine and shapes the answer in the route's format. */
-  async function answer(c: Ctx, request: SuggestionRequest, label: ModelLabel | ((p: PreparedSuggestion) => ModelLabel), format: 'v2' | 'v3' | 'v4') {
+  async function answer(
+    c: Ctx,
+    request: SuggestionRequest,
+    label: ModelLabel | ((p: PreparedSuggestion) => ModelLabel),
+    format: 'v2' | 'v3' | 'v4',
+  ) {
     const prepared = deps.engine.prepare(request)
-    if (prepared.invocation) logInvocation(c, prepared.invocation, prepared.prompt && promptLabel(prepared.prompt))
-    else Object.assign(c.get('logContext'), { 'meta.feature_category': 'code_suggestions', 'meta.unit_primitive': 'complete_code', model_family: request.model.family.name })
+    if (prepared.invocation)
+      logInvocation(c, prepared.invocation, prepared.prompt && promptLabel(prepared.prompt))
+    else
+      Object.assign(c.get('logContext'), {
+        'meta.feature_category': 'code_suggestions',
+        'meta.unit_primitive': 'complete_code',
+        model_family: request.model.family.name,
+      })
     const envelope: Envelope = {
       label: typeof label === 'function' ? label(prepared) : label,
       lang: prepared.lang,
@@ -89,11 +123,20 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
     const signal = c.req.raw.signal
     if (!request.stream) {
       const suggestion = await deps.engine.complete(prepared, signal)
-      return c.json(format === 'v2' ? v2Answer(envelope, suggestion, prepared) : v3Answer(envelope, suggestion.text))
+      return c.json(
+        format === 'v2' ? v2Answer(envelope, suggestion, prepared) : v3Answer(envelope, suggestion.text),
+      )
     }
     const { shaper, ...opened } = await deps.engine.stream(prepared, signal)
     const framing: Framing = format === 'v4' ? sseFraming(envelope, prepared.displayName) : RAW_TEXT
-    return textStreamResponse(c, log, opened, shaper, framing, format === 'v4' ? SSE_HEADERS : RAW_TEXT_HEADERS)
+    return textStreamResponse(
+      c,
+      log,
+      opened,
+      shaper,
+      framing,
+      format === 'v4' ? SSE_HEADERS : RAW_TEXT_HEADERS,
+    )
   }
 
   const v2Doc = (summary: string, description: string, schema: z.ZodMiniType): RouteDoc => ({
@@ -102,7 +145,11 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
     tags: ['code'],
     requestBody: schema,
     responses: {
-      200: { description: 'The suggestion (`choices` empty when there is none); with `stream: true`, the text as it is generated (`text/event-stream`, no framing)', schema: v2Response },
+      200: {
+        description:
+          'The suggestion (`choices` empty when there is none); with `stream: true`, the text as it is generated (`text/event-stream`, no framing)',
+        schema: v2Response,
+      },
       ...errorDocs,
     },
   })
@@ -113,7 +160,13 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
       '(needs `generate_code`); `code_context` components after it add context. The self-hosted model is named by the top-level `model_metadata`.',
     tags: ['code'],
     requestBody: docs.v3,
-    responses: { 200: { description: `The suggestion; with \`stream: true\` in the payload, ${streamed}`, schema: v3Response }, ...errorDocs },
+    responses: {
+      200: {
+        description: `The suggestion; with \`stream: true\` in the payload, ${streamed}`,
+        schema: v3Response,
+      },
+      ...errorDocs,
+    },
   })
 
   return [
@@ -122,33 +175,66 @@ export function codeRoutes(deps: CodeRouteDeps): Route[] {
       path: '/v2/code/completions',
       public: false,
       handler: v2Completions,
-      doc: v2Doc('Code completion', 'Completes the code at the cursor with the self-hosted model named by `model_provider: litellm` and the `model_*` fields. Needs `complete_code`.', docs.v2Completions),
+      doc: v2Doc(
+        'Code completion',
+        'Completes the code at the cursor with the self-hosted model named by `model_provider: litellm` and the `model_*` fields. Needs `complete_code`.',
+        docs.v2Completions,
+      ),
     },
-    { method: 'POST', path: '/v2/completions', public: false, handler: v2Completions, doc: v2Doc('Code completion (alias)', 'Same as `/v2/code/completions`.', docs.v2Completions) },
+    {
+      method: 'POST',
+      path: '/v2/completions',
+      public: false,
+      handler: v2Completions,
+      doc: v2Doc('Code completion (alias)', 'Same as `/v2/code/completions`.', docs.v2Completions),
+    },
     {
       method: 'POST',
       path: '/v2/code/generations',
       public: false,
       handler: v2Generations,
-      doc: v2Doc('Code generation', 'Generates code at the cursor (prompt `code_suggestions/generations` for the model family). Needs `generate_code`; gateway-issued tokens are refused.', docs.v2Generations),
+      doc: v2Doc(
+        'Code generation',
+        'Generates code at the cursor (prompt `code_suggestions/generations` for the model family). Needs `generate_code`; gateway-issued tokens are refused.',
+        docs.v2Generations,
+      ),
     },
-    { method: 'POST', path: '/v3/code/completions', public: false, handler: v3('v3'), doc: v3Doc('Code suggestion', 'the text as it is generated (`text/event-stream`, no framing)') },
+    {
+      method: 'POST',
+      path: '/v3/code/completions',
+      public: false,
+      handler: v3('v3'),
+      doc: v3Doc('Code suggestion', 'the text as it is generated (`text/event-stream`, no framing)'),
+    },
     {
       method: 'POST',
       path: '/v4/code/suggestions',
       public: false,
       handler: v3('v4'),
-      doc: v3Doc('Code suggestion (server-sent events)', 'server-sent events: `stream_start` (metadata), `content_chunk` per chunk, `stream_end`'),
+      doc: v3Doc(
+        'Code suggestion (server-sent events)',
+        'server-sent events: `stream_start` (metadata), `content_chunk` per chunk, `stream_end`',
+      ),
     },
   ]
 }
 
 const errorDocs = {
-  400: { description: 'A model endpoint or identifier that cannot be used, an unknown prompt or prompt version', schema: detailError },
+  400: {
+    description: 'A model endpoint or identifier that cannot be used, an unknown prompt or prompt version',
+    schema: detailError,
+  },
   ...commonErrors,
-  422: { description: 'A body that does not match the schema, or that names no self-hosted model (the detail says what to send)', schema: detailError },
+  422: {
+    description:
+      'A body that does not match the schema, or that names no self-hosted model (the detail says what to send)',
+    schema: detailError,
+  },
   429: { description: 'The model server is rate-limiting (`Retry-After` passed on)', schema: detailError },
-  502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+  502: {
+    description: 'The model server could not be reached (the detail names its host)',
+    schema: detailError,
+  },
   503: { description: 'The model server answered with an error', schema: detailError },
   504: { description: 'The model server did not answer in time', schema: detailError },
 } as const

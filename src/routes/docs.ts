@@ -18,7 +18,12 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 }
 
-export function docsRoutes(config: Config, assets: DocsAssets | undefined, apiRoutes: readonly Route[], info: ApiInfo): Route[] {
+export function docsRoutes(
+  config: Config,
+  assets: DocsAssets | undefined,
+  apiRoutes: readonly Route[],
+  info: ApiInfo,
+): Route[] {
   const routes: Route[] = []
   const document = openApiDocument(apiRoutes, info)
   const { docsUrl, openapiUrl } = config.server
@@ -40,7 +45,8 @@ export function docsRoutes(config: Config, assets: DocsAssets | undefined, apiRo
       method: 'GET',
       path: assetPath(INIT_SCRIPT),
       public: true,
-      handler: (c) => c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }),
+      handler: (c) =>
+        c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }),
     })
     for (const name of SWAGGER_UI_FILES) {
       routes.push({

@@ -7,7 +7,13 @@
 import * as z from 'zod/mini'
 import { requireAnyScope } from '../auth/scopes.ts'
 import type { Config } from '../config.ts'
-import { checkEmbeddingIdentifier, EMBEDDING_FAMILY, embeddingModel, embeddingsBody, embeddingsResponse } from '../embeddings/request.ts'
+import {
+  checkEmbeddingIdentifier,
+  EMBEDDING_FAMILY,
+  embeddingModel,
+  embeddingsBody,
+  embeddingsResponse,
+} from '../embeddings/request.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Models } from '../models/models.ts'
 import type { RouteDoc } from '../openapi/document.ts'
@@ -35,9 +41,23 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
     requireAnyScope(c.get('auth'), [UNIT_PRIMITIVE], 'Unauthorized to access code embeddings')
     checkEmbeddingIdentifier(body.model_metadata.identifier, prefixes)
     // GitLab's embedding call: 60 s, one retry, 400, 401 and 429 answered with the upstream's own status and message.
-    const request = { metadata, input: body.contents, dimensions: body.dimensions ?? undefined, timeoutS: 60, retries: 1, passOnStatuses: [400, 401, 429], labels: LABELS }
+    const request = {
+      metadata,
+      input: body.contents,
+      dimensions: body.dimensions ?? undefined,
+      timeoutS: 60,
+      retries: 1,
+      passOnStatuses: [400, 401, 429],
+      labels: LABELS,
+    }
     const call = models.embedding(request)
-    logModelCall(c, { provider: body.model_metadata.provider, family: EMBEDDING_FAMILY, identifier: metadata.identifier, target: call.target, labels: LABELS })
+    logModelCall(c, {
+      provider: body.model_metadata.provider,
+      family: EMBEDDING_FAMILY,
+      identifier: metadata.identifier,
+      target: call.target,
+      labels: LABELS,
+    })
     Object.assign(c.get('logContext'), { embedding_inputs: body.contents.length })
     const result = await models.embed(call, request, c.req.raw.signal)
     return c.json({
@@ -56,23 +76,54 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
     requestBody: embeddingsBody,
     responses: {
       200: { description: 'One vector per content, in order', schema: embeddingsResponse },
-      400: { description: 'The model server refused the request (its message), or an identifier that cannot embed', schema: detailError },
+      400: {
+        description: 'The model server refused the request (its message), or an identifier that cannot embed',
+        schema: detailError,
+      },
       401: {
-        description: 'Authentication failed (`{"error": ...}`), or the model server refused the key (`{"detail": ...}`)',
+        description:
+          'Authentication failed (`{"error": ...}`), or the model server refused the key (`{"detail": ...}`)',
         schema: z.union([authError, detailError]),
       },
       403: commonErrors[403],
-      422: { description: 'A body or `model_metadata` GitLab would refuse (the detail says which)', schema: detailError },
-      429: { description: 'The model server is rate-limiting (its message; `Retry-After` passed on)', schema: detailError },
-      502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+      422: {
+        description: 'A body or `model_metadata` GitLab would refuse (the detail says which)',
+        schema: detailError,
+      },
+      429: {
+        description: 'The model server is rate-limiting (its message; `Retry-After` passed on)',
+        schema: detailError,
+      },
+      502: {
+        description: 'The model server could not be reached (the detail names its host)',
+        schema: detailError,
+      },
       503: { description: 'The model server answered with an error', schema: detailError },
       504: { description: 'The model server did not answer in time', schema: detailError },
     },
   })
 
   return [
-    { method: 'POST', path: '/v1/embeddings/code_embeddings', public: false, handler, doc: doc('Code embeddings') },
-    { method: 'POST', path: '/v1/embeddings/code_embeddings/index', public: false, handler, doc: doc('Code embeddings for indexing') },
-    { method: 'POST', path: '/v1/embeddings/code_embeddings/search', public: false, handler, doc: doc('Code embeddings for a search query') },
+    {
+      method: 'POST',
+      path: '/v1/embeddings/code_embeddings',
+      public: false,
+      handler,
+      doc: doc('Code embeddings'),
+    },
+    {
+      method: 'POST',
+      path: '/v1/embeddings/code_embeddings/index',
+      public: false,
+      handler,
+      doc: doc('Code embeddings for indexing'),
+    },
+    {
+      method: 'POST',
+      path: '/v1/embeddings/code_embeddings/search',
+      public: false,
+      handler,
+      doc: doc('Code embeddings for a search query'),
+    },
   ]
 }

@@ -5,5 +5,8 @@ import type { AppEnv } from './route.ts'
 
 /** GitLab's rule for detailed 422s: request logging on, or custom models with the instance's verbose-logs header. */
 export function detailed(c: Context<AppEnv>, config: Config): boolean {
-  return config.logging.enableRequestLogging || (config.customModels.enabled && c.req.header('x-gitlab-enabled-instance-verbose-ai-logs') === 'true')
+  return (
+    config.logging.enableRequestLogging ||
+    (config.customModels.enabled && c.req.header('x-gitlab-enabled-instance-verbose-ai-logs') === 'true')
+  )
 }

@@ -25,12 +25,17 @@ const featureSchema = z.object({
   models_for_size_preference: z.record(z.string(), z.string()),
   selectable_models: z.array(z.string()),
   beta_models: z.array(z.string()),
-  deprecated_models: z.array(z.object({ identifier: z.string(), deprecation_date: z.string(), removal_version: z.string() })),
+  deprecated_models: z.array(
+    z.object({ identifier: z.string(), deprecation_date: z.string(), removal_version: z.string() }),
+  ),
   dev: z.nullable(z.object({ selectable_models: z.array(z.string()) })),
   unit_primitives: z.array(z.string()),
 })
 
-export const definitionsSchema = z.object({ models: z.array(modelSchema), unit_primitives: z.array(featureSchema) })
+export const definitionsSchema = z.object({
+  models: z.array(modelSchema),
+  unit_primitives: z.array(featureSchema),
+})
 
 /** The catalogue: every model family the feature routes accept, plus the embedding model. */
 export function modelDefinitions(): z.infer<typeof definitionsSchema> {
@@ -73,7 +78,10 @@ export function modelRoutes(): Route[] {
       method: 'GET',
       path: '/v1/models/definitions',
       public: true,
-      handler: () => new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' } }),
+      handler: () =>
+        new Response(body, {
+          headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' },
+        }),
       doc: {
         summary: 'Model definitions',
         description:

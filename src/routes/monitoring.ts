@@ -55,14 +55,18 @@ export function monitoringRoutes(deps: { config: Config; keyring: Keyring }): Ro
         const status = keyring.status()
         const reasons = status.sources
           .filter((s) => s.source === 'gitlab' && s.keys === 0)
-          .map((s) => `no signing keys from the GitLab instance at ${s.url} (AIGW_GITLAB_URL): ${s.last_error ?? 'not loaded yet, still loading'}`)
+          .map(
+            (s) =>
+              `no signing keys from the GitLab instance at ${s.url} (AIGW_GITLAB_URL): ${s.last_error ?? 'not loaded yet, still loading'}`,
+          )
         const why = reasons.length ? { reasons, hint: NOT_READY_HINT } : {}
         const body = { status: reasons.length ? 'not_ready' : 'ready', ...why, auth: status }
         return c.json(body, reasons.length ? 503 : 200)
       },
       doc: {
         summary: 'Readiness probe',
-        description: 'Ready when the GitLab instance signing keys are loaded (or authentication is bypassed).',
+        description:
+          'Ready when the GitLab instance signing keys are loaded (or authentication is bypassed).',
         tags: ['monitoring'],
         responses: {
           200: { description: 'Ready to authenticate requests', schema: readySchema },

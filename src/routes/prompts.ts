@@ -53,31 +53,33 @@ const v2Answer = z.object({
 export function promptRoutes(deps: PromptRouteDeps): Route[] {
   const log = deps.logger.child('prompts')
 
-  const invoke = (version: 'v1' | 'v2'): Route['handler'] => async (c) => {
-    const promptId = promptIdOf(c)
-    const body = await readJsonBody(c, promptBody, detailed(c, deps.config))
-    const { definition, invocation } = deps.invoker.prepare(c.get('auth'), {
-      promptId,
-      inputs: body.inputs,
-      promptVersion: body.prompt_version,
-      modelMetadata: body.model_metadata,
-    })
-    logInvocation(c, invocation, promptLabel(definition))
-    const modelName = invocation.call.target.upstreamModel
-    const signal = c.req.raw.signal
-    try {
-      if (!body.stream) {
-        const result = await deps.models.complete(invocation, signal)
-        if (version === 'v1') return c.json(result.text)
-        const usage = usageBy(modelName, result.usage)
-        return c.json(usage ? { content: result.text, usage } : { content: result.text })
+  const invoke =
+    (version: 'v1' | 'v2'): Route['handler'] =>
+    async (c) => {
+      const promptId = promptIdOf(c)
+      const body = await readJsonBody(c, promptBody, detailed(c, deps.config))
+      const { definition, invocation } = deps.invoker.prepare(c.get('auth'), {
+        promptId,
+        inputs: body.inputs,
+        promptVersion: body.prompt_version,
+        modelMetadata: body.model_metadata,
+      })
+      logInvocation(c, invocation, promptLabel(definition))
+      const modelName = invocation.call.target.upstreamModel
+      const signal = c.req.raw.signal
+      try {
+        if (!body.stream) {
+          const result = await deps.models.complete(invocation, signal)
+          if (version === 'v1') return c.json(result.text)
+          const usage = usageBy(modelName, result.usage)
+          return c.json(usage ? { content: result.text, usage } : { content: result.text })
+        }
+        const framing = version === 'v1' ? RAW_TEXT : ndjsonFraming(modelName)
+        return textStreamResponse(c, log, await deps.models.stream(invocation, signal), PASS_THROUGH, framing)
+      } catch (error) {
+        throw misdirected(error)
       }
-      const framing = version === 'v1' ? RAW_TEXT : ndjsonFraming(modelName)
-      return textStreamResponse(c, log, await deps.models.stream(invocation, signal), PASS_THROUGH, framing)
-    } catch (error) {
-      throw misdirected(error)
     }
-  }
 
   const doc = (version: 'v1' | 'v2'): RouteDoc => ({
     summary: version === 'v1' ? 'Invoke a prompt' : 'Invoke a prompt (with token usage)',
@@ -90,20 +92,50 @@ export function promptRoutes(deps: PromptRouteDeps): Route[] {
     responses: {
       200:
         version === 'v1'
-          ? { description: 'The model text as a JSON string; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)', schema: z.string() }
-          : { description: 'The text and token usage; with `stream: true`, one JSON object per line (`{"content": …}`), usage on the last', schema: v2Answer },
+          ? {
+              description:
+                'The model text as a JSON string; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)',
+              schema: z.string(),
+            }
+          : {
+              description:
+                'The text and token usage; with `stream: true`, one JSON object per line (`{"content": …}`), usage on the last',
+              schema: v2Answer,
+            },
       400: { description: 'Unknown prompt id, or no version matching `prompt_version`', schema: detailError },
       ...commonErrors,
-      421: { description: 'The model server answered with an HTTP error: `{"detail": "<status>: <reason>"}`', schema: detailError },
-      422: { description: 'A body that does not match the schema, no self-hosted model, or missing template variables', schema: detailError },
-      502: { description: 'The model server could not be reached (the detail names its host)', schema: detailError },
+      421: {
+        description: 'The model server answered with an HTTP error: `{"detail": "<status>: <reason>"}`',
+        schema: detailError,
+      },
+      422: {
+        description:
+          'A body that does not match the schema, no self-hosted model, or missing template variables',
+        schema: detailError,
+      },
+      502: {
+        description: 'The model server could not be reached (the detail names its host)',
+        schema: detailError,
+      },
       504: { description: 'The model server did not answer in time', schema: detailError },
     },
   })
 
   return [
-    { method: 'POST', path: '/v1/prompts/:promptId{.+}', public: false, handler: invoke('v1'), doc: doc('v1') },
-    { method: 'POST', path: '/v2/prompts/:promptId{.+}', public: false, handler: invoke('v2'), doc: doc('v2') },
+    {
+      method: 'POST',
+      path: '/v1/prompts/:promptId{.+}',
+      public: false,
+      handler: invoke('v1'),
+      doc: doc('v1'),
+    },
+    {
+      method: 'POST',
+      path: '/v2/prompts/:promptId{.+}',
+      public: false,
+      handler: invoke('v2'),
+      doc: doc('v2'),
+    },
   ]
 }
 

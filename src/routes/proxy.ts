@@ -47,14 +47,18 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
     handler: async (c) => {
       const { config } = deps
       const unitPrimitive = checkProxyRequest(c.get('auth'), c.req.raw.headers, config)
-      Object.assign(c.get('logContext'), { 'meta.unit_primitive': unitPrimitive, 'meta.feature_category': 'proxy' })
+      Object.assign(c.get('logContext'), {
+        'meta.unit_primitive': unitPrimitive,
+        'meta.feature_category': 'proxy',
+      })
       const url = c.req.url
       const query = url.indexOf('?')
       const rest = c.req.path.slice(prefix.length) + (query < 0 ? '' : url.slice(query))
       const target = upstream.target(rest, config)
       const bodyText = await c.req.text()
       const body = parseJson(bodyText)
-      const model = target.pathModel ?? (isObject(body) && typeof body.model === 'string' ? body.model : undefined)
+      const model =
+        target.pathModel ?? (isObject(body) && typeof body.model === 'string' ? body.model : undefined)
       if (!model) throw new HttpError(400, 'Failed to extract model name')
       if (!upstream.models.has(model)) throw new HttpError(400, 'Unsupported model')
       if (config.models.mock) return c.json({ response: 'mocked' })
@@ -68,20 +72,31 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
       let eventStream = false
       const sentAt = performance.now()
       const deadlines = streaming
-        ? new StreamDeadlines({ firstOutputMs: config.models.firstOutputTimeoutMs, totalMs: config.models.streamTimeoutMs }, hostOf(target.url))
+        ? new StreamDeadlines(
+            { firstOutputMs: config.models.firstOutputTimeoutMs, totalMs: config.models.streamTimeoutMs },
+            hostOf(target.url),
+          )
         : undefined
-      const response = await send(deps.outbound, { url: target.url, init: { method: 'POST', headers, body: bodyText } }, {
-        signal: c.req.raw.signal,
-        stream: streaming,
-        timeoutMs: config.models.timeoutMs,
-        idleMs: config.models.streamIdleTimeoutMs,
-        onFailure: (error) => logFailure(log, c.get('requestId'), upstream, model, error, 'Proxy stream broke off'),
-        endWith: (error) => (eventStream ? encoder.encode(streamErrorFrame(target.errorFormat, rest, error.message)) : undefined),
-        openStreams: deps.openStreams,
-        deadlines,
-        // Some upstreams echo the credential they were sent, in an error body or a streamed error event.
-        redactor: new Redactor(secretsOf(headers)),
-      }).catch((error: unknown) => {
+      const response = await send(
+        deps.outbound,
+        { url: target.url, init: { method: 'POST', headers, body: bodyText } },
+        {
+          signal: c.req.raw.signal,
+          stream: streaming,
+          timeoutMs: config.models.timeoutMs,
+          idleMs: config.models.streamIdleTimeoutMs,
+          onFailure: (error) =>
+            logFailure(log, c.get('requestId'), upstream, model, error, 'Proxy stream broke off'),
+          endWith: (error) =>
+            eventStream
+              ? encoder.encode(streamErrorFrame(target.errorFormat, rest, error.message))
+              : undefined,
+          openStreams: deps.openStreams,
+          deadlines,
+          // Some upstreams echo the credential they were sent, in an error body or a streamed error event.
+          redactor: new Redactor(secretsOf(headers)),
+        },
+      ).catch((error: unknown) => {
         deadlines?.stop()
         logFailure(log, c.get('requestId'), upstream, model, error as UpstreamError, 'Proxy request failed')
         throw error
@@ -102,7 +117,11 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
           upstream_status: response.status,
         })
         const retryAfter = response.headers.get('retry-after')
-        return c.json(typeof errorBody === 'string' ? { message: errorBody } : errorBody, response.status as 400, retryAfter ? { 'retry-after': retryAfter } : {})
+        return c.json(
+          typeof errorBody === 'string' ? { message: errorBody } : errorBody,
+          response.status as 400,
+          retryAfter ? { 'retry-after': retryAfter } : {},
+        )
       }
       eventStream = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '')
       const out = new Headers()
@@ -117,15 +136,21 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
     doc: {
       summary: `Proxy to ${upstream.name === 'vertex-ai' ? 'Vertex AI' : upstream.name === 'openai' ? 'OpenAI' : 'Anthropic'}`,
       description:
-        'Forwards the JSON body to the provider with the gateway\'s credentials and streams the answer back. ' +
+        "Forwards the JSON body to the provider with the gateway's credentials and streams the answer back. " +
         'Needs `X-Gitlab-Unit-Primitive` naming a primitive the token grants and the proxy serves.',
       tags: ['proxy'],
       requestBody: z.record(z.string(), z.unknown()),
       responses: {
-        200: { description: 'The provider\'s answer, relayed (SSE when the provider streams)' },
-        400: { description: 'Missing or unknown unit primitive, invalid JSON, unsupported model, no API key', schema: detailError },
+        200: { description: "The provider's answer, relayed (SSE when the provider streams)" },
+        400: {
+          description: 'Missing or unknown unit primitive, invalid JSON, unsupported model, no API key',
+          schema: detailError,
+        },
         ...commonErrors,
-        402: { description: 'Proxy endpoints are not enabled for this instance or namespace', schema: detailError },
+        402: {
+          description: 'Proxy endpoints are not enabled for this instance or namespace',
+          schema: detailError,
+        },
         404: { description: 'The provider path is not one the proxy forwards', schema: detailError },
         502: { description: 'The provider could not be reached', schema: detailError },
         504: { description: 'The provider did not answer in time', schema: detailError },
@@ -139,7 +164,10 @@ async function credentials(upstream: ProxyUpstream, deps: ProxyDeps): Promise<Re
     return await upstream.credentials(deps.config, deps.vertexTokens)
   } catch (error) {
     if (error instanceof ProviderSetupError) {
-      deps.logger.error('Proxy credentials are not configured', { provider: upstream.name, error: error.message })
+      deps.logger.error('Proxy credentials are not configured', {
+        provider: upstream.name,
+        error: error.message,
+      })
       throw new HttpError(500, error.message)
     }
     throw error
@@ -164,7 +192,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function logFailure(log: Logger, requestId: string, upstream: ProxyUpstream, model: string, error: UpstreamError, message: string): void {
+function logFailure(
+  log: Logger,
+  requestId: string,
+  upstream: ProxyUpstream,
+  model: string,
+  error: UpstreamError,
+  message: string,
+): void {
   if (typeof error?.logFields !== 'function' || error.failure === 'aborted') return
   log.warning(message, { correlation_id: requestId, provider: upstream.name, model, ...error.logFields() })
 }

@@ -17,7 +17,10 @@ import type { AppEnv } from './route.ts'
 type Ctx = Context<AppEnv>
 
 /** GitLab's raw text streams (code suggestions, v1 chat, prompts): `text/event-stream`, no framing; proxies must not buffer. */
-export const RAW_TEXT_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }
+export const RAW_TEXT_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'x-accel-buffering': 'no',
+}
 
 /** What the access log says of a model call. */
 export interface ModelCallSubject {
@@ -55,14 +58,27 @@ export function logModelCall(c: Ctx, subject: ModelCallSubject, promptId?: strin
 /** `logModelCall` for an invocation of the front door. */
 export function logInvocation(c: Ctx, invocation: ModelInvocation, promptId?: string): void {
   const { model } = invocation
-  logModelCall(c, { provider: model.provider, family: model.family.name, identifier: model.metadata.identifier, target: invocation.call.target, labels: invocation.labels }, promptId)
+  logModelCall(
+    c,
+    {
+      provider: model.provider,
+      family: model.family.name,
+      identifier: model.metadata.identifier,
+      target: invocation.call.target,
+      labels: invocation.labels,
+    },
+    promptId,
+  )
 }
 
 /** Logs, once, a stream failure the model layer did not log where it was raised. */
 export function streamFailureLogger(c: Ctx, log: Logger): (error: unknown) => void {
   return (error) => {
     if (loggedWhereRaised(error)) return
-    log.warning('Model stream failed', { correlation_id: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
+    log.warning('Model stream failed', {
+      correlation_id: c.get('requestId'),
+      error: error instanceof Error ? error.message : String(error),
+    })
   }
 }
 

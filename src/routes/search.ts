@@ -55,10 +55,16 @@ export function searchRoutes(deps: SearchRouteDeps): Route[] {
         tags: ['search'],
         requestBody: searchRequest,
         responses: {
-          200: { description: 'The matching sections, best first; `id` is the page’s file name', schema: searchResponse },
+          200: {
+            description: 'The matching sections, best first; `id` is the page’s file name',
+            schema: searchResponse,
+          },
           ...commonErrors,
           422: { description: 'A body that does not match the schema', schema: detailError },
-          500: { description: 'The documentation index could not be read (the gateway log says why)', schema: detailError },
+          500: {
+            description: 'The documentation index could not be read (the gateway log says why)',
+            schema: detailError,
+          },
         },
       },
     },

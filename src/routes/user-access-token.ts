@@ -35,7 +35,9 @@ export function userAccessTokenRoutes(deps: UserAccessTokenDeps): Route[] {
       public: false,
       handler: async (c) => {
         const auth = c.get('auth')
-        const scopes = GRANTABLE_SCOPES.filter((up) => can(auth, up, { disallowedIssuers: [config.serviceName] }))
+        const scopes = GRANTABLE_SCOPES.filter((up) =>
+          can(auth, up, { disallowedIssuers: [config.serviceName] }),
+        )
         if (scopes.length === 0) throw new HttpError(403, 'Unauthorized to create user access token')
         const subject = c.req.header('x-gitlab-global-user-id')
         // GitLab's gateway would mint a token without `sub` that it then rejects; say so instead.
@@ -84,7 +86,8 @@ function realmClaims(auth: AuthContext, headers: Headers): Record<string, unknow
       gitlab_namespace_id: headers.get('x-gitlab-namespace-id'),
       // A valid claim wins over a conflicting header.
       gitlab_root_namespace_id:
-        positiveInt(auth.claims.gitlab_root_namespace_id) ?? positiveInt(headers.get('x-gitlab-root-namespace-id')),
+        positiveInt(auth.claims.gitlab_root_namespace_id) ??
+        positiveInt(headers.get('x-gitlab-root-namespace-id')),
     }
   }
   if (auth.realm === 'self-managed') {

@@ -13,7 +13,10 @@ export function estimateTokens(text: string): number {
 }
 
 /** The leading results whose contents fit the budget (stops at the first that does not). */
-export function withinBudget<T extends { content: string }>(results: readonly T[], maxTokens = MAX_TOKENS): { kept: T[]; tokens: number } {
+export function withinBudget<T extends { content: string }>(
+  results: readonly T[],
+  maxTokens = MAX_TOKENS,
+): { kept: T[]; tokens: number } {
   const kept: T[] = []
   let tokens = 0
   for (const result of results) {

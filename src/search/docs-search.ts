@@ -11,7 +11,8 @@ import { matchExpression } from './query.ts'
 import type { SearchResult } from './schemas.ts'
 
 /** GitLab's query: best BM25 match first (bm25() is lower for better matches). */
-export const SEARCH_SQL = 'SELECT metadata, content FROM doc_index WHERE processed MATCH ? ORDER BY bm25(doc_index) LIMIT ?'
+export const SEARCH_SQL =
+  'SELECT metadata, content FROM doc_index WHERE processed MATCH ? ORDER BY bm25(doc_index) LIMIT ?'
 
 /** GitLab's provider name for the local index. */
 export const PROVIDER = 'sqlite'
@@ -28,7 +29,11 @@ export class DocsSearch {
   }
 
   /** The best matches within the token budget; none without an index or without a usable word. */
-  async search(query: string, pageSize: number, correlationId?: string): Promise<{ results: SearchResult[]; total: number; tokens: number }> {
+  async search(
+    query: string,
+    pageSize: number,
+    correlationId?: string,
+  ): Promise<{ results: SearchResult[]; total: number; tokens: number }> {
     const expression = matchExpression(query)
     if (!this.index || expression === null) return { results: [], total: 0, tokens: 0 }
     let rows: Record<string, unknown>[]
@@ -37,7 +42,10 @@ export class DocsSearch {
     } catch (error) {
       // SQLite's message (no such table, file is not a database...) helps the operator; the
       // client gets a fixed sentence.
-      this.log.error('Documentation index query failed', { correlation_id: correlationId, error: error instanceof Error ? error.message : String(error) })
+      this.log.error('Documentation index query failed', {
+        correlation_id: correlationId,
+        error: error instanceof Error ? error.message : String(error),
+      })
       throw new HttpError(500, INDEX_FAILED)
     }
     const parsed = rows.flatMap((row) => this.toResult(row))
@@ -61,7 +69,9 @@ function parseObject(value: unknown): Record<string, unknown> | undefined {
   if (typeof value !== 'string') return undefined
   try {
     const parsed: unknown = JSON.parse(value)
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }

@@ -31,7 +31,10 @@ export interface GuardOptions {
   redactor?: Redactor | undefined
 }
 
-export function guardBody(body: ReadableStream<Uint8Array>, options: GuardOptions): ReadableStream<Uint8Array> {
+export function guardBody(
+  body: ReadableStream<Uint8Array>,
+  options: GuardOptions,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader()
   let waitingSince: number | undefined
   let timer: ReturnType<typeof setTimeout> | undefined

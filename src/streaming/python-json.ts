@@ -10,7 +10,8 @@ export function pythonJson(value: unknown, compact = false): string {
   if (typeof value === 'string') return pythonString(value)
   if (typeof value === 'number') return pythonNumber(value)
   if (typeof value === 'boolean') return value ? 'true' : 'false'
-  if (Array.isArray(value)) return `[${value.map((item) => pythonJson(item, compact)).join(compact ? ',' : ', ')}]`
+  if (Array.isArray(value))
+    return `[${value.map((item) => pythonJson(item, compact)).join(compact ? ',' : ', ')}]`
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
     const colon = compact ? ':' : ': '
@@ -39,7 +40,8 @@ function escapeUnit(char: string): string {
 function pythonNumber(value: number): string {
   if (!Number.isFinite(value)) return 'null'
   const magnitude = Math.abs(value)
-  if ((Number.isInteger(value) && magnitude < 1e16) || (magnitude >= 1e-4 && magnitude < 1e16) || value === 0) return String(value)
+  if ((Number.isInteger(value) && magnitude < 1e16) || (magnitude >= 1e-4 && magnitude < 1e16) || value === 0)
+    return String(value)
   const [mantissa, exponent] = value.toExponential().split('e') as [string, string]
   return `${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, '0')}`
 }

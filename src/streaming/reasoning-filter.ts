@@ -47,7 +47,8 @@ export class ReasoningFilter {
     }
     if (!atEnd && text.length < THINK_OPEN.length && THINK_OPEN.startsWith(text)) return ''
     const orphan = head.indexOf(THINK_CLOSE)
-    if (orphan >= 0 && orphan < ORPHAN_CLOSE_WITHIN) return this.visible(head.slice(orphan + THINK_CLOSE.length))
+    if (orphan >= 0 && orphan < ORPHAN_CLOSE_WITHIN)
+      return this.visible(head.slice(orphan + THINK_CLOSE.length))
     if (!atEnd && head.length < ORPHAN_CLOSE_WITHIN + THINK_CLOSE.length) return ''
     return this.visible(head)
   }

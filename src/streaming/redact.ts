@@ -116,7 +116,8 @@ function commonness(byte: number): number {
 
 function pattern(bytes: Uint8Array): Pattern {
   let anchorAt = 0
-  for (let i = 1; i < bytes.byteLength; i++) if (commonness(bytes[i]!) < commonness(bytes[anchorAt]!)) anchorAt = i
+  for (let i = 1; i < bytes.byteLength; i++)
+    if (commonness(bytes[i]!) < commonness(bytes[anchorAt]!)) anchorAt = i
   return { bytes, anchor: bytes[anchorAt]!, anchorAt }
 }
 

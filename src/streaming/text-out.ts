@@ -45,7 +45,12 @@ export interface StreamOptions {
   deadlines?: StreamDeadlines | undefined
 }
 
-export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, framing: Framing, options: StreamOptions): ReadableStream<Uint8Array> {
+export function streamText(
+  events: ReadableStream<ModelEvent>,
+  shaper: Shaper,
+  framing: Framing,
+  options: StreamOptions,
+): ReadableStream<Uint8Array> {
   const reader = events.getReader()
   const encoder = new TextEncoder()
   let failure: { error: unknown } | undefined
@@ -110,7 +115,10 @@ export function streamText(events: ReadableStream<ModelEvent>, shaper: Shaper, f
     { highWaterMark: 0 },
   )
 
-  function fail(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): Promise<void> | void {
+  function fail(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    error: unknown,
+  ): Promise<void> | void {
     if (!options.breakConnection) return controller.error(error)
     options.breakConnection()
     // The runtime cancels this stream once the connection is gone; until then there is nothing to read.

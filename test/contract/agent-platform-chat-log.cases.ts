@@ -26,10 +26,16 @@ function webClient() {
   return {
     messages,
     receive(checkpoint: string) {
-      const received = (JSON.parse(checkpoint) as { channel_values: { ui_chat_log: UiLogEntry[] } }).channel_values.ui_chat_log
-      const start = Math.max(0, received.findIndex((e) => e.message_id === lastId))
+      const received = (JSON.parse(checkpoint) as { channel_values: { ui_chat_log: UiLogEntry[] } })
+        .channel_values.ui_chat_log
+      const start = Math.max(
+        0,
+        received.findIndex((e) => e.message_id === lastId),
+      )
       for (const entry of received.slice(start)) {
-        const at = messages.findIndex((m) => m.message_id === entry.message_id && m.message_type === entry.message_type)
+        const at = messages.findIndex(
+          (m) => m.message_id === entry.message_id && m.message_type === entry.message_type,
+        )
         if (at >= 0) messages[at] = entry
         else messages.push(entry)
       }
@@ -81,7 +87,9 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
       const run = { call: CALL, description: 'Read work item #1 in project 1', response }
       expect(ui.toolEntry(run, { timestamp: log[1]?.timestamp as string })).toEqual(log[1])
       const answer = log[2] as UiLogEntry
-      expect(ui.agentEntry(answer.message_id as string, answer.content, { timestamp: answer.timestamp })).toEqual(answer)
+      expect(
+        ui.agentEntry(answer.message_id as string, answer.content, { timestamp: answer.timestamp }),
+      ).toEqual(answer)
       const user = ui.userEntry(log[0]?.content as string, null, { timestamp: log[0]?.timestamp as string })
       expect({ ...user, message_id: log[0]?.message_id }).toEqual(log[0])
       expect(Object.keys(user)).toEqual(Object.keys(log[0] as object))
@@ -93,7 +101,9 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
       const goal = '  Why is   it red?\n\n```\ncode\n```  '
       const entry = ui.userEntry(goal, [{ category: 'repository', id: null, content: '<x>', metadata: {} }])
       expect(entry.content).toBe(goal)
-      expect(entry.additional_context).toEqual([{ category: 'repository', id: null, content: '<x>', metadata: {}, type: 'AdditionalContext' }])
+      expect(entry.additional_context).toEqual([
+        { category: 'repository', id: null, content: '<x>', metadata: {}, type: 'AdditionalContext' },
+      ])
       expect(entry.timestamp).toMatch(TIMESTAMP)
     })
 
@@ -108,7 +118,11 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
     })
 
     it('say what failed, ask for approval and report errors with the ids the UI expects', () => {
-      const failed = ui.toolEntry({ call: CALL, description: 'Read work item #1', failure: 'Tool call failed: 404' })
+      const failed = ui.toolEntry({
+        call: CALL,
+        description: 'Read work item #1',
+        failure: 'Tool call failed: 404',
+      })
       expect(failed).toMatchObject({
         message_type: 'tool',
         message_sub_type: 'get_work_item',
@@ -117,7 +131,10 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
         message_id: 'call_hz1',
       })
       expect(failed.tool_info).toEqual({ name: 'get_work_item', args: CALL.arguments })
-      expect(ui.toolEntry({ call: CALL, description: 'Ran', response: 'out', subType: 'command_output' }).message_sub_type).toBe('command_output')
+      expect(
+        ui.toolEntry({ call: CALL, description: 'Ran', response: 'out', subType: 'command_output' })
+          .message_sub_type,
+      ).toBe('command_output')
       expect(ui.approvalRequestEntry(CALL)).toMatchObject({
         message_type: 'request',
         message_sub_type: null,
@@ -132,7 +149,9 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
         status: 'failure',
         message_id: expect.stringMatching(new RegExp(`^error-${UUID4}$`)),
       })
-      expect(ui.invalidToolCallEntry({ id: 'c9', name: 'x', arguments: '{', reason: 'r' }, 'bad call')).toMatchObject({
+      expect(
+        ui.invalidToolCallEntry({ id: 'c9', name: 'x', arguments: '{', reason: 'r' }, 'bad call'),
+      ).toMatchObject({
         message_type: 'tool',
         message_sub_type: null,
         status: 'failure',
@@ -143,21 +162,28 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
     })
 
     it('are stamped like Python’s isoformat, never twice the same or backwards', () => {
-      expect(isoMicros(Date.parse('2026-12-07T11:37:59.184Z') * 1000 + 459)).toBe('2026-12-07T11:37:59.184459+00:00')
+      expect(isoMicros(Date.parse('2026-12-07T11:37:59.184Z') * 1000 + 459)).toBe(
+        '2026-12-07T11:37:59.184459+00:00',
+      )
       let now = 1_800_000_000_000
       const clock = createTimestamps(() => now)
       const stamps = [clock(), clock(), clock()]
       now -= 5000
       stamps.push(clock())
-      expect(stamps.slice(0, 2)).toEqual(['2027-01-15T08:00:00.000000+00:00', '2027-01-15T08:00:00.000001+00:00'])
+      expect(stamps.slice(0, 2)).toEqual([
+        '2027-01-15T08:00:00.000000+00:00',
+        '2027-01-15T08:00:00.000001+00:00',
+      ])
       expect([...stamps].sort()).toEqual(stamps)
       expect(new Set(stamps).size).toBe(4)
     })
   })
 
   describe(`streamed checkpoints [${runtime}]`, () => {
-    const parse = (text: string | undefined) => JSON.parse(text as string) as { channel_values: { ui_chat_log: UiLogEntry[]; plan: unknown } }
-    const ids = (text: string | undefined) => parse(text).channel_values.ui_chat_log.map((e) => `${e.message_id}:${e.content}`)
+    const parse = (text: string | undefined) =>
+      JSON.parse(text as string) as { channel_values: { ui_chat_log: UiLogEntry[]; plan: unknown } }
+    const ids = (text: string | undefined) =>
+      parse(text).channel_values.ui_chat_log.map((e) => `${e.message_id}:${e.content}`)
 
     it('send the log from the entry last sent, the whole log first, and the client ends up with the saved log', () => {
       const stream = new ChatStream({ goal: 'Summarize #1', incremental: true })
@@ -177,7 +203,10 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
       stream.saved([user, tool], 'Execution')
       const afterTool = send()
       expect(afterTool.status).toBe('RUNNING')
-      expect(ids(afterTool.checkpoint)).toEqual([`${user.message_id}:Summarize #1`, 'call_hz1:Read work item #1'])
+      expect(ids(afterTool.checkpoint)).toEqual([
+        `${user.message_id}:Summarize #1`,
+        'call_hz1:Read work item #1',
+      ])
       stream.streaming('B', 'Issue')
       expect(ids(send().checkpoint)).toEqual(['call_hz1:Read work item #1', 'B:Issue'])
       const first = stream.log.at(-1)?.timestamp
@@ -226,13 +255,19 @@ export function chatLogCases(runtime: 'node' | 'workerd') {
       stream.streaming('B', 'Issue')
       expect(saved[0]).toBe(answer)
       expect(answer.content).toBe('Is')
-      expect(stream.stopped()).toEqual({ status: 'STOPPED', goal: 'g', checkpoint: '{"channel_values":{"ui_chat_log":[],"plan":{"steps":[]}}}' })
+      expect(stream.stopped()).toEqual({
+        status: 'STOPPED',
+        goal: 'g',
+        checkpoint: '{"channel_values":{"ui_chat_log":[],"plan":{"steps":[]}}}',
+      })
     })
   })
 
   describe(`status tables [${runtime}]`, () => {
     it('map every internal status to what the client is shown and the event Rails is told (§5.6)', () => {
-      const rows = Object.entries(STATUS_TABLE).map(([status, row]) => `${status} → ${row.checkpoint} ${row.event ?? '-'}`)
+      const rows = Object.entries(STATUS_TABLE).map(
+        ([status, row]) => `${status} → ${row.checkpoint} ${row.event ?? '-'}`,
+      )
       expect(rows).toEqual([
         'Not Started → CREATED -',
         'Planning → RUNNING -',

@@ -16,10 +16,17 @@ const probeSchema = z.object({ prompt: z.string(), max_tokens: z.optional(z.int(
 async function probeApp(settings: Record<string, string> = {}) {
   const logs: string[] = []
   const gateway = await createGateway(
-    parseConfig({ AIGW_AUTH__BYPASS_EXTERNAL: 'true', AIGW_CUSTOMER_PORTAL_URL: '', AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES: '2048', ...settings }),
+    parseConfig({
+      AIGW_AUTH__BYPASS_EXTERNAL: 'true',
+      AIGW_CUSTOMER_PORTAL_URL: '',
+      AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES: '2048',
+      ...settings,
+    }),
     { fetch, keyStore: createMemoryKeyStore(), logSink: (line) => logs.push(line) },
   )
-  gateway.app.post('/probe', async (c) => c.json(await readJsonBody(c, probeSchema, gateway.config.logging.enableRequestLogging)))
+  gateway.app.post('/probe', async (c) =>
+    c.json(await readJsonBody(c, probeSchema, gateway.config.logging.enableRequestLogging)),
+  )
   gateway.app.post('/explode', () => {
     throw new Error('database password is hunter2')
   })
@@ -51,7 +58,14 @@ export function bodyContract(runtime: string) {
 
     it('answers 422 {"detail":"Validation error"} for malformed JSON or a wrong shape', async () => {
       const { app } = await probeApp()
-      for (const body of ['{"prompt": ', 'not json', '', '[]', '{"prompt": 42}', '{"prompt":"x","max_tokens":1.5}']) {
+      for (const body of [
+        '{"prompt": ',
+        'not json',
+        '',
+        '[]',
+        '{"prompt": 42}',
+        '{"prompt":"x","max_tokens":1.5}',
+      ]) {
         const response = await app.request('/probe', post(body))
         expect(response.status, body).toBe(422)
         expect(await response.json()).toEqual({ detail: 'Validation error' })
@@ -84,8 +98,13 @@ export function bodyContract(runtime: string) {
       expect(JSON.parse(text)).toEqual({ detail: 'Internal Server Error' })
       expect(text).not.toContain('hunter2')
       const lines = logs.map((l) => JSON.parse(l) as Record<string, unknown>)
-      expect(lines.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ message: 'Unhandled error', exception_class: 'Error' })])
-      expect(lines.find((l) => l.logger === 'api.access')).toMatchObject({ path: '/explode', status_code: 500 })
+      expect(lines.filter((l) => l.level === 'error')).toEqual([
+        expect.objectContaining({ message: 'Unhandled error', exception_class: 'Error' }),
+      ])
+      expect(lines.find((l) => l.logger === 'api.access')).toMatchObject({
+        path: '/explode',
+        status_code: 500,
+      })
       expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
     })
   })

@@ -23,7 +23,11 @@ const FENCE = '```'
 // Fixtures of the gateway's test_clean_model_reflection.py (Python `"""...""".strip("\n")`
 // where the original strips; `\\n` there, as here, is a backslash and an n).
 const PREFIX_JS_1 = lines('// This code has a filename of test-2.js and is written in JavaScript.', 'testing')
-const COMPLETION_JS_1_1 = lines('only', '// This code has a filename of test-2.js and is written in JavaScript.', 'testingonly')
+const COMPLETION_JS_1_1 = lines(
+  'only',
+  '// This code has a filename of test-2.js and is written in JavaScript.',
+  'testingonly',
+)
 const COMPLETION_JS_1_2 = 'only'
 const COMPLETION_JS_1_3 = lines('only', '', 'const another_function = () => {} ')
 const PREFIX_JS_2 = lines(
@@ -42,7 +46,15 @@ const PREFIX_JS_2 = lines(
   '};',
   '',
 )
-const COMPLETION_JS_2_1 = lines('', '', '', '// this will be a function to read an address', '', 'const readAddress = (address) => {', '')
+const COMPLETION_JS_2_1 = lines(
+  '',
+  '',
+  '',
+  '// this will be a function to read an address',
+  '',
+  'const readAddress = (address) => {',
+  '',
+)
 const JS_3_BODY = [
   ' // This code has a filename of test.js and is written in JavaScript.',
   'import testing;',
@@ -54,14 +66,56 @@ const JS_3_BODY = [
   '// For the mask XYZ',
   'const writeStringBackwards = (inpStr) => {',
 ]
-const PREFIX_JS_3 = lines('', ...JS_3_BODY, '  let outStr = "";', '  for (let i = inpStr.length - 1; i >= 0; i--) {', '    outStr += inpStr[i];', '  }', '  return outStr;', '}', '', 'export {', '')
-const COMPLETION_JS_3_1 = lines(' newFunctionForValidatingEmail, writeStringBackwards };', '', '// This code has a filename of test.js and is written in JavaScript.', 'import testing;')
-const PREFIX_JS_4 = lines(...JS_3_BODY, "  let outStr = '';", '  for (let i = inpStr.length - 1; i >= 0; i--) {', '    outStr += inpStr[i];', '  }', '  return outSt')
+const PREFIX_JS_3 = lines(
+  '',
+  ...JS_3_BODY,
+  '  let outStr = "";',
+  '  for (let i = inpStr.length - 1; i >= 0; i--) {',
+  '    outStr += inpStr[i];',
+  '  }',
+  '  return outStr;',
+  '}',
+  '',
+  'export {',
+  '',
+)
+const COMPLETION_JS_3_1 = lines(
+  ' newFunctionForValidatingEmail, writeStringBackwards };',
+  '',
+  '// This code has a filename of test.js and is written in JavaScript.',
+  'import testing;',
+)
+const PREFIX_JS_4 = lines(
+  ...JS_3_BODY,
+  "  let outStr = '';",
+  '  for (let i = inpStr.length - 1; i >= 0; i--) {',
+  '    outStr += inpStr[i];',
+  '  }',
+  '  return outSt',
+)
 const COMPLETION_JS_4_1 = "r;\\n}\\n\\nconst maskXYZ = (inpStr) => {\\n  let outStr = '';"
-const PREFIX_PY_1 = lines('# This code has a filename of app.py and is written in Python.', 'def print_hello_world():', '    print("Hello World!")', '\t')
-const COMPLETION_PY_1_1 = lines('', '# This code has a filename of app.py and is written in Python.', 'def print_hello_world():', '    print("Hello World!")', '')
-const PREFIX_PY_2 = lines('# This code has a filename of app.py and is written in Python.', 'def print_hello_world():', '\t')
-const COMPLETION_PY_2_1 = lines('# This code has a filename of app.py and is written in Python.', '\tprint("hello world")')
+const PREFIX_PY_1 = lines(
+  '# This code has a filename of app.py and is written in Python.',
+  'def print_hello_world():',
+  '    print("Hello World!")',
+  '\t',
+)
+const COMPLETION_PY_1_1 = lines(
+  '',
+  '# This code has a filename of app.py and is written in Python.',
+  'def print_hello_world():',
+  '    print("Hello World!")',
+  '',
+)
+const PREFIX_PY_2 = lines(
+  '# This code has a filename of app.py and is written in Python.',
+  'def print_hello_world():',
+  '\t',
+)
+const COMPLETION_PY_2_1 = lines(
+  '# This code has a filename of app.py and is written in Python.',
+  '\tprint("hello world")',
+)
 const PREFIX_RUBY_1 = lines(
   '',
   '# frozen_string_literal: true                    ',
@@ -90,7 +144,14 @@ const COMPLETION_RUBY_1_1 = lines(
 )
 
 // Five lines of few distinct characters and no code punctuation: a "large" repeated block.
-const LOW_DIVERSITY_BLOCK = lines('foo bar foo bar', 'bar foo bar foo', 'foo bar foo bar', 'bar foo bar foo', 'foo bar foo bar', '')
+const LOW_DIVERSITY_BLOCK = lines(
+  'foo bar foo bar',
+  'bar foo bar foo',
+  'foo bar foo bar',
+  'bar foo bar foo',
+  'foo bar foo bar',
+  '',
+)
 
 /** Runs a stripper over the deltas: what push() returned, call by call, then end(). */
 function stream(deltas: string[]): { pushed: string[][]; rest: string; text: string } {
@@ -138,7 +199,12 @@ export function codePostProcessingCases(runtime: 'node' | 'workerd') {
       })
 
       it('drops a single-line comment the model repeated from the prefix', () => {
-        expect(postProcessGeneration('# add two numbers\ndef add(a, b):\n', '# add two numbers\n    return a + b\n')).toBe('\n    return a + b\n')
+        expect(
+          postProcessGeneration(
+            '# add two numbers\ndef add(a, b):\n',
+            '# add two numbers\n    return a + b\n',
+          ),
+        ).toBe('\n    return a + b\n')
       })
 
       it('keeps a repeated line that is not a comment', () => {
@@ -146,7 +212,9 @@ export function codePostProcessingCases(runtime: 'node' | 'workerd') {
       })
 
       it('drops a repeated large low-diversity block (5 lines) and keeps the same block of 4', () => {
-        expect(postProcessGeneration(`start\n${LOW_DIVERSITY_BLOCK}end\n`, `${LOW_DIVERSITY_BLOCK}new line\n`)).toBe('\nnew line\n')
+        expect(
+          postProcessGeneration(`start\n${LOW_DIVERSITY_BLOCK}end\n`, `${LOW_DIVERSITY_BLOCK}new line\n`),
+        ).toBe('\nnew line\n')
         const four = lines('foo bar foo bar', 'bar foo bar foo', 'foo bar foo bar', 'bar foo bar foo', '')
         expect(postProcessGeneration(`start\n${four}end\n`, `${four}new line\n`)).toBe(`${four}new line\n`)
       })
@@ -175,7 +243,9 @@ export function codePostProcessingCases(runtime: 'node' | 'workerd') {
 
       it('handles CRLF text as the reference does (CRLF fences are not fences; lines compare without the \\r)', () => {
         expect(postProcessGeneration('a\r\nb\r\n', 'b\r\nc')).toBe('b\r\nc')
-        expect(postProcessGeneration('x\r\n', `${FENCE}python\r\nx = 1\r\n${FENCE}`)).toBe(`${FENCE}python\r\nx = 1\r\n`)
+        expect(postProcessGeneration('x\r\n', `${FENCE}python\r\nx = 1\r\n${FENCE}`)).toBe(
+          `${FENCE}python\r\nx = 1\r\n`,
+        )
         // A group spans the unmatched line between two matched ones, so the comment is kept (reference quirk).
         expect(postProcessGeneration('a\r\n# note\r\n', '# note\r\nc\r\n')).toBe('# note\r\nc\r\n')
       })
@@ -252,7 +322,13 @@ export function codePostProcessingCases(runtime: 'node' | 'workerd') {
         ['JS 1.2', PREFIX_JS_1, COMPLETION_JS_1_2, 2, 'only'],
         ['JS 1.3', PREFIX_JS_1, COMPLETION_JS_1_3, 2, COMPLETION_JS_1_3],
         ['JS 2.1', PREFIX_JS_2, COMPLETION_JS_2_1, 3, '\n\n\n'],
-        ['JS 3.1', PREFIX_JS_3, COMPLETION_JS_3_1, 3, ' newFunctionForValidatingEmail, writeStringBackwards };'],
+        [
+          'JS 3.1',
+          PREFIX_JS_3,
+          COMPLETION_JS_3_1,
+          3,
+          ' newFunctionForValidatingEmail, writeStringBackwards };',
+        ],
         ['JS 4.1', PREFIX_JS_4, COMPLETION_JS_4_1, 3, COMPLETION_JS_4_1],
         ['Python 1.1', PREFIX_PY_1, COMPLETION_PY_1_1, 3, ''],
         ['Python 2.1', PREFIX_PY_2, COMPLETION_PY_2_1, 3, '\n\tprint("hello world")'],
@@ -357,7 +433,10 @@ export function codePostProcessingCases(runtime: 'node' | 'workerd') {
 
       it('keeps the lines the reference keeps (CRLF fence, fence with a trailing space)', () => {
         const { pushed, rest } = stream(['a\r\n```py\r\n', 'b\n``` \n```'])
-        expect(pushed).toEqual([['a\r\n', '```py\r\n'], ['b\n', '``` \n']])
+        expect(pushed).toEqual([
+          ['a\r\n', '```py\r\n'],
+          ['b\n', '``` \n'],
+        ])
         expect(rest).toBe('')
       })
 

@@ -16,7 +16,10 @@ const INVALID: [string, string][] = [
   ['AIGW_LOGGING__LEVEL', 'secret-5'],
   ['AIGW_FASTAPI__DOCS_URL', 'docs-secret-6'],
   ['AIGW_SELF_SIGNED_JWT__SIGNING_KEY', 'not-a-key-secret-7'],
-  ['AIGW_SELF_SIGNED_JWT__VALIDATION_KEY', '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LTg=\n-----END PRIVATE KEY-----'],
+  [
+    'AIGW_SELF_SIGNED_JWT__VALIDATION_KEY',
+    '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LTg=\n-----END PRIVATE KEY-----',
+  ],
   ['AIGW_UPSTREAM__TIMEOUT_S', 'secret-9'],
   ['AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S', '-1'],
   ['AIGW_CUSTOM_MODELS__ALLOWED_HOSTS', 'http://secret-10/'],
@@ -44,14 +47,22 @@ export function configContract(target: Target) {
         expect((await gateway.fetch('/v2/x', { method: 'POST' })).status, word).toBe(404)
       }
       for (const word of ['no', 'off', '0', 'f', 'FALSE', '']) {
-        const gateway = await start({ AIGW_AUTH__BYPASS_EXTERNAL: word, AIGW_CUSTOMER_PORTAL_URL: '', AIGW_GITLAB_URL: 'http://127.0.0.1:9' })
+        const gateway = await start({
+          AIGW_AUTH__BYPASS_EXTERNAL: word,
+          AIGW_CUSTOMER_PORTAL_URL: '',
+          AIGW_GITLAB_URL: 'http://127.0.0.1:9',
+        })
         expect((await gateway.fetch('/v2/x', { method: 'POST' })).status, word).toBe(401)
       }
     })
 
     it('warns once about a setting name it does not know, with the nearest known name, never the value', async () => {
       const issuer = await newIssuer()
-      const gateway = await start({ ...settingsFor(issuer), AIGW_LOGGING__LEVLE: 'debug-secret-13', AIGW_AUTH_BYPASS_EXTERNAL: 'true' })
+      const gateway = await start({
+        ...settingsFor(issuer),
+        AIGW_LOGGING__LEVLE: 'debug-secret-13',
+        AIGW_AUTH_BYPASS_EXTERNAL: 'true',
+      })
       expect((await gateway.fetch('/monitoring/healthz')).status).toBe(200)
       const warnings = jsonLogs(gateway).filter((l) => l.level === 'warning' && l.logger === 'config')
       expect(warnings.map((l) => [l.variable, l.suggestion])).toEqual([
@@ -82,7 +93,9 @@ export function configContract(target: Target) {
         AIGW_LOGGING__LEVEL: 'WARNING',
         AIGW_LOGGING__FORMAT_JSON: 'false',
       })
-      expect((await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders('x') })).status).toBe(401)
+      expect((await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders('x') })).status).toBe(
+        401,
+      )
       // WARNING level: no access-log lines; console format: not JSON.
       expect(gateway.logs().filter((l) => l.includes('api.access'))).toEqual([])
       expect(gateway.logs().every((l) => !l.startsWith('{'))).toBe(true)
@@ -94,7 +107,10 @@ export function configContract(target: Target) {
         expect((await gateway.fetch('/monitoring/healthz')).status).toBe(200)
         const ready = await gateway.fetch('/monitoring/ready')
         expect(ready.status).toBe(503)
-        expect(await ready.json()).toEqual({ status: 'not_ready', reasons: ['AIGW_GITLAB_URL: expected an http(s) URL such as https://gitlab.example.com'] })
+        expect(await ready.json()).toEqual({
+          status: 'not_ready',
+          reasons: ['AIGW_GITLAB_URL: expected an http(s) URL such as https://gitlab.example.com'],
+        })
       })
     }
   })

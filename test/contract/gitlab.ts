@@ -11,14 +11,24 @@ export const INSTANCE_ID = 'a6e81ef0-35df-4d57-97f7-e37c6b79df7f'
 export const GLOBAL_USER_ID = 'q+vFyrImQ4gTk1smZ5dyZAsEU2epA2nD2qjEORIQYcs='
 
 export const SCOPES_17 = ['code_suggestions', 'duo_chat', 'documentation_search', 'explain_code']
-export const SCOPES_18 = ['complete_code', 'generate_code', 'duo_chat', 'duo_classic_chat', 'ai_gateway_model_provider_proxy']
+export const SCOPES_18 = [
+  'complete_code',
+  'generate_code',
+  'duo_chat',
+  'duo_classic_chat',
+  'ai_gateway_model_provider_proxy',
+]
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 export type Generation = '17.x' | '18.x'
 
 /** Claims of a GitLab instance's self-signed token. */
-export function instanceClaims(issuer: Tenant, generation: Generation, overrides: Record<string, unknown> = {}) {
+export function instanceClaims(
+  issuer: Tenant,
+  generation: Generation,
+  overrides: Record<string, unknown> = {},
+) {
   const iat = nowSeconds()
   return {
     iss: issuer.url,
@@ -35,8 +45,14 @@ export function instanceClaims(issuer: Tenant, generation: Generation, overrides
 }
 
 /** A token as that GitLab generation signs it (17.x: no kid; 18.x: the key's thumbprint). */
-export function instanceToken(issuer: Tenant, generation: Generation, overrides: Record<string, unknown> = {}) {
-  return issuer.sign(instanceClaims(issuer, generation, overrides), { kid: generation === '17.x' ? 'none' : 'thumbprint' })
+export function instanceToken(
+  issuer: Tenant,
+  generation: Generation,
+  overrides: Record<string, unknown> = {},
+) {
+  return issuer.sign(instanceClaims(issuer, generation, overrides), {
+    kid: generation === '17.x' ? 'none' : 'thumbprint',
+  })
 }
 
 /** A CustomersDot token of a cloud-connected instance. */

@@ -49,7 +49,20 @@ const FORBIDDEN = [
   '[fd00:ec2::254]',
 ]
 
-const ALLOWED = ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '192.168.1.10', '::ffff:10.1.2.3', 'fec0::1', 'fd00::1', '2001:db8::1', 'vllm.internal', 'localhost', '::']
+const ALLOWED = [
+  '127.0.0.1',
+  '::1',
+  '::ffff:127.0.0.1',
+  '10.1.2.3',
+  '192.168.1.10',
+  '::ffff:10.1.2.3',
+  'fec0::1',
+  'fd00::1',
+  '2001:db8::1',
+  'vllm.internal',
+  'localhost',
+  '::',
+]
 
 export function ipAddressCases(runtime: 'node' | 'workerd') {
   describe(`SSRF address forms [${runtime}]`, () => {
@@ -81,8 +94,14 @@ export function ipAddressCases(runtime: 'node' | 'workerd') {
         'http://metadata.google.internal/v1',
         'http://100.100.100.200/v1',
       ]
-      for (const url of urls) expect(() => checkModelEndpoint(url, null), url).toThrow(/link-local or cloud metadata/)
-      for (const url of ['http://127.0.0.1:8000/v1', 'http://[::1]:8000/v1', 'http://[::ffff:127.0.0.1]/v1', 'http://vllm.internal/v1']) {
+      for (const url of urls)
+        expect(() => checkModelEndpoint(url, null), url).toThrow(/link-local or cloud metadata/)
+      for (const url of [
+        'http://127.0.0.1:8000/v1',
+        'http://[::1]:8000/v1',
+        'http://[::ffff:127.0.0.1]/v1',
+        'http://vllm.internal/v1',
+      ]) {
         expect(() => checkModelEndpoint(url, null), url).not.toThrow()
       }
     })

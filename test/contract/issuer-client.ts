@@ -54,7 +54,9 @@ export class Tenant {
 }
 
 /** A fresh issuer of its own: its own keys, counters and state. */
-export async function newIssuer(options: { cacheControl?: string | null; base?: string } = {}): Promise<Tenant> {
+export async function newIssuer(
+  options: { cacheControl?: string | null; base?: string } = {},
+): Promise<Tenant> {
   const { base = inject('issuerUrl'), ...settings } = options
   const response = await fetch(`${base}/control/tenants`, {
     method: 'POST',

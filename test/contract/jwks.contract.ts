@@ -5,7 +5,14 @@
  * sources that never hold up requests the loaded keys can verify.
  */
 import { describe, expect, it } from 'vitest'
-import { customersDotToken, gitlabHeaders, instanceClaims, instanceToken, settingsFor, TOKEN_PATH } from './gitlab.ts'
+import {
+  customersDotToken,
+  gitlabHeaders,
+  instanceClaims,
+  instanceToken,
+  settingsFor,
+  TOKEN_PATH,
+} from './gitlab.ts'
 import { controlClock, gatewayFactory } from './harness.ts'
 import { newIssuer, type Tenant } from './issuer-client.ts'
 import { jsonLogs, type Gateway, type Target } from './target.ts'
@@ -15,7 +22,8 @@ const HOUR = 3_600_000
 export function jwksContract(target: Target) {
   describe(`signing keys [${target.runtime}]`, () => {
     const start = gatewayFactory(target)
-    const call = (gateway: Gateway, token: string) => gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token) })
+    const call = (gateway: Gateway, token: string) =>
+      gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token) })
     const fresh = (issuer: Tenant) => instanceToken(issuer, '18.x')
     /** A gateway that has loaded its issuer's keys, with the clock in the test's hands. */
     const loaded = async (options: { cacheControl?: string | null } = {}) => {
@@ -39,7 +47,9 @@ export function jwksContract(target: Target) {
       await issuer.setState({ delayMs: 150 })
       const gateway = await start(settingsFor(issuer))
       const token = await fresh(issuer)
-      const statuses = await Promise.all(Array.from({ length: 20 }, () => call(gateway, token).then((r) => r.status)))
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, () => call(gateway, token).then((r) => r.status)),
+      )
       expect(statuses).toEqual(Array(20).fill(200))
       expect((await issuer.stats()).jwks).toBe(1)
     })
@@ -79,7 +89,12 @@ export function jwksContract(target: Target) {
       await gateway.settled()
       expect((await call(gateway, await fresh(issuer))).status).toBe(200)
       const warnings = jsonLogs(gateway).filter((l) => l.level === 'warning' && l.logger === 'auth.jwks')
-      expect(warnings.some((l) => String(l.message).includes('keeping the keys already loaded') && String(l.error).includes('503'))).toBe(true)
+      expect(
+        warnings.some(
+          (l) =>
+            String(l.message).includes('keeping the keys already loaded') && String(l.error).includes('503'),
+        ),
+      ).toBe(true)
     })
 
     it('takes the TTL from Cache-Control and revalidates in the background', async () => {

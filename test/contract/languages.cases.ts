@@ -11,7 +11,9 @@ function claimedTwice(values: (language: (typeof LANGUAGES)[number]) => readonly
   for (const language of LANGUAGES) {
     for (const value of values(language)) owners.set(value, [...(owners.get(value) ?? []), language.name])
   }
-  return [...owners].filter(([, names]) => names.length > 1).map(([value, names]) => `${value}: ${names.join(', ')}`)
+  return [...owners]
+    .filter(([, names]) => names.length > 1)
+    .map(([value, names]) => `${value}: ${names.join(', ')}`)
 }
 
 export function languageCases(runtime: 'node' | 'workerd') {
@@ -42,7 +44,7 @@ export function languageCases(runtime: 'node' | 'workerd') {
       expect(resolveLanguage(file)).toEqual({ lang, language })
     })
 
-    it('keeps GitLab\'s upper-case C++ extensions apart from C', () => {
+    it("keeps GitLab's upper-case C++ extensions apart from C", () => {
       expect(resolveLanguage('legacy/Parser.C')).toEqual({ lang: 'cpp', language: 'cpp' })
       expect(resolveLanguage('legacy/Parser.H')).toEqual({ lang: 'cpp', language: 'cpp' })
     })
@@ -55,10 +57,13 @@ export function languageCases(runtime: 'node' | 'workerd') {
 
     it('lets the editor id name the language, but not the lang, when the extension knows it', () => {
       expect(resolveLanguage('web/app.js', 'typescript')).toEqual({ lang: 'js', language: 'typescript' })
-      expect(resolveLanguage('src/view.tsx', 'typescriptreact')).toEqual({ lang: 'ts', language: 'typescriptreact' })
+      expect(resolveLanguage('src/view.tsx', 'typescriptreact')).toEqual({
+        lang: 'ts',
+        language: 'typescriptreact',
+      })
     })
 
-    it('takes the lang from the editor id when the extension names none in GitLab\'s enum', () => {
+    it("takes the lang from the editor id when the extension names none in GitLab's enum", () => {
       expect(resolveLanguage('notes.txt', 'python')).toEqual({ lang: 'python', language: 'python' })
       expect(resolveLanguage('web/index.html', 'javascript')).toEqual({ lang: 'js', language: 'javascript' })
       expect(resolveLanguage('run', 'shellscript')).toEqual({ lang: 'bash', language: 'shellscript' })
@@ -66,7 +71,10 @@ export function languageCases(runtime: 'node' | 'workerd') {
     })
 
     it('lower-cases and trims the editor id; an empty or unknown one is no help', () => {
-      expect(resolveLanguage('solver.f90', 'FortranFreeForm')).toEqual({ lang: 'fortran', language: 'fortranfreeform' })
+      expect(resolveLanguage('solver.f90', 'FortranFreeForm')).toEqual({
+        lang: 'fortran',
+        language: 'fortranfreeform',
+      })
       expect(resolveLanguage('x.foo', '  Python ')).toEqual({ lang: 'python', language: 'python' })
       expect(resolveLanguage('app/billing.py', '   ')).toEqual({ lang: 'python', language: 'python' })
       expect(resolveLanguage('app/billing.py', null)).toEqual({ lang: 'python', language: 'python' })
@@ -148,7 +156,9 @@ export function languageCases(runtime: 'node' | 'workerd') {
       })
 
       it('maps no editor id or file name to two languages', () => {
-        expect(claimedTwice((language) => (language.editorIds ?? []).map((id) => id.toLowerCase()))).toEqual([])
+        expect(claimedTwice((language) => (language.editorIds ?? []).map((id) => id.toLowerCase()))).toEqual(
+          [],
+        )
         expect(claimedTwice((language) => language.fileNames ?? [])).toEqual([])
       })
 
@@ -167,9 +177,23 @@ export function languageCases(runtime: 'node' | 'workerd') {
         expect(new Set(langs).size).toBe(langs.length)
       })
 
-      it('covers GitLab\'s enum', () => {
+      it("covers GitLab's enum", () => {
         const langs = new Set(LANGUAGES.map((language) => language.lang))
-        for (const member of ['c', 'cpp', 'csharp', 'go', 'java', 'js', 'php', 'python', 'ruby', 'rust', 'scala', 'ts', 'kotlin']) {
+        for (const member of [
+          'c',
+          'cpp',
+          'csharp',
+          'go',
+          'java',
+          'js',
+          'php',
+          'python',
+          'ruby',
+          'rust',
+          'scala',
+          'ts',
+          'kotlin',
+        ]) {
           expect(langs).toContain(member)
         }
         expect(langs.size - 1).toBeGreaterThanOrEqual(100)

@@ -22,7 +22,10 @@ const SMALL = { AIGW_UPSTREAM__MAX_RESPONSE_BYTES: String(LIMIT) }
 const CHAT_PATH = '/v1/chat/completions'
 
 /** `total` bytes of one JSON chat completion, sent in 16 KiB chunks. */
-function hugeAnswer(total: number, declareLength: boolean): { headers: Record<string, string>; chunks: Chunk[] } {
+function hugeAnswer(
+  total: number,
+  declareLength: boolean,
+): { headers: Record<string, string>; chunks: Chunk[] } {
   const body = JSON.stringify(chatCompletion('x'.repeat(total), 'stop'))
   const chunks: Chunk[] = []
   for (let at = 0; at < body.length; at += 16 * 1024) chunks.push({ text: body.slice(at, at + 16 * 1024) })
@@ -51,11 +54,19 @@ export function limitsContract(target: Target) {
     it('answers 502 naming AIGW_UPSTREAM__MAX_RESPONSE_BYTES for a non-streamed answer above it, and stops reading', async () => {
       for (const declareLength of [false, true]) {
         const { server, endpoint, post } = await setUp(SMALL)
-        await server.script({ match: CHAT_PATH, ...hugeAnswer(4 * LIMIT, declareLength), hang: !declareLength })
+        await server.script({
+          match: CHAT_PATH,
+          ...hugeAnswer(4 * LIMIT, declareLength),
+          hang: !declareLength,
+        })
         const response = await post('/v2/code/completions', ideCompletion(endpoint))
         expect(response.status, `content-length declared: ${declareLength}`).toBe(502)
         const { detail } = (await response.json()) as { detail: string }
-        expect(detail).toMatch(new RegExp(`^The model server at 127\\.0\\.0\\.1:\\d+ sent an answer larger than ${LIMIT} bytes \\(AIGW_UPSTREAM__MAX_RESPONSE_BYTES\\)`))
+        expect(detail).toMatch(
+          new RegExp(
+            `^The model server at 127\\.0\\.0\\.1:\\d+ sent an answer larger than ${LIMIT} bytes \\(AIGW_UPSTREAM__MAX_RESPONSE_BYTES\\)`,
+          ),
+        )
         // Not retried: a larger answer will not come out smaller.
         expect(await server.requests()).toHaveLength(1)
         if (!declareLength) expect((await server.waitForEarlyClose()).closedEarly).toBe(true)
@@ -77,7 +88,12 @@ export function limitsContract(target: Target) {
       await server.script({
         match: CHAT_PATH,
         headers: SSE_HEADERS,
-        chunks: [...sseChunks(frames.slice(0, 2)), ...Array.from({ length: 8 }, (_, i) => ({ text: giant.slice(i * LIMIT * 0.25, (i + 1) * LIMIT * 0.25) }))],
+        chunks: [
+          ...sseChunks(frames.slice(0, 2)),
+          ...Array.from({ length: 8 }, (_, i) => ({
+            text: giant.slice(i * LIMIT * 0.25, (i + 1) * LIMIT * 0.25),
+          })),
+        ],
         hang: true,
       })
       const response = await post('/v2/code/completions', ideCompletion(endpoint, { stream: true }))
@@ -90,10 +106,16 @@ export function limitsContract(target: Target) {
       const { server, endpoint, chat } = await chatUp(SMALL)
       const pieces = Array.from({ length: 40 }, () => 'I am still thinking about it. '.repeat(100))
       await server.script({ ...says(pieces), hang: true })
-      const response = await chat({ messages: [ask('Hi')], model_metadata: { provider: 'openai', name: 'mistral', endpoint, identifier: 'custom_openai/m' } })
+      const response = await chat({
+        messages: [ask('Hi')],
+        model_metadata: { provider: 'openai', name: 'mistral', endpoint, identifier: 'custom_openai/m' },
+      })
       const events = await eventsUntilEnd(response)
       expect(types(events)).toEqual(['error'])
-      expect(events[0]!.data).toEqual({ message: expect.stringContaining('AIGW_UPSTREAM__MAX_RESPONSE_BYTES'), retryable: false })
+      expect(events[0]!.data).toEqual({
+        message: expect.stringContaining('AIGW_UPSTREAM__MAX_RESPONSE_BYTES'),
+        retryable: false,
+      })
       expect((await server.waitForEarlyClose()).closedEarly).toBe(true)
     })
 
@@ -101,18 +123,28 @@ export function limitsContract(target: Target) {
       const { server, endpoint, chat } = await chatUp(SMALL)
       const piece = 'All good here. '.repeat(200)
       await server.script(says(['Thought: easy\nFinal Answer: ', ...Array.from({ length: 60 }, () => piece)]))
-      const response = await chat({ messages: [ask('Hi')], model_metadata: { provider: 'openai', name: 'mistral', endpoint, identifier: 'custom_openai/m' } })
+      const response = await chat({
+        messages: [ask('Hi')],
+        model_metadata: { provider: 'openai', name: 'mistral', endpoint, identifier: 'custom_openai/m' },
+      })
       const events = parseEvents(await text(response))
-      const answer = events.filter((e) => e.type === 'final_answer_delta').map((e) => e.data.text).join('')
+      const answer = events
+        .filter((e) => e.type === 'final_answer_delta')
+        .map((e) => e.data.text)
+        .join('')
       expect(answer.length).toBeGreaterThan(2 * LIMIT)
-      expect(answer).toBe((piece.repeat(60)).trim())
+      expect(answer).toBe(piece.repeat(60).trim())
       expect(types(events)).not.toContain('error')
     })
 
     it('code generation: a line longer than the limit goes out in parts instead of being held whole', async () => {
       const { server, endpoint, post } = await setUp(SMALL)
       const long = 'z'.repeat(3 * LIMIT)
-      await server.script({ match: CHAT_PATH, headers: SSE_HEADERS, chunks: sseChunks(chatStream(['x = 1\n', ...long.match(/.{1,4096}/g)!, '\ny = 2\n'])) })
+      await server.script({
+        match: CHAT_PATH,
+        headers: SSE_HEADERS,
+        chunks: sseChunks(chatStream(['x = 1\n', ...long.match(/.{1,4096}/g)!, '\ny = 2\n'])),
+      })
       const response = await post('/v2/code/generations', ideGeneration(endpoint, { stream: true }))
       expect(response.status).toBe(200)
       expect(await text(response)).toBe(`x = 1\n${long}\ny = 2\n`)
@@ -144,7 +176,12 @@ export function limitsContract(target: Target) {
 
     it('v2 code stream: a model that keeps talking is cut at AIGW_UPSTREAM__STREAM_TIMEOUT_S, after what it said', async () => {
       const { server, endpoint, post } = await setUp(quickWhole)
-      await server.script({ ...streams(Array.from({ length: 100 }, (_, i) => `w${i} `), { delayMs: 100 }) })
+      await server.script({
+        ...streams(
+          Array.from({ length: 100 }, (_, i) => `w${i} `),
+          { delayMs: 100 },
+        ),
+      })
       const response = await post('/v2/code/completions', ideCompletion(endpoint, { stream: true }))
       const reader = response.body!.getReader()
       let received = ''
@@ -167,25 +204,41 @@ export function limitsContract(target: Target) {
 
     it('Duo Chat: a model that never reaches an answer ends with an error event naming the setting', async () => {
       const { server, endpoint, chat } = await chatUp(quickFirstOutput)
-      await server.script({ match: CHAT_PATH, headers: SSE_HEADERS, chunks: sseChunks(chatStream(Array.from({ length: 100 }, () => 'hmm ')), 100) })
-      const response = await chat({ messages: [ask('Hi')], model_metadata: { provider: 'openai', name: 'mistral', endpoint, identifier: 'custom_openai/m' } })
+      await server.script({
+        match: CHAT_PATH,
+        headers: SSE_HEADERS,
+        chunks: sseChunks(chatStream(Array.from({ length: 100 }, () => 'hmm ')), 100),
+      })
+      const response = await chat({
+        messages: [ask('Hi')],
+        model_metadata: { provider: 'openai', name: 'mistral', endpoint, identifier: 'custom_openai/m' },
+      })
       const events = await eventsUntilEnd(response)
       expect(types(events)).toEqual(['error'])
-      expect(events[0]!.data).toEqual({ message: expect.stringContaining('AIGW_UPSTREAM__FIRST_OUTPUT_TIMEOUT_S'), retryable: false })
+      expect(events[0]!.data).toEqual({
+        message: expect.stringContaining('AIGW_UPSTREAM__FIRST_OUTPUT_TIMEOUT_S'),
+        retryable: false,
+      })
       expect((await server.waitForEarlyClose()).closedEarly).toBe(true)
     })
 
     it('prompts v2 stream: output-less bytes end the stream at the first-output clock', async () => {
       const { server, endpoint, post } = await setUp(quickFirstOutput, '18.x', { scopes: PROMPT_SCOPES })
       await server.script({ match: CHAT_PATH, headers: SSE_HEADERS, chunks: keepAlives(100, 100) })
-      const response = await post('/v2/prompts/model_configuration%2Fcheck', invokeBody(endpoint, {}, { stream: true }))
+      const response = await post(
+        '/v2/prompts/model_configuration%2Fcheck',
+        invokeBody(endpoint, {}, { stream: true }),
+      )
       expect(response.status).toBe(200)
       expect(await readOrBroken(response)).toBe('broken')
       expect((await server.waitForEarlyClose()).closedEarly).toBe(true)
     })
 
     it('leaves a stream that answers in time alone', async () => {
-      const { server, endpoint, post } = await setUp({ ...quickFirstOutput, AIGW_UPSTREAM__STREAM_TIMEOUT_S: '5' })
+      const { server, endpoint, post } = await setUp({
+        ...quickFirstOutput,
+        AIGW_UPSTREAM__STREAM_TIMEOUT_S: '5',
+      })
       await server.script({ ...streams(['a', 'b', 'c'], { delayMs: 150 }) })
       const response = await post('/v2/code/completions', ideCompletion(endpoint, { stream: true }))
       expect(await text(response)).toBe('abc')

@@ -20,7 +20,7 @@ export function modelsContract(target: Target) {
   describe(`model definitions [${target.runtime}]`, () => {
     const setUp = codeSetup(target)
 
-    it('answers without a token, in GitLab\'s shape, the same every time', async () => {
+    it("answers without a token, in GitLab's shape, the same every time", async () => {
       const { gateway } = await setUp()
       const response = await gateway.fetch(PATH)
       expect(response.status).toBe(200)
@@ -29,11 +29,26 @@ export function modelsContract(target: Target) {
       expect(Object.keys(body).sort()).toEqual(['models', 'unit_primitives'])
       expect(body.models.length).toBeGreaterThan(0)
       for (const model of body.models) {
-        expect(Object.keys(model).sort()).toEqual(['cost_indicator', 'deprecation', 'description', 'identifier', 'name', 'provider'])
-        expect(model).toMatchObject({ name: expect.any(String), identifier: expect.any(String), provider: null, deprecation: null, cost_indicator: null })
+        expect(Object.keys(model).sort()).toEqual([
+          'cost_indicator',
+          'deprecation',
+          'description',
+          'identifier',
+          'name',
+          'provider',
+        ])
+        expect(model).toMatchObject({
+          name: expect.any(String),
+          identifier: expect.any(String),
+          provider: null,
+          deprecation: null,
+          cost_indicator: null,
+        })
         expect(typeof model.description).toBe('string')
       }
-      expect(body.models).toContainEqual(expect.objectContaining({ identifier: 'codestral', name: 'Codestral' }))
+      expect(body.models).toContainEqual(
+        expect.objectContaining({ identifier: 'codestral', name: 'Codestral' }),
+      )
       expect(body.models).toContainEqual(expect.objectContaining({ identifier: 'embedding' }))
 
       const identifiers = new Set(body.models.map((m) => m.identifier))
@@ -51,7 +66,13 @@ export function modelsContract(target: Target) {
           'selectable_models',
           'unit_primitives',
         ])
-        expect(feature).toMatchObject({ beta_models: [], deprecated_models: [], dev: null, models_for_tags: {}, models_for_size_preference: {} })
+        expect(feature).toMatchObject({
+          beta_models: [],
+          deprecated_models: [],
+          dev: null,
+          models_for_tags: {},
+          models_for_size_preference: {},
+        })
         const selectable = feature.selectable_models as string[]
         expect(selectable).toEqual([...selectable].sort())
         for (const id of selectable) expect(identifiers.has(id), id).toBe(true)
@@ -63,7 +84,13 @@ export function modelsContract(target: Target) {
       expect(features.get('code_completions')).toEqual(['complete_code'])
       expect(features.get('code_generations')).toEqual(['generate_code'])
       expect(features.get('duo_chat')).toContain('duo_chat')
-      for (const feature of ['duo_chat_explain_code', 'generate_commit_message', 'summarize_review', 'review_merge_request']) expect(features.has(feature), feature).toBe(true)
+      for (const feature of [
+        'duo_chat_explain_code',
+        'generate_commit_message',
+        'summarize_review',
+        'review_merge_request',
+      ])
+        expect(features.has(feature), feature).toBe(true)
 
       const again = await gateway.fetch(PATH, { headers: { Authorization: 'Bearer not-a-token' } })
       expect(again.status).toBe(200)
@@ -76,10 +103,14 @@ export function modelsContract(target: Target) {
     it('lists exactly the families the code routes accept, and each of them is accepted', async () => {
       const { gateway, post, endpoint } = await setUp({ AIGW_MOCK_MODEL_RESPONSES: 'true' })
       const body = (await (await gateway.fetch(PATH)).json()) as Definitions
-      const listed = body.unit_primitives.find((f) => f.feature_setting === 'code_completions')!.selectable_models as string[]
+      const listed = body.unit_primitives.find((f) => f.feature_setting === 'code_completions')!
+        .selectable_models as string[]
 
       // The code routes name the families they take when given one they do not.
-      const refused = await post('/v3/code/completions', v3Completion(endpoint, { metadata: { name: 'no-such-family' } }))
+      const refused = await post(
+        '/v3/code/completions',
+        v3Completion(endpoint, { metadata: { name: 'no-such-family' } }),
+      )
       expect(refused.status).toBe(422)
       const { detail } = (await refused.json()) as { detail: string }
       const accepted = /use one of (.+)$/.exec(detail)?.[1]?.split(', ')
@@ -107,11 +138,18 @@ export function modelsContract(target: Target) {
       }
       const plain = await snapshot(PATH)
       expect(plain.status).toBe(200)
-      for (const path of ['/v1/models%2Fdefinitions', '/v1/models%2fdefinitions', '//v1/models%2Fdefinitions', '/v1/models%2Fdefinitions?x=1']) {
+      for (const path of [
+        '/v1/models%2Fdefinitions',
+        '/v1/models%2fdefinitions',
+        '//v1/models%2Fdefinitions',
+        '/v1/models%2Fdefinitions?x=1',
+      ]) {
         expect(await snapshot(path), path).toEqual(plain)
       }
       // No token needed either way, and the wrong method is answered the same.
-      expect(await snapshot('/v1/models%2Fdefinitions', { method: 'POST' })).toEqual(await snapshot(PATH, { method: 'POST' }))
+      expect(await snapshot('/v1/models%2Fdefinitions', { method: 'POST' })).toEqual(
+        await snapshot(PATH, { method: 'POST' }),
+      )
     })
 
     it('opens no other route through an encoded slash: those paths stay unknown (401 without a token, 404 with one)', async () => {

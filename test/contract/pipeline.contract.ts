@@ -21,12 +21,18 @@ export function pipelineContract(target: Target) {
 
     it('echoes X-Request-ID verbatim, or makes one up, on every answer', async () => {
       const { gateway, token } = await withGitlab()
-      const given = await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token, { 'X-Request-ID': 'Rails-01K1/x+y=z' }) })
+      const given = await gateway.fetch(TOKEN_PATH, {
+        method: 'POST',
+        headers: gitlabHeaders(token, { 'X-Request-ID': 'Rails-01K1/x+y=z' }),
+      })
       expect(given.headers.get('x-request-id')).toBe('Rails-01K1/x+y=z')
       for (const response of [
         await gateway.fetch('/monitoring/healthz'),
         await gateway.fetch(TOKEN_PATH, { method: 'POST' }),
-        await gateway.fetch('/nowhere', { method: 'POST', headers: gitlabHeaders(token, { 'X-Request-ID': undefined }) }),
+        await gateway.fetch('/nowhere', {
+          method: 'POST',
+          headers: gitlabHeaders(token, { 'X-Request-ID': undefined }),
+        }),
       ]) {
         expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
         expect(Number(response.headers.get('x-process-time'))).toBeGreaterThanOrEqual(0)
@@ -37,14 +43,21 @@ export function pipelineContract(target: Target) {
       const { gateway } = await withGitlab()
       const response = await gateway.fetch('/v2/code/completions', {
         method: 'OPTIONS',
-        headers: { Origin: 'https://gitlab.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, x-gitlab-realm' },
+        headers: {
+          Origin: 'https://gitlab.example.com',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, x-gitlab-realm',
+        },
       })
       expect(response.status).toBe(204)
       expect(response.headers.get('access-control-allow-origin')).toBe('*')
       expect(response.headers.get('access-control-allow-methods')).toBe('POST')
       expect(response.headers.get('access-control-allow-headers')).toBe('authorization,x-gitlab-realm')
       expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
-      const actual = await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: { Origin: 'https://gitlab.example.com' } })
+      const actual = await gateway.fetch(TOKEN_PATH, {
+        method: 'POST',
+        headers: { Origin: 'https://gitlab.example.com' },
+      })
       expect(actual.status).toBe(401)
       expect(actual.headers.get('access-control-expose-headers')).toBe('X-Request-ID')
     })
@@ -52,11 +65,16 @@ export function pipelineContract(target: Target) {
     it('writes one access-log line per request with GitLab field names, query values left out', async () => {
       const { gateway, token, issuer } = await withGitlab()
       await gateway.fetch('/monitoring/healthz')
-      await gateway.fetch(`${TOKEN_PATH}?x=1&api_key=sk-in-the-query-SECRET&flag`, { method: 'POST', headers: gitlabHeaders(token) })
+      await gateway.fetch(`${TOKEN_PATH}?x=1&api_key=sk-in-the-query-SECRET&flag`, {
+        method: 'POST',
+        headers: gitlabHeaders(token),
+      })
       const lines = jsonLogs(gateway).filter((l) => l.logger === 'api.access')
       expect(lines).toHaveLength(2)
       expect(gateway.logs().join('\n')).not.toContain('SECRET')
-      expect(lines[1]!.url).toMatch(/\/v1\/code\/user_access_token\?x=\[redacted\]&api_key=\[redacted\]&flag$/)
+      expect(lines[1]!.url).toMatch(
+        /\/v1\/code\/user_access_token\?x=\[redacted\]&api_key=\[redacted\]&flag$/,
+      )
       expect(lines[1]).toMatchObject({
         level: 'info',
         method: 'POST',
@@ -71,7 +89,9 @@ export function pipelineContract(target: Target) {
       })
       expect(typeof lines[1]!.duration_s).toBe('number')
       expect(lines[1]!.duration_request).toBeGreaterThanOrEqual(0)
-      expect(String(lines[1]!.message)).toContain(`"POST ${TOKEN_PATH}?x=[redacted]&api_key=[redacted]&flag" 200`)
+      expect(String(lines[1]!.message)).toContain(
+        `"POST ${TOKEN_PATH}?x=[redacted]&api_key=[redacted]&flag" 200`,
+      )
     })
 
     it("answers FastAPI's 404 and 405 to authenticated callers", async () => {
@@ -95,7 +115,9 @@ export function pipelineContract(target: Target) {
     it('tolerates the // that older GitLab versions put after a trailing slash', async () => {
       const { gateway, token } = await withGitlab()
       expect((await gateway.fetch('//monitoring/healthz')).status).toBe(200)
-      expect((await gateway.fetch(`/${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(token) })).status).toBe(200)
+      expect(
+        (await gateway.fetch(`/${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(token) })).status,
+      ).toBe(200)
       expect((await gateway.fetch('//v2//code/completions', { method: 'POST' })).status).toBe(401)
     })
 
@@ -107,14 +129,20 @@ export function pipelineContract(target: Target) {
       expect(await tooBig.json()).toEqual({ detail: 'Request body is larger than 2048 bytes' })
       const anonymous = await gateway.fetch(TOKEN_PATH, { method: 'POST', body })
       expect(anonymous.status).toBe(401)
-      const small = await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token), body: '{}' })
+      const small = await gateway.fetch(TOKEN_PATH, {
+        method: 'POST',
+        headers: gitlabHeaders(token),
+        body: '{}',
+      })
       expect(small.status).toBe(200)
     })
 
     describe('probes', () => {
       it('healthz: 200 {"status":"ok"} with no token and no network', async () => {
         const { issuer, gateway } = await withGitlab()
-        const response = await gateway.fetch('/monitoring/healthz', { headers: { accept: 'application/json' } })
+        const response = await gateway.fetch('/monitoring/healthz', {
+          headers: { accept: 'application/json' },
+        })
         expect(response.status).toBe(200)
         expect(await response.json()).toEqual({ status: 'ok' })
         if (target.runtime === 'workerd') expect(await issuer.stats()).toEqual({ discovery: 0, jwks: 0 })
@@ -124,7 +152,10 @@ export function pipelineContract(target: Target) {
         const { gateway } = await withGitlab()
         const response = await gateway.fetch('/monitoring/ready')
         expect(response.status).toBe(200)
-        const body = (await response.json()) as { status: string; auth: { sources: { source: string; keys: number }[] } }
+        const body = (await response.json()) as {
+          status: string
+          auth: { sources: { source: string; keys: number }[] }
+        }
         expect(body.status).toBe('ready')
         expect(body.auth.sources).toEqual([expect.objectContaining({ source: 'gitlab', keys: 1 })])
       })
@@ -137,7 +168,9 @@ export function pipelineContract(target: Target) {
         expect(response.status).toBe(503)
         const body = (await response.json()) as { status: string; reasons: string[]; hint: string }
         expect(body.status).toBe('not_ready')
-        expect(body.reasons).toEqual([`no signing keys from the GitLab instance at ${issuer.url} (AIGW_GITLAB_URL): HTTP 502 from ${issuer.url}/.well-known/openid-configuration`])
+        expect(body.reasons).toEqual([
+          `no signing keys from the GitLab instance at ${issuer.url} (AIGW_GITLAB_URL): HTTP 502 from ${issuer.url}/.well-known/openid-configuration`,
+        ])
         expect(body.hint).toBe(NOT_READY_HINT)
       })
 
@@ -152,9 +185,17 @@ export function pipelineContract(target: Target) {
           const body = (await response.json()) as { reasons: string[]; hint: string }
           expect(body.reasons).toHaveLength(1)
           const [reason] = body.reasons as [string]
-          expect(reason.startsWith(`no signing keys from the GitLab instance at ${url} (AIGW_GITLAB_URL): `)).toBe(true)
-          if (target.runtime === 'node') expect(reason).toMatch(what.startsWith('refuses') ? /ECONNREFUSED/ : /ENOTFOUND|EAI_AGAIN/)
-          else expect(reason).toContain(what.startsWith('refuses') ? 'the connection was refused or closed' : 'the host name may not resolve')
+          expect(
+            reason.startsWith(`no signing keys from the GitLab instance at ${url} (AIGW_GITLAB_URL): `),
+          ).toBe(true)
+          if (target.runtime === 'node')
+            expect(reason).toMatch(what.startsWith('refuses') ? /ECONNREFUSED/ : /ENOTFOUND|EAI_AGAIN/)
+          else
+            expect(reason).toContain(
+              what.startsWith('refuses')
+                ? 'the connection was refused or closed'
+                : 'the host name may not resolve',
+            )
           expect(body.hint).toContain('AIGW_GITLAB_URL')
         })
       }
@@ -188,7 +229,13 @@ export function pipelineContract(target: Target) {
         const { gateway } = await withGitlab()
         const document = (await (await gateway.fetch('/openapi.json')).json()) as {
           openapi: string
-          paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }>>
+          paths: Record<
+            string,
+            Record<
+              string,
+              { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }
+            >
+          >
         }
         expect(document.openapi).toBe('3.1.0')
         expect(Object.keys(document.paths).sort()).toEqual([
@@ -213,7 +260,9 @@ export function pipelineContract(target: Target) {
           '/v3/code/completions',
           '/v4/code/suggestions',
         ])
-        expect(document.paths[TOKEN_PATH]!.post!.responses['200']!.content!['application/json'].schema).toMatchObject({
+        expect(
+          document.paths[TOKEN_PATH]!.post!.responses['200']!.content!['application/json'].schema,
+        ).toMatchObject({
           type: 'object',
           required: ['token', 'expires_at'],
           properties: { token: { type: 'string' }, expires_at: { type: 'integer' } },
@@ -221,7 +270,10 @@ export function pipelineContract(target: Target) {
       })
 
       it('moves or turns off the docs with AIGW_FASTAPI__DOCS_URL and __OPENAPI_URL', async () => {
-        const { gateway, token } = await withGitlab({ AIGW_FASTAPI__DOCS_URL: '/reference', AIGW_FASTAPI__OPENAPI_URL: '' })
+        const { gateway, token } = await withGitlab({
+          AIGW_FASTAPI__DOCS_URL: '/reference',
+          AIGW_FASTAPI__OPENAPI_URL: '',
+        })
         expect((await gateway.fetch('/reference')).status).toBe(200)
         expect((await gateway.fetch('/reference/assets/swagger-ui.css')).status).toBe(200)
         expect((await gateway.fetch('/docs')).status).toBe(401)

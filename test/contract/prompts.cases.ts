@@ -44,7 +44,8 @@ export function promptCases(runtime: 'node' | 'workerd') {
 
     it('resolves both code prompts for every family: its own directory first, then base', () => {
       const prompts = builtInPrompts()
-      const dirs = (id: string) => Object.fromEntries(FAMILY_NAMES.map((name) => [name, prompts.resolve(id, family(name)).family]))
+      const dirs = (id: string) =>
+        Object.fromEntries(FAMILY_NAMES.map((name) => [name, prompts.resolve(id, family(name)).family]))
       expect(dirs('code_suggestions/completions')).toEqual({
         mistral: 'mistral',
         mixtral: 'mistral',
@@ -59,10 +60,17 @@ export function promptCases(runtime: 'node' | 'workerd') {
         gemini: 'base',
         qwen: 'base',
       })
-      expect(dirs('code_suggestions/generations')).toMatchObject({ mixtral: 'mixtral', codestral: 'codestral', claude_3: 'base', qwen: 'base' })
+      expect(dirs('code_suggestions/generations')).toMatchObject({
+        mixtral: 'mixtral',
+        codestral: 'codestral',
+        claude_3: 'base',
+        qwen: 'base',
+      })
       expect(prompts.resolve('code_suggestions/generations', family('general')).version).toBe('1.2.0')
       for (const definition of prompts.all().filter((d) => d.id.startsWith('code_suggestions/'))) {
-        expect(definition.unitPrimitive).toBe(definition.id === 'code_suggestions/completions' ? 'complete_code' : 'generate_code')
+        expect(definition.unitPrimitive).toBe(
+          definition.id === 'code_suggestions/completions' ? 'complete_code' : 'generate_code',
+        )
         expect(definition.timeoutS).toBe(60)
       }
     })
@@ -80,21 +88,36 @@ export function promptCases(runtime: 'node' | 'workerd') {
       const unknown = attempt(() => prompts.resolve('chat/nothing', family('mistral')))
       expect(unknown).toBeInstanceOf(HttpError)
       expect(unknown.status).toBe(400)
-      expect(unknown.message).toMatch(/^Prompt 'chat\/nothing' not found; available: .*\bcode_suggestions\/completions, code_suggestions\/generations\b/)
-      expect(attempt(() => prompts.resolve('code_suggestions/generations', family('gpt'), '^2.0.0')).message).toBe(
+      expect(unknown.message).toMatch(
+        /^Prompt 'chat\/nothing' not found; available: .*\bcode_suggestions\/completions, code_suggestions\/generations\b/,
+      )
+      expect(
+        attempt(() => prompts.resolve('code_suggestions/generations', family('gpt'), '^2.0.0')).message,
+      ).toBe(
         "No version matching '^2.0.0' for prompt 'code_suggestions/generations' (model family 'gpt'); available: 1.0.0",
       )
     })
 
     it('refuses malformed or duplicate definitions when it is built, naming them', () => {
-      expect(() => new PromptRegistry([definition({ messages: [] })])).toThrow(/^Invalid prompt definition test\/prompt\/base: messages/)
-      expect(() => new PromptRegistry([definition({ model_params: { temperature: 'hot' } })])).toThrow(/model_params\.temperature/)
-      expect(() => new PromptRegistry([definition(), definition()])).toThrow('Duplicate prompt definition test/prompt/base/1.0.0')
+      expect(() => new PromptRegistry([definition({ messages: [] })])).toThrow(
+        /^Invalid prompt definition test\/prompt\/base: messages/,
+      )
+      expect(() => new PromptRegistry([definition({ model_params: { temperature: 'hot' } })])).toThrow(
+        /model_params\.temperature/,
+      )
+      expect(() => new PromptRegistry([definition(), definition()])).toThrow(
+        'Duplicate prompt definition test/prompt/base/1.0.0',
+      )
     })
 
     it('renders templates without HTML escaping; null and missing variables are empty, never "None"', () => {
       const registry = new PromptRegistry([
-        definition({ messages: [{ role: 'system', template: ['a<{{x}}>&', '{{#items}}- {{.}}', '{{/items}}end'] }, { role: 'user', template: '[{{missing}}][{{nothing}}]' }] }),
+        definition({
+          messages: [
+            { role: 'system', template: ['a<{{x}}>&', '{{#items}}- {{.}}', '{{/items}}end'] },
+            { role: 'user', template: '[{{missing}}][{{nothing}}]' },
+          ],
+        }),
       ])
       const prompt = registry.resolve('test/prompt', family('gpt'))
       expect(renderMessages(prompt, { x: '"<&>\'', items: ['one', 'two'], nothing: null })).toEqual([
@@ -104,7 +127,20 @@ export function promptCases(runtime: 'node' | 'workerd') {
     })
 
     it('has the families of spec features §4.2 with their budgets and defaults', () => {
-      expect(FAMILY_NAMES).toEqual(['mistral', 'mixtral', 'codestral', 'llama3', 'codellama', 'codegemma', 'deepseekcoder', 'gpt', 'claude_3', 'general', 'gemini', 'qwen'])
+      expect(FAMILY_NAMES).toEqual([
+        'mistral',
+        'mixtral',
+        'codestral',
+        'llama3',
+        'codellama',
+        'codegemma',
+        'deepseekcoder',
+        'gpt',
+        'claude_3',
+        'general',
+        'gemini',
+        'qwen',
+      ])
       expect(MODEL_FAMILIES.codegemma?.maxContextTokens).toBe(8000)
       expect(MODEL_FAMILIES.gpt?.params).toEqual({})
       expect(MODEL_FAMILIES.gemini?.params).toEqual({ temperature: 1, max_tokens: 65_536 })
@@ -112,9 +148,13 @@ export function promptCases(runtime: 'node' | 'workerd') {
       expect(findFamily('__proto__')).toBeUndefined()
     })
 
-    it('writes JSON as Python\'s json.dumps does: spaced separators, non-ASCII escaped', () => {
-      expect(pythonJson({ a: [1, true, null], b: { c: 'x' } })).toBe('{"a": [1, true, null], "b": {"c": "x"}}')
-      expect(pythonJson('héllo ✓ 😀 \u007f\u0001\n"\\')).toBe('"h\\u00e9llo \\u2713 \\ud83d\\ude00 \\u007f\\u0001\\n\\"\\\\"')
+    it("writes JSON as Python's json.dumps does: spaced separators, non-ASCII escaped", () => {
+      expect(pythonJson({ a: [1, true, null], b: { c: 'x' } })).toBe(
+        '{"a": [1, true, null], "b": {"c": "x"}}',
+      )
+      expect(pythonJson('héllo ✓ 😀 \u007f\u0001\n"\\')).toBe(
+        '"h\\u00e9llo \\u2713 \\ud83d\\ude00 \\u007f\\u0001\\n\\"\\\\"',
+      )
       expect(pythonJson({ skipped: undefined, n: 1.5 })).toBe('{"n": 1.5}')
       expect(JSON.parse(pythonJson({ text: 'ü\u2028' }))).toEqual({ text: 'ü\u2028' })
     })

@@ -8,7 +8,14 @@
  * the token without the primitive, and the header naming a primitive the token or the proxy lacks.
  */
 import { describe, expect, it } from 'vitest'
-import { GLOBAL_USER_ID, gitlabHeaders, INSTANCE_ID, instanceToken, settingsFor, TOKEN_PATH } from './gitlab.ts'
+import {
+  GLOBAL_USER_ID,
+  gitlabHeaders,
+  INSTANCE_ID,
+  instanceToken,
+  settingsFor,
+  TOKEN_PATH,
+} from './gitlab.ts'
 import { gatewayFactory } from './harness.ts'
 import { newIssuer } from './issuer-client.ts'
 import { bodyOf, newModelServer } from './model-server-client.ts'
@@ -27,7 +34,11 @@ const anthropicFrames = messageStream(['Hello ', 'from Claude'])
 const openAiFrames = chatStream(['Hello ', 'from GPT'])
 
 /** The headers Rails hands the agent with the token (direct access `headers`, gitlab-client §3.3). */
-function agentHeaders(token: string, unitPrimitive: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
+function agentHeaders(
+  token: string,
+  unitPrimitive: string | undefined,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const headers: Record<string, string> = {
     Authorization: `Bearer ${token}`,
     'X-Gitlab-Authentication-Type': 'oidc',
@@ -77,8 +88,17 @@ export function proxyUserTokenContract(target: Target) {
     it('Anthropic: the minted token streams a message through, the provider getting the operator key and nothing of the caller', async () => {
       const { server, gateway, mint, call } = await setUp()
       const token = await mint(['complete_code', PROXY_UP])
-      const body = { model: 'claude-sonnet-4-6', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hello' }] }
-      const response = await call(MESSAGES, agentHeaders(token, PROXY_UP, { 'anthropic-version': '2023-06-01' }), body)
+      const body = {
+        model: 'claude-sonnet-4-6',
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'Say hello' }],
+      }
+      const response = await call(
+        MESSAGES,
+        agentHeaders(token, PROXY_UP, { 'anthropic-version': '2023-06-01' }),
+        body,
+      )
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
       expect(await response.text()).toBe(anthropicFrames.map(sseFrame).join(''))
@@ -103,11 +123,14 @@ export function proxyUserTokenContract(target: Target) {
       expect(response.status).toBe(200)
       expect(await response.text()).toBe(openAiFrames.map(sseFrame).join(''))
       const received = await server.onlyRequest()
-      expect([received.path, received.headers.authorization]).toEqual(['/v1/chat/completions', `Bearer ${OPENAI_KEY}`])
+      expect([received.path, received.headers.authorization]).toEqual([
+        '/v1/chat/completions',
+        `Bearer ${OPENAI_KEY}`,
+      ])
       expect(bodyOf(received)).toEqual(body)
     })
 
-    it('refuses a minted token without ai_gateway_model_provider_proxy, and a header naming another primitive, with GitLab\'s bodies', async () => {
+    it("refuses a minted token without ai_gateway_model_provider_proxy, and a header naming another primitive, with GitLab's bodies", async () => {
       const { server, mint, call } = await setUp()
       const body = { model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }
       const codeOnly = await mint(['complete_code', 'duo_chat'])
@@ -123,13 +146,27 @@ export function proxyUserTokenContract(target: Target) {
       ]
       for (const [token, unitPrimitive, status, detail] of cases) {
         for (const path of [MESSAGES, CHAT]) {
-          const response = await call(path, agentHeaders(token, unitPrimitive), path === CHAT ? { ...body, model: 'gpt-5' } : body)
-          expect([response.status, await response.json()], `${path} ${String(unitPrimitive)}`).toEqual([status, { detail }])
+          const response = await call(
+            path,
+            agentHeaders(token, unitPrimitive),
+            path === CHAT ? { ...body, model: 'gpt-5' } : body,
+          )
+          expect([response.status, await response.json()], `${path} ${String(unitPrimitive)}`).toEqual([
+            status,
+            { detail },
+          ])
         }
       }
       // The token is one user's: another user id is refused before any scope check.
-      const other = await call(MESSAGES, agentHeaders(proxy, PROXY_UP, { 'x-gitlab-global-user-id': 'someone-else' }), body)
-      expect([other.status, await other.json()]).toEqual([401, { error: "Header mismatch 'X-Gitlab-Global-User-Id'" }])
+      const other = await call(
+        MESSAGES,
+        agentHeaders(proxy, PROXY_UP, { 'x-gitlab-global-user-id': 'someone-else' }),
+        body,
+      )
+      expect([other.status, await other.json()]).toEqual([
+        401,
+        { error: "Header mismatch 'X-Gitlab-Global-User-Id'" },
+      ])
       expect(await server.requests()).toEqual([])
     })
   })

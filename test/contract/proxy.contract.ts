@@ -16,10 +16,23 @@ const OPENAI_KEY = 'sk-openai-SECRET-1f2e3d'
 const ANTHROPIC_KEY = 'sk-ant-SECRET-9a8b7c'
 const CHAT = '/v1/proxy/openai/v1/chat/completions'
 const MESSAGES = '/v1/proxy/anthropic/v1/messages'
-const chatBody = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }], ...extra })
-const messagesBody = (extra: Record<string, unknown> = {}) => ({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], ...extra })
+const chatBody = (extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-5',
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+})
+const messagesBody = (extra: Record<string, unknown> = {}) => ({
+  model: 'claude-sonnet-4-6',
+  max_tokens: 10,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+})
 
-const openAiChunk = (content: string) => ({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] })
+const openAiChunk = (content: string) => ({
+  id: 'c1',
+  object: 'chat.completion.chunk',
+  choices: [{ index: 0, delta: { content } }],
+})
 
 export function proxyContract(target: Target) {
   describe(`/v1/proxy [${target.runtime}]`, () => {
@@ -40,7 +53,13 @@ export function proxyContract(target: Target) {
       return { issuer, server, gateway, token }
     }
 
-    function post(gateway: Gateway, token: string, path: string, body: unknown, headers: Record<string, string | undefined> = {}) {
+    function post(
+      gateway: Gateway,
+      token: string,
+      path: string,
+      body: unknown,
+      headers: Record<string, string | undefined> = {},
+    ) {
       return gateway.fetch(path, {
         method: 'POST',
         headers: gitlabHeaders(token, { 'X-Gitlab-Unit-Primitive': 'duo_chat', ...headers }),
@@ -63,11 +82,18 @@ export function proxyContract(target: Target) {
         chunks: [{ text: '{"id":"chatcmpl-1","choices":[{"message":{"content":"hello"}}]}' }],
       })
       const raw = '{"model":"gpt-5",  "messages":[{"role":"user","content":"hi"}]}'
-      const response = await post(gateway, token, CHAT, raw, { 'User-Agent': 'gitlab-rails/18.2', Accept: 'application/json' })
+      const response = await post(gateway, token, CHAT, raw, {
+        'User-Agent': 'gitlab-rails/18.2',
+        Accept: 'application/json',
+      })
       expect(response.status).toBe(200)
-      expect(await response.json()).toEqual({ id: 'chatcmpl-1', choices: [{ message: { content: 'hello' } }] })
+      expect(await response.json()).toEqual({
+        id: 'chatcmpl-1',
+        choices: [{ message: { content: 'hello' } }],
+      })
       expect(response.headers.get('content-type')).toBe('application/json')
-      for (const name of ['x-upstream-secret', 'set-cookie', 'openai-organization']) expect(response.headers.get(name)).toBeNull()
+      for (const name of ['x-upstream-secret', 'set-cookie', 'openai-organization'])
+        expect(response.headers.get(name)).toBeNull()
       expect(response.headers.get('x-request-id')).toBe('01K184J6BDSHFTA3TXBQ5FTH6F')
 
       const received = await server.onlyRequest()
@@ -77,16 +103,23 @@ export function proxyContract(target: Target) {
       expect(received.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`)
       expect(received.headers['user-agent']).toBe('gitlab-rails/18.2')
       expect(received.headers.accept).toBe('application/json')
-      expect(Object.keys(received.headers).filter((h) => h.startsWith('x-gitlab') || h === 'x-request-id')).toEqual([])
+      expect(
+        Object.keys(received.headers).filter((h) => h.startsWith('x-gitlab') || h === 'x-request-id'),
+      ).toEqual([])
       expectNoSecrets(gateway, JSON.stringify(await json(await post(gateway, token, CHAT, 'not json'))))
       const access = jsonLogs(gateway).find((l) => l.logger === 'api.access' && l.status_code === 200)
-      expect(access).toMatchObject({ 'meta.unit_primitive': 'duo_chat', upstream_host: new URL(server.url).host })
+      expect(access).toMatchObject({
+        'meta.unit_primitive': 'duo_chat',
+        upstream_host: new URL(server.url).host,
+      })
       expect(access?.upstream_duration_s).toEqual(expect.any(Number))
     })
 
     it('is in the OpenAPI document', async () => {
       const { gateway } = await setUp()
-      const document = (await json(await gateway.fetch('/openapi.json'))) as { paths: Record<string, { post?: { parameters?: { name: string }[] } }> }
+      const document = (await json(await gateway.fetch('/openapi.json'))) as {
+        paths: Record<string, { post?: { parameters?: { name: string }[] } }>
+      }
       for (const name of ['anthropic', 'openai', 'vertex-ai']) {
         expect(document.paths[`/v1/proxy/${name}/{path}`]?.post?.parameters?.[0]?.name).toBe('path')
       }
@@ -94,7 +127,11 @@ export function proxyContract(target: Target) {
 
     it('streams SSE through as it arrives, and a client hang-up closes the upstream call', async () => {
       const { server, gateway, token } = await setUp()
-      await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: openAiChunk('Hel') }, { data: openAiChunk('lo') }]), hang: true })
+      await server.script({
+        headers: SSE_HEADERS,
+        chunks: sseChunks([{ data: openAiChunk('Hel') }, { data: openAiChunk('lo') }]),
+        hang: true,
+      })
       const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
@@ -109,13 +146,43 @@ export function proxyContract(target: Target) {
       expect(closed.closedAfterMs).toBeLessThan(5000)
     })
 
-    it('never hands the gateway\'s own key to the client when an upstream echoes it: error bodies, 200 bodies, streamed events', async () => {
+    it("never hands the gateway's own key to the client when an upstream echoes it: error bodies, 200 bodies, streamed events", async () => {
       const { server, gateway, token } = await setUp()
       const echo = (key: string) => `Incorrect API key provided: Bearer ${key}. Also as JSON: "${key}"`
       await server.script(
-        { times: 1, match: '/v1/chat/completions', status: 401, chunks: [{ text: JSON.stringify({ error: { message: echo(OPENAI_KEY), type: 'invalid_request_error' } }) }] },
-        { times: 1, match: '/v1/messages', status: 400, chunks: [{ text: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `x-api-key ${ANTHROPIC_KEY} is invalid` } }) }] },
-        { times: 1, match: '/v1/chat/completions', chunks: [{ text: JSON.stringify({ id: 'c', debug: { headers: { authorization: `Bearer ${OPENAI_KEY}` } } }) }] },
+        {
+          times: 1,
+          match: '/v1/chat/completions',
+          status: 401,
+          chunks: [
+            { text: JSON.stringify({ error: { message: echo(OPENAI_KEY), type: 'invalid_request_error' } }) },
+          ],
+        },
+        {
+          times: 1,
+          match: '/v1/messages',
+          status: 400,
+          chunks: [
+            {
+              text: JSON.stringify({
+                type: 'error',
+                error: { type: 'invalid_request_error', message: `x-api-key ${ANTHROPIC_KEY} is invalid` },
+              }),
+            },
+          ],
+        },
+        {
+          times: 1,
+          match: '/v1/chat/completions',
+          chunks: [
+            {
+              text: JSON.stringify({
+                id: 'c',
+                debug: { headers: { authorization: `Bearer ${OPENAI_KEY}` } },
+              }),
+            },
+          ],
+        },
         {
           times: 1,
           match: '/v1/chat/completions',
@@ -133,7 +200,12 @@ export function proxyContract(target: Target) {
       const refused = await post(gateway, token, CHAT, chatBody())
       expect(refused.status).toBe(401)
       const refusedBody = await refused.text()
-      expect(JSON.parse(refusedBody)).toEqual({ error: { message: 'Incorrect API key provided: Bearer [redacted]. Also as JSON: "[redacted]"', type: 'invalid_request_error' } })
+      expect(JSON.parse(refusedBody)).toEqual({
+        error: {
+          message: 'Incorrect API key provided: Bearer [redacted]. Also as JSON: "[redacted]"',
+          type: 'invalid_request_error',
+        },
+      })
       const anthropic = await post(gateway, token, MESSAGES, messagesBody())
       const anthropicBody = await anthropic.text()
       expect(JSON.parse(anthropicBody).error.message).toBe('x-api-key [redacted] is invalid')
@@ -152,24 +224,37 @@ export function proxyContract(target: Target) {
     it('passes through a stream whose chunk ends like the start of the key but is not the key, byte for byte', async () => {
       const { server, gateway, token } = await setUp()
       const lookalike = OPENAI_KEY.slice(0, 12)
-      const chunks = [`data: {"note":"${lookalike}`, `-not-the-key"}\n\n`, `data: {"tail":"${lookalike}`, '"}\n\n']
+      const chunks = [
+        `data: {"note":"${lookalike}`,
+        `-not-the-key"}\n\n`,
+        `data: {"tail":"${lookalike}`,
+        '"}\n\n',
+      ]
       await server.script({ headers: SSE_HEADERS, chunks: chunks.map((text) => ({ text })) })
       const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
       expect(await response.text()).toBe(chunks.join(''))
     })
 
-    it('ends a stream that sends bytes but nothing else after AIGW_UPSTREAM__STREAM_TIMEOUT_S, with the provider\'s error event', async () => {
+    it("ends a stream that sends bytes but nothing else after AIGW_UPSTREAM__STREAM_TIMEOUT_S, with the provider's error event", async () => {
       const { server, gateway, token } = await setUp({ AIGW_UPSTREAM__STREAM_TIMEOUT_S: '0.6' })
-      await server.script({ headers: SSE_HEADERS, chunks: Array.from({ length: 100 }, () => ({ text: ': still here\n\n', delayMs: 100 })) })
+      await server.script({
+        headers: SSE_HEADERS,
+        chunks: Array.from({ length: 100 }, () => ({ text: ': still here\n\n', delayMs: 100 })),
+      })
       const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
       const body = await response.text()
-      expect(body).toMatch(/data: \{"error":\{"message":"The answer from the model server at 127\.0\.0\.1:\d+ took longer than 0\.6 s \(AIGW_UPSTREAM__STREAM_TIMEOUT_S\)","type":"server_error","param":null,"code":null\}\}\n\n$/)
+      expect(body).toMatch(
+        /data: \{"error":\{"message":"The answer from the model server at 127\.0\.0\.1:\d+ took longer than 0\.6 s \(AIGW_UPSTREAM__STREAM_TIMEOUT_S\)","type":"server_error","param":null,"code":null\}\}\n\n$/,
+      )
       expect((await server.waitForEarlyClose()).closedEarly).toBe(true)
     })
 
     it('forwards the Anthropic paths GitLab uses, with x-api-key and the anthropic headers both ways', async () => {
       const { server, gateway, token } = await setUp()
-      await server.script({ headers: { 'anthropic-beta': 'tools-2024', 'request-id': 'req_1' }, chunks: [{ text: '{"type":"message"}' }] })
+      await server.script({
+        headers: { 'anthropic-beta': 'tools-2024', 'request-id': 'req_1' },
+        chunks: [{ text: '{"type":"message"}' }],
+      })
       for (const path of ['/v1/messages', '/v1/messages?beta=true', '/v1/messages/count_tokens?beta=true']) {
         const response = await post(gateway, token, `/v1/proxy/anthropic${path}`, messagesBody(), {
           'anthropic-version': '2023-06-01',
@@ -181,7 +266,11 @@ export function proxyContract(target: Target) {
         expect(response.headers.get('request-id')).toBeNull()
       }
       const received = await server.requests()
-      expect(received.map((r) => r.path)).toEqual(['/v1/messages', '/v1/messages?beta=true', '/v1/messages/count_tokens?beta=true'])
+      expect(received.map((r) => r.path)).toEqual([
+        '/v1/messages',
+        '/v1/messages?beta=true',
+        '/v1/messages/count_tokens?beta=true',
+      ])
       for (const request of received) {
         expect(request.headers['x-api-key']).toBe(ANTHROPIC_KEY)
         expect(request.headers['anthropic-version']).toBe('2023-06-01')
@@ -202,9 +291,24 @@ export function proxyContract(target: Target) {
       await server.script({ chunks: [{ text: '{}' }] })
       const cases: [Record<string, string | undefined>, unknown, number, string][] = [
         [{ 'X-Gitlab-Unit-Primitive': undefined }, chatBody(), 400, 'Missing x-gitlab-unit-primitive header'],
-        [{ 'X-Gitlab-Unit-Primitive': 'make_coffee' }, chatBody(), 400, 'Unknown unit primitive header make_coffee'],
-        [{ 'X-Gitlab-Unit-Primitive': 'explain_vulnerability' }, chatBody(), 403, 'Unauthorized to access explain_vulnerability'],
-        [{ 'X-Gitlab-Unit-Primitive': 'complete_code' }, chatBody(), 400, 'This endpoint cannot be used for complete_code purpose'],
+        [
+          { 'X-Gitlab-Unit-Primitive': 'make_coffee' },
+          chatBody(),
+          400,
+          'Unknown unit primitive header make_coffee',
+        ],
+        [
+          { 'X-Gitlab-Unit-Primitive': 'explain_vulnerability' },
+          chatBody(),
+          403,
+          'Unauthorized to access explain_vulnerability',
+        ],
+        [
+          { 'X-Gitlab-Unit-Primitive': 'complete_code' },
+          chatBody(),
+          400,
+          'This endpoint cannot be used for complete_code purpose',
+        ],
         [{}, 'not json', 400, 'Invalid JSON'],
         [{}, { messages: [] }, 400, 'Failed to extract model name'],
         [{}, chatBody({ model: 'gpt-3.5-turbo' }), 400, 'Unsupported model'],
@@ -227,25 +331,54 @@ export function proxyContract(target: Target) {
     it('answers 402 unless the instance is on AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED, before any other check', async () => {
       const [issuer, customersDot, server] = [await newIssuer(), await newIssuer(), await newModelServer()]
       await server.script({ chunks: [{ text: '{}' }] })
-      const settings = { AIGW_CUSTOMER_PORTAL_URL: customersDot.url, OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: OPENAI_KEY }
+      const settings = {
+        AIGW_CUSTOMER_PORTAL_URL: customersDot.url,
+        OPENAI_BASE_URL: `${server.url}/v1`,
+        OPENAI_API_KEY: OPENAI_KEY,
+      }
       const token = await customersDotToken(customersDot)
-      const closed = await start(settingsFor(issuer, { ...settings, AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED: 'uid-a, uid-b' }))
+      const closed = await start(
+        settingsFor(issuer, { ...settings, AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED: 'uid-a, uid-b' }),
+      )
       const denied = await post(closed, token, CHAT, chatBody(), { 'X-Gitlab-Unit-Primitive': undefined })
-      expect([denied.status, await denied.json()]).toEqual([402, { detail: 'Proxy endpoints are not enabled for this instance' }])
-      const open = await start(settingsFor(issuer, { ...settings, AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED: `uid-a, ${INSTANCE_ID}` }))
+      expect([denied.status, await denied.json()]).toEqual([
+        402,
+        { detail: 'Proxy endpoints are not enabled for this instance' },
+      ])
+      const open = await start(
+        settingsFor(issuer, {
+          ...settings,
+          AIGW_PROXY_ENDPOINTS__SELF_MANAGED_ENABLED: `uid-a, ${INSTANCE_ID}`,
+        }),
+      )
       expect((await post(open, token, CHAT, chatBody())).status).toBe(200)
     })
 
     it('compares the request ids with the token claims (403)', async () => {
       const [issuer, customersDot] = [await newIssuer(), await newIssuer()]
-      const gateway = await start(settingsFor(issuer, { AIGW_CUSTOMER_PORTAL_URL: customersDot.url, OPENAI_API_KEY: OPENAI_KEY }))
+      const gateway = await start(
+        settingsFor(issuer, { AIGW_CUSTOMER_PORTAL_URL: customersDot.url, OPENAI_API_KEY: OPENAI_KEY }),
+      )
       const wrongUid = await customersDotToken(customersDot, { gitlab_instance_uid: 'someone-else' })
       const response = await post(gateway, wrongUid, CHAT, chatBody())
-      expect([response.status, await response.json()]).toEqual([403, { detail: 'Gitlab instance uid mismatch' }])
+      expect([response.status, await response.json()]).toEqual([
+        403,
+        { detail: 'Gitlab instance uid mismatch' },
+      ])
 
-      const saasClaims = { gitlab_realm: 'saas', gitlab_project_id: '5', gitlab_namespace_id: '7', gitlab_root_namespace_id: '9' }
+      const saasClaims = {
+        gitlab_realm: 'saas',
+        gitlab_project_id: '5',
+        gitlab_namespace_id: '7',
+        gitlab_root_namespace_id: '9',
+      }
       const saas = await instanceToken(issuer, '18.x', saasClaims)
-      const ids = { 'x-gitlab-realm': 'saas', 'X-Gitlab-Project-Id': '5', 'X-Gitlab-Namespace-Id': '7', 'x-gitlab-root-namespace-id': '9' }
+      const ids = {
+        'x-gitlab-realm': 'saas',
+        'X-Gitlab-Project-Id': '5',
+        'X-Gitlab-Namespace-Id': '7',
+        'x-gitlab-root-namespace-id': '9',
+      }
       for (const [header, message] of [
         ['X-Gitlab-Project-Id', 'Gitlab project id mismatch'],
         ['X-Gitlab-Namespace-Id', 'Gitlab namespace id mismatch'],
@@ -260,8 +393,18 @@ export function proxyContract(target: Target) {
       const { server, gateway, token } = await setUp()
       const limited = { error: { message: 'Rate limit reached', type: 'requests' } }
       await server.script(
-        { times: 1, status: 429, headers: { 'retry-after': '7' }, chunks: [{ text: JSON.stringify(limited) }] },
-        { times: 1, status: 500, headers: { 'content-type': 'text/plain' }, chunks: [{ text: 'upstream exploded' }] },
+        {
+          times: 1,
+          status: 429,
+          headers: { 'retry-after': '7' },
+          chunks: [{ text: JSON.stringify(limited) }],
+        },
+        {
+          times: 1,
+          status: 500,
+          headers: { 'content-type': 'text/plain' },
+          chunks: [{ text: 'upstream exploded' }],
+        },
       )
       const first = await post(gateway, token, CHAT, chatBody())
       expect([first.status, await first.json()]).toEqual([429, limited])
@@ -277,9 +420,14 @@ export function proxyContract(target: Target) {
       const unset = await start(settingsFor(issuer, { OPENAI_BASE_URL: `${server.url}/v1` }))
       const noKey = await post(unset, token, CHAT, chatBody())
       expect([noKey.status, await noKey.json()]).toEqual([500, { detail: 'API key not found' }])
-      const empty = await start(settingsFor(issuer, { OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: '' }))
+      const empty = await start(
+        settingsFor(issuer, { OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: '' }),
+      )
       const emptyKey = await post(empty, token, CHAT, chatBody())
-      expect([emptyKey.status, await emptyKey.json()]).toEqual([500, { detail: 'Server configuration error: API key not set' }])
+      expect([emptyKey.status, await emptyKey.json()]).toEqual([
+        500,
+        { detail: 'Server configuration error: API key not set' },
+      ])
       const anthropic = await post(unset, token, MESSAGES, messagesBody())
       expect([anthropic.status, await anthropic.json()]).toEqual([400, { detail: 'API key not found' }])
       expect(await server.requests()).toEqual([])
@@ -292,9 +440,15 @@ export function proxyContract(target: Target) {
       expect(response.status).toBe(502)
       const { detail } = (await response.json()) as { detail: string }
       expect(detail).toBe(
-        target.runtime === 'node' ? `The model server at ${refusing.host} refused the connection` : `Could not connect to the model server at ${refusing.host}`,
+        target.runtime === 'node'
+          ? `The model server at ${refusing.host} refused the connection`
+          : `Could not connect to the model server at ${refusing.host}`,
       )
-      expect(jsonLogs(gateway).some((l) => l.message === 'Proxy request failed' && l.upstream_host === refusing.host)).toBe(true)
+      expect(
+        jsonLogs(gateway).some(
+          (l) => l.message === 'Proxy request failed' && l.upstream_host === refusing.host,
+        ),
+      ).toBe(true)
       expectNoSecrets(gateway, detail)
     })
 
@@ -302,23 +456,43 @@ export function proxyContract(target: Target) {
       const { server, gateway, token } = await setUp({ AIGW_UPSTREAM__TIMEOUT_S: '0.3' })
       await server.script({ delayMs: 10_000 })
       const response = await post(gateway, token, CHAT, chatBody())
-      expect([response.status, await response.json()]).toEqual([504, { detail: `The model server at ${new URL(server.url).host} did not answer within 0.3 s` }])
+      expect([response.status, await response.json()]).toEqual([
+        504,
+        { detail: `The model server at ${new URL(server.url).host} did not answer within 0.3 s` },
+      ])
       await server.waitForEarlyClose()
     })
 
     it('ends a stream that goes quiet for AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S with an error event', async () => {
       const { server, gateway, token } = await setUp({ AIGW_UPSTREAM__STREAM_IDLE_TIMEOUT_S: '0.3' })
-      await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: openAiChunk('partial') }]), hang: true })
+      await server.script({
+        headers: SSE_HEADERS,
+        chunks: sseChunks([{ data: openAiChunk('partial') }]),
+        hang: true,
+      })
       const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
       expect(response.status).toBe(200)
       const text = await response.text()
       const host = new URL(server.url).host
       expect(text).toBe(
         sseFrame({ data: openAiChunk('partial') }) +
-          sseFrame({ data: { error: { message: `The model server at ${host} sent nothing for 0.3 s`, type: 'server_error', param: null, code: null } } }),
+          sseFrame({
+            data: {
+              error: {
+                message: `The model server at ${host} sent nothing for 0.3 s`,
+                type: 'server_error',
+                param: null,
+                code: null,
+              },
+            },
+          }),
       )
       await server.waitForEarlyClose()
-      expect(jsonLogs(gateway).some((l) => l.message === 'Proxy stream broke off' && l.upstream_failure === 'idle')).toBe(true)
+      expect(
+        jsonLogs(gateway).some(
+          (l) => l.message === 'Proxy stream broke off' && l.upstream_failure === 'idle',
+        ),
+      ).toBe(true)
     })
 
     it('does not take a slow client for a quiet upstream', async () => {
@@ -333,34 +507,58 @@ export function proxyContract(target: Target) {
     it("ends an Anthropic stream whose upstream connection breaks with Anthropic's error event", async () => {
       const { server, gateway, token } = await setUp()
       const started = { type: 'message_start', message: { id: 'msg_1', usage: { input_tokens: 3 } } }
-      await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ event: 'message_start', data: started }], 20), destroy: true })
-      const response = await post(gateway, token, MESSAGES, messagesBody({ stream: true }), { 'anthropic-version': '2023-06-01' })
+      await server.script({
+        headers: SSE_HEADERS,
+        chunks: sseChunks([{ event: 'message_start', data: started }], 20),
+        destroy: true,
+      })
+      const response = await post(gateway, token, MESSAGES, messagesBody({ stream: true }), {
+        'anthropic-version': '2023-06-01',
+      })
       const text = await response.text()
       expect(text.startsWith(sseFrame({ event: 'message_start', data: started }))).toBe(true)
       const last = text.slice(sseFrame({ event: 'message_start', data: started }).length)
-      expect(last).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":".+"\}\}\n\n$/)
-      expect(jsonLogs(gateway).some((l) => l.message === 'Proxy stream broke off' && l.provider === 'anthropic')).toBe(true)
+      expect(last).toMatch(
+        /^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":".+"\}\}\n\n$/,
+      )
+      expect(
+        jsonLogs(gateway).some((l) => l.message === 'Proxy stream broke off' && l.provider === 'anthropic'),
+      ).toBe(true)
       expectNoSecrets(gateway, text)
     })
 
     it('answers 413 for a body over AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES, without calling the provider', async () => {
       const { server, gateway, token } = await setUp({ AIGW_FASTAPI__MAX_REQUEST_BODY_BYTES: '2048' })
-      const response = await post(gateway, token, CHAT, chatBody({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }))
-      expect([response.status, await response.json()]).toEqual([413, { detail: 'Request body is larger than 2048 bytes' }])
+      const response = await post(
+        gateway,
+        token,
+        CHAT,
+        chatBody({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+      )
+      expect([response.status, await response.json()]).toEqual([
+        413,
+        { detail: 'Request body is larger than 2048 bytes' },
+      ])
       expect(await server.requests()).toEqual([])
     })
 
     it('answers {"response":"mocked"} in mock mode, after every check, without calling the provider', async () => {
-      const { server, gateway, token } = await setUp({ AIGW_MOCK_MODEL_RESPONSES: 'true', OPENAI_API_KEY: '' })
+      const { server, gateway, token } = await setUp({
+        AIGW_MOCK_MODEL_RESPONSES: 'true',
+        OPENAI_API_KEY: '',
+      })
       const response = await post(gateway, token, CHAT, chatBody({ stream: true }))
       expect([response.status, await response.json()]).toEqual([200, { response: 'mocked' }])
       expect((await post(gateway, token, CHAT, chatBody({ model: 'gpt-2' }))).status).toBe(400)
-      expect((await post(gateway, token, CHAT, chatBody(), { 'X-Gitlab-Unit-Primitive': undefined })).status).toBe(400)
+      expect(
+        (await post(gateway, token, CHAT, chatBody(), { 'X-Gitlab-Unit-Primitive': undefined })).status,
+      ).toBe(400)
       expect(await server.requests()).toEqual([])
     })
 
     describe('Vertex AI', () => {
-      const PATH = '/v1/projects/client-project/locations/europe-west4/publishers/google/models/gemini-2.5-flash:streamGenerateContent'
+      const PATH =
+        '/v1/projects/client-project/locations/europe-west4/publishers/google/models/gemini-2.5-flash:streamGenerateContent'
 
       async function vertexSetUp(server: ModelServer, issuer: Tenant, extra: Record<string, string> = {}) {
         const serviceAccount = {
@@ -384,8 +582,19 @@ export function proxyContract(target: Target) {
       it("replaces the client's project and location, keeps ?alt=sse only, and sends a Google access token", async () => {
         const [issuer, server] = [await newIssuer(), await newModelServer()]
         await server.script(
-          { match: '/token', chunks: [{ text: JSON.stringify({ access_token: 'ya29.proxy', expires_in: 3600, token_type: 'Bearer' }) }] },
-          { match: '/v1/', headers: SSE_HEADERS, chunks: sseChunks([{ data: { candidates: [{ content: { parts: [{ text: 'hi' }] } }] } }]) },
+          {
+            match: '/token',
+            chunks: [
+              {
+                text: JSON.stringify({ access_token: 'ya29.proxy', expires_in: 3600, token_type: 'Bearer' }),
+              },
+            ],
+          },
+          {
+            match: '/v1/',
+            headers: SSE_HEADERS,
+            chunks: sseChunks([{ data: { candidates: [{ content: { parts: [{ text: 'hi' }] } }] } }]),
+          },
         )
         const gateway = await vertexSetUp(server, issuer)
         const token = await instanceToken(issuer, '18.x')
@@ -396,7 +605,8 @@ export function proxyContract(target: Target) {
           expect(await response.text()).toContain('"hi"')
         }
         const model = (await server.requests()).filter((r) => r.path.startsWith('/v1/'))
-        const upstreamPath = '/v1/projects/gateway-project/locations/us-east5/publishers/google/models/gemini-2.5-flash:streamGenerateContent'
+        const upstreamPath =
+          '/v1/projects/gateway-project/locations/us-east5/publishers/google/models/gemini-2.5-flash:streamGenerateContent'
         expect(model.map((r) => r.path)).toEqual([`${upstreamPath}?alt=sse`, upstreamPath, upstreamPath])
         expect(model.every((r) => r.headers.authorization === 'Bearer ya29.proxy')).toBe(true)
         expect(bodyOf(model[0]!)).toEqual(body)
@@ -408,14 +618,35 @@ export function proxyContract(target: Target) {
         const token = await instanceToken(issuer, '18.x')
         const gateway = await vertexSetUp(server, issuer)
         const body = { contents: [] }
-        expect((await post(gateway, token, `/v1/proxy/vertex-ai${PATH.replace('google', 'meta')}`, body)).status).toBe(404)
-        expect((await post(gateway, token, `/v1/proxy/vertex-ai${PATH.replace('streamGenerateContent', 'countTokens')}`, body)).status).toBe(404)
-        const unknownModel = await post(gateway, token, `/v1/proxy/vertex-ai${PATH.replace('gemini-2.5-flash', 'gemini-9')}`, body)
-        expect([unknownModel.status, await unknownModel.json()]).toEqual([400, { detail: 'Unsupported model' }])
+        expect(
+          (await post(gateway, token, `/v1/proxy/vertex-ai${PATH.replace('google', 'meta')}`, body)).status,
+        ).toBe(404)
+        expect(
+          (
+            await post(
+              gateway,
+              token,
+              `/v1/proxy/vertex-ai${PATH.replace('streamGenerateContent', 'countTokens')}`,
+              body,
+            )
+          ).status,
+        ).toBe(404)
+        const unknownModel = await post(
+          gateway,
+          token,
+          `/v1/proxy/vertex-ai${PATH.replace('gemini-2.5-flash', 'gemini-9')}`,
+          body,
+        )
+        expect([unknownModel.status, await unknownModel.json()]).toEqual([
+          400,
+          { detail: 'Unsupported model' },
+        ])
         const noKey = await start(settingsFor(issuer, { AIGW_VERTEX_TEXT_MODEL__ENDPOINT: server.url }))
         const missing = await post(noKey, token, `/v1/proxy/vertex-ai${PATH}`, body)
         expect(missing.status).toBe(500)
-        expect(((await missing.json()) as { detail: string }).detail).toContain('AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY')
+        expect(((await missing.json()) as { detail: string }).detail).toContain(
+          'AIGW_GOOGLE_CLOUD_PLATFORM__SERVICE_ACCOUNT_JSON_KEY',
+        )
         expect(await server.requests()).toEqual([])
       })
     })

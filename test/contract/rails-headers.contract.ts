@@ -39,19 +39,27 @@ export function railsHeadersContract(target: Target) {
       const issuer = await newIssuer()
       const gateway = await start(settingsFor(issuer))
       const token = await instanceToken(issuer, '18.x')
-      const mint = (headers: Record<string, string>) => gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token, headers) })
+      const mint = (headers: Record<string, string>) =>
+        gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token, headers) })
       return { gateway, token, mint }
     }
 
     it('records each of them in the access-log line under its gitlab_* name, and never the token', async () => {
       const { gateway, token, mint } = await setUp()
-      const response = await mint(Object.fromEntries(RAILS_18_HEADERS.map(([header, , value]) => [header, value])))
+      const response = await mint(
+        Object.fromEntries(RAILS_18_HEADERS.map(([header, , value]) => [header, value])),
+      )
       expect(response.status).toBe(200)
       const [line] = accessLines(gateway)
       for (const [header, field, value] of RAILS_18_HEADERS) expect(line?.[field], header).toBe(value)
       // On a public route and a refused one too.
-      await gateway.fetch('/monitoring/healthz', { headers: { 'x-gitlab-user-id': '7', 'X-Gitlab-Client-Name': 'gitlab-lsp' } })
-      await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: { 'x-gitlab-deployment-type': 'dedicated' } })
+      await gateway.fetch('/monitoring/healthz', {
+        headers: { 'x-gitlab-user-id': '7', 'X-Gitlab-Client-Name': 'gitlab-lsp' },
+      })
+      await gateway.fetch(TOKEN_PATH, {
+        method: 'POST',
+        headers: { 'x-gitlab-deployment-type': 'dedicated' },
+      })
       expect(accessLines(gateway).slice(1)).toEqual([
         expect.objectContaining({ status_code: 200, gitlab_user_id: '7', gitlab_client_name: 'gitlab-lsp' }),
         expect.objectContaining({ status_code: 401, gitlab_deployment_type: 'dedicated' }),
@@ -72,7 +80,8 @@ export function railsHeadersContract(target: Target) {
       ]
       // Bytes outside ASCII arrive over real HTTP on Node; workerd's Headers, where the test builds the
       // request, print a warning for each such value (they re-encode it), so there they are left out.
-      if (target.runtime === 'node') values.push(['UTF-8 bytes', asWireBytes('Zürich – 東京 🚀')], ['Latin-1', 'caf\u00e9'])
+      if (target.runtime === 'node')
+        values.push(['UTF-8 bytes', asWireBytes('Zürich – 東京 🚀')], ['Latin-1', 'caf\u00e9'])
       for (const [what, value] of values) {
         for (const [header, field] of RAILS_18_HEADERS) {
           const response = await mint({ [header]: value })
@@ -83,12 +92,16 @@ export function railsHeadersContract(target: Target) {
             // Headers lose leading and trailing whitespace on the way (HTTP says so); the rest is kept as received.
             expect(logged, `${what} in ${header}`).toBe(value.trim())
           } else {
-            expect(logged, `${what} in ${header}`).toBe(`${value.slice(0, MAX_LOGGED_HEADER_CHARS)}…[cut: ${value.length} characters]`)
+            expect(logged, `${what} in ${header}`).toBe(
+              `${value.slice(0, MAX_LOGGED_HEADER_CHARS)}…[cut: ${value.length} characters]`,
+            )
           }
         }
       }
       // Every one of them 4 KiB at once: still answered, and the log line stays small.
-      const all = await mint(Object.fromEntries(RAILS_18_HEADERS.map(([header]) => [header, 'n'.repeat(4096)])))
+      const all = await mint(
+        Object.fromEntries(RAILS_18_HEADERS.map(([header]) => [header, 'n'.repeat(4096)])),
+      )
       expect(all.status).toBe(200)
       const line = gateway.logs().at(-1)!
       expect(line.length).toBeLessThan(RAILS_18_HEADERS.length * (MAX_LOGGED_HEADER_CHARS + 64) + 2048)
@@ -96,9 +109,14 @@ export function railsHeadersContract(target: Target) {
 
     it('never logs a token someone put in one of them', async () => {
       const { gateway, token, mint } = await setUp()
-      expect((await mint({ 'X-Gitlab-Client-Name': `Bearer ${token}`, 'x-gitlab-user-id': token })).status).toBe(200)
+      expect(
+        (await mint({ 'X-Gitlab-Client-Name': `Bearer ${token}`, 'x-gitlab-user-id': token })).status,
+      ).toBe(200)
       const line = accessLines(gateway).at(-1)!
-      expect([line.gitlab_client_name, line.gitlab_user_id]).toEqual(['Bearer [redacted token]', '[redacted token]'])
+      expect([line.gitlab_client_name, line.gitlab_user_id]).toEqual([
+        'Bearer [redacted token]',
+        '[redacted token]',
+      ])
       expect(gateway.logs().join('\n')).not.toContain(token.split('.')[1])
     })
   })

@@ -31,15 +31,19 @@ export function scopesContract(runtime: string) {
     })
 
     it('refuses disallowed issuers and empty primitives; lets bypassed callers do anything', () => {
-      expect(can(caller(['generate_code'], 'gitlab-ai-gateway'), 'generate_code', { disallowedIssuers: ['gitlab-ai-gateway'] })).toBe(false)
+      expect(
+        can(caller(['generate_code'], 'gitlab-ai-gateway'), 'generate_code', {
+          disallowedIssuers: ['gitlab-ai-gateway'],
+        }),
+      ).toBe(false)
       expect(can(caller(['generate_code']), '')).toBe(false)
       expect(can(caller([], undefined, true), 'explain_vulnerability')).toBe(true)
     })
 
     it("throws GitLab's 403 with the route's message", () => {
-      expect(() => requireAnyScope(caller(['duo_chat']), ['complete_code'], 'Unauthorized to access code completions')).toThrow(
-        expect.objectContaining({ status: 403, message: 'Unauthorized to access code completions' }),
-      )
+      expect(() =>
+        requireAnyScope(caller(['duo_chat']), ['complete_code'], 'Unauthorized to access code completions'),
+      ).toThrow(expect.objectContaining({ status: 403, message: 'Unauthorized to access code completions' }))
       const error = (() => {
         try {
           requireAnyScope(caller([]), ['duo_classic_chat'], 'Unauthorized to access duo chat')

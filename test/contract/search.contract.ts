@@ -32,7 +32,11 @@ interface Answer {
 
 /** The body GitLab's docs client sends (ee/lib/gitlab/llm/ai_gateway/docs_client.rb). */
 function railsBody(query: string, extra: Record<string, unknown> = {}) {
-  return { type: 'search-docs', metadata: { source: 'GitLab EE', version: '17.11.0' }, payload: { query, ...extra } }
+  return {
+    type: 'search-docs',
+    metadata: { source: 'GitLab EE', version: '17.11.0' },
+    payload: { query, ...extra },
+  }
 }
 
 /** GitLab's estimate of a text's tokens: 1.4 per whitespace-separated word, rounded down. */
@@ -47,7 +51,11 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
       const gateway = await start(settingsFor(issuer, extra))
       const token = await instanceToken(issuer, generation)
       const post = (body: unknown) =>
-        gateway.fetch(PATH, { method: 'POST', headers: gitlabHeaders(token), body: typeof body === 'string' ? body : JSON.stringify(body) })
+        gateway.fetch(PATH, {
+          method: 'POST',
+          headers: gitlabHeaders(token),
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        })
       const search = async (query: string, extra: Record<string, unknown> = {}) => {
         const response = await post(railsBody(query, extra))
         expect(response.status, query.slice(0, 80)).toBe(200)
@@ -75,7 +83,9 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
         Header2: 'Rotate a personal access token',
         filename: '/user/profile/personal_access_tokens.md',
       })
-      expect(first!.content).toMatch(/^## Rotate a personal access token\n\nRotate a personal access token before it expires/)
+      expect(first!.content).toMatch(
+        /^## Rotate a personal access token\n\nRotate a personal access token before it expires/,
+      )
     })
 
     it('ranks the section about the question first (BM25), and every result has all the words', async () => {
@@ -90,7 +100,10 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
       }
 
       const backups = (await search('restore the backup archive')).response.results
-      expect(backups[0]).toMatchObject({ id: '/administration/backup_restore.md', metadata: { Header2: 'Restore a backup' } })
+      expect(backups[0]).toMatchObject({
+        id: '/administration/backup_restore.md',
+        metadata: { Header2: 'Restore a backup' },
+      })
     })
 
     it('returns page_size results at most, 4 by default', async () => {
@@ -100,7 +113,9 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
       expect((await search('runner')).response.results).toHaveLength(4)
       expect((await search('runner', { page_size: 1 })).response.results).toHaveLength(1)
       const two = (await search('runner', { page_size: 2 })).response.results
-      expect(two.map((r) => r.id)).toEqual((await search('runner', { page_size: 20 })).response.results.slice(0, 2).map((r) => r.id))
+      expect(two.map((r) => r.id)).toEqual(
+        (await search('runner', { page_size: 20 })).response.results.slice(0, 2).map((r) => r.id),
+      )
     })
 
     it('keeps results while their estimated tokens add up to 8,000 at most', async () => {
@@ -120,8 +135,19 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
       const { search } = await setUp()
       const plain = (await search('runner tags', { page_size: 20 })).response.results.map((r) => r.content)
       expect(plain.length).toBeGreaterThan(0)
-      for (const query of ['runner* tags', '"runner" "tags"', 'runner: tags?', '(runner tags', 'runner) -tags', '^runner {tags}', 'Runner, TAGS.']) {
-        expect((await search(query, { page_size: 20 })).response.results.map((r) => r.content), query).toEqual(plain)
+      for (const query of [
+        'runner* tags',
+        '"runner" "tags"',
+        'runner: tags?',
+        '(runner tags',
+        'runner) -tags',
+        '^runner {tags}',
+        'Runner, TAGS.',
+      ]) {
+        expect(
+          (await search(query, { page_size: 20 })).response.results.map((r) => r.content),
+          query,
+        ).toEqual(plain)
       }
       const hostile = [
         '"unbalanced quote',
@@ -154,7 +180,9 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
         expect(Array.isArray(answer.response.results), query.slice(0, 80)).toBe(true)
       }
       // The table is still there.
-      expect((await search('runner tags', { page_size: 20 })).response.results.map((r) => r.content)).toEqual(plain)
+      expect((await search('runner tags', { page_size: 20 })).response.results.map((r) => r.content)).toEqual(
+        plain,
+      )
     })
 
     it('refuses a token without documentation_search (GitLab 18.x tokens do not carry it) with GitLab’s 403', async () => {
@@ -188,13 +216,21 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
         expect(response.status, name).toBe(422)
         expect(await response.json(), name).toEqual({ detail: 'Validation error' })
       }
-      const limits = await post({ ...valid, type: 't'.repeat(100), payload: { query: 'runner', page_size: 20 } })
+      const limits = await post({
+        ...valid,
+        type: 't'.repeat(100),
+        payload: { query: 'runner', page_size: 20 },
+      })
       expect(limits.status).toBe(200)
 
       const issuer = await newIssuer()
       const gateway = await start(settingsFor(issuer, settings.index))
       const noScope = await instanceToken(issuer, '18.x')
-      const response = await gateway.fetch(PATH, { method: 'POST', headers: gitlabHeaders(noScope), body: JSON.stringify({ type: 'x' }) })
+      const response = await gateway.fetch(PATH, {
+        method: 'POST',
+        headers: gitlabHeaders(noScope),
+        body: JSON.stringify({ type: 'x' }),
+      })
       expect(response.status).toBe(422)
     })
 
@@ -204,7 +240,9 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
       expect(answer.response.results).toEqual([])
       expect(answer.metadata.provider).toBe('sqlite')
       await search('runner')
-      const notices = jsonLogs(gateway).filter((line) => String(line.message).includes('Documentation search is off'))
+      const notices = jsonLogs(gateway).filter((line) =>
+        String(line.message).includes('Documentation search is off'),
+      )
       expect(notices).toHaveLength(1)
       expect(notices[0]).toMatchObject({ level: 'warning' })
       expect(String(notices[0]!.message)).toContain(settings.enableHint)
@@ -213,21 +251,28 @@ export function searchContract(target: Target, settings: SearchIndexSettings) {
     it('says nothing about enabling search when an index is configured', async () => {
       const { gateway, search } = await setUp()
       await search('runner')
-      expect(jsonLogs(gateway).filter((line) => String(line.message).includes('Documentation search is off'))).toEqual([])
+      expect(
+        jsonLogs(gateway).filter((line) => String(line.message).includes('Documentation search is off')),
+      ).toEqual([])
     })
 
-    it.runIf(settings.broken !== undefined)('answers a clear 500 when the index cannot be queried, and logs the cause once', async () => {
-      const { gateway, post } = await setUp(settings.broken)
-      const response = await post(railsBody('register a runner'))
-      expect(response.status).toBe(500)
-      const body = await response.text()
-      expect(JSON.parse(body)).toEqual({ detail: 'Documentation search failed: the documentation index could not be read' })
-      expect(body).not.toMatch(/doc_index|sqlite|at .*\.ts/i)
-      const errors = jsonLogs(gateway).filter((line) => line.level === 'error')
-      expect(errors).toHaveLength(1)
-      expect(errors[0]).toMatchObject({ message: 'Documentation index query failed' })
-      expect(String(errors[0]!.error)).toContain('doc_index')
-      expect(JSON.stringify(errors[0])).not.toContain('register a runner')
-    })
+    it.runIf(settings.broken !== undefined)(
+      'answers a clear 500 when the index cannot be queried, and logs the cause once',
+      async () => {
+        const { gateway, post } = await setUp(settings.broken)
+        const response = await post(railsBody('register a runner'))
+        expect(response.status).toBe(500)
+        const body = await response.text()
+        expect(JSON.parse(body)).toEqual({
+          detail: 'Documentation search failed: the documentation index could not be read',
+        })
+        expect(body).not.toMatch(/doc_index|sqlite|at .*\.ts/i)
+        const errors = jsonLogs(gateway).filter((line) => line.level === 'error')
+        expect(errors).toHaveLength(1)
+        expect(errors[0]).toMatchObject({ message: 'Documentation index query failed' })
+        expect(String(errors[0]!.error)).toContain('doc_index')
+        expect(JSON.stringify(errors[0])).not.toContain('register a runner')
+      },
+    )
   })
 }

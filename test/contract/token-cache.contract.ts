@@ -5,7 +5,14 @@
  * different signature over the same claims.
  */
 import { describe, expect, it } from 'vitest'
-import { gitlabHeaders, instanceClaims, instanceToken, nowSeconds, settingsFor, TOKEN_PATH } from './gitlab.ts'
+import {
+  gitlabHeaders,
+  instanceClaims,
+  instanceToken,
+  nowSeconds,
+  settingsFor,
+  TOKEN_PATH,
+} from './gitlab.ts'
 import { controlClock, gatewayFactory } from './harness.ts'
 import { newIssuer } from './issuer-client.ts'
 import type { Gateway, Target } from './target.ts'
@@ -51,7 +58,10 @@ export function tokenCacheContract(target: Target) {
       const token = await instanceToken(issuer, '18.x')
       expect((await call(gateway, token)).status).toBe(200)
       const mismatch = await call(gateway, token, { 'x-gitlab-realm': 'saas' })
-      expect([mismatch.status, await mismatch.json()]).toEqual([401, { error: "Header mismatch 'X-Gitlab-Realm'" }])
+      expect([mismatch.status, await mismatch.json()]).toEqual([
+        401,
+        { error: "Header mismatch 'X-Gitlab-Realm'" },
+      ])
     })
 
     it('does not take another signature over the same claims for the cached token', async () => {

@@ -36,8 +36,11 @@ export function userTokenContract(target: Target) {
   describe(`POST /v1/code/user_access_token [${target.runtime}]`, () => {
     const start = gatewayFactory(target)
     const keys = () => inject('gatewayKeys')
-    const mint = (gateway: Gateway, token: string | undefined, headers: Record<string, string | undefined> = {}) =>
-      gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token, headers) })
+    const mint = (
+      gateway: Gateway,
+      token: string | undefined,
+      headers: Record<string, string | undefined> = {},
+    ) => gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token, headers) })
 
     it('mints a one-hour RS256 token in GitLab format for an 18.x instance token', async () => {
       const issuer = await newIssuer()
@@ -77,7 +80,10 @@ export function userTokenContract(target: Target) {
     it('grants only the primitives the caller holds, and 403s without either', async () => {
       const issuer = await newIssuer()
       const gateway = await start(settingsFor(issuer))
-      const proxyOnly = await mint(gateway, await instanceToken(issuer, '18.x', { scopes: ['ai_gateway_model_provider_proxy'] }))
+      const proxyOnly = await mint(
+        gateway,
+        await instanceToken(issuer, '18.x', { scopes: ['ai_gateway_model_provider_proxy'] }),
+      )
       const { token } = (await proxyOnly.json()) as { token: string }
       expect((await verifyMinted(token, keys().signing)).scopes).toEqual(['ai_gateway_model_provider_proxy'])
       for (const scopes of [['duo_chat', 'generate_code'], [], 'complete_code']) {
@@ -101,7 +107,9 @@ export function userTokenContract(target: Target) {
       const clock = controlClock()
       const issuer = await newIssuer()
       const gateway = await start(settingsFor(issuer))
-      const { token } = (await (await mint(gateway, await instanceToken(issuer, '18.x'))).json()) as { token: string }
+      const { token } = (await (await mint(gateway, await instanceToken(issuer, '18.x'))).json()) as {
+        token: string
+      }
       const ide = (headers: Record<string, string | undefined> = {}) =>
         gateway.fetch(PROBE_PATH, { method: 'POST', headers: gitlabHeaders(token, headers) })
       expect((await ide()).status).toBe(404)
@@ -120,14 +128,27 @@ export function userTokenContract(target: Target) {
 
     it('keeps tokens of the previous signing key valid through AIGW_SELF_SIGNED_JWT__VALIDATION_KEY', async () => {
       const issuer = await newIssuer()
-      const before = await start(settingsFor(issuer, { AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys().validation }))
-      const { token } = (await (await mint(before, await instanceToken(issuer, '18.x'))).json()) as { token: string }
-      const rotated = await start(
-        settingsFor(issuer, { AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys().signing, AIGW_SELF_SIGNED_JWT__VALIDATION_KEY: keys().validation }),
+      const before = await start(
+        settingsFor(issuer, { AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys().validation }),
       )
-      expect((await rotated.fetch(PROBE_PATH, { method: 'POST', headers: gitlabHeaders(token) })).status).toBe(404)
-      const forgotten = await start(settingsFor(issuer, { AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys().signing }))
-      expect((await forgotten.fetch(PROBE_PATH, { method: 'POST', headers: gitlabHeaders(token) })).status).toBe(401)
+      const { token } = (await (await mint(before, await instanceToken(issuer, '18.x'))).json()) as {
+        token: string
+      }
+      const rotated = await start(
+        settingsFor(issuer, {
+          AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys().signing,
+          AIGW_SELF_SIGNED_JWT__VALIDATION_KEY: keys().validation,
+        }),
+      )
+      expect(
+        (await rotated.fetch(PROBE_PATH, { method: 'POST', headers: gitlabHeaders(token) })).status,
+      ).toBe(404)
+      const forgotten = await start(
+        settingsFor(issuer, { AIGW_SELF_SIGNED_JWT__SIGNING_KEY: keys().signing }),
+      )
+      expect(
+        (await forgotten.fetch(PROBE_PATH, { method: 'POST', headers: gitlabHeaders(token) })).status,
+      ).toBe(401)
     })
 
     it('signs with a PKCS#1 key given with literal \\n escapes, as in example.env', async () => {
@@ -143,26 +164,43 @@ export function userTokenContract(target: Target) {
     it('adds project and namespace claims for SaaS, the root namespace claim winning over its header', async () => {
       const issuer = await newIssuer()
       const gateway = await start(settingsFor(issuer))
-      const saas = { 'x-gitlab-realm': 'saas', 'x-gitlab-project-id': '5678', 'x-gitlab-namespace-id': '9012' }
+      const saas = {
+        'x-gitlab-realm': 'saas',
+        'x-gitlab-project-id': '5678',
+        'x-gitlab-namespace-id': '9012',
+      }
       const claimsFor = async (tokenClaims: Record<string, unknown>, headers: Record<string, string>) => {
-        const response = await mint(gateway, await instanceToken(issuer, '18.x', { gitlab_realm: 'saas', ...tokenClaims }), headers)
+        const response = await mint(
+          gateway,
+          await instanceToken(issuer, '18.x', { gitlab_realm: 'saas', ...tokenClaims }),
+          headers,
+        )
         expect(response.status).toBe(200)
         return verifyMinted(((await response.json()) as { token: string }).token, keys().signing)
       }
-      expect(await claimsFor({ gitlab_root_namespace_id: '3456' }, { ...saas, 'x-gitlab-root-namespace-id': '1' })).toMatchObject({
+      expect(
+        await claimsFor({ gitlab_root_namespace_id: '3456' }, { ...saas, 'x-gitlab-root-namespace-id': '1' }),
+      ).toMatchObject({
         gitlab_realm: 'saas',
         gitlab_project_id: '5678',
         gitlab_namespace_id: '9012',
         gitlab_root_namespace_id: 3456,
       })
-      expect((await claimsFor({}, { ...saas, 'x-gitlab-root-namespace-id': '77' })).gitlab_root_namespace_id).toBe(77)
-      expect((await claimsFor({ gitlab_root_namespace_id: 0 }, { ...saas, 'x-gitlab-root-namespace-id': '-1' })).gitlab_root_namespace_id).toBeNull()
+      expect(
+        (await claimsFor({}, { ...saas, 'x-gitlab-root-namespace-id': '77' })).gitlab_root_namespace_id,
+      ).toBe(77)
+      expect(
+        (await claimsFor({ gitlab_root_namespace_id: 0 }, { ...saas, 'x-gitlab-root-namespace-id': '-1' }))
+          .gitlab_root_namespace_id,
+      ).toBeNull()
     })
 
-    it("answers 401 \"Header is missing: 'X-Gitlab-Global-User-Id'\" instead of minting a token for nobody", async () => {
+    it('answers 401 "Header is missing: \'X-Gitlab-Global-User-Id\'" instead of minting a token for nobody', async () => {
       const issuer = await newIssuer()
       const gateway = await start(settingsFor(issuer))
-      const response = await mint(gateway, await instanceToken(issuer, '18.x'), { 'x-gitlab-global-user-id': undefined })
+      const response = await mint(gateway, await instanceToken(issuer, '18.x'), {
+        'x-gitlab-global-user-id': undefined,
+      })
       expect(response.status).toBe(401)
       expect(await response.json()).toEqual({ error: "Header is missing: 'X-Gitlab-Global-User-Id'" })
     })
@@ -174,7 +212,9 @@ export function userTokenContract(target: Target) {
       expect(response.status).toBe(500)
       expect(await response.json()).toEqual({ detail: 'Failed to generate JWT' })
       const errors = jsonLogs(gateway).filter((l) => l.level === 'error')
-      expect(errors.map((l) => l.message)).toEqual(['Cannot mint a user access token: AIGW_SELF_SIGNED_JWT__SIGNING_KEY is not set'])
+      expect(errors.map((l) => l.message)).toEqual([
+        'Cannot mint a user access token: AIGW_SELF_SIGNED_JWT__SIGNING_KEY is not set',
+      ])
     })
 
     it('grants both primitives, without realm, when authentication is bypassed', async () => {

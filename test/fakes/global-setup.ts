@@ -29,7 +29,11 @@ export default async function setup(project: TestProject) {
   project.provide('modelServerUrl', models.url)
   project.provide('untrustedModelServerUrl', models.tlsUrl!)
   project.provide('refusingUrl', `http://127.0.0.1:${await closedPort()}`)
-  project.provide('gatewayKeys', { signing: signing!.pkcs8, signingPkcs1: signing!.pkcs1, validation: validation!.pkcs8 })
+  project.provide('gatewayKeys', {
+    signing: signing!.pkcs8,
+    signingPkcs1: signing!.pkcs1,
+    validation: validation!.pkcs8,
+  })
   const docsIndex = buildDocsIndex()
   project.provide('docsIndexPath', docsIndex.path)
   project.provide('docsIndexSql', docsIndex.sql)
@@ -45,7 +49,15 @@ function buildDocsIndex(): { directory: string; path: string; sql: string } {
   const [path, sqlPath] = [join(directory, 'docs.db'), join(directory, 'docs.sql')]
   execFileSync(
     process.execPath,
-    ['--disable-warning=ExperimentalWarning', 'node-entry/docs-indexer/cli.ts', 'test/fixtures/docs', '--out', path, '--sql', sqlPath],
+    [
+      '--disable-warning=ExperimentalWarning',
+      'node-entry/docs-indexer/cli.ts',
+      'test/fixtures/docs',
+      '--out',
+      path,
+      '--sql',
+      sqlPath,
+    ],
     { cwd: new URL('../..', import.meta.url), stdio: 'pipe' },
   )
   return { directory, path, sql: readFileSync(sqlPath, 'utf8') }
@@ -66,11 +78,29 @@ function selfSignedCertificate(): { key: string; cert: string } {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
       { cwd: directory, stdio: 'pipe' },
     )
-    return { key: readFileSync(join(directory, 'key.pem'), 'utf8'), cert: readFileSync(join(directory, 'cert.pem'), 'utf8') }
+    return {
+      key: readFileSync(join(directory, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(directory, 'cert.pem'), 'utf8'),
+    }
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }

@@ -15,7 +15,12 @@
  * A request to `/t/<id>/<path>` takes the first step whose `match` is a prefix of `<path>` (with
  * its query) and whose `times` are not used up; a step without `times` serves any number.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Received, Step } from './model-script.ts'
@@ -46,7 +51,11 @@ export async function startFakeModelServer(tls?: { key: string; cert: string }):
     if (req.method === 'POST' && url.pathname === '/control/tenants') {
       const id = `${nextId++}-${Math.random().toString(36).slice(2, 8)}`
       tenants.set(id, { steps: [], received: [] })
-      return sendJson(res, 200, { id, url: `${baseUrl}/t/${id}`, tlsUrl: tlsBase() && `${tlsBase()}/t/${id}` })
+      return sendJson(res, 200, {
+        id,
+        url: `${baseUrl}/t/${id}`,
+        tlsUrl: tlsBase() && `${tlsBase()}/t/${id}`,
+      })
     }
     const control = /^\/control\/t\/([^/]+)\/(script|requests)$/.exec(url.pathname)
     if (control) {
@@ -65,7 +74,9 @@ export async function startFakeModelServer(tls?: { key: string; cert: string }):
     const record: Received = {
       method: req.method ?? 'GET',
       path,
-      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+      ),
       body: bodyBytes.toString('utf8'),
       bodyBase64: bodyBytes.toString('base64'),
       closedEarly: false,
@@ -80,8 +91,11 @@ export async function startFakeModelServer(tls?: { key: string; cert: string }):
       }
     })
 
-    const step = tenant.steps.find((s) => path.startsWith(s.match ?? '') && (s.times === undefined || s.used < s.times))
-    if (!step) return sendJson(res, 500, { error: { message: `fake model server: no script step for ${path}` } })
+    const step = tenant.steps.find(
+      (s) => path.startsWith(s.match ?? '') && (s.times === undefined || s.used < s.times),
+    )
+    if (!step)
+      return sendJson(res, 500, { error: { message: `fake model server: no script step for ${path}` } })
     step.used++
     await serveStep(step, res)
   }
@@ -109,7 +123,9 @@ export async function startFakeModelServer(tls?: { key: string; cert: string }):
     tlsUrl: urls[1],
     close: async () => {
       for (const socket of sockets) socket.destroy()
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
+      await Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      )
     },
   }
 }

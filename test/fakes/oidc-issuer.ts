@@ -15,7 +15,12 @@
  *   GET  /control/t/<id>/stats                                       -> {discovery, jwks}
  */
 import { createHmac, generateKeyPair, type KeyObject } from 'node:crypto'
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose'
@@ -83,11 +88,18 @@ export async function startFakeIssuer(tls?: { key: string; cert: string }): Prom
     if (rest === '/.well-known/openid-configuration') {
       return send(res, 200, { issuer: tenant.url, jwks_uri: `${tenant.url}/oauth/discovery/keys` })
     }
-    const keys = tenant.emptyKeys ? [] : tenant.keys.map((k) => ({ ...k.jwk, kid: k.kid, use: 'sig', alg: 'RS256' }))
+    const keys = tenant.emptyKeys
+      ? []
+      : tenant.keys.map((k) => ({ ...k.jwk, kid: k.kid, use: 'sig', alg: 'RS256' }))
     return send(res, 200, { keys }, tenant.cacheControl ? { 'cache-control': tenant.cacheControl } : {})
   }
 
-  const handleControl = async (tenant: Tenant, action: string, body: Record<string, unknown>, res: ServerResponse) => {
+  const handleControl = async (
+    tenant: Tenant,
+    action: string,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+  ) => {
     if (action === '/stats') return send(res, 200, tenant.stats)
     if (action === '/state') {
       if (typeof body.status === 'number') tenant.status = body.status
@@ -104,7 +116,12 @@ export async function startFakeIssuer(tls?: { key: string; cert: string }): Prom
     }
     if (action === '/sign') {
       const which = body.key ?? 'current'
-      const key = which === 'foreign' ? foreign : which === 'previous' ? tenant.previous : tenant.keys[tenant.keys.length - 1]
+      const key =
+        which === 'foreign'
+          ? foreign
+          : which === 'previous'
+            ? tenant.previous
+            : tenant.keys[tenant.keys.length - 1]
       if (!key) return send(res, 400, { error: 'no such key' })
       const header: Record<string, unknown> = { typ: 'JWT' }
       const kid = body.kid ?? 'thumbprint'
@@ -154,7 +171,9 @@ class KeyPool {
 
 async function makeKey(): Promise<IssuerKey> {
   const privateKey = await new Promise<KeyObject>((resolve, reject) =>
-    generateKeyPair('rsa', { modulusLength: 2048 }, (error, _publicKey, key) => (error ? reject(error) : resolve(key))),
+    generateKeyPair('rsa', { modulusLength: 2048 }, (error, _publicKey, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   )
   const { kty, n, e } = await exportJWK(privateKey)
   const jwk = { kty, n, e } as JWK
@@ -174,7 +193,12 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return text ? (JSON.parse(text) as Record<string, unknown>) : {}
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers })
   res.end(JSON.stringify(body))
 }

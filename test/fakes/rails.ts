@@ -41,7 +41,13 @@
  * Rails' own files (no 18.9 copy was at hand), leaving out what those added after 18.9.
  */
 import { compressCheckpoint, seedCheckpoint, type CheckpointRecord } from './rails/checkpoints.ts'
-import { grapeError, internalError, methodNotAllowed, routeNotFound, type RailsResponse } from './rails/grape.ts'
+import {
+  grapeError,
+  internalError,
+  methodNotAllowed,
+  routeNotFound,
+  type RailsResponse,
+} from './rails/grape.ts'
 import { createGraphqlEndpoint, type GraphqlHandler, type GraphqlMatcher } from './rails/graphql.ts'
 import { rubyJson } from './rails/json.ts'
 import {
@@ -58,12 +64,32 @@ import {
   type RouteHandler,
 } from './rails/router.ts'
 import { workflowApiRoutes } from './rails/workflow-api.ts'
-import { workflowRecord, type StatusEventRecord, type WorkflowInit, type WorkflowRecord } from './rails/workflows.ts'
+import {
+  workflowRecord,
+  type StatusEventRecord,
+  type WorkflowInit,
+  type WorkflowRecord,
+} from './rails/workflows.ts'
 
 export { compressCheckpoint }
-export type { CheckpointRecord, RailsRequest, RailsResponse, RecordedRequest, RequestMatcher, RouteContext, RouteHandler, HandlerResult }
+export type {
+  CheckpointRecord,
+  RailsRequest,
+  RailsResponse,
+  RecordedRequest,
+  RequestMatcher,
+  RouteContext,
+  RouteHandler,
+  HandlerResult,
+}
 export type { GraphqlHandler, GraphqlMatcher, GraphqlRequest, GraphqlResult } from './rails/graphql.ts'
-export type { SeedCheckpoint, WorkflowInit, WorkflowRecord, StatusEventRecord, PrivilegeName } from './rails/workflows.ts'
+export type {
+  SeedCheckpoint,
+  WorkflowInit,
+  WorkflowRecord,
+  StatusEventRecord,
+  PrivilegeName,
+} from './rails/workflows.ts'
 export type { WorkflowStatus } from './rails/state-machine.ts'
 
 export interface FakeRailsOptions {
@@ -104,8 +130,13 @@ export function createFakeRails(options: FakeRailsOptions = {}) {
     gitlabUrl,
     nextCheckpointId: () => nextCheckpointId++,
     now: () => new Date(),
-    ruleBreaks: (workflow, problems) => breaks.set(workflow.id, [...(breaks.get(workflow.id) ?? []), ...problems]),
-  }).map((route) => ({ method: route.method, pattern: compilePattern(route.pattern), handler: route.handler }))
+    ruleBreaks: (workflow, problems) =>
+      breaks.set(workflow.id, [...(breaks.get(workflow.id) ?? []), ...problems]),
+  }).map((route) => ({
+    method: route.method,
+    pattern: compilePattern(route.pattern),
+    handler: route.handler,
+  }))
 
   const graphqlEndpoint = createGraphqlEndpoint({
     get currentUserId() {
@@ -121,7 +152,9 @@ export function createFakeRails(options: FakeRailsOptions = {}) {
   }
 
   const normalise = (result: HandlerResult): RailsResponse =>
-    'json' in result ? { statusCode: result.statusCode, body: rubyJson(result.json) } : { statusCode: result.statusCode, body: result.body }
+    'json' in result
+      ? { statusCode: result.statusCode, body: rubyJson(result.json) }
+      : { statusCode: result.statusCode, body: result.body }
 
   async function route(request: RecordedRequest, rawBody: string | undefined): Promise<RailsResponse> {
     if (request.method === 'POST' && request.pathname === '/api/graphql') {
@@ -134,7 +167,8 @@ export function createFakeRails(options: FakeRailsOptions = {}) {
       pathKnown = true
       if (candidate.method !== request.method) continue
       // Grape parses a JSON body before it validates anything.
-      if (typeof request.body === 'string') return grapeError(400, 'message body does not match declared format')
+      if (typeof request.body === 'string')
+        return grapeError(400, 'message body does not match declared format')
       return normalise(await candidate.handler({ ...request, params, rawBody }))
     }
     return pathKnown ? methodNotAllowed() : routeNotFound()
@@ -157,7 +191,10 @@ export function createFakeRails(options: FakeRailsOptions = {}) {
         if (fault === 'hang') {
           response = await new Promise<RailsResponse>((resolve) => hung.add(resolve))
         } else {
-          response = { statusCode: fault.statusCode, body: typeof fault.body === 'string' ? fault.body : rubyJson(fault.body) }
+          response = {
+            statusCode: fault.statusCode,
+            body: typeof fault.body === 'string' ? fault.body : rubyJson(fault.body),
+          }
         }
       } else {
         try {
@@ -177,7 +214,8 @@ export function createFakeRails(options: FakeRailsOptions = {}) {
       if (workflows.has(id)) throw new Error(`fake Rails already has workflow ${id}`)
       nextWorkflowId = Math.max(nextWorkflowId, id + 1)
       const workflow = workflowRecord(id, init, { userId: currentUserId, gitlabUrl, now: new Date() })
-      for (const seed of init.checkpoints ?? []) workflow.checkpoints.push(seedCheckpoint(seed, nextCheckpointId++, new Date()))
+      for (const seed of init.checkpoints ?? [])
+        workflow.checkpoints.push(seedCheckpoint(seed, nextCheckpointId++, new Date()))
       workflows.set(id, workflow)
       return String(id)
     },

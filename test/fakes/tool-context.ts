@@ -57,13 +57,22 @@ export function toolHarness(options: HarnessOptions = {}): ToolHarness {
   const clientActions: ClientAction[] = []
   const context: ToolContext = {
     async gitlab(method, path, body) {
-      const response = await rails.handle({ method, path, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+      const response = await rails.handle({
+        method,
+        path,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
       return { status: response.statusCode, body: response.body }
     },
     async graphql(query, variables) {
-      const response = await rails.handle({ method: 'POST', path: '/api/graphql', body: JSON.stringify({ query, variables: variables ?? {} }) })
+      const response = await rails.handle({
+        method: 'POST',
+        path: '/api/graphql',
+        body: JSON.stringify({ query, variables: variables ?? {} }),
+      })
       const answer = JSON.parse(response.body) as { data?: unknown; errors?: { message: string }[] }
-      if (answer.errors?.length) throw new Error(`GraphQL error: ${answer.errors.map((e) => e.message).join('; ')}`)
+      if (answer.errors?.length)
+        throw new Error(`GraphQL error: ${answer.errors.map((e) => e.message).join('; ')}`)
       return answer.data
     },
     async client(action) {
@@ -82,6 +91,8 @@ export function toolHarness(options: HarnessOptions = {}): ToolHarness {
 }
 
 /** The requests the tools made (the fake's record), as `METHOD path` lines and bodies. */
-export function requestsOf(rails: FakeRails): { method: string; path: string; body: unknown; status: number | undefined }[] {
+export function requestsOf(
+  rails: FakeRails,
+): { method: string; path: string; body: unknown; status: number | undefined }[] {
   return rails.requests.map((r) => ({ method: r.method, path: r.path, body: r.body, status: r.statusCode }))
 }

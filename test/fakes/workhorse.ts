@@ -28,7 +28,15 @@ const PROTO_DIR = fileURLToPath(new URL('../../node-entry/agent-platform/', impo
 const MiB = 1024 * 1024
 
 // Decoded objects in the contract's shape: proto names, int64 as numbers, enums by name, defaults filled.
-const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: false, arrays: true, objects: true }
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: false,
+  arrays: true,
+  objects: true,
+}
 
 export interface DialOptions {
   /** host:port */
@@ -64,15 +72,27 @@ export interface WorkflowRun {
   waitForAction(match: (action: Action) => boolean): Promise<Action>
 }
 
-export type ActionHandler = (action: Action) => Promise<Outgoing<ActionResponse> | undefined> | Outgoing<ActionResponse> | undefined
+export type ActionHandler = (
+  action: Action,
+) => Promise<Outgoing<ActionResponse> | undefined> | Outgoing<ActionResponse> | undefined
 
 export interface FakeWorkhorse {
   /** The underlying grpc-js client, for calls the helpers do not cover (raw bytes, odd paths). */
   readonly client: grpc.Client
-  executeWorkflow(metadata: Record<string, string>, start: Outgoing<StartWorkflowRequest> | undefined, onAction?: ActionHandler): WorkflowRun
-  generateToken(metadata: Record<string, string>, request?: Outgoing<GenerateTokenRequest>): Promise<CallResult<GenerateTokenResponse>>
+  executeWorkflow(
+    metadata: Record<string, string>,
+    start: Outgoing<StartWorkflowRequest> | undefined,
+    onAction?: ActionHandler,
+  ): WorkflowRun
+  generateToken(
+    metadata: Record<string, string>,
+    request?: Outgoing<GenerateTokenRequest>,
+  ): Promise<CallResult<GenerateTokenResponse>>
   listTools(metadata: Record<string, string>): Promise<CallResult<ListToolsResponse>>
-  listFlows(metadata: Record<string, string>, request?: Outgoing<ListFlowsRequest>): Promise<CallResult<ListFlowsResponse>>
+  listFlows(
+    metadata: Record<string, string>,
+    request?: Outgoing<ListFlowsRequest>,
+  ): Promise<CallResult<ListFlowsResponse>>
   healthCheck(service?: string): Promise<CallResult<{ status: string }>>
   close(): void
 }
@@ -86,16 +106,23 @@ let loaded: { duoWorkflow: LoadedService; health: LoadedService } | undefined
 
 function services() {
   if (loaded) return loaded
-  const contract = grpc.loadPackageDefinition(protoLoader.loadSync(`${PROTO_DIR}contract.proto`, LOADER_OPTIONS))
+  const contract = grpc.loadPackageDefinition(
+    protoLoader.loadSync(`${PROTO_DIR}contract.proto`, LOADER_OPTIONS),
+  )
   const health = grpc.loadPackageDefinition(protoLoader.loadSync(`${PROTO_DIR}health.proto`, LOADER_OPTIONS))
   const healthNamespace = (health.grpc as grpc.GrpcObject).health as grpc.GrpcObject
-  loaded = { duoWorkflow: contract.DuoWorkflow as unknown as LoadedService, health: (healthNamespace.v1 as grpc.GrpcObject).Health as unknown as LoadedService }
+  loaded = {
+    duoWorkflow: contract.DuoWorkflow as unknown as LoadedService,
+    health: (healthNamespace.v1 as grpc.GrpcObject).Health as unknown as LoadedService,
+  }
   return loaded
 }
 
 export function dialWorkhorse(options: DialOptions): FakeWorkhorse {
   const { duoWorkflow, health } = services()
-  const credentials = options.tls ? grpc.credentials.createSsl(Buffer.from(options.tls.caPem)) : grpc.credentials.createInsecure()
+  const credentials = options.tls
+    ? grpc.credentials.createSsl(Buffer.from(options.tls.caPem))
+    : grpc.credentials.createInsecure()
   const channelOptions: grpc.ClientOptions = {
     'grpc.max_send_message_length': options.maxSendBytes ?? 4 * MiB,
     'grpc.max_receive_message_length': options.maxReceiveBytes ?? 4 * MiB,
@@ -106,11 +133,20 @@ export function dialWorkhorse(options: DialOptions): FakeWorkhorse {
   const client = new duoWorkflow(options.address, credentials, channelOptions)
   const healthClient = new health(options.address, credentials, channelOptions)
 
-  const unary = <Response>(target: grpc.Client, name: string, request: unknown, metadata: Record<string, string>) => {
+  const unary = <Response>(
+    target: grpc.Client,
+    name: string,
+    request: unknown,
+    metadata: Record<string, string>,
+  ) => {
     const method = (target as unknown as Record<string, Function>)[name]!.bind(target)
     return new Promise<CallResult<Response>>((resolve) => {
       method(request, toMetadata(metadata), (error: grpc.ServiceError | null, response: Response) => {
-        resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: 'OK', response })
+        resolve(
+          error
+            ? { code: error.code, details: error.details }
+            : { code: grpc.status.OK, details: 'OK', response },
+        )
       })
     })
   }
@@ -120,10 +156,18 @@ export function dialWorkhorse(options: DialOptions): FakeWorkhorse {
     executeWorkflow: (metadata, start, onAction) => runWorkflow(client, metadata, start, onAction),
     generateToken: (metadata, request = {}) => unary(client, 'GenerateToken', request, metadata),
     listTools: async (metadata) => {
-      const result = await unary<{ tools: unknown[]; eval_dataset: unknown[] }>(client, 'ListTools', {}, metadata)
+      const result = await unary<{ tools: unknown[]; eval_dataset: unknown[] }>(
+        client,
+        'ListTools',
+        {},
+        metadata,
+      )
       if (!result.response) return result as CallResult<ListToolsResponse>
       const { tools, eval_dataset } = result.response
-      return { ...result, response: { tools: tools.map(structToJson), eval_dataset: eval_dataset.map(structToJson) } }
+      return {
+        ...result,
+        response: { tools: tools.map(structToJson), eval_dataset: eval_dataset.map(structToJson) },
+      }
     },
     listFlows: async (metadata, request = {}) => {
       const result = await unary<{ configs: unknown[] }>(client, 'ListFlows', request, metadata)
@@ -138,11 +182,22 @@ export function dialWorkhorse(options: DialOptions): FakeWorkhorse {
   }
 }
 
-function runWorkflow(client: grpc.Client, metadata: Record<string, string>, start: Outgoing<StartWorkflowRequest> | undefined, onAction?: ActionHandler): WorkflowRun {
-  const call = (client as unknown as { ExecuteWorkflow(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, Action> }).ExecuteWorkflow(toMetadata(metadata))
+function runWorkflow(
+  client: grpc.Client,
+  metadata: Record<string, string>,
+  start: Outgoing<StartWorkflowRequest> | undefined,
+  onAction?: ActionHandler,
+): WorkflowRun {
+  const call = (
+    client as unknown as {
+      ExecuteWorkflow(metadata: grpc.Metadata): grpc.ClientDuplexStream<unknown, Action>
+    }
+  ).ExecuteWorkflow(toMetadata(metadata))
   const actions: Action[] = []
   const waiters: { match: (action: Action) => boolean; resolve: (action: Action) => void }[] = []
-  const done = new Promise<CallResult<never>>((resolve) => call.on('status', (status: grpc.StatusObject) => resolve({ code: status.code, details: status.details })))
+  const done = new Promise<CallResult<never>>((resolve) =>
+    call.on('status', (status: grpc.StatusObject) => resolve({ code: status.code, details: status.details })),
+  )
   call.on('error', () => {}) // the status event carries it
 
   // One action at a time: the stream is paused while onAction runs, as Workhorse does not read the next one.
@@ -158,7 +213,8 @@ function runWorkflow(client: grpc.Client, metadata: Record<string, string>, star
     call.pause()
     Promise.resolve(onAction(action))
       .then((response) => {
-        if (response && !action.newCheckpoint && call.writable) call.write({ actionResponse: { requestID: action.requestID, ...response } })
+        if (response && !action.newCheckpoint && call.writable)
+          call.write({ actionResponse: { requestID: action.requestID, ...response } })
       })
       .finally(() => call.resume())
   })

@@ -15,7 +15,14 @@ beforeAll(async () => {
   // A read tool's REST endpoint as Rails serves it.
   h.rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid', ({ params }) => ({
     statusCode: 200,
-    json: { id: 501, iid: Number(params.merge_request_iid), project_id: 1, title: 'Fix pipeline cache misses', description: 'Keys the cache on the lock file.', state: 'opened' },
+    json: {
+      id: 501,
+      iid: Number(params.merge_request_iid),
+      project_id: 1,
+      title: 'Fix pipeline cache misses',
+      description: 'Keys the cache on the lock file.',
+      state: 'opened',
+    },
   }))
 }, 30_000)
 afterAll(() => h?.close())
@@ -44,7 +51,9 @@ describe('a first question without tools', () => {
     const first = result.checkpoints[0]!
     expect(first.status).toBe('CREATED')
     expect(first.goal).toBe('What is a pipeline?')
-    expect(first.log).toEqual([expect.objectContaining({ message_type: 'user', content: 'What is a pipeline?', status: 'success' })])
+    expect(first.log).toEqual([
+      expect.objectContaining({ message_type: 'user', content: 'What is a pipeline?', status: 'success' }),
+    ])
     const last = result.checkpoints.at(-1)!
     expect(last.status).toBe('INPUT_REQUIRED')
     const log = mergedLog(result.checkpoints)
@@ -55,7 +64,9 @@ describe('a first question without tools', () => {
     // Streamed pieces carry the final entry's id, with status null.
     const agentId = log[1]!.message_id
     expect(agentId).toMatch(/^lc_run--/)
-    const partials = result.checkpoints.flatMap((c) => c.log).filter((e) => e.message_id === agentId && e.status === null)
+    const partials = result.checkpoints
+      .flatMap((c) => c.log)
+      .filter((e) => e.message_id === agentId && e.status === null)
     expect(partials.length).toBeGreaterThan(0)
 
     // The model call GitLab's service makes (spec Appendix D.11).
@@ -83,10 +94,19 @@ describe('a first question without tools', () => {
     expect((await h.turn({ workflowID: id, goal: 'First question' })).code).toBe(Status.OK)
     const second = await h.turn({ workflowID: id, goal: 'Second question' })
     expect(second.code, second.details).toBe(Status.OK)
-    expect(h.rails.statusEvents(id).map((e) => e.event)).toEqual(['start', 'require_input', 'resume', 'require_input'])
+    expect(h.rails.statusEvents(id).map((e) => e.event)).toEqual([
+      'start',
+      'require_input',
+      'resume',
+      'require_input',
+    ])
     // The resumed stream first shows the whole conversation (incremental streaming starts from the beginning).
     expect(second.checkpoints[0]!.status).toBe('RUNNING')
-    expect(second.checkpoints[0]!.log.map((e) => e.content)).toEqual(['First question', 'First answer.', 'Second question'])
+    expect(second.checkpoints[0]!.log.map((e) => e.content)).toEqual([
+      'First question',
+      'First answer.',
+      'Second question',
+    ])
     const requests = await h.model.requests()
     const messages = bodyOf(requests.at(-1)!).messages as { role: string; content: string }[]
     expect(messages.slice(2).map((m) => m.role)).toEqual(['user', 'assistant', 'user'])
@@ -97,7 +117,10 @@ describe('a first question without tools', () => {
 describe('tools', () => {
   it('runs a pre-approved read tool through Workhorse and answers with its result', async () => {
     await h.model.script(
-      toolCallStep([{ id: 'call_1', name: 'get_merge_request', arguments: { project_id: 1, merge_request_iid: 7 } }], { text: 'Let me look.' }),
+      toolCallStep(
+        [{ id: 'call_1', name: 'get_merge_request', arguments: { project_id: 1, merge_request_iid: 7 } }],
+        { text: 'Let me look.' },
+      ),
       answerStep(['MR 7 fixes cache misses.']),
     )
     const id = h.rails.addWorkflow()
@@ -107,13 +130,26 @@ describe('tools', () => {
     const log = mergedLog(result.checkpoints)
     expect(log.map((e) => e.message_type)).toEqual(['user', 'agent', 'tool', 'agent'])
     const tool = log[2]!
-    expect(tool).toMatchObject({ message_sub_type: 'get_merge_request', status: 'success', message_id: 'call_1' })
-    expect(tool.tool_info).toMatchObject({ name: 'get_merge_request', args: { project_id: 1, merge_request_iid: 7 } })
+    expect(tool).toMatchObject({
+      message_sub_type: 'get_merge_request',
+      status: 'success',
+      message_id: 'call_1',
+    })
+    expect(tool.tool_info).toMatchObject({
+      name: 'get_merge_request',
+      args: { project_id: 1, merge_request_iid: 7 },
+    })
     // The second model call carries the call and its result.
     const second = bodyOf((await h.model.requests()).at(-1)!)
     const messages = second.messages as Record<string, unknown>[]
     const assistant = messages.find((m) => m.role === 'assistant')!
-    expect(assistant.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'get_merge_request', arguments: '{"project_id":1,"merge_request_iid":7}' } }])
+    expect(assistant.tool_calls).toEqual([
+      {
+        id: 'call_1',
+        type: 'function',
+        function: { name: 'get_merge_request', arguments: '{"project_id":1,"merge_request_iid":7}' },
+      },
+    ])
     const toolMessage = messages.find((m) => m.role === 'tool')!
     expect(toolMessage.tool_call_id).toBe('call_1')
     expect(String(toolMessage.content)).toContain('Fix pipeline cache misses')
@@ -126,7 +162,13 @@ describe('tools', () => {
       json: { id: 9001, body: 'LGTM', noteable_iid: Number(params.merge_request_iid) },
     }))
     await h.model.script(
-      toolCallStep([{ id: 'call_w', name: 'create_merge_request_note', arguments: { project_id: 1, merge_request_iid: 3, body: 'LGTM' } }]),
+      toolCallStep([
+        {
+          id: 'call_w',
+          name: 'create_merge_request_note',
+          arguments: { project_id: 1, merge_request_iid: 3, body: 'LGTM' },
+        },
+      ]),
       answerStep(['Comment posted.']),
     )
     const id = h.rails.addWorkflow()
@@ -134,30 +176,55 @@ describe('tools', () => {
     expect(asking.code, asking.details).toBe(Status.OK)
     expect(asking.checkpoints.at(-1)!.status).toBe('TOOL_CALL_APPROVAL_REQUIRED')
     const request = mergedLog(asking.checkpoints).at(-1)!
-    expect(request).toMatchObject({ message_type: 'request', message_id: 'request-call_w', tool_info: { name: 'create_merge_request_note' } })
+    expect(request).toMatchObject({
+      message_type: 'request',
+      message_id: 'request-call_w',
+      tool_info: { name: 'create_merge_request_note' },
+    })
     expect(asking.http.some((line) => line.includes('/notes'))).toBe(false)
     expect(h.rails.workflow(id).status).toBe('tool_call_approval_required')
 
     const approved = await h.turn({ workflowID: id, goal: '', approval: { approval: {} } })
     expect(approved.code, approved.details).toBe(Status.OK)
     expect(approved.http).toContain('POST /api/v4/projects/1/merge_requests/3/notes')
-    expect(mergedLog(approved.checkpoints).at(-1)).toMatchObject({ message_type: 'agent', content: 'Comment posted.' })
-    expect(h.rails.statusEvents(id).map((e) => e.event)).toEqual(['start', 'require_tool_call_approval', 'resume', 'require_input'])
+    expect(mergedLog(approved.checkpoints).at(-1)).toMatchObject({
+      message_type: 'agent',
+      content: 'Comment posted.',
+    })
+    expect(h.rails.statusEvents(id).map((e) => e.event)).toEqual([
+      'start',
+      'require_tool_call_approval',
+      'resume',
+      'require_input',
+    ])
   })
 
   it('a denied call is not run; the model reads the refusal and the comment', async () => {
     await h.model.script(
-      toolCallStep([{ id: 'call_d', name: 'create_merge_request_note', arguments: { project_id: 1, merge_request_iid: 3, body: 'Ship it' } }]),
+      toolCallStep([
+        {
+          id: 'call_d',
+          name: 'create_merge_request_note',
+          arguments: { project_id: 1, merge_request_iid: 3, body: 'Ship it' },
+        },
+      ]),
       answerStep(['Understood, I will not comment.']),
     )
     const id = h.rails.addWorkflow()
     await h.turn({ workflowID: id, goal: 'Comment on MR 3' })
-    const denied = await h.turn({ workflowID: id, goal: '', approval: { rejection: { message: 'Not yet, wait for review' } } })
+    const denied = await h.turn({
+      workflowID: id,
+      goal: '',
+      approval: { rejection: { message: 'Not yet, wait for review' } },
+    })
     expect(denied.code, denied.details).toBe(Status.OK)
     expect(denied.http.some((line) => line.includes('/notes'))).toBe(false)
     const messages = bodyOf((await h.model.requests()).at(-1)!).messages as Record<string, unknown>[]
     const toolMessage = messages.find((m) => m.role === 'tool')!
     expect(String(toolMessage.content)).toContain('Not yet, wait for review')
-    expect(mergedLog(denied.checkpoints).map((e) => [e.message_type, e.content])).toContainEqual(['user', 'Not yet, wait for review'])
+    expect(mergedLog(denied.checkpoints).map((e) => [e.message_type, e.content])).toContainEqual([
+      'user',
+      'Not yet, wait for review',
+    ])
   })
 })

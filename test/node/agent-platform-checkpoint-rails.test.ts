@@ -27,9 +27,14 @@ const LATEST = `query($workflowId: AiDuoWorkflowsWorkflowID!) {
 }`
 
 async function latest(rails: FakeRails, id: string): Promise<unknown> {
-  const body = JSON.stringify({ query: LATEST, variables: { workflowId: `gid://gitlab/Ai::DuoWorkflows::Workflow/${id}` } })
+  const body = JSON.stringify({
+    query: LATEST,
+    variables: { workflowId: `gid://gitlab/Ai::DuoWorkflows::Workflow/${id}` },
+  })
   const response = await rails.handle({ method: 'POST', path: '/api/graphql', body })
-  const answer = JSON.parse(response.body) as { data: { duoWorkflowWorkflows: { nodes: { latestCheckpoint: unknown }[] } } }
+  const answer = JSON.parse(response.body) as {
+    data: { duoWorkflowWorkflows: { nodes: { latestCheckpoint: unknown }[] } }
+  }
   return answer.data.duoWorkflowWorkflows.nodes[0]?.latestCheckpoint
 }
 
@@ -41,7 +46,11 @@ function followUp(state: ChatState, question: string, answer: string): ChatState
   return {
     ...state,
     status: 'input_required',
-    history: [...state.history, { role: 'user', content: question }, { role: 'assistant', id: `lc_run--${question}`, content: answer, finishReason: 'stop' }],
+    history: [
+      ...state.history,
+      { role: 'user', content: question },
+      { role: 'assistant', id: `lc_run--${question}`, content: answer, finishReason: 'stop' },
+    ],
     uiLog: [...state.uiLog, userEntry(question), agentEntry(`lc_run--${question}`, answer)],
   }
 }
@@ -64,7 +73,10 @@ describe('checkpoints through Rails', () => {
       const body = encodeCheckpoint(state, place, { modelName: 'gpt' })
       const response = await post(rails, id, compressed ? await compressCheckpointPost(body) : body)
       expect(response).toMatchObject({ statusCode: 201 })
-      expect(JSON.parse(response.body)).toMatchObject({ thread_ts: place.threadTs, parent_ts: previous.threadTs })
+      expect(JSON.parse(response.body)).toMatchObject({
+        thread_ts: place.threadTs,
+        parent_ts: previous.threadTs,
+      })
       previous = place
     }
     const parent = previous.threadTs
@@ -81,7 +93,10 @@ describe('checkpoints through Rails', () => {
     expect(newest?.thread_ts).toBe(parent)
 
     // REST, compressed (`accept_compressed=true`), newest first: the same state.
-    const rest = await rails.handle({ method: 'GET', path: `${WORKFLOWS}/${id}/checkpoints?accept_compressed=true` })
+    const rest = await rails.handle({
+      method: 'GET',
+      path: `${WORKFLOWS}/${id}/checkpoints?accept_compressed=true`,
+    })
     const [entity] = JSON.parse(rest.body) as Record<string, unknown>[]
     expect(entity).toHaveProperty('compressed_checkpoint')
     const read = await readCheckpoint(entity)
@@ -92,7 +107,13 @@ describe('checkpoints through Rails', () => {
     const rails = createFakeRails()
     const id = rails.addWorkflow({ status: 'running' })
     const state = richState()
-    state.history.push({ role: 'tool', toolCallId: 'call_3', toolName: 'create_work_item', content: 'binary\u0000output', status: 'success' })
+    state.history.push({
+      role: 'tool',
+      toolCallId: 'call_3',
+      toolName: 'create_work_item',
+      content: 'binary\u0000output',
+      status: 'success',
+    })
     const body = encodeCheckpoint(state, placeAfter(null))
     expect(body).toMatchObject({ parent_ts: null, metadata: { step: 0 } })
     const raw = JSON.parse(JSON.stringify(body)) as CheckpointPost
@@ -108,11 +129,21 @@ describe('compressed checkpoints and zlib', () => {
   it('are what zlib inflates, and read what zlib deflates', async () => {
     const body = encodeCheckpoint(richState(), { ...createCheckpointIds().next(3), parentTs: null, step: 3 })
     const compressed = await compressCheckpointPost(body)
-    expect(inflateSync(Buffer.from(compressed.compressed_checkpoint, 'base64')).toString('utf8')).toBe(JSON.stringify(body.checkpoint))
+    expect(inflateSync(Buffer.from(compressed.compressed_checkpoint, 'base64')).toString('utf8')).toBe(
+      JSON.stringify(body.checkpoint),
+    )
 
     const text = JSON.stringify(body.checkpoint)
-    for (const level of [1, 6, 9]) expect(await inflateFromBase64(deflateSync(text, { level }).toString('base64'))).toEqual({ ok: true, text })
-    const rails = { thread_ts: body.thread_ts, compressed_checkpoint: compressCheckpoint(body.checkpoint), metadata: body.metadata }
+    for (const level of [1, 6, 9])
+      expect(await inflateFromBase64(deflateSync(text, { level }).toString('base64'))).toEqual({
+        ok: true,
+        text,
+      })
+    const rails = {
+      thread_ts: body.thread_ts,
+      compressed_checkpoint: compressCheckpoint(body.checkpoint),
+      metadata: body.metadata,
+    }
     const read = await readCheckpoint(rails)
     expect(read.ok && read.checkpoint.state).toEqual(richState())
   })

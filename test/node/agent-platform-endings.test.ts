@@ -17,8 +17,13 @@ beforeAll(async () => {
 afterAll(() => h?.close())
 
 /** A slow answer: 20 pieces, 150 ms apart (3 s), so the turn can be stopped while it streams. */
-const slowAnswer = () => answerStep(Array.from({ length: 20 }, (_, i) => `piece ${i} `), { delayMs: 150 })
-const streaming = (action: { newCheckpoint?: { checkpoint: string } }) => Boolean(action.newCheckpoint?.checkpoint.includes('piece 0'))
+const slowAnswer = () =>
+  answerStep(
+    Array.from({ length: 20 }, (_, i) => `piece ${i} `),
+    { delayMs: 150 },
+  )
+const streaming = (action: { newCheckpoint?: { checkpoint: string } }) =>
+  Boolean(action.newCheckpoint?.checkpoint.includes('piece 0'))
 
 describe('the user stops the chat', () => {
   it('stopWorkflow: the model call is cancelled, GitLab told `stop`, the turn ends OK "stopped"', async () => {
@@ -54,7 +59,17 @@ describe('the user stops the chat', () => {
     await h.model.script(slowAnswer(), answerStep(['Back again.']))
     const id = h.rails.addWorkflow()
     let stopped = false
-    await h.turn({ workflowID: id, goal: 'First' }, { observe: (action, turn) => void (!stopped && streaming(action) && ((stopped = true), turn.stop('WORKHORSE_WEBSOCKET_CLOSE_1001'))) })
+    await h.turn(
+      { workflowID: id, goal: 'First' },
+      {
+        observe: (action, turn) =>
+          void (
+            !stopped &&
+            streaming(action) &&
+            ((stopped = true), turn.stop('WORKHORSE_WEBSOCKET_CLOSE_1001'))
+          ),
+      },
+    )
     const next = await h.turn({ workflowID: id, goal: 'Second' })
     expect(next.code, next.details).toBe(Status.OK)
     expect(h.rails.statusEvents(id).map((e) => e.event)).toEqual(['start', 'stop', 'retry', 'require_input'])
@@ -67,7 +82,10 @@ describe('the user stops the chat', () => {
     let stopped = false
     const result = await h.turn(
       { workflowID: id, goal: 'Long one' },
-      { observe: (action, turn) => void (!stopped && streaming(action) && ((stopped = true), turn.stop('WORKHORSE_SERVER_SHUTDOWN'))) },
+      {
+        observe: (action, turn) =>
+          void (!stopped && streaming(action) && ((stopped = true), turn.stop('WORKHORSE_SERVER_SHUTDOWN'))),
+      },
     )
     expect(result.code).toBe(Status.UNAVAILABLE)
     expect(result.details).toBe('workflow execution interrupted: stop')
@@ -80,7 +98,10 @@ describe('the user stops the chat', () => {
     let cancelled = false
     const result = await h.turn(
       { workflowID: id, goal: 'Long one' },
-      { observe: (action, turn) => void (!cancelled && streaming(action) && ((cancelled = true), turn.cancel())) },
+      {
+        observe: (action, turn) =>
+          void (!cancelled && streaming(action) && ((cancelled = true), turn.cancel())),
+      },
     )
     expect(result.code).toBe(Status.CANCELLED)
     const closed = await h.model.waitForEarlyClose()
@@ -95,7 +116,9 @@ describe('the user stops the chat', () => {
     let closed = false
     const result = await h.turn(
       { workflowID: id, goal: 'Long one' },
-      { observe: (action, turn) => void (!closed && streaming(action) && ((closed = true), turn.halfClose())) },
+      {
+        observe: (action, turn) => void (!closed && streaming(action) && ((closed = true), turn.halfClose())),
+      },
     )
     expect(result.code).toBe(Status.CANCELLED)
     expect((await h.model.waitForEarlyClose()).closedEarly).toBe(true)
@@ -104,7 +127,12 @@ describe('the user stops the chat', () => {
 
 describe('failures are shown in the chat, saved, and GitLab told `drop`', () => {
   it('the model server answers 500', async () => {
-    await h.model.script({ match: '/v1/chat/completions', status: 500, headers: { 'content-type': 'application/json' }, chunks: [{ text: '{"error":{"message":"CUDA out of memory"}}' }] })
+    await h.model.script({
+      match: '/v1/chat/completions',
+      status: 500,
+      headers: { 'content-type': 'application/json' },
+      chunks: [{ text: '{"error":{"message":"CUDA out of memory"}}' }],
+    })
     const id = h.rails.addWorkflow()
     const result = await h.turn({ workflowID: id, goal: 'Hello' })
     expect(result.code).toBe(Status.INTERNAL)
@@ -118,14 +146,19 @@ describe('failures are shown in the chat, saved, and GitLab told `drop`', () => 
     expect(h.rails.workflow(id).status).toBe('failed')
     expect(h.rails.statusEvents(id).map((e) => e.event)).toEqual(['start', 'drop'])
     // The user's message and the failure are in the saved conversation.
-    const saved = h.rails.checkpoints(id).at(-1)!.checkpoint as { channel_values: { ui_chat_log: { content: string }[] } }
+    const saved = h.rails.checkpoints(id).at(-1)!.checkpoint as {
+      channel_values: { ui_chat_log: { content: string }[] }
+    }
     expect(saved.channel_values.ui_chat_log.map((e) => e.content)).toEqual(['Hello', failure.content])
   })
 
   it('no model configured for Agentic Chat: says so, FAILED_PRECONDITION', async () => {
     const id = h.rails.addWorkflow()
     const before = (await h.model.requests()).length
-    const result = await h.turn({ workflowID: id, goal: 'Hello' }, { metadata: { 'x-gitlab-agent-platform-model-metadata': '' } })
+    const result = await h.turn(
+      { workflowID: id, goal: 'Hello' },
+      { metadata: { 'x-gitlab-agent-platform-model-metadata': '' } },
+    )
     expect(result.code).toBe(Status.FAILED_PRECONDITION)
     expect(result.checkpoints.at(-1)!.log.at(-1)!.content).toMatch(/no model configured/)
     expect((await h.model.requests()).length).toBe(before)
@@ -134,15 +167,26 @@ describe('failures are shown in the chat, saved, and GitLab told `drop`', () => 
 
   it('a GitLab-managed model in the metadata: says what to configure', async () => {
     const id = h.rails.addWorkflow()
-    const metadata = JSON.stringify({ provider: 'gitlab', feature_setting: 'duo_agent_platform_agentic_chat', identifier: '' })
-    const result = await h.turn({ workflowID: id, goal: 'Hello' }, { metadata: { 'x-gitlab-agent-platform-model-metadata': metadata } })
+    const metadata = JSON.stringify({
+      provider: 'gitlab',
+      feature_setting: 'duo_agent_platform_agentic_chat',
+      identifier: '',
+    })
+    const result = await h.turn(
+      { workflowID: id, goal: 'Hello' },
+      { metadata: { 'x-gitlab-agent-platform-model-metadata': metadata } },
+    )
     expect(result.code).toBe(Status.FAILED_PRECONDITION)
     expect(result.checkpoints.at(-1)!.log.at(-1)!.content).toMatch(/GitLab-managed model/)
   })
 
   it('a definition this service does not serve: a visible failure and INVALID_ARGUMENT', async () => {
     const id = h.rails.addWorkflow({ workflowDefinition: 'software_development' })
-    const result = await h.turn({ workflowID: id, goal: 'Build it', workflowDefinition: 'software_development' })
+    const result = await h.turn({
+      workflowID: id,
+      goal: 'Build it',
+      workflowDefinition: 'software_development',
+    })
     expect(result.code).toBe(Status.INVALID_ARGUMENT)
     const entry = result.checkpoints.at(-1)!.log.at(-1)!
     expect(entry).toMatchObject({ message_type: 'agent', status: 'failure' })
@@ -177,7 +221,10 @@ describe('who may chat (spec §3)', () => {
   it('a token without duo_chat: PERMISSION_DENIED "Unauthorized to execute chat"', async () => {
     const token = await instanceToken(h.issuer, '18.x', { scopes: ['complete_code', 'duo_agent_platform'] })
     const id = h.rails.addWorkflow()
-    const result = await h.turn({ workflowID: id, goal: 'Hello' }, { metadata: { authorization: `Bearer ${token}` } })
+    const result = await h.turn(
+      { workflowID: id, goal: 'Hello' },
+      { metadata: { authorization: `Bearer ${token}` } },
+    )
     expect(result.code).toBe(Status.PERMISSION_DENIED)
     expect(result.details).toBe('Unauthorized to execute chat')
     expect(result.actions).toEqual([])
@@ -185,7 +232,10 @@ describe('who may chat (spec §3)', () => {
 
   it('a token for the HTTP gateway only (audience): UNAUTHENTICATED', async () => {
     const token = await instanceToken(h.issuer, '18.x', { aud: 'gitlab-ai-gateway', scopes: ['duo_chat'] })
-    const result = await h.turn({ workflowID: h.rails.addWorkflow(), goal: 'Hello' }, { metadata: { authorization: `Bearer ${token}` } })
+    const result = await h.turn(
+      { workflowID: h.rails.addWorkflow(), goal: 'Hello' },
+      { metadata: { authorization: `Bearer ${token}` } },
+    )
     expect(result.code).toBe(Status.UNAUTHENTICATED)
   })
 })

@@ -5,7 +5,13 @@
  * fake Rails behind it answering the `runHTTPRequest` actions as Workhorse would relay them.
  */
 import { inject } from 'vitest'
-import type { Action, ActionResponse, NewCheckpoint, Outgoing, StartWorkflowRequest } from '../../src/agent-platform/contract.ts'
+import type {
+  Action,
+  ActionResponse,
+  NewCheckpoint,
+  Outgoing,
+  StartWorkflowRequest,
+} from '../../src/agent-platform/contract.ts'
 import type { UiLogEntry } from '../../src/agent-platform/state.ts'
 import { startServer, type RunningServer } from '../../node-entry/server.ts'
 import { createFakeRails, type FakeRails, type FakeRailsOptions } from '../fakes/rails.ts'
@@ -29,7 +35,9 @@ export interface TurnOptions {
   /** Metadata overrides (a key set to '' is left out). */
   metadata?: Record<string, string>
   /** Answers a client action Workhorse would forward to the IDE (runReadFile, runMCPTool...). */
-  client?: (action: Action) => Outgoing<ActionResponse> | undefined | Promise<Outgoing<ActionResponse> | undefined>
+  client?: (
+    action: Action,
+  ) => Outgoing<ActionResponse> | undefined | Promise<Outgoing<ActionResponse> | undefined>
   /** Answers trackLlmCallForSelfHosted (default: Workhorse's "authenticated"). */
   billing?: (action: Action) => Outgoing<ActionResponse> | undefined
   /** Called for every action before it is answered (to stop or cancel mid-turn). */
@@ -96,7 +104,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workhorse = dialWorkhorse({ address: server.agentPlatform!.address })
 
   const metadata = async (overrides: Record<string, string> = {}) => {
-    const token = await instanceToken(issuer, '18.x', { scopes: ['duo_chat', 'duo_agent_platform', 'complete_code'] })
+    const token = await instanceToken(issuer, '18.x', {
+      scopes: ['duo_chat', 'duo_agent_platform', 'complete_code'],
+    })
     const all: Record<string, string> = {
       authorization: `Bearer ${token}`,
       'x-gitlab-authentication-type': 'oidc',
@@ -122,22 +132,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''))
   }
 
-  const turn = async (start: Outgoing<StartWorkflowRequest>, turnOptions: TurnOptions = {}): Promise<TurnResult> => {
+  const turn = async (
+    start: Outgoing<StartWorkflowRequest>,
+    turnOptions: TurnOptions = {},
+  ): Promise<TurnResult> => {
     const http: string[] = []
     let handle: TurnHandle | undefined
-    const run = workhorse.executeWorkflow(await metadata(turnOptions.metadata), webStart(start), async (action) => {
-      turnOptions.observe?.(action, handle!)
-      if (action.runHTTPRequest) {
-        const { method, path, body } = action.runHTTPRequest
-        http.push(`${method} ${path}`)
-        const answer = await rails.handle({ method, path, ...(body ? { body } : {}) })
-        return { httpResponse: { statusCode: answer.statusCode, body: answer.body } }
-      }
-      if (action.trackLlmCallForSelfHosted) return turnOptions.billing ? turnOptions.billing(action) : { plainTextResponse: { response: 'authenticated' } }
-      if (action.newCheckpoint) return undefined
-      return turnOptions.client?.(action)
-    })
-    handle = { stop: (reason) => run.stop(reason), cancel: () => run.cancel(), halfClose: () => run.halfClose() }
+    const run = workhorse.executeWorkflow(
+      await metadata(turnOptions.metadata),
+      webStart(start),
+      async (action) => {
+        turnOptions.observe?.(action, handle!)
+        if (action.runHTTPRequest) {
+          const { method, path, body } = action.runHTTPRequest
+          http.push(`${method} ${path}`)
+          const answer = await rails.handle({ method, path, ...(body ? { body } : {}) })
+          return { httpResponse: { statusCode: answer.statusCode, body: answer.body } }
+        }
+        if (action.trackLlmCallForSelfHosted)
+          return turnOptions.billing
+            ? turnOptions.billing(action)
+            : { plainTextResponse: { response: 'authenticated' } }
+        if (action.newCheckpoint) return undefined
+        return turnOptions.client?.(action)
+      },
+    )
+    handle = {
+      stop: (reason) => run.stop(reason),
+      cancel: () => run.cancel(),
+      halfClose: () => run.halfClose(),
+    }
     const status = await run.done
     return { ...status, actions: run.actions, checkpoints: shown(run.actions), http }
   }
@@ -169,7 +193,8 @@ export function webStart(start: Outgoing<StartWorkflowRequest>): Outgoing<StartW
     additional_context: [
       {
         category: 'repository',
-        content: '<current_gitlab_page_url>http://gitlab.example.com/gitlab-org/demo</current_gitlab_page_url>\n<current_gitlab_page_title>demo</current_gitlab_page_title>',
+        content:
+          '<current_gitlab_page_url>http://gitlab.example.com/gitlab-org/demo</current_gitlab_page_url>\n<current_gitlab_page_title>demo</current_gitlab_page_title>',
         metadata: '{}',
       },
     ],
@@ -183,16 +208,23 @@ export function shown(actions: readonly Action[]): ShownCheckpoint[] {
     .map(({ newCheckpoint }) => ({
       status: newCheckpoint.status,
       goal: newCheckpoint.goal,
-      log: (JSON.parse(newCheckpoint.checkpoint) as { channel_values: { ui_chat_log: UiLogEntry[] } }).channel_values.ui_chat_log,
+      log: (JSON.parse(newCheckpoint.checkpoint) as { channel_values: { ui_chat_log: UiLogEntry[] } })
+        .channel_values.ui_chat_log,
     }))
 }
 
 /** The chat as the web UI ends up showing it: entries merged by message_id, in order. */
-export function mergedLog(checkpoints: readonly ShownCheckpoint[], initial: readonly UiLogEntry[] = []): UiLogEntry[] {
+export function mergedLog(
+  checkpoints: readonly ShownCheckpoint[],
+  initial: readonly UiLogEntry[] = [],
+): UiLogEntry[] {
   const log = [...initial]
   for (const checkpoint of checkpoints) {
     for (const entry of checkpoint.log) {
-      const at = entry.message_id === null ? -1 : log.findIndex((e) => e.message_id === entry.message_id && e.message_type === entry.message_type)
+      const at =
+        entry.message_id === null
+          ? -1
+          : log.findIndex((e) => e.message_id === entry.message_id && e.message_type === entry.message_type)
       if (at >= 0) log[at] = entry
       else log.push(entry)
     }
@@ -205,16 +237,30 @@ export function mergedLog(checkpoints: readonly ShownCheckpoint[], initial: read
 type Json = Record<string, unknown>
 
 function chunk(delta: Json, finishReason: string | null = null): Json {
-  return { id: 'chatcmpl-dap', object: 'chat.completion.chunk', created: 1_765_000_000, model: 'Qwen/Qwen3-32B', choices: [{ index: 0, delta, finish_reason: finishReason }] }
+  return {
+    id: 'chatcmpl-dap',
+    object: 'chat.completion.chunk',
+    created: 1_765_000_000,
+    model: 'Qwen/Qwen3-32B',
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  }
 }
 
 /** A streamed answer: text pieces, then usage and [DONE]. */
-export function answerStep(texts: readonly string[], options: { delayMs?: number; finishReason?: string } = {}): Step {
+export function answerStep(
+  texts: readonly string[],
+  options: { delayMs?: number; finishReason?: string } = {},
+): Step {
   const frames = [
     chunk({ role: 'assistant', content: '' }),
     ...texts.map((text) => chunk({ content: text })),
     chunk({}, options.finishReason ?? 'stop'),
-    { id: 'chatcmpl-dap', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 } },
+    {
+      id: 'chatcmpl-dap',
+      object: 'chat.completion.chunk',
+      choices: [],
+      usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
+    },
   ]
   return sseStep(frames, options.delayMs)
 }
@@ -226,12 +272,26 @@ export interface ScriptedToolCall {
 }
 
 /** A streamed tool-calling answer (optional text first), each call's arguments in two pieces. */
-export function toolCallStep(calls: readonly ScriptedToolCall[], options: { text?: string; finishReason?: string } = {}): Step {
+export function toolCallStep(
+  calls: readonly ScriptedToolCall[],
+  options: { text?: string; finishReason?: string } = {},
+): Step {
   const frames: Json[] = [chunk({ role: 'assistant', content: options.text ?? '' })]
   calls.forEach((call, index) => {
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments)
     const half = Math.floor(args.length / 2)
-    frames.push(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: args.slice(0, half) } }] }))
+    frames.push(
+      chunk({
+        tool_calls: [
+          {
+            index,
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: args.slice(0, half) },
+          },
+        ],
+      }),
+    )
     frames.push(chunk({ tool_calls: [{ index, function: { arguments: args.slice(half) } }] }))
   })
   frames.push(chunk({}, options.finishReason ?? 'tool_calls'))
@@ -243,6 +303,9 @@ function sseStep(frames: readonly Json[], delayMs = 0): Step {
     match: '/v1/chat/completions',
     times: 1,
     headers: { 'content-type': 'text/event-stream' },
-    chunks: [...frames.map((frame) => ({ text: sseFrame({ data: JSON.stringify(frame) }), delayMs })), { text: 'data: [DONE]\n\n' }],
+    chunks: [
+      ...frames.map((frame) => ({ text: sseFrame({ data: JSON.stringify(frame) }), delayMs })),
+      { text: 'data: [DONE]\n\n' },
+    ],
   }
 }

@@ -10,12 +10,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GrpcStatus, Status, type AgentPlatformHandlers, type WorkflowCall } from '../../src/agent-platform/service.ts'
+import {
+  GrpcStatus,
+  Status,
+  type AgentPlatformHandlers,
+  type WorkflowCall,
+} from '../../src/agent-platform/service.ts'
 import { startAgentPlatformServer } from '../../node-entry/agent-platform/grpc-server.ts'
 import { dialWorkhorse } from '../fakes/workhorse.ts'
 import { freePort, ROOT, run } from './processes.ts'
 
-function stubHandlers(executeWorkflow: (call: WorkflowCall) => Promise<string>, shutdown?: () => void): AgentPlatformHandlers {
+function stubHandlers(
+  executeWorkflow: (call: WorkflowCall) => Promise<string>,
+  shutdown?: () => void,
+): AgentPlatformHandlers {
   const refuse = async () => {
     throw new GrpcStatus(Status.UNAUTHENTICATED, 'No authorization header presented')
   }
@@ -31,7 +39,12 @@ function gate<T = void>() {
 /** grpc.health.v1.Health/Check for "" over a bare HTTP/2 session: the grpc-status it ends with. */
 function rawHealthCheck(session: http2.ClientHttp2Session): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers' })
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/grpc.health.v1.Health/Check',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    })
     stream.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])))
     stream.on('error', reject)
     stream.resume()
@@ -42,7 +55,12 @@ function rawHealthCheck(session: http2.ClientHttp2Session): Promise<string | und
 describe('keepalive', () => {
   it("accepts a client's pings without calls at our own interval (Workhorse's 1:1 ratio), never GOAWAY; pings an idle client", async () => {
     const intervalMs = 150
-    const server = await startAgentPlatformServer({ handlers: stubHandlers(async () => 'ok'), host: '127.0.0.1', port: 0, keepaliveMs: intervalMs })
+    const server = await startAgentPlatformServer({
+      handlers: stubHandlers(async () => 'ok'),
+      host: '127.0.0.1',
+      port: 0,
+      keepaliveMs: intervalMs,
+    })
     const session = http2.connect(`http://${server.address}`)
     try {
       const goaways: number[] = []
@@ -54,7 +72,9 @@ describe('keepalive', () => {
       expect(session.remoteSettings.maxHeaderListSize).toBe(64 * 1024 + 2048)
       let acknowledged = 0
       for (let i = 0; i < 12; i++) {
-        await new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve())))
+        await new Promise<void>((resolve, reject) =>
+          session.ping((error) => (error ? reject(error) : resolve())),
+        )
         acknowledged++
         await new Promise((resolve) => setTimeout(resolve, intervalMs))
       }
@@ -77,21 +97,61 @@ describe('TLS', () => {
 
   beforeAll(() => {
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.pem', '-days', '2',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1')
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=someone else')
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    )
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'other.key',
+      '-out',
+      'other.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=someone else',
+    )
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('serves over TLS with a self-signed certificate the client verifies; plaintext and an unknown CA are refused', async () => {
     const handlers = stubHandlers(async (call) => `goal: ${(await call.next())?.startRequest?.goal}`)
-    const server = await startAgentPlatformServer({ handlers, host: '127.0.0.1', port: 0, tls: { certPem: read('server.pem'), keyPem: read('server.key') } })
+    const server = await startAgentPlatformServer({
+      handlers,
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certPem: read('server.pem'), keyPem: read('server.key') },
+    })
     const trusted = dialWorkhorse({ address: `localhost:${server.port}`, tls: { caPem: read('server.pem') } })
     const plaintext = dialWorkhorse({ address: server.address })
-    const untrusted = dialWorkhorse({ address: `localhost:${server.port}`, tls: { caPem: read('other.pem') } })
+    const untrusted = dialWorkhorse({
+      address: `localhost:${server.port}`,
+      tls: { caPem: read('other.pem') },
+    })
     try {
       expect((await trusted.healthCheck()).response).toEqual({ status: 'SERVING' })
-      expect(await trusted.executeWorkflow({}, { goal: 'over TLS' }).done).toEqual({ code: Status.OK, details: 'goal: over TLS' })
+      expect(await trusted.executeWorkflow({}, { goal: 'over TLS' }).done).toEqual({
+        code: Status.OK,
+        details: 'goal: over TLS',
+      })
       expect((await plaintext.healthCheck()).code).toBe(Status.UNAVAILABLE)
       expect((await untrusted.healthCheck()).code).toBe(Status.UNAVAILABLE)
     } finally {
@@ -125,9 +185,15 @@ describe('shutdown', () => {
     const health = http2.connect(`http://${server.address}`)
     try {
       const watched: number[] = []
-      const watch = health.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Watch', 'content-type': 'application/grpc', te: 'trailers' })
+      const watch = health.request({
+        ':method': 'POST',
+        ':path': '/grpc.health.v1.Health/Watch',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      })
       watch.on('data', (chunk: Buffer) => {
-        for (let at = 0; at + 5 <= chunk.length; at += 5 + chunk.readUInt32BE(at + 1)) watched.push(chunk[at + 6] ?? 0) // status field, or 0 if empty
+        for (let at = 0; at + 5 <= chunk.length; at += 5 + chunk.readUInt32BE(at + 1))
+          watched.push(chunk[at + 6] ?? 0) // status field, or 0 if empty
       })
       watch.end(Buffer.from([0, 0, 0, 0, 0]))
       const run = workhorse.executeWorkflow({}, { goal: 'x' })
@@ -142,7 +208,10 @@ describe('shutdown', () => {
       expect(refused.code).toBe(Status.UNAVAILABLE)
       proceed.open()
 
-      expect(await run.done).toEqual({ code: Status.UNAVAILABLE, details: 'workflow execution interrupted: stop' })
+      expect(await run.done).toEqual({
+        code: Status.UNAVAILABLE,
+        details: 'workflow execution interrupted: stop',
+      })
       expect(run.actions.map((action) => action.newCheckpoint?.status)).toEqual(['RUNNING', 'STOPPED'])
       await closing
       expect(toldCount).toBe(1)
@@ -194,11 +263,17 @@ describe('bundled', () => {
         platform: 'node',
         format: 'esm',
         target: 'node20',
-        banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+        banner: {
+          js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        },
         logLevel: 'warning',
       })
-      for (const name of ['contract.proto', 'health.proto']) copyFileSync(join(ROOT, 'node-entry/agent-platform', name), join(dir, name))
-      const child = spawn(process.execPath, [join(dir, 'probe.mjs')], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
+      for (const name of ['contract.proto', 'health.proto'])
+        copyFileSync(join(ROOT, 'node-entry/agent-platform', name), join(dir, name))
+      const child = spawn(process.execPath, [join(dir, 'probe.mjs')], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
       const port = await new Promise<number>((resolve, reject) => {
         child.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).port))
@@ -209,7 +284,11 @@ describe('bundled', () => {
         expect((await workhorse.healthCheck('DuoWorkflow')).response).toEqual({ status: 'SERVING' })
         const run = workhorse.executeWorkflow({}, { goal: '3' })
         expect((await run.done).code).toBe(Status.OK)
-        expect(run.actions.map((action) => action.newCheckpoint?.status)).toEqual(['RUNNING', 'RUNNING', 'RUNNING'])
+        expect(run.actions.map((action) => action.newCheckpoint?.status)).toEqual([
+          'RUNNING',
+          'RUNNING',
+          'RUNNING',
+        ])
       } finally {
         workhorse.close()
       }
@@ -223,8 +302,13 @@ describe('bundled', () => {
 
 describe('npm run check:agent-platform', () => {
   it('passes a running service without a token (ListTools needs one), fails a refused token and a closed port', async () => {
-    const server = await startAgentPlatformServer({ handlers: stubHandlers(async () => 'ok'), host: '127.0.0.1', port: 0 })
-    const check = (...args: string[]) => run(process.execPath, [join(ROOT, 'scripts/agent-platform-check.mjs'), ...args], {})
+    const server = await startAgentPlatformServer({
+      handlers: stubHandlers(async () => 'ok'),
+      host: '127.0.0.1',
+      port: 0,
+    })
+    const check = (...args: string[]) =>
+      run(process.execPath, [join(ROOT, 'scripts/agent-platform-check.mjs'), ...args], {})
     try {
       const anonymous = await check(server.address)
       expect(anonymous.output).toBe(
@@ -233,16 +317,24 @@ describe('npm run check:agent-platform', () => {
       )
       expect(anonymous.code).toBe(0)
       const refused = await check(server.address, '--token', 'not-a-jwt')
-      expect([refused.code, refused.output.split('\n')[1]]).toEqual([1, 'FAIL ListTools: UNAUTHENTICATED: No authorization header presented'])
+      expect([refused.code, refused.output.split('\n')[1]]).toEqual([
+        1,
+        'FAIL ListTools: UNAUTHENTICATED: No authorization header presented',
+      ])
       server.setServing(false)
       const draining = await check(server.address)
-      expect([draining.code, draining.output.split('\n')[0]]).toEqual([1, `FAIL health: NOT_SERVING (${server.address}, plaintext)`])
+      expect([draining.code, draining.output.split('\n')[0]]).toEqual([
+        1,
+        `FAIL health: NOT_SERVING (${server.address}, plaintext)`,
+      ])
     } finally {
       await server.shutdown(0)
     }
     const closed = await check(`127.0.0.1:${await freePort()}`)
     expect(closed.code).toBe(1)
-    expect(closed.output).toMatch(/^FAIL health: cannot reach 127\.0\.0\.1:\d+ over plaintext \(UNAVAILABLE: .*ECONNREFUSED.*\); if it serves TLS, add --tls\n$/)
+    expect(closed.output).toMatch(
+      /^FAIL health: cannot reach 127\.0\.0\.1:\d+ over plaintext \(UNAVAILABLE: .*ECONNREFUSED.*\); if it serves TLS, add --tls\n$/,
+    )
     expect((await check('https://gitlab.example.com')).code).toBe(2)
   })
 })

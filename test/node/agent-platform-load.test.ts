@@ -27,13 +27,19 @@ describe(`${TURNS} concurrent turns`, () => {
     const started = performance.now()
     // Every first model call gets the tool call; the answers come from a catch-all step added after.
     await h.model.script(
-      ...Array.from({ length: TURNS }, () => toolCallStep([{ id: 'call_mr', name: 'get_merge_request', arguments: { project_id: 1, merge_request_iid: 5 } }])),
+      ...Array.from({ length: TURNS }, () =>
+        toolCallStep([
+          { id: 'call_mr', name: 'get_merge_request', arguments: { project_id: 1, merge_request_iid: 5 } },
+        ]),
+      ),
       { ...answerStep(['Merged ', 'soon.']), times: undefined },
     )
     const results = await Promise.all(ids.map((id, i) => h.turn({ workflowID: id, goal: `Question ${i}` })))
     const seconds = (performance.now() - started) / 1000
     const rssAfter = process.memoryUsage().rss
-    console.log(`${TURNS} turns in ${seconds.toFixed(2)} s; RSS of the test process (gateway included) ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MiB`)
+    console.log(
+      `${TURNS} turns in ${seconds.toFixed(2)} s; RSS of the test process (gateway included) ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
+    )
 
     for (const [i, result] of results.entries()) {
       expect(result.code, result.details).toBe(Status.OK)
@@ -49,9 +55,13 @@ describe(`${TURNS} concurrent turns`, () => {
   it("the metrics endpoint shows them under GitLab's names", async () => {
     const text = await (await fetch(`${h.server.metricsUrl}/metrics`)).text()
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN)
-    expect(value(/^agent_platform_session_start_total\{[^}]*flow_type="chat"[^}]*\} (\d+)/m)).toBeGreaterThanOrEqual(TURNS)
+    expect(
+      value(/^agent_platform_session_start_total\{[^}]*flow_type="chat"[^}]*\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(TURNS)
     expect(value(/^agent_platform_session_success_total\{[^}]*\} (\d+)/m)).toBeGreaterThanOrEqual(TURNS)
-    expect(value(/^duo_workflow_tool_call_seconds_count\{[^}]*tool_name="get_merge_request"[^}]*\} (\d+)/m)).toBeGreaterThanOrEqual(TURNS)
+    expect(
+      value(/^duo_workflow_tool_call_seconds_count\{[^}]*tool_name="get_merge_request"[^}]*\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(TURNS)
     expect(text).toMatch(/^executor_actions_duration_seconds_count\{action_class="runHTTPRequest"\} \d+/m)
     expect(text).toMatch(/^duo_workflow_time_to_first_response_seconds_count\{/m)
     expect(text).toMatch(/^model_inferences_total\{[^}]*feature_category="duo_agent_platform"/m)

@@ -15,37 +15,65 @@ import { answerStep, mergedLog, startHarness, toolCallStep, type Harness } from 
 
 let h: Harness
 beforeAll(async () => {
-  h = await startHarness({ env: { DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: inject('gatewayKeys').signing } })
+  h = await startHarness({
+    env: { DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: inject('gatewayKeys').signing },
+  })
   h.rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid', ({ params }) => ({
     statusCode: 200,
     json: { id: 77, iid: Number(params.merge_request_iid), title: 'Cache fix', state: 'opened' },
   }))
-  h.rails.extend('POST', '/api/v4/projects/:id/merge_requests/:merge_request_iid/notes', () => ({ statusCode: 201, json: { id: 1, body: 'ok' } }))
+  h.rails.extend('POST', '/api/v4/projects/:id/merge_requests/:merge_request_iid/notes', () => ({
+    statusCode: 201,
+    json: { id: 1, body: 'ok' },
+  }))
 }, 30_000)
 afterAll(() => h?.close())
 
 const kinds = (actions: readonly Action[]) =>
-  actions.map((a) => (a.runHTTPRequest ? `${a.runHTTPRequest.method} ${a.runHTTPRequest.path.split('?')[0]}` : Object.keys(a).find((k) => k !== 'requestID' && a[k as keyof Action])))
+  actions.map((a) =>
+    a.runHTTPRequest
+      ? `${a.runHTTPRequest.method} ${a.runHTTPRequest.path.split('?')[0]}`
+      : Object.keys(a).find((k) => k !== 'requestID' && a[k as keyof Action]),
+  )
 
 describe('self-hosted billing (spec §10)', () => {
   it('header true: trackLlmCallForSelfHosted before every model call, answered before the model is called', async () => {
-    await h.model.script(toolCallStep([{ id: 'c1', name: 'get_merge_request', arguments: { project_id: 1, merge_request_iid: 2 } }]), answerStep(['Done.']))
+    await h.model.script(
+      toolCallStep([
+        { id: 'c1', name: 'get_merge_request', arguments: { project_id: 1, merge_request_iid: 2 } },
+      ]),
+      answerStep(['Done.']),
+    )
     const id = h.rails.addWorkflow()
-    const result = await h.turn({ workflowID: id, goal: 'MR 2?' }, { metadata: { 'x-gitlab-self-hosted-dap-billing-enabled': 'TRUE' } })
+    const result = await h.turn(
+      { workflowID: id, goal: 'MR 2?' },
+      { metadata: { 'x-gitlab-self-hosted-dap-billing-enabled': 'TRUE' } },
+    )
     expect(result.code, result.details).toBe(Status.OK)
     const tracks = result.actions.filter((a) => a.trackLlmCallForSelfHosted)
     expect(tracks).toHaveLength(2)
-    expect(tracks[0]!.trackLlmCallForSelfHosted).toEqual({ workflowID: id, featureQualifiedName: 'chat', featureAiCatalogItem: false })
+    expect(tracks[0]!.trackLlmCallForSelfHosted).toEqual({
+      workflowID: id,
+      featureQualifiedName: 'chat',
+      featureAiCatalogItem: false,
+    })
     // Each one comes before the model call it bills: after the input checkpoint, and after the tool ran.
     const sequence = kinds(result.actions).filter((k) => k !== 'newCheckpoint')
-    expect(sequence.indexOf('trackLlmCallForSelfHosted')).toBeLessThan(sequence.indexOf('GET /api/v4/projects/1/merge_requests/2'))
-    expect(sequence.lastIndexOf('trackLlmCallForSelfHosted')).toBeGreaterThan(sequence.indexOf('GET /api/v4/projects/1/merge_requests/2'))
+    expect(sequence.indexOf('trackLlmCallForSelfHosted')).toBeLessThan(
+      sequence.indexOf('GET /api/v4/projects/1/merge_requests/2'),
+    )
+    expect(sequence.lastIndexOf('trackLlmCallForSelfHosted')).toBeGreaterThan(
+      sequence.indexOf('GET /api/v4/projects/1/merge_requests/2'),
+    )
   })
 
   it('header false or absent: never', async () => {
     for (const value of ['false', '']) {
       await h.model.script(answerStep(['Hi.']))
-      const result = await h.turn({ workflowID: h.rails.addWorkflow(), goal: 'Hi' }, { metadata: { 'x-gitlab-self-hosted-dap-billing-enabled': value } })
+      const result = await h.turn(
+        { workflowID: h.rails.addWorkflow(), goal: 'Hi' },
+        { metadata: { 'x-gitlab-self-hosted-dap-billing-enabled': value } },
+      )
       expect(result.code).toBe(Status.OK)
       expect(result.actions.some((a) => a.trackLlmCallForSelfHosted)).toBe(false)
     }
@@ -56,10 +84,17 @@ describe('self-hosted billing (spec §10)', () => {
     const before = (await h.model.requests()).length
     const result = await h.turn(
       { workflowID: id, goal: 'Hi' },
-      { metadata: { 'x-gitlab-self-hosted-dap-billing-enabled': 'true' }, billing: () => ({ plainTextResponse: { response: '', error: 'cloud service stream not initialized' } }) },
+      {
+        metadata: { 'x-gitlab-self-hosted-dap-billing-enabled': 'true' },
+        billing: () => ({
+          plainTextResponse: { response: '', error: 'cloud service stream not initialized' },
+        }),
+      },
     )
     expect(result.code).toBe(Status.INTERNAL)
-    expect(result.checkpoints.at(-1)!.log.at(-1)!.content).toMatch(/billing.*cloud service stream not initialized/)
+    expect(result.checkpoints.at(-1)!.log.at(-1)!.content).toMatch(
+      /billing.*cloud service stream not initialized/,
+    )
     expect((await h.model.requests()).length).toBe(before)
   })
 })
@@ -68,7 +103,8 @@ describe('streaming (spec §5.4)', () => {
   it('without incremental_streaming every checkpoint carries the whole log', async () => {
     await h.model.script(answerStep(['One ', 'two ', 'three.']))
     const result = await h.turn({ workflowID: h.rails.addWorkflow(), goal: 'Count', clientCapabilities: [] })
-    for (const checkpoint of result.checkpoints.slice(1)) expect(checkpoint.log[0]).toMatchObject({ message_type: 'user', content: 'Count' })
+    for (const checkpoint of result.checkpoints.slice(1))
+      expect(checkpoint.log[0]).toMatchObject({ message_type: 'user', content: 'Count' })
   })
 
   it('with it, each checkpoint starts at the entry sent last', async () => {
@@ -120,7 +156,13 @@ describe('continuing conversations', () => {
 
   it('a new message instead of an approval: the waiting call is answered "cancelled" and the model answers the message', async () => {
     await h.model.script(
-      toolCallStep([{ id: 'pend', name: 'create_merge_request_note', arguments: { project_id: 1, merge_request_iid: 3, body: 'x' } }]),
+      toolCallStep([
+        {
+          id: 'pend',
+          name: 'create_merge_request_note',
+          arguments: { project_id: 1, merge_request_iid: 3, body: 'x' },
+        },
+      ]),
       answerStep(['Sure, something else.']),
     )
     const id = h.rails.addWorkflow()
@@ -137,8 +179,13 @@ describe('continuing conversations', () => {
 describe('approvals GitLab remembers (toolCallApprovals)', () => {
   it('a call whose arguments the user approved before runs without asking', async () => {
     const args = { project_id: 1, merge_request_iid: 3, body: 'Looks good — ✓' }
-    await h.model.script(toolCallStep([{ id: 'ok1', name: 'create_merge_request_note', arguments: args }]), answerStep(['Posted.']))
-    const id = h.rails.addWorkflow({ toolCallApprovals: { create_merge_request_note: { call_args: [await argumentsHash(args)] } } })
+    await h.model.script(
+      toolCallStep([{ id: 'ok1', name: 'create_merge_request_note', arguments: args }]),
+      answerStep(['Posted.']),
+    )
+    const id = h.rails.addWorkflow({
+      toolCallApprovals: { create_merge_request_note: { call_args: [await argumentsHash(args)] } },
+    })
     const result = await h.turn({ workflowID: id, goal: 'Comment' })
     expect(result.code, result.details).toBe(Status.OK)
     expect(result.http).toContain('POST /api/v4/projects/1/merge_requests/3/notes')
@@ -146,8 +193,18 @@ describe('approvals GitLab remembers (toolCallApprovals)', () => {
   })
 
   it('other arguments still ask', async () => {
-    await h.model.script(toolCallStep([{ id: 'ok2', name: 'create_merge_request_note', arguments: { project_id: 1, merge_request_iid: 3, body: 'other' } }]))
-    const id = h.rails.addWorkflow({ toolCallApprovals: { create_merge_request_note: { call_args: [await argumentsHash({ body: 'x' })] } } })
+    await h.model.script(
+      toolCallStep([
+        {
+          id: 'ok2',
+          name: 'create_merge_request_note',
+          arguments: { project_id: 1, merge_request_iid: 3, body: 'other' },
+        },
+      ]),
+    )
+    const id = h.rails.addWorkflow({
+      toolCallApprovals: { create_merge_request_note: { call_args: [await argumentsHash({ body: 'x' })] } },
+    })
     const result = await h.turn({ workflowID: id, goal: 'Comment' })
     expect(result.checkpoints.at(-1)!.status).toBe('TOOL_CALL_APPROVAL_REQUIRED')
   })
@@ -155,13 +212,23 @@ describe('approvals GitLab remembers (toolCallApprovals)', () => {
 
 describe('the IDE and MCP (spec §12.2)', () => {
   it("the IDE's read_file runs as a client action (pre-approved for IDE workflows)", async () => {
-    await h.model.script(toolCallStep([{ id: 'rf', name: 'read_file', arguments: { file_path: 'src/app.ts' } }]), answerStep(['It exports an app.']))
+    await h.model.script(
+      toolCallStep([{ id: 'rf', name: 'read_file', arguments: { file_path: 'src/app.ts' } }]),
+      answerStep(['It exports an app.']),
+    )
     const id = h.rails.addWorkflow({ client: 'ide' })
     const result = await h.turn(
-      { workflowID: id, goal: 'What is in src/app.ts?', clientCapabilities: ['incremental_streaming', 'shell_command'] },
+      {
+        workflowID: id,
+        goal: 'What is in src/app.ts?',
+        clientCapabilities: ['incremental_streaming', 'shell_command'],
+      },
       {
         metadata: { 'x-gitlab-client-type': 'vscode', 'x-gitlab-language-server-version': '8.60.0' },
-        client: (action) => (action.runReadFile ? { plainTextResponse: { response: 'export const app = 1\n', error: '' } } : undefined),
+        client: (action) =>
+          action.runReadFile
+            ? { plainTextResponse: { response: 'export const app = 1\n', error: '' } }
+            : undefined,
       },
     )
     expect(result.code, result.details).toBe(Status.OK)
@@ -171,55 +238,102 @@ describe('the IDE and MCP (spec §12.2)', () => {
   })
 
   it('a path on the deny list is refused without asking the client', async () => {
-    await h.model.script(toolCallStep([{ id: 'env', name: 'read_file', arguments: { file_path: '.env' } }]), answerStep(['I may not read it.']))
+    await h.model.script(
+      toolCallStep([{ id: 'env', name: 'read_file', arguments: { file_path: '.env' } }]),
+      answerStep(['I may not read it.']),
+    )
     const result = await h.turn(
       { workflowID: h.rails.addWorkflow({ client: 'ide' }), goal: 'Show .env' },
-      { metadata: { 'x-gitlab-language-server-version': '8.60.0' }, client: () => ({ plainTextResponse: { response: 'SECRET=1', error: '' } }) },
+      {
+        metadata: { 'x-gitlab-language-server-version': '8.60.0' },
+        client: () => ({ plainTextResponse: { response: 'SECRET=1', error: '' } }),
+      },
     )
     expect(result.code).toBe(Status.OK)
     expect(result.actions.some((a) => a.runReadFile)).toBe(false)
-    expect(mergedLog(result.checkpoints).find((e) => e.message_type === 'tool')).toMatchObject({ status: 'failure' })
+    expect(mergedLog(result.checkpoints).find((e) => e.message_type === 'tool')).toMatchObject({
+      status: 'failure',
+    })
   })
 
   it('a language server older than 7.43.0 gets no tools', async () => {
     await h.model.script(answerStep(['No tools here.']))
-    await h.turn({ workflowID: h.rails.addWorkflow({ client: 'ide' }), goal: 'Hi' }, { metadata: { 'x-gitlab-language-server-version': '7.42.9' } })
+    await h.turn(
+      { workflowID: h.rails.addWorkflow({ client: 'ide' }), goal: 'Hi' },
+      { metadata: { 'x-gitlab-language-server-version': '7.42.9' } },
+    )
     expect(bodyOf((await h.model.requests()).at(-1)!).tools).toBeUndefined()
   })
 
   it("an MCP tool from the start request runs as runMCPTool under its own name, after the user's approval", async () => {
-    await h.model.script(toolCallStep([{ id: 'm1', name: 'jira_get-ticket', arguments: { key: 'OPS-1' } }]), answerStep(['OPS-1 is open.']))
+    await h.model.script(
+      toolCallStep([{ id: 'm1', name: 'jira_get-ticket', arguments: { key: 'OPS-1' } }]),
+      answerStep(['OPS-1 is open.']),
+    )
     const id = h.rails.addWorkflow({ mcpEnabled: true })
-    const mcpTools = [{ name: 'jira.get-ticket', description: 'Reads a Jira ticket', inputSchema: '{"type":"object","properties":{"key":{"type":"string"}}}' }]
+    const mcpTools = [
+      {
+        name: 'jira.get-ticket',
+        description: 'Reads a Jira ticket',
+        inputSchema: '{"type":"object","properties":{"key":{"type":"string"}}}',
+      },
+    ]
     const asked = await h.turn({ workflowID: id, goal: 'OPS-1?', mcpTools })
     expect(asked.checkpoints.at(-1)!.status).toBe('TOOL_CALL_APPROVAL_REQUIRED')
-    const offered = bodyOf((await h.model.requests()).at(-1)!).tools as { function: { name: string; description: string } }[]
+    const offered = bodyOf((await h.model.requests()).at(-1)!).tools as {
+      function: { name: string; description: string }
+    }[]
     const mcp = offered.find((t) => t.function.name === 'jira_get-ticket')!
     expect(mcp.function.description).toContain('Reads a Jira ticket')
     const approved = await h.turn(
       { workflowID: id, goal: '', approval: { approval: {} }, mcpTools },
-      { client: (action) => (action.runMCPTool ? { plainTextResponse: { response: '{"status":"open"}', error: '' } } : undefined) },
+      {
+        client: (action) =>
+          action.runMCPTool ? { plainTextResponse: { response: '{"status":"open"}', error: '' } } : undefined,
+      },
     )
     expect(approved.code, approved.details).toBe(Status.OK)
-    expect(approved.actions.find((a) => a.runMCPTool)!.runMCPTool).toEqual({ name: 'jira.get-ticket', args: '{"key":"OPS-1"}' })
+    expect(approved.actions.find((a) => a.runMCPTool)!.runMCPTool).toEqual({
+      name: 'jira.get-ticket',
+      args: '{"key":"OPS-1"}',
+    })
   })
 
   it('MCP tools pre-approved by name (Workhorse) run without asking', async () => {
-    await h.model.script(toolCallStep([{ id: 'm2', name: 'search_docs', arguments: { q: 'x' } }]), answerStep(['Found.']))
+    await h.model.script(
+      toolCallStep([{ id: 'm2', name: 'search_docs', arguments: { q: 'x' } }]),
+      answerStep(['Found.']),
+    )
     const id = h.rails.addWorkflow({ mcpEnabled: true })
     const result = await h.turn(
-      { workflowID: id, goal: 'Search', mcpTools: [{ name: 'search_docs', description: 'Search', inputSchema: '{}' }], preapproved_tools: ['search_docs'] },
-      { client: (action) => (action.runMCPTool ? { plainTextResponse: { response: 'hit', error: '' } } : undefined) },
+      {
+        workflowID: id,
+        goal: 'Search',
+        mcpTools: [{ name: 'search_docs', description: 'Search', inputSchema: '{}' }],
+        preapproved_tools: ['search_docs'],
+      },
+      {
+        client: (action) =>
+          action.runMCPTool ? { plainTextResponse: { response: 'hit', error: '' } } : undefined,
+      },
     )
     expect(result.code).toBe(Status.OK)
-    expect(result.actions.find((a) => a.runMCPTool)!.runMCPTool).toEqual({ name: 'search_docs', args: '{"q":"x"}' })
+    expect(result.actions.find((a) => a.runMCPTool)!.runMCPTool).toEqual({
+      name: 'search_docs',
+      args: '{"q":"x"}',
+    })
     expect(result.checkpoints.at(-1)!.status).toBe('INPUT_REQUIRED')
   })
 })
 
 describe('what the model gets wrong', () => {
   it('arguments that are not JSON: the model is told, the chat shows a failed call, the turn goes on', async () => {
-    await h.model.script(toolCallStep([{ id: 'bad', name: 'get_merge_request', arguments: '{"project_id": 1, "merge_request_iid": ' }]), answerStep(['Let me retry differently.']))
+    await h.model.script(
+      toolCallStep([
+        { id: 'bad', name: 'get_merge_request', arguments: '{"project_id": 1, "merge_request_iid": ' },
+      ]),
+      answerStep(['Let me retry differently.']),
+    )
     const result = await h.turn({ workflowID: h.rails.addWorkflow(), goal: 'MR?' })
     expect(result.code, result.details).toBe(Status.OK)
     const tool = mergedLog(result.checkpoints).find((e) => e.message_type === 'tool')!
@@ -229,10 +343,15 @@ describe('what the model gets wrong', () => {
   })
 
   it('a tool it made up: answered "not found", no chat entry', async () => {
-    await h.model.script(toolCallStep([{ id: 'x', name: 'launch_rockets', arguments: {} }]), answerStep(['Sorry.']))
+    await h.model.script(
+      toolCallStep([{ id: 'x', name: 'launch_rockets', arguments: {} }]),
+      answerStep(['Sorry.']),
+    )
     const result = await h.turn({ workflowID: h.rails.addWorkflow(), goal: 'Go' })
     expect(result.code).toBe(Status.OK)
-    expect(mergedLog(result.checkpoints).some((e) => e.message_type === 'tool' || e.message_type === 'request')).toBe(false)
+    expect(
+      mergedLog(result.checkpoints).some((e) => e.message_type === 'tool' || e.message_type === 'request'),
+    ).toBe(false)
     const messages = bodyOf((await h.model.requests()).at(-1)!).messages as Record<string, unknown>[]
     expect(messages.find((m) => m.role === 'tool')!.content).toBe('Tool launch_rockets not found')
   })
@@ -244,8 +363,19 @@ describe('unary RPCs through the Node entry (spec §9)', () => {
     const tools = await h.workhorse.listTools(metadata)
     expect(tools.code).toBe(Status.OK)
     const names = tools.response!.tools.map((t) => (t.function as { name: string }).name)
-    expect(names).toEqual(expect.arrayContaining(['get_merge_request', 'create_merge_request_note', 'read_file', 'run_command', 'gitlab_documentation_search']))
-    expect(tools.response!.tools[0]).toMatchObject({ type: 'function', function: { parameters: { type: 'object' } } })
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'get_merge_request',
+        'create_merge_request_note',
+        'read_file',
+        'run_command',
+        'gitlab_documentation_search',
+      ]),
+    )
+    expect(tools.response!.tools[0]).toMatchObject({
+      type: 'function',
+      function: { parameters: { type: 'object' } },
+    })
     expect((await h.workhorse.listFlows(metadata)).response).toEqual({ configs: [] })
     expect((await h.workhorse.listTools({})).code).toBe(Status.UNAUTHENTICATED)
   })
@@ -255,7 +385,10 @@ describe('unary RPCs through the Node entry (spec §9)', () => {
     const minted = await h.workhorse.generateToken(rails)
     expect(minted.code, minted.details).toBe(Status.OK)
     await h.model.script(answerStep(['Hello from the IDE.']))
-    const result = await h.turn({ workflowID: h.rails.addWorkflow(), goal: 'Hi' }, { metadata: { authorization: `Bearer ${minted.response!.token}` } })
+    const result = await h.turn(
+      { workflowID: h.rails.addWorkflow(), goal: 'Hi' },
+      { metadata: { authorization: `Bearer ${minted.response!.token}` } },
+    )
     expect(result.code, result.details).toBe(Status.OK)
   })
 })

@@ -7,9 +7,18 @@
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ClientEvent } from '../../src/agent-platform/contract.ts'
-import { GrpcStatus, Status, type AgentPlatformHandlers, type Metadata, type WorkflowCall } from '../../src/agent-platform/service.ts'
+import {
+  GrpcStatus,
+  Status,
+  type AgentPlatformHandlers,
+  type Metadata,
+  type WorkflowCall,
+} from '../../src/agent-platform/service.ts'
 import { createLogger } from '../../src/logging.ts'
-import { startAgentPlatformServer, type AgentPlatformServer } from '../../node-entry/agent-platform/grpc-server.ts'
+import {
+  startAgentPlatformServer,
+  type AgentPlatformServer,
+} from '../../node-entry/agent-platform/grpc-server.ts'
 import { dialWorkhorse, type FakeWorkhorse } from '../fakes/workhorse.ts'
 
 const MiB = 1024 * 1024
@@ -23,13 +32,18 @@ const handlers: AgentPlatformHandlers = {
   executeWorkflow: (call) => execute(call),
   generateToken: async (request, metadata) => {
     lastUnary = { request, metadata }
-    if (metadata.authorization !== 'Bearer good') throw new GrpcStatus(Status.UNAUTHENTICATED, 'No authorization header presented')
+    if (metadata.authorization !== 'Bearer good')
+      throw new GrpcStatus(Status.UNAUTHENTICATED, 'No authorization header presented')
     return { token: 'eyJ.x.y', expiresAt: 1_760_003_600 }
   },
   listTools: async (request, metadata) => {
     lastUnary = { request, metadata }
     if (metadata.authorization === 'Bearer boom') throw new Error('database exploded at /srv/secret/path')
-    return { tools: [{ name: 'get_issue', description: 'Gets an issue', parameters: { type: 'object', required: ['id'] } }] }
+    return {
+      tools: [
+        { name: 'get_issue', description: 'Gets an issue', parameters: { type: 'object', required: ['id'] } },
+      ],
+    }
   },
   listFlows: async (request) => ({ configs: [{ echo: request.filters?.flow_identifier ?? [] }] }),
 }
@@ -60,8 +74,16 @@ function gate<T = void>() {
 /** A call with raw bytes both ways (a malformed message, a path the fake has no helper for). */
 function rawUnary(client: grpc.Client, path: string, body: Buffer, metadata = new grpc.Metadata()) {
   return new Promise<{ code: number; details: string; body?: Buffer }>((resolve) => {
-    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, metadata, (error, response) =>
-      resolve(error ? { code: error.code, details: error.details } : { code: 0, details: 'OK', body: response }),
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      metadata,
+      (error, response) =>
+        resolve(
+          error ? { code: error.code, details: error.details } : { code: 0, details: 'OK', body: response },
+        ),
     )
   })
 }
@@ -72,7 +94,10 @@ describe('ExecuteWorkflow', () => {
     execute = async (call) => {
       received.push(await call.next())
       const goal = received[0]?.startRequest?.goal
-      await call.send({ requestID: 'c1', newCheckpoint: { status: 'RUNNING', checkpoint: '{"channel_values":{}}', goal } })
+      await call.send({
+        requestID: 'c1',
+        newCheckpoint: { status: 'RUNNING', checkpoint: '{"channel_values":{}}', goal },
+      })
       await call.send({ requestID: 'a1', runReadFile: { filepath: 'src/app.ts' } })
       await call.send({ requestID: 'a2', runHTTPRequest: { method: 'GET', path: '/api/v4/projects/1' } })
       received.push(await call.next(), await call.next())
@@ -83,7 +108,14 @@ describe('ExecuteWorkflow', () => {
     let maxRunning = 0
     const run = workhorse.executeWorkflow(
       { authorization: 'Bearer x', 'x-gitlab-realm': 'self-managed' },
-      { clientVersion: '1.0', workflowID: '1234', workflowDefinition: 'chat', goal: 'Why is the pipeline red?', approval: {}, clientCapabilities: ['shell_command'] },
+      {
+        clientVersion: '1.0',
+        workflowID: '1234',
+        workflowDefinition: 'chat',
+        goal: 'Why is the pipeline red?',
+        approval: {},
+        clientCapabilities: ['shell_command'],
+      },
       async (action) => {
         maxRunning = Math.max(maxRunning, ++running)
         await new Promise((resolve) => setTimeout(resolve, 30))
@@ -96,15 +128,30 @@ describe('ExecuteWorkflow', () => {
     expect(maxRunning).toBe(1)
     expect(run.actions.map((action) => action.requestID)).toEqual(['c1', 'a1', 'a2', 'c2'])
     expect(run.actions[0]?.newCheckpoint).toEqual({
-      status: 'RUNNING', checkpoint: '{"channel_values":{}}', goal: 'Why is the pipeline red?', errors: [], agent_context_usage: {},
+      status: 'RUNNING',
+      checkpoint: '{"channel_values":{}}',
+      goal: 'Why is the pipeline red?',
+      errors: [],
+      agent_context_usage: {},
     })
     expect(run.actions[1]).toMatchObject({ requestID: 'a1', runReadFile: { filepath: 'src/app.ts' } })
     expect(received[0]?.startRequest).toMatchObject({
-      workflowID: '1234', goal: 'Why is the pipeline red?', approval: {}, clientCapabilities: ['shell_command'], mcpTools: [],
+      workflowID: '1234',
+      goal: 'Why is the pipeline red?',
+      approval: {},
+      clientCapabilities: ['shell_command'],
+      mcpTools: [],
     })
     // newCheckpoint got no response: the two responses are for a1 and a2.
-    expect(received[1]).toEqual({ actionResponse: { requestID: 'a1', plainTextResponse: { response: 'done a1', error: '' } } })
-    expect(received[2]).toEqual({ actionResponse: { requestID: 'a2', httpResponse: { headers: {}, statusCode: 200, body: '{"id":1}', error: '' } } })
+    expect(received[1]).toEqual({
+      actionResponse: { requestID: 'a1', plainTextResponse: { response: 'done a1', error: '' } },
+    })
+    expect(received[2]).toEqual({
+      actionResponse: {
+        requestID: 'a2',
+        httpResponse: { headers: {}, statusCode: 200, body: '{"id":1}', error: '' },
+      },
+    })
   })
 
   it('a client half-close makes next() resolve undefined', async () => {
@@ -117,7 +164,11 @@ describe('ExecuteWorkflow', () => {
     run.send({ heartbeat: { timestamp: 1_760_000_000_123 } })
     run.halfClose()
     expect(await run.done).toEqual({ code: Status.OK, details: 'half-closed' })
-    expect(events).toEqual([expect.objectContaining({ startRequest: expect.objectContaining({ goal: 'a' }) }), { heartbeat: { timestamp: 1_760_000_000_123 } }, undefined])
+    expect(events).toEqual([
+      expect.objectContaining({ startRequest: expect.objectContaining({ goal: 'a' }) }),
+      { heartbeat: { timestamp: 1_760_000_000_123 } },
+      undefined,
+    ])
   })
 
   it('a client cancel aborts the signal; next() is undefined and send() rejects CANCELLED afterwards', async () => {
@@ -157,7 +208,9 @@ describe('ExecuteWorkflow', () => {
       const run = workhorse.executeWorkflow({}, { goal: 'x' }, () => undefined)
       const timeout = new Promise((resolve) => setTimeout(() => resolve('no status within 3 s'), 3000))
       expect(await Promise.race([run.done, timeout])).toEqual(
-        ending === 'ok' ? { code: Status.OK, details: 'workflow execution success' } : { code: Status.INTERNAL, details: 'workflow execution failure: X' },
+        ending === 'ok'
+          ? { code: Status.OK, details: 'workflow execution success' }
+          : { code: Status.INTERNAL, details: 'workflow execution failure: X' },
       )
     }
   })
@@ -184,8 +237,14 @@ describe('ExecuteWorkflow', () => {
     }
     const result = await workhorse.executeWorkflow({}, { goal: 'x' }).done
     expect(result).toEqual({ code: Status.INTERNAL, details: 'Something went wrong' })
-    const logged = logLines.map((line) => JSON.parse(line)).find((line) => line.message === 'Agent Platform handler failed')
-    expect(logged).toMatchObject({ level: 'error', path: '/DuoWorkflow/ExecuteWorkflow', exception_message: 'model client crashed reading /srv/secret/config' })
+    const logged = logLines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'Agent Platform handler failed')
+    expect(logged).toMatchObject({
+      level: 'error',
+      path: '/DuoWorkflow/ExecuteWorkflow',
+      exception_message: 'model client crashed reading /srv/secret/config',
+    })
     expect(logged.exception_backtrace).toContain('agent-platform-transport.test.ts')
   })
 
@@ -193,19 +252,34 @@ describe('ExecuteWorkflow', () => {
     const aborted = gate<unknown>()
     execute = async (call) => {
       const event = await call.next()
-      aborted.open({ event, aborted: call.signal.aborted, reason: (call.signal.reason as GrpcStatus | undefined)?.code })
+      aborted.open({
+        event,
+        aborted: call.signal.aborted,
+        reason: (call.signal.reason as GrpcStatus | undefined)?.code,
+      })
       return 'unreached'
     }
     const status = await new Promise<grpc.StatusObject>((resolve) => {
-      const call = workhorse.client.makeBidiStreamRequest('/DuoWorkflow/ExecuteWorkflow', (b: Buffer) => b, (b: Buffer) => b, new grpc.Metadata())
+      const call = workhorse.client.makeBidiStreamRequest(
+        '/DuoWorkflow/ExecuteWorkflow',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        new grpc.Metadata(),
+      )
       call.on('status', resolve)
       call.on('error', () => {})
       call.write(Buffer.from([0x0a, 0x05, 0x01])) // startRequest, 5 bytes long, 1 byte there
     })
-    expect({ code: status.code, details: status.details }).toEqual({ code: Status.INVALID_ARGUMENT, details: 'Malformed ClientEvent.' })
+    expect({ code: status.code, details: status.details }).toEqual({
+      code: Status.INVALID_ARGUMENT,
+      details: 'Malformed ClientEvent.',
+    })
     expect(await aborted.opened).toEqual({ event: undefined, aborted: true, reason: Status.INVALID_ARGUMENT })
     execute = async () => 'still serving'
-    expect(await workhorse.executeWorkflow({}, { goal: 'x' }).done).toEqual({ code: Status.OK, details: 'still serving' })
+    expect(await workhorse.executeWorkflow({}, { goal: 'x' }).done).toEqual({
+      code: Status.OK,
+      details: 'still serving',
+    })
   })
 
   it('an incoming message over 4 MiB is RESOURCE_EXHAUSTED; the server keeps serving', async () => {
@@ -214,7 +288,10 @@ describe('ExecuteWorkflow', () => {
       execute = async (call) => String((await call.next())?.startRequest?.goal.length)
       const result = await reckless.executeWorkflow({}, { goal: 'x'.repeat(4 * MiB) }).done
       expect(result.code).toBe(Status.RESOURCE_EXHAUSTED)
-      expect(await reckless.executeWorkflow({}, { goal: 'x'.repeat(4 * MiB - 16) }).done).toEqual({ code: Status.OK, details: String(4 * MiB - 16) })
+      expect(await reckless.executeWorkflow({}, { goal: 'x'.repeat(4 * MiB - 16) }).done).toEqual({
+        code: Status.OK,
+        details: String(4 * MiB - 16),
+      })
     } finally {
       reckless.close()
     }
@@ -225,15 +302,24 @@ describe('ExecuteWorkflow', () => {
     execute = async (call) => {
       await call.next()
       await call.send({ requestID: 'ok', newCheckpoint: { checkpoint: 'y'.repeat(4 * MiB - 64) } })
-      const error = await call.send({ requestID: 'big', newCheckpoint: { checkpoint: 'y'.repeat(4 * MiB) } }).catch((e: unknown) => e)
+      const error = await call
+        .send({ requestID: 'big', newCheckpoint: { checkpoint: 'y'.repeat(4 * MiB) } })
+        .catch((e: unknown) => e)
       outcome.open({ error, aborted: call.signal.aborted })
       return 'workflow execution success' // too late: the call has ended
     }
     const run = workhorse.executeWorkflow({}, { goal: 'x' })
-    expect(await run.done).toEqual({ code: Status.RESOURCE_EXHAUSTED, details: 'Outgoing message too large.' })
+    expect(await run.done).toEqual({
+      code: Status.RESOURCE_EXHAUSTED,
+      details: 'Outgoing message too large.',
+    })
     const { error, aborted } = (await outcome.opened) as { error: GrpcStatus; aborted: boolean }
     expect(error).toBeInstanceOf(GrpcStatus)
-    expect([error.code, error.details, aborted]).toEqual([Status.RESOURCE_EXHAUSTED, 'Outgoing message too large.', true])
+    expect([error.code, error.details, aborted]).toEqual([
+      Status.RESOURCE_EXHAUSTED,
+      'Outgoing message too large.',
+      true,
+    ])
     expect(run.actions.map((action) => action.requestID)).toEqual(['ok'])
   })
 })
@@ -248,8 +334,15 @@ describe('metadata', () => {
     metadata.set('trace-bin', Buffer.from([1, 2, 3]))
     const result = await rawUnary(workhorse.client, '/DuoWorkflow/GenerateToken', Buffer.alloc(0), metadata)
     expect(result.code).toBe(Status.OK)
-    expect(lastUnary?.metadata).toMatchObject({ authorization: 'Bearer good', 'x-gitlab-realm': 'self-managed' })
-    expect(Object.keys(lastUnary?.metadata ?? {}).filter((key) => key.startsWith(':') || key.endsWith('-bin') || key !== key.toLowerCase())).toEqual([])
+    expect(lastUnary?.metadata).toMatchObject({
+      authorization: 'Bearer good',
+      'x-gitlab-realm': 'self-managed',
+    })
+    expect(
+      Object.keys(lastUnary?.metadata ?? {}).filter(
+        (key) => key.startsWith(':') || key.endsWith('-bin') || key !== key.toLowerCase(),
+      ),
+    ).toEqual([])
   })
 
   it('accepts 64 KiB; beyond the limit a clean RESOURCE_EXHAUSTED, and the next call is served', async () => {
@@ -259,14 +352,31 @@ describe('metadata', () => {
       return 'ok'
     }
     const sixtyKiB = '1234567,'.repeat(60 * 128)
-    expect(await workhorse.executeWorkflow({ [NAMESPACE_IDS]: sixtyKiB }, { goal: 'x' }).done).toEqual({ code: Status.OK, details: 'ok' })
+    expect(await workhorse.executeWorkflow({ [NAMESPACE_IDS]: sixtyKiB }, { goal: 'x' }).done).toEqual({
+      code: Status.OK,
+      details: 'ok',
+    })
     expect(seen).toBe(60 * 1024)
     // 64 KiB exactly as HTTP/2 counts a header list (name + value + 32), in two entries.
     const half = 'x'.repeat(32 * 1024 - NAMESPACE_IDS.length - 32)
-    expect(await workhorse.executeWorkflow({ [NAMESPACE_IDS]: half, [`${NAMESPACE_IDS}-2`]: half.slice(2) }, { goal: 'x' }).done).toEqual({ code: Status.OK, details: 'ok' })
-    const over = await workhorse.executeWorkflow({ [NAMESPACE_IDS]: half, [`${NAMESPACE_IDS}-2`]: half + 'x'.repeat(3 * 1024) }, { goal: 'x' }).done
-    expect(over).toEqual({ code: Status.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' })
-    expect(await workhorse.executeWorkflow({ [NAMESPACE_IDS]: '1' }, { goal: 'x' }).done).toEqual({ code: Status.OK, details: 'ok' })
+    expect(
+      await workhorse.executeWorkflow(
+        { [NAMESPACE_IDS]: half, [`${NAMESPACE_IDS}-2`]: half.slice(2) },
+        { goal: 'x' },
+      ).done,
+    ).toEqual({ code: Status.OK, details: 'ok' })
+    const over = await workhorse.executeWorkflow(
+      { [NAMESPACE_IDS]: half, [`${NAMESPACE_IDS}-2`]: half + 'x'.repeat(3 * 1024) },
+      { goal: 'x' },
+    ).done
+    expect(over).toEqual({
+      code: Status.RESOURCE_EXHAUSTED,
+      details: 'Bandwidth exhausted or memory limit exceeded',
+    })
+    expect(await workhorse.executeWorkflow({ [NAMESPACE_IDS]: '1' }, { goal: 'x' }).done).toEqual({
+      code: Status.OK,
+      details: 'ok',
+    })
   })
 
   it('one value over 64 KiB (after HPACK) is refused by nghttp2 itself; the server keeps serving', async () => {
@@ -278,11 +388,18 @@ describe('metadata', () => {
   })
 
   it('the limit is ours: maxMetadataBytes 8 KiB refuses 10 KiB', async () => {
-    const small = await startAgentPlatformServer({ handlers, host: '127.0.0.1', port: 0, maxMetadataBytes: 8 * 1024 })
+    const small = await startAgentPlatformServer({
+      handlers,
+      host: '127.0.0.1',
+      port: 0,
+      maxMetadataBytes: 8 * 1024,
+    })
     const client = dialWorkhorse({ address: small.address })
     try {
       expect((await client.listTools({ [NAMESPACE_IDS]: 'x'.repeat(6 * 1024) })).code).toBe(Status.OK)
-      expect((await client.listTools({ [NAMESPACE_IDS]: 'x'.repeat(10 * 1024) })).code).toBe(Status.RESOURCE_EXHAUSTED)
+      expect((await client.listTools({ [NAMESPACE_IDS]: 'x'.repeat(10 * 1024) })).code).toBe(
+        Status.RESOURCE_EXHAUSTED,
+      )
     } finally {
       client.close()
       await small.shutdown(0)
@@ -292,39 +409,64 @@ describe('metadata', () => {
 
 describe('unary RPCs', () => {
   it('GenerateToken, ListTools and ListFlows map requests and responses', async () => {
-    expect(await workhorse.generateToken({ authorization: 'Bearer good' }, { workflowDefinition: 'chat' })).toEqual({
-      code: Status.OK, details: 'OK', response: { token: 'eyJ.x.y', expiresAt: 1_760_003_600, server_capabilities: [] },
+    expect(
+      await workhorse.generateToken({ authorization: 'Bearer good' }, { workflowDefinition: 'chat' }),
+    ).toEqual({
+      code: Status.OK,
+      details: 'OK',
+      response: { token: 'eyJ.x.y', expiresAt: 1_760_003_600, server_capabilities: [] },
     })
     expect(lastUnary?.request).toEqual({ workflowDefinition: 'chat' })
     expect((await workhorse.listTools({})).response).toEqual({
-      tools: [{ name: 'get_issue', description: 'Gets an issue', parameters: { type: 'object', required: ['id'] } }], eval_dataset: [],
+      tools: [
+        { name: 'get_issue', description: 'Gets an issue', parameters: { type: 'object', required: ['id'] } },
+      ],
+      eval_dataset: [],
     })
-    expect((await workhorse.listFlows({}, { filters: { flow_identifier: ['chat'] } })).response).toEqual({ configs: [{ echo: ['chat'] }] })
+    expect((await workhorse.listFlows({}, { filters: { flow_identifier: ['chat'] } })).response).toEqual({
+      configs: [{ echo: ['chat'] }],
+    })
   })
 
   it('a thrown GrpcStatus as sent; any other throw INTERNAL without the error; malformed request INVALID_ARGUMENT', async () => {
-    expect(await workhorse.generateToken({})).toEqual({ code: Status.UNAUTHENTICATED, details: 'No authorization header presented' })
-    expect(await workhorse.listTools({ authorization: 'Bearer boom' })).toEqual({ code: Status.INTERNAL, details: 'Something went wrong' })
+    expect(await workhorse.generateToken({})).toEqual({
+      code: Status.UNAUTHENTICATED,
+      details: 'No authorization header presented',
+    })
+    expect(await workhorse.listTools({ authorization: 'Bearer boom' })).toEqual({
+      code: Status.INTERNAL,
+      details: 'Something went wrong',
+    })
     expect(logLines.join('\n')).toContain('database exploded')
     expect(await rawUnary(workhorse.client, '/DuoWorkflow/ListFlows', Buffer.from([0x0a, 0x7f]))).toEqual({
-      code: Status.INVALID_ARGUMENT, details: 'Malformed ListFlowsRequest.',
+      code: Status.INVALID_ARGUMENT,
+      details: 'Malformed ListFlowsRequest.',
     })
     expect((await workhorse.listFlows({})).code).toBe(Status.OK)
   })
 
   it('the RPCs without a handler and unknown paths are UNIMPLEMENTED', async () => {
     const paths = [
-      '/DuoWorkflow/TrackSelfHostedExecuteWorkflow', '/DuoWorkflow/ValidateFlowConfig', '/DuoWorkflow/ListCapabilities',
-      '/duo_workflow.DuoWorkflow/ExecuteWorkflow', '/DuoWorkflow/Nope', '/Nope/ListTools',
+      '/DuoWorkflow/TrackSelfHostedExecuteWorkflow',
+      '/DuoWorkflow/ValidateFlowConfig',
+      '/DuoWorkflow/ListCapabilities',
+      '/duo_workflow.DuoWorkflow/ExecuteWorkflow',
+      '/DuoWorkflow/Nope',
+      '/Nope/ListTools',
     ]
-    for (const path of paths) expect((await rawUnary(workhorse.client, path, Buffer.alloc(0))).code, path).toBe(Status.UNIMPLEMENTED)
+    for (const path of paths)
+      expect((await rawUnary(workhorse.client, path, Buffer.alloc(0))).code, path).toBe(Status.UNIMPLEMENTED)
   })
 })
 
 describe('health', () => {
   it('SERVING for "" and DuoWorkflow, NOT_FOUND for others, NOT_SERVING after setServing(false); no handler involved', async () => {
     lastUnary = undefined
-    expect(await workhorse.healthCheck('')).toEqual({ code: Status.OK, details: 'OK', response: { status: 'SERVING' } })
+    expect(await workhorse.healthCheck('')).toEqual({
+      code: Status.OK,
+      details: 'OK',
+      response: { status: 'SERVING' },
+    })
     expect((await workhorse.healthCheck('DuoWorkflow')).response).toEqual({ status: 'SERVING' })
     expect((await workhorse.healthCheck('Other')).code).toBe(Status.NOT_FOUND)
     server.setServing(false)
@@ -338,4 +480,3 @@ describe('health', () => {
     expect(lastUnary).toBeUndefined()
   })
 })
-

@@ -32,7 +32,11 @@ function raw(port: number, parts: string[], pauseMs = 0): Promise<{ text: string
 
 function parse(text: string): { status: number; headers: string; body: unknown } {
   const [head = '', body = ''] = text.split('\r\n\r\n')
-  return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: body ? JSON.parse(body) : undefined }
+  return {
+    status: Number(head.split(' ')[1]),
+    headers: head.toLowerCase(),
+    body: body ? JSON.parse(body) : undefined,
+  }
 }
 
 describe('Node server: answers before routing, and slow clients [node]', () => {
@@ -72,13 +76,16 @@ describe('Node server: answers before routing, and slow clients [node]', () => {
   })
 
   it('answers a client that never finishes its headers 408 {"detail"} after AIGW_FASTAPI__HEADERS_TIMEOUT_S, not after Node\'s minute', async () => {
-    const { text, closedAfterMs } = await raw(server.port, ['POST /v1/code/user_access_token HTTP/1.1\r\nHost: x\r\n'])
+    const { text, closedAfterMs } = await raw(server.port, [
+      'POST /v1/code/user_access_token HTTP/1.1\r\nHost: x\r\n',
+    ])
     expect(parse(text)).toMatchObject({ status: 408, body: { detail: 'Request Timeout' } })
     expect(closedAfterMs).toBeLessThan(10_000)
   })
 
   it('answers a client that never finishes its body 408 after AIGW_FASTAPI__REQUEST_TIMEOUT_S', async () => {
-    const head = 'POST /v2/code/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'
+    const head =
+      'POST /v2/code/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'
     const { text, closedAfterMs } = await raw(server.port, [head, '{"a":', '"b'], 200)
     expect(parse(text)).toMatchObject({ status: 408, body: { detail: 'Request Timeout' } })
     expect(closedAfterMs).toBeLessThan(10_000)

@@ -39,13 +39,15 @@ const MiB = 1024 * 1024
 /** Why buildah cannot be used here, or undefined when it can. */
 function buildahUnavailable(): string | undefined {
   const probe = spawnSync('buildah', ['images', '--quiet'], { encoding: 'utf8' })
-  if (probe.error) return `buildah is not installed (${(probe.error as NodeJS.ErrnoException).code}); apt-get install buildah debootstrap`
+  if (probe.error)
+    return `buildah is not installed (${(probe.error as NodeJS.ErrnoException).code}); apt-get install buildah debootstrap`
   if (probe.status !== 0) return `buildah cannot run here: ${probe.stderr.trim().split('\n').at(-1)}`
   return undefined
 }
 
 const unavailable = buildahUnavailable()
-if (unavailable && process.env.AIGW_TEST_REQUIRE_BUILDAH) throw new Error(`AIGW_TEST_REQUIRE_BUILDAH is set but ${unavailable}`)
+if (unavailable && process.env.AIGW_TEST_REQUIRE_BUILDAH)
+  throw new Error(`AIGW_TEST_REQUIRE_BUILDAH is set but ${unavailable}`)
 if (unavailable) console.warn(`container test skipped: ${unavailable}`)
 
 function buildah(...args: string[]): string {
@@ -86,7 +88,9 @@ function descendants(pid: number): number[] {
 }
 
 function procStatus(pid: number, field: string): string {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`))
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`))
   return line!.slice(field.length + 1).trim()
 }
 
@@ -110,13 +114,19 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
   beforeAll(async () => {
     // Host network: a server already on 5052 would make the image fail, or answer in its place.
     for (const port of [PORT, METRICS_PORT, GRPC_PORT]) {
-      if (await listening(port)) throw new Error(`port ${port} is already in use on this machine: stop whatever listens there and run again`)
+      if (await listening(port))
+        throw new Error(
+          `port ${port} is already in use on this machine: stop whatever listens there and run again`,
+        )
     }
     const started = performance.now()
-    const build = spawnSync('bash', [join(ROOT, 'scripts/container/build-image.sh'), IMAGE, ARCHIVE], { encoding: 'utf8' })
+    const build = spawnSync('bash', [join(ROOT, 'scripts/container/build-image.sh'), IMAGE, ARCHIVE], {
+      encoding: 'utf8',
+    })
     if (build.status !== 0) throw new Error(`the image did not build:\n${build.stdout}\n${build.stderr}`)
     buildMs = performance.now() - started
-    config = (JSON.parse(buildah('inspect', '--type', 'image', IMAGE)) as { Docker: { config: ImageConfig } }).Docker.config
+    config = (JSON.parse(buildah('inspect', '--type', 'image', IMAGE)) as { Docker: { config: ImageConfig } })
+      .Docker.config
     container = buildah('from', '--pull=never', IMAGE)
   }, 600_000)
 
@@ -137,7 +147,9 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
 
   it('is small, runs as uid 1000 on 5052 and 50052 with a health check, and its command is node on the bundle', () => {
     const compressed = statSync(ARCHIVE).size
-    console.info(`container: built in ${(buildMs / 1000).toFixed(1)} s; compressed (oci-archive) ${(compressed / MB).toFixed(1)} MB = ${(compressed / MiB).toFixed(1)} MiB`)
+    console.info(
+      `container: built in ${(buildMs / 1000).toFixed(1)} s; compressed (oci-archive) ${(compressed / MB).toFixed(1)} MB = ${(compressed / MiB).toFixed(1)} MiB`,
+    )
     console.info(buildah('images', IMAGE))
     expect(compressed).toBeLessThanOrEqual(50 * MB)
     expect(config.User).toBe('1000:1000')
@@ -146,7 +158,7 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     expect([...(config.Entrypoint ?? []), ...(config.Cmd ?? [])]).toEqual(['node', '/app/dist/node/main.mjs'])
   })
 
-  it('serves the install guide\'s requests on 5052 and the Agent Platform on 50052, then drains an open stream on SIGTERM and exits 0', async () => {
+  it("serves the install guide's requests on 5052 and the Agent Platform on 50052, then drains an open stream on SIGTERM and exits 0", async () => {
     const issuer = await newIssuer()
     const models = await newModelServer()
     // The seed's `docker run -e AIGW_GITLAB_URL=... -e AIGW_GITLAB_API_URL=...`, plus the key that
@@ -161,13 +173,18 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     const envFlags = Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`])
 
     const started = performance.now()
-    run = spawn('buildah', ['run', '--isolation', 'chroot', ...envFlags, container, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] })
+    run = spawn('buildah', ['run', '--isolation', 'chroot', ...envFlags, container, '--', ...command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     run.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     run.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     exited = new Promise((resolve) => run!.once('exit', (code) => resolve(code)))
     let healthy = false
     for (let attempt = 0; attempt < 600 && run.exitCode === null; attempt++) {
-      healthy = await fetch(`${URL_5052}/monitoring/healthz`).then((r) => r.status === 200, () => false)
+      healthy = await fetch(`${URL_5052}/monitoring/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
       if (healthy) break
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -175,13 +192,24 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     if (!healthy) throw new Error(`the container did not become healthy on :${PORT}:\n${output}`)
 
     // The answer came from the container's node, not from something else on the host.
-    const nodes = descendants(run.pid!).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node')
+    const nodes = descendants(run.pid!).filter(
+      (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node',
+    )
     expect(nodes).toHaveLength(1)
     nodePid = nodes[0]!
     expect(procStatus(nodePid, 'Uid').split(/\s+/)[0]).toBe('1000')
 
     // The image's own HEALTHCHECK command, run in the container.
-    expect(spawnSync('buildah', ['run', '--isolation', 'chroot', container, '--', ...config.Healthcheck!.Test!.slice(1)]).status).toBe(0)
+    expect(
+      spawnSync('buildah', [
+        'run',
+        '--isolation',
+        'chroot',
+        container,
+        '--',
+        ...config.Healthcheck!.Test!.slice(1),
+      ]).status,
+    ).toBe(0)
 
     expect(await (await fetch(`${URL_5052}/monitoring/healthz`)).json()).toEqual({ status: 'ok' })
 
@@ -203,18 +231,38 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
 
     // Authenticated: a token GitLab's instance signed, checked against the fake issuer's keys.
     const token = await instanceToken(issuer, '18.x')
-    expect((await fetch(`${URL_5052}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(token) })).status).toBe(200)
-    expect((await fetch(`${URL_5052}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(undefined) })).status).toBe(401)
+    expect(
+      (await fetch(`${URL_5052}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(token) })).status,
+    ).toBe(200)
+    expect(
+      (await fetch(`${URL_5052}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(undefined) })).status,
+    ).toBe(401)
 
     // The Agent Platform service, from the same process on 50052: the health service without a
     // token, and ListTools with GitLab's token and metadata, as GitLab's admin health check calls it.
     const workhorse = dialWorkhorse({ address: `127.0.0.1:${GRPC_PORT}` })
     try {
-      expect(await workhorse.healthCheck()).toEqual({ code: 0, details: 'OK', response: { status: 'SERVING' } })
+      expect(await workhorse.healthCheck()).toEqual({
+        code: 0,
+        details: 'OK',
+        response: { status: 'SERVING' },
+      })
       expect((await workhorse.healthCheck('DuoWorkflow')).response).toEqual({ status: 'SERVING' })
-      const rails = { 'x-gitlab-authentication-type': 'oidc', 'x-gitlab-realm': 'self-managed', 'x-gitlab-instance-id': INSTANCE_ID, 'x-gitlab-global-user-id': GLOBAL_USER_ID }
-      expect(await workhorse.listTools(rails)).toEqual({ code: 16, details: 'No authorization header presented' })
-      const tools = await workhorse.listTools({ ...rails, authorization: `Bearer ${token}`, 'x-gitlab-client-type': 'gitlab-rails' })
+      const rails = {
+        'x-gitlab-authentication-type': 'oidc',
+        'x-gitlab-realm': 'self-managed',
+        'x-gitlab-instance-id': INSTANCE_ID,
+        'x-gitlab-global-user-id': GLOBAL_USER_ID,
+      }
+      expect(await workhorse.listTools(rails)).toEqual({
+        code: 16,
+        details: 'No authorization header presented',
+      })
+      const tools = await workhorse.listTools({
+        ...rails,
+        authorization: `Bearer ${token}`,
+        'x-gitlab-client-type': 'gitlab-rails',
+      })
       expect(tools.code, tools.details).toBe(0)
       expect(tools.response!.tools.length).toBeGreaterThan(10)
     } finally {
@@ -222,16 +270,49 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     }
     // The image's HEALTHCHECK looks at that port too: pointed at a port where nothing listens, it fails.
     const closedGrpc = ['--env', 'DUO_WORKFLOW_PORT=1']
-    expect(spawnSync('buildah', ['run', '--isolation', 'chroot', ...closedGrpc, container, '--', ...config.Healthcheck!.Test!.slice(1)]).status).toBe(1)
+    expect(
+      spawnSync('buildah', [
+        'run',
+        '--isolation',
+        'chroot',
+        ...closedGrpc,
+        container,
+        '--',
+        ...config.Healthcheck!.Test!.slice(1),
+      ]).status,
+    ).toBe(1)
 
     // The doctor in the image finds that port answering as GitLab calls it (its own settings: plaintext, 50052).
-    const checked = spawnSync('buildah', ['run', '--isolation', 'chroot', ...envFlags, container, '--', 'node', '/app/dist/node/doctor.mjs', '--json'], { encoding: 'utf8' })
-    const checks = (JSON.parse(checked.stdout) as { checks: { id: string; status: string; verdict: string }[] }).checks
+    const checked = spawnSync(
+      'buildah',
+      [
+        'run',
+        '--isolation',
+        'chroot',
+        ...envFlags,
+        container,
+        '--',
+        'node',
+        '/app/dist/node/doctor.mjs',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    )
+    const checks = (
+      JSON.parse(checked.stdout) as { checks: { id: string; status: string; verdict: string }[] }
+    ).checks
     expect(checks.find((c) => c.id === 'agent_platform_health')).toMatchObject({ status: 'pass' })
-    expect(checks.find((c) => c.id === 'agent_platform_health')!.verdict).toContain(`127.0.0.1:${GRPC_PORT} is SERVING over plaintext`)
+    expect(checks.find((c) => c.id === 'agent_platform_health')!.verdict).toContain(
+      `127.0.0.1:${GRPC_PORT} is SERVING over plaintext`,
+    )
 
     // A streamed completion through the fake model server.
-    const post = (body: unknown) => fetch(`${URL_5052}/v2/code/completions`, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) })
+    const post = (body: unknown) =>
+      fetch(`${URL_5052}/v2/code/completions`, {
+        method: 'POST',
+        headers: gitlabHeaders(token),
+        body: JSON.stringify(body),
+      })
     await models.script({ ...streams(['return ', 'sum(items)']), times: 1 })
     const streamed = await post(ideCompletion(`${models.url}/v1`, { stream: true }))
     expect(streamed.status).toBe(200)
@@ -239,7 +320,9 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
 
     await new Promise((resolve) => setTimeout(resolve, 1000)) // let start-up garbage settle
     const idleRss = Number(procStatus(nodePid, 'VmRSS').replace(/\s*kB$/, '')) * 1024
-    console.info(`container: healthy ${Math.round(coldStartMs)} ms after \`buildah run\`; idle RSS of node ${(idleRss / MiB).toFixed(1)} MiB`)
+    console.info(
+      `container: healthy ${Math.round(coldStartMs)} ms after \`buildah run\`; idle RSS of node ${(idleRss / MiB).toFixed(1)} MiB`,
+    )
     // Issue 8 aims at 60 MB; the gateway needs about 95 MiB today (Node 22 alone: 43 MiB), the
     // same as outside a container. This ceiling catches a regression, such as a bloated bundle.
     expect(idleRss).toBeLessThanOrEqual(128 * MiB)
@@ -273,16 +356,47 @@ describe.skipIf(unavailable !== undefined)('the container image (buildah)', () =
     expect(output).toContain('"message":"AI gateway listening"')
     expect(output).toContain('Shutting down')
     // With the gateway gone, the health check reports it.
-    expect(spawnSync('buildah', ['run', '--isolation', 'chroot', container, '--', ...config.Healthcheck!.Test!.slice(1)]).status).toBe(1)
+    expect(
+      spawnSync('buildah', [
+        'run',
+        '--isolation',
+        'chroot',
+        container,
+        '--',
+        ...config.Healthcheck!.Test!.slice(1),
+      ]).status,
+    ).toBe(1)
   }, 120_000)
 
-  it("runs the doctor inside the image: a working setup passes, a bypass flag left on fails", async () => {
+  it('runs the doctor inside the image: a working setup passes, a bypass flag left on fails', async () => {
     const issuer = await newIssuer()
     const doctor = (extra: Record<string, string>) => {
-      const env = { AIGW_GITLAB_URL: issuer.url, AIGW_GITLAB_API_URL: `${issuer.url}/api/v4/`, AIGW_CUSTOMER_PORTAL_URL: '', ...extra }
+      const env = {
+        AIGW_GITLAB_URL: issuer.url,
+        AIGW_GITLAB_API_URL: `${issuer.url}/api/v4/`,
+        AIGW_CUSTOMER_PORTAL_URL: '',
+        ...extra,
+      }
       const flags = Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`])
-      const result = spawnSync('buildah', ['run', '--isolation', 'chroot', ...flags, container, '--', 'node', '/app/dist/node/doctor.mjs', '--json'], { encoding: 'utf8' })
-      return { status: result.status, report: JSON.parse(result.stdout) as { ok: boolean; checks: { id: string; status: string }[] } }
+      const result = spawnSync(
+        'buildah',
+        [
+          'run',
+          '--isolation',
+          'chroot',
+          ...flags,
+          container,
+          '--',
+          'node',
+          '/app/dist/node/doctor.mjs',
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      )
+      return {
+        status: result.status,
+        report: JSON.parse(result.stdout) as { ok: boolean; checks: { id: string; status: string }[] },
+      }
     }
     const working = doctor({})
     expect(working.status).toBe(0)

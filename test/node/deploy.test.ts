@@ -26,7 +26,21 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount'
 import { parse } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ensureTool } from '../../deploy/tools/k8s-tools.ts'
-import { CHART, container, fill, find, helm, helmRender, helmTemplate, IMAGE_SET, manifests, REGISTRY, requireTools, SEED_SETS, type K8sObject } from './helm.ts'
+import {
+  CHART,
+  container,
+  fill,
+  find,
+  helm,
+  helmRender,
+  helmTemplate,
+  IMAGE_SET,
+  manifests,
+  REGISTRY,
+  requireTools,
+  SEED_SETS,
+  type K8sObject,
+} from './helm.ts'
 import { ROOT } from './processes.ts'
 
 const KUSTOMIZE = join(ROOT, 'deploy/kustomize')
@@ -81,7 +95,12 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
 
   it('Chart.yaml is a v2 application chart whose appVersion is package.json version', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'ai-gateway', type: 'application', appVersion: pkg.version })
+    expect(chart).toMatchObject({
+      apiVersion: 'v2',
+      name: 'ai-gateway',
+      type: 'application',
+      appVersion: pkg.version,
+    })
     expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/)
   })
 
@@ -99,7 +118,12 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
       ['agentPlatform.tls.secret=agent-platform-tls'],
       ['agentPlatform.port=fifty'],
       ['gitlab.apiURL=https://gitlab.example.com/api/v4/'],
-      ['ingress.enabled=true', 'ingress.hosts[0].host=a.example', 'ingress.hosts[0].paths[0].path=/', 'ingress.hosts[0].paths[0].pathType=Wildcard'],
+      [
+        'ingress.enabled=true',
+        'ingress.hosts[0].host=a.example',
+        'ingress.hosts[0].paths[0].path=/',
+        'ingress.hosts[0].paths[0].pathType=Wildcard',
+      ],
       ['ingress.tls[0].secretname=ai-gateway-tls'],
       ['gitlab.url=gitlab.example.com'],
     ]) {
@@ -107,7 +131,7 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
     }
   })
 
-  it('ci/seed-values.yaml is the guide\'s --set list plus image.repository (with example placeholders filled in)', () => {
+  it("ci/seed-values.yaml is the guide's --set list plus image.repository (with example placeholders filled in)", () => {
     const seed = readYaml(join(CHART, 'ci/seed-values.yaml'))
     expect(seed).toEqual(applySets([IMAGE_SET, ...SEED_SETS].map((s) => fill(s, chart.appVersion))))
   })
@@ -116,7 +140,9 @@ describe('Helm chart: files, values and templates (no helm needed)', () => {
     const dir = join(CHART, 'templates')
     const sources = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))
     const defined = new Set(sources.flatMap((s) => [...s.matchAll(/define "([^"]+)"/g)].map((m) => m[1])))
-    const refs = new Set(sources.flatMap((s) => [...s.matchAll(/\.Values((?:\.[A-Za-z0-9_]+)+)/g)].map((m) => m[1]!.slice(1))))
+    const refs = new Set(
+      sources.flatMap((s) => [...s.matchAll(/\.Values((?:\.[A-Za-z0-9_]+)+)/g)].map((m) => m[1]!.slice(1))),
+    )
     expect(refs.size).toBeGreaterThan(20)
     for (const ref of refs) expect(declared(values, ref.split('.')), `.Values.${ref}`).toBe(true)
     for (const s of sources) {
@@ -129,7 +155,10 @@ describe('kustomize: files (no kubectl needed)', () => {
   it('every resource and patch a kustomization names exists', () => {
     for (const dir of ['base', 'overlays/example', 'components/agent-platform-tls']) {
       const k = readYaml(join(KUSTOMIZE, dir, 'kustomization.yaml'))
-      const files = [...(k.resources ?? []), ...(k.patches ?? []).map((p: { path?: string }) => p.path).filter(Boolean)]
+      const files = [
+        ...(k.resources ?? []),
+        ...(k.patches ?? []).map((p: { path?: string }) => p.path).filter(Boolean),
+      ]
       expect(files.length).toBeGreaterThan(0)
       for (const f of files) expect(existsSync(join(KUSTOMIZE, dir, f)), `${dir}: ${f}`).toBe(true)
     }
@@ -176,7 +205,10 @@ function essentials(objects: K8sObject[]) {
   const c = container(objects)
   const pod = find(objects, 'Deployment')!.spec.template.spec
   return {
-    kinds: objects.map((o) => o.kind).filter((k) => !['ConfigMap', 'Secret'].includes(k)).sort(),
+    kinds: objects
+      .map((o) => o.kind)
+      .filter((k) => !['ConfigMap', 'Secret'].includes(k))
+      .sort(),
     ports: c.ports,
     probes: [c.livenessProbe, c.readinessProbe, c.startupProbe],
     securityContext: c.securityContext,
@@ -188,7 +220,10 @@ function essentials(objects: K8sObject[]) {
     hpa: { ...find(objects, 'HorizontalPodAutoscaler')!.spec, scaleTargetRef: undefined },
     ingress: { ...find(objects, 'Ingress')!.spec, rules: undefined },
     ingressAnnotations: find(objects, 'Ingress')!.metadata.annotations,
-    hosts: find(objects, 'Ingress')!.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => [p.path, p.pathType, p.backend.service.port])]),
+    hosts: find(objects, 'Ingress')!.spec.rules.map((r: any) => [
+      r.host,
+      r.http.paths.map((p: any) => [p.path, p.pathType, p.backend.service.port]),
+    ]),
   }
 }
 
@@ -199,18 +234,36 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
   })
 
-  it('helm lint --strict passes with an image repository, alone and with the guide\'s values', () => {
+  it("helm lint --strict passes with an image repository, alone and with the guide's values", () => {
     const image = ['--set', fill(IMAGE_SET, '')]
     execFileSync(helm.path!, ['lint', '--strict', CHART, ...image], { stdio: 'pipe' })
-    execFileSync(helm.path!, ['lint', '--strict', CHART, ...image, ...SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')])], { stdio: 'pipe' })
+    execFileSync(
+      helm.path!,
+      ['lint', '--strict', CHART, ...image, ...SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')])],
+      { stdio: 'pipe' },
+    )
   })
 
-  it('the guide\'s --set line (placeholders filled) plus image.repository renders the same objects as ci/seed-values.yaml', () => {
+  it("the guide's --set line (placeholders filled) plus image.repository renders the same objects as ci/seed-values.yaml", () => {
     const viaSets = helmTemplate(SEED_SETS.flatMap((s) => ['--set', fill(s, '0.1.0')]))
     const ingress = find(viaSets, 'Ingress')!
-    expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ secretName: 'ai-gateway-tls', hosts: ['aigw.example.com'] }] })
+    expect(ingress.spec).toMatchObject({
+      ingressClassName: 'nginx',
+      tls: [{ secretName: 'ai-gateway-tls', hosts: ['aigw.example.com'] }],
+    })
     expect(ingress.spec.rules).toEqual([
-      { host: 'aigw.example.com', http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'ai-gateway', port: { name: 'http' } } } }] } },
+      {
+        host: 'aigw.example.com',
+        http: {
+          paths: [
+            {
+              path: '/',
+              pathType: 'ImplementationSpecific',
+              backend: { service: { name: 'ai-gateway', port: { name: 'http' } } },
+            },
+          ],
+        },
+      },
     ])
     expect(container(viaSets).image).toBe(`${REGISTRY}/aigw-edge:0.1.0`)
     expect(viaSets).toEqual(seed)
@@ -248,8 +301,15 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     ])
     expect(c.livenessProbe.httpGet).toEqual({ path: '/monitoring/healthz', port: 'http' })
     expect(c.readinessProbe.httpGet).toEqual({ path: '/monitoring/ready', port: 'http' })
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } })
-    expect(find(seed, 'Deployment')!.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 })
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    })
+    expect(find(seed, 'Deployment')!.spec.template.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+    })
     expect(c.resources.limits.memory).toBeDefined()
     expect(c.envFrom).toBeUndefined() // no secret configured: none referenced
     expect(find(seed, 'Deployment')!.spec.replicas).toBeUndefined() // the HPA owns the count
@@ -262,24 +322,44 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
 
   it('secrets: a chart-created Secret holds only the keys given, or an existing Secret is referenced', () => {
     const created = helmTemplate([
-      '--set-string', 'secrets.signingKey=-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----',
-      '--set', 'secrets.providerKeys.ANTHROPIC_API_KEY=sk-ant-test',
+      '--set-string',
+      'secrets.signingKey=-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----',
+      '--set',
+      'secrets.providerKeys.ANTHROPIC_API_KEY=sk-ant-test',
     ])
     validateAll(created)
     const secret = find(created, 'Secret')!
-    expect(Object.keys(secret.stringData).sort()).toEqual(['AIGW_SELF_SIGNED_JWT__SIGNING_KEY', 'ANTHROPIC_API_KEY'])
+    expect(Object.keys(secret.stringData).sort()).toEqual([
+      'AIGW_SELF_SIGNED_JWT__SIGNING_KEY',
+      'ANTHROPIC_API_KEY',
+    ])
     expect(container(created).envFrom).toEqual([{ secretRef: { name: secret.metadata.name } }])
 
-    const existing = helmTemplate(['--set', 'secrets.existingSecret=ai-gateway-keys', '--set', 'secrets.providerKeys.OPENAI_API_KEY=ignored'])
+    const existing = helmTemplate([
+      '--set',
+      'secrets.existingSecret=ai-gateway-keys',
+      '--set',
+      'secrets.providerKeys.OPENAI_API_KEY=ignored',
+    ])
     expect(find(existing, 'Secret')).toBeUndefined()
     expect(container(existing).envFrom).toEqual([{ secretRef: { name: 'ai-gateway-keys' } }])
 
-    const annotation = (o: K8sObject[]) => find(o, 'Deployment')!.spec.template.metadata.annotations['checksum/secret']
+    const annotation = (o: K8sObject[]) =>
+      find(o, 'Deployment')!.spec.template.metadata.annotations['checksum/secret']
     expect(annotation(created)).not.toBe(annotation(seed)) // changing a key rolls the pods
   })
 
   it('options: fixed replicas without HPA, extra env, ServiceMonitor only when asked', () => {
-    const fixed = helmTemplate(['--set', 'autoscaling.enabled=false', '--set', 'replicaCount=3', '--set', 'env.AIGW_LOGGING__LEVEL=DEBUG', '--set', 'podDisruptionBudget.enabled=false'])
+    const fixed = helmTemplate([
+      '--set',
+      'autoscaling.enabled=false',
+      '--set',
+      'replicaCount=3',
+      '--set',
+      'env.AIGW_LOGGING__LEVEL=DEBUG',
+      '--set',
+      'podDisruptionBudget.enabled=false',
+    ])
     validateAll(fixed)
     expect(find(fixed, 'HorizontalPodAutoscaler')).toBeUndefined()
     expect(find(fixed, 'PodDisruptionBudget')).toBeUndefined()
@@ -290,17 +370,30 @@ describe.skipIf(!helm.path && !requireTools)('Helm chart rendered by helm', () =
     const monitored = helmTemplate(['--set', 'metrics.serviceMonitor.enabled=true'])
     const sm = find(monitored, 'ServiceMonitor')!
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1')
-    expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }])
+    expect(sm.spec.endpoints).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+    ])
     expect(sm.spec.selector.matchLabels).toEqual(find(monitored, 'Deployment')!.spec.selector.matchLabels)
 
     // The Agent Platform's options render valid objects too: its Ingress, TLS from a Secret, its key.
-    const agentPlatform = ['--set', 'agentPlatform.ingress.enabled=true', '--set', 'agentPlatform.tls.secretName=dap-tls', '--set', 'secrets.agentPlatformSigningKey=x']
+    const agentPlatform = [
+      '--set',
+      'agentPlatform.ingress.enabled=true',
+      '--set',
+      'agentPlatform.tls.secretName=dap-tls',
+      '--set',
+      'secrets.agentPlatformSigningKey=x',
+    ]
     validateAll(helmTemplate(agentPlatform))
-    execFileSync(helm.path!, ['lint', '--strict', CHART, '--set', fill(IMAGE_SET, ''), ...agentPlatform], { stdio: 'pipe' })
+    execFileSync(helm.path!, ['lint', '--strict', CHART, '--set', fill(IMAGE_SET, ''), ...agentPlatform], {
+      stdio: 'pipe',
+    })
   })
 
   it('helm refuses a misspelt value (values.schema.json is enforced)', () => {
-    expect(() => helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'gitlab.apiURL=https://g.example/api/v4/'])).toThrow(/apiURL/)
+    expect(() =>
+      helmRender(['--set', fill(IMAGE_SET, ''), '--set', 'gitlab.apiURL=https://g.example/api/v4/']),
+    ).toThrow(/apiURL/)
   })
 })
 
@@ -345,55 +438,77 @@ describe.skipIf(!kubectl.path && !requireTools)('kustomize rendered by kubectl k
     expect(ingress.spec.rules[0].host).toBe('aigw.example.com')
     // Every selector matches the pod's labels.
     const podLabels = find(overlay, 'Deployment')!.spec.template.metadata.labels
-    for (const sel of [find(overlay, 'Service')!.spec.selector, find(overlay, 'PodDisruptionBudget')!.spec.selector.matchLabels]) {
+    for (const sel of [
+      find(overlay, 'Service')!.spec.selector,
+      find(overlay, 'PodDisruptionBudget')!.spec.selector.matchLabels,
+    ]) {
       expect(podLabels).toMatchObject(sel)
     }
   })
 
-  it.skipIf(!helm.path && !requireTools)('components/agent-platform-tls serves the gRPC port over TLS as the chart\'s agentPlatform.tls.secretName does', () => {
-    // An overlay of the example overlay that adds the component, as an operator's would.
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-kustomize-'))
-    try {
-      const up = (path: string) => relative(dir, join(KUSTOMIZE, path))
-      writeFileSync(join(dir, 'kustomization.yaml'), [
-        'apiVersion: kustomize.config.k8s.io/v1beta1',
-        'kind: Kustomization',
-        `resources: [${up('overlays/example')}]`,
-        `components: [${up('components/agent-platform-tls')}]`,
-        '',
-      ].join('\n'))
-      const withTls = manifests(execFileSync(kubectl.path!, ['kustomize', dir], { encoding: 'utf8' }))
-      validateAll(withTls)
-      const chart = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml'), '--set', 'agentPlatform.tls.secretName=ai-gateway-agent-platform-tls'])
-      const tlsOf = (objects: K8sObject[], settings: Record<string, string>) => ({
-        env: Object.fromEntries(Object.entries(settings).filter(([name]) => name.startsWith('DUO_WORKFLOW_'))),
-        mounts: byName(container(objects).volumeMounts),
-        volumes: byName(find(objects, 'Deployment')!.spec.template.spec.volumes),
-      })
-      const fromKustomize = tlsOf(withTls, find(withTls, 'ConfigMap')!.data)
-      expect(fromKustomize).toEqual(tlsOf(chart, envOf(container(chart))))
-      expect(fromKustomize.env).toEqual({
-        DUO_WORKFLOW_HOST: '0.0.0.0',
-        DUO_WORKFLOW_PORT: '50052',
-        DUO_WORKFLOW_TLS__ENABLED: 'true',
-        DUO_WORKFLOW_TLS__CERT_FILE: '/etc/aigw/agent-platform-tls/tls.crt',
-        DUO_WORKFLOW_TLS__KEY_FILE: '/etc/aigw/agent-platform-tls/tls.key',
-      })
-      expect(fromKustomize.volumes).toContainEqual({ name: 'agent-platform-tls', secret: { secretName: 'ai-gateway-agent-platform-tls', defaultMode: 0o440 } })
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+  it.skipIf(!helm.path && !requireTools)(
+    "components/agent-platform-tls serves the gRPC port over TLS as the chart's agentPlatform.tls.secretName does",
+    () => {
+      // An overlay of the example overlay that adds the component, as an operator's would.
+      const dir = mkdtempSync(join(tmpdir(), 'aigw-kustomize-'))
+      try {
+        const up = (path: string) => relative(dir, join(KUSTOMIZE, path))
+        writeFileSync(
+          join(dir, 'kustomization.yaml'),
+          [
+            'apiVersion: kustomize.config.k8s.io/v1beta1',
+            'kind: Kustomization',
+            `resources: [${up('overlays/example')}]`,
+            `components: [${up('components/agent-platform-tls')}]`,
+            '',
+          ].join('\n'),
+        )
+        const withTls = manifests(execFileSync(kubectl.path!, ['kustomize', dir], { encoding: 'utf8' }))
+        validateAll(withTls)
+        const chart = helmTemplate([
+          '-f',
+          join(CHART, 'ci/seed-values.yaml'),
+          '--set',
+          'agentPlatform.tls.secretName=ai-gateway-agent-platform-tls',
+        ])
+        const tlsOf = (objects: K8sObject[], settings: Record<string, string>) => ({
+          env: Object.fromEntries(
+            Object.entries(settings).filter(([name]) => name.startsWith('DUO_WORKFLOW_')),
+          ),
+          mounts: byName(container(objects).volumeMounts),
+          volumes: byName(find(objects, 'Deployment')!.spec.template.spec.volumes),
+        })
+        const fromKustomize = tlsOf(withTls, find(withTls, 'ConfigMap')!.data)
+        expect(fromKustomize).toEqual(tlsOf(chart, envOf(container(chart))))
+        expect(fromKustomize.env).toEqual({
+          DUO_WORKFLOW_HOST: '0.0.0.0',
+          DUO_WORKFLOW_PORT: '50052',
+          DUO_WORKFLOW_TLS__ENABLED: 'true',
+          DUO_WORKFLOW_TLS__CERT_FILE: '/etc/aigw/agent-platform-tls/tls.crt',
+          DUO_WORKFLOW_TLS__KEY_FILE: '/etc/aigw/agent-platform-tls/tls.key',
+        })
+        expect(fromKustomize.volumes).toContainEqual({
+          name: 'agent-platform-tls',
+          secret: { secretName: 'ai-gateway-agent-platform-tls', defaultMode: 0o440 },
+        })
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 
-  it.skipIf(!helm.path && !requireTools)('renders the same Deployment, Service, PDB, HPA and Ingress as the Helm chart with the guide\'s values', () => {
-    const seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
-    const fromHelm = essentials(seed)
-    const fromKustomize = essentials(overlay)
-    // Ingress annotations included: streamed answers are unbuffered by default either way.
-    expect(fromKustomize).toEqual(fromHelm)
-    // Settings reach the pod by env in the chart and by ConfigMap in kustomize: compare the merged result.
-    const settings = find(overlay, 'ConfigMap')!.data
-    const helmEnv = envOf(container(seed))
-    expect(settings).toEqual(helmEnv)
-  })
+  it.skipIf(!helm.path && !requireTools)(
+    "renders the same Deployment, Service, PDB, HPA and Ingress as the Helm chart with the guide's values",
+    () => {
+      const seed = helmTemplate(['-f', join(CHART, 'ci/seed-values.yaml')])
+      const fromHelm = essentials(seed)
+      const fromKustomize = essentials(overlay)
+      // Ingress annotations included: streamed answers are unbuffered by default either way.
+      expect(fromKustomize).toEqual(fromHelm)
+      // Settings reach the pod by env in the chart and by ConfigMap in kustomize: compare the merged result.
+      const settings = find(overlay, 'ConfigMap')!.data
+      const helmEnv = envOf(container(seed))
+      expect(settings).toEqual(helmEnv)
+    },
+  )
 })

@@ -4,7 +4,12 @@ import { CHROMIUM, renderedDom } from './processes.ts'
 
 let server: RunningServer
 beforeAll(async () => {
-  server = await startServer({ env: { AIGW_CUSTOMER_PORTAL_URL: '', AIGW_GITLAB_URL: 'http://127.0.0.1:9' }, host: '127.0.0.1', port: 0, logSink: () => {} })
+  server = await startServer({
+    env: { AIGW_CUSTOMER_PORTAL_URL: '', AIGW_GITLAB_URL: 'http://127.0.0.1:9' },
+    host: '127.0.0.1',
+    port: 0,
+    logSink: () => {},
+  })
 })
 afterAll(() => server?.close(0))
 

@@ -60,7 +60,12 @@ function documented(block: string, first: RegExp): Documented[] {
 
 /** A shown line as a pattern: `...` stands for anything, the rest is literal. */
 function pattern(shown: string): RegExp {
-  return new RegExp(`^${shown.split('...').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+  return new RegExp(
+    `^${shown
+      .split('...')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
 }
 
 /** Compares what a command printed with what the docs show under it, where they show output. */
@@ -99,7 +104,9 @@ describe('README: the quick start and mock-mode commands, run as written', () =>
   beforeAll(async () => {
     port = await freePort()
     grpcPort = await freePort()
-    expect(startBlock!.trim()).toBe('AIGW_MOCK_MODEL_RESPONSES=true AIGW_AUTH__BYPASS_EXTERNAL=true npm start')
+    expect(startBlock!.trim()).toBe(
+      'AIGW_MOCK_MODEL_RESPONSES=true AIGW_AUTH__BYPASS_EXTERNAL=true npm start',
+    )
     // The docs' ports are the default ones; the test's gateway takes free ones instead.
     const ports = `AIGW_FASTAPI__API_PORT=${port} DUO_WORKFLOW_PORT=${grpcPort}`
     gateway = await startProcess('bash', ['-c', `${ports} ${startBlock!.trim()}`], { port, env: {} })
@@ -109,7 +116,9 @@ describe('README: the quick start and mock-mode commands, run as written', () =>
   })
 
   it('has the walkthrough near the top, with the commands it runs', () => {
-    expect(readme.indexOf('### Try it without a model (mock mode)')).toBeLessThan(readme.indexOf('## Documentation'))
+    expect(readme.indexOf('### Try it without a model (mock mode)')).toBeLessThan(
+      readme.indexOf('## Documentation'),
+    )
     expect(curlBlocks.flatMap((block) => documented(block, /^curl /))).toHaveLength(4)
   })
 
@@ -124,34 +133,45 @@ describe('README: the quick start and mock-mode commands, run as written', () =>
   })
 
   it("the quick start's checks answer as shown", () => {
-    const checks = shellBlocks(section(readme, '## Quick start')).find((block) => block.includes('/monitoring/healthz'))!
+    const checks = shellBlocks(section(readme, '## Quick start')).find((block) =>
+      block.includes('/monitoring/healthz'),
+    )!
     const commands = documented(checks, /^curl /)
     expect(commands.map((c) => c.command)).toEqual([
       'curl http://<this host>:5052/monitoring/healthz',
       'curl http://<this host>:5052/monitoring/ready',
     ])
     for (const { command, shown } of commands) {
-      const result = spawnSync('bash', ['-c', `${onPort(command)} --fail --silent`], { encoding: 'utf8', timeout: 10_000 })
+      const result = spawnSync('bash', ['-c', `${onPort(command)} --fail --silent`], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      })
       expect(result.status, command).toBe(0)
       expectShown(result.stdout, shown, command)
     }
     expect(gateway.output()).toContain('"message":"AI gateway listening"')
   })
 
-  it('the one `npm start` serves the Agent Platform port too: the quick start\'s check of it prints what is shown', () => {
-    const block = shellBlocks(section(readme, '## Quick start')).find((b) => b.includes('check:agent-platform'))!
+  it("the one `npm start` serves the Agent Platform port too: the quick start's check of it prints what is shown", () => {
+    const block = shellBlocks(section(readme, '## Quick start')).find((b) =>
+      b.includes('check:agent-platform'),
+    )!
     const [check, ...rest] = documented(block, /^npm run /)
     expect(rest).toEqual([])
     expect(check!.command).toBe('npm run check:agent-platform -- <this host>:50052')
     expect(check!.shown).toHaveLength(2)
-    const result = spawnSync('bash', ['-c', onPort(check!.command)], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
+    const result = spawnSync('bash', ['-c', onPort(check!.command)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
     expect(result.status, result.stdout + result.stderr).toBe(0)
     expectShown(result.stdout, check!.shown.map(onPort), check!.command)
     expect(gateway.output()).toContain('"message":"Agent Platform service listening"')
   })
 })
 
-describe("docs/agent-platform.md: the signing-key command as written", () => {
+describe('docs/agent-platform.md: the signing-key command as written', () => {
   it('makes a key the Agent Platform accepts as DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY', async () => {
     const block = shellBlocks(section(read('docs/agent-platform.md'), '## The signing key (GenerateToken)'))
     expect(block).toHaveLength(1)
@@ -161,7 +181,10 @@ describe("docs/agent-platform.md: the signing-key command as written", () => {
     try {
       execFileSync('bash', ['-c', command], { cwd: dir, stdio: 'pipe' })
       const pem = readFileSync(join(dir, 'dws-signing-key.pem'), 'utf8')
-      const settings = parseAgentPlatformSettings({ DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: pem }, { gitlabUrl: 'https://gitlab.example.com', customerPortalUrl: null })
+      const settings = parseAgentPlatformSettings(
+        { DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: pem },
+        { gitlabUrl: 'https://gitlab.example.com', customerPortalUrl: null },
+      )
       expect(settings.selfSignedJwt.signingKey?.trim()).toBe(pem.trim())
       await importRsaPrivateKeyPem(settings.selfSignedJwt.signingKey!) // as the service imports it at start-up
     } finally {
@@ -170,11 +193,13 @@ describe("docs/agent-platform.md: the signing-key command as written", () => {
   })
 })
 
-describe.skipIf(!helm.path && !requireTools)("docs/kubernetes.md: the helm line as written, rendered", () => {
+describe.skipIf(!helm.path && !requireTools)('docs/kubernetes.md: the helm line as written, rendered', () => {
   it('renders with the placeholders filled: the image pushed, the existing Secret, the ingress unbuffered', () => {
     if (!helm.path) throw new Error(helm.why)
     const block = shellBlocks(section(read('docs/kubernetes.md'), '## Install with Helm'))[0]!
-    const line = documented(block, /^(kubectl|helm) /).find((c) => c.command.startsWith('helm upgrade --install'))!.command
+    const line = documented(block, /^(kubectl|helm) /).find((c) =>
+      c.command.startsWith('helm upgrade --install'),
+    )!.command
     const filled = line
       .replaceAll('<registry>', 'registry.example.com')
       .replaceAll('<version>', '0.1.0')
@@ -182,7 +207,11 @@ describe.skipIf(!helm.path && !requireTools)("docs/kubernetes.md: the helm line 
       .replaceAll('<your_gateway_domain>', 'aigw.example.com')
     expect(filled).not.toMatch(/<[a-z_]+>/)
     // The shell's own reading of the line (quotes, escapes, continuations): its arguments, one per NUL.
-    const argv = execFileSync('bash', ['-c', filled.replace(/^helm /, "printf '%s\\0' ")], { encoding: 'utf8' }).split('\0').slice(0, -1)
+    const argv = execFileSync('bash', ['-c', filled.replace(/^helm /, "printf '%s\\0' ")], {
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .slice(0, -1)
     expect(argv.slice(0, 2)).toEqual(['upgrade', '--install'])
     const rendered = execFileSync(helm.path, ['template', ...argv.slice(2)], { cwd: ROOT, encoding: 'utf8' })
     const objects = manifests(rendered)
@@ -190,7 +219,9 @@ describe.skipIf(!helm.path && !requireTools)("docs/kubernetes.md: the helm line 
     const ingress = objects.find((o) => o.kind === 'Ingress')!
     expect(deployment.metadata.namespace ?? 'ai-gateway').toBe('ai-gateway')
     expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/aigw-edge:0.1.0')
-    expect(deployment.spec.template.spec.containers[0].envFrom).toEqual([{ secretRef: { name: 'ai-gateway-keys' } }])
+    expect(deployment.spec.template.spec.containers[0].envFrom).toEqual([
+      { secretRef: { name: 'ai-gateway-keys' } },
+    ])
     expect(ingress.spec.rules[0].host).toBe('aigw.example.com')
     expect(ingress.spec.tls).toEqual([{ secretName: 'ai-gateway-tls', hosts: ['aigw.example.com'] }])
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off')

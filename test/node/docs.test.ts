@@ -21,7 +21,11 @@ const pages = new Map(PAGES.map((path) => [path, read(path)]))
 const readme = pages.get('README.md')!
 const settings = read('docs/settings.md')
 const envExample = read('.env.example')
-const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string>; version: string; license: string }
+const packageJson = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>
+  version: string
+  license: string
+}
 const allText = [...pages.values(), envExample].join('\n')
 /** Misspellings the docs show on purpose, as examples of the start-up warning. */
 const EXAMPLE_TYPOS = ['AIGW_GITLAB_URLL']
@@ -36,7 +40,11 @@ function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>()
   const out = new Set<string>()
   for (const [, heading] of prose(markdown).matchAll(/^#{1,6} (.+)$/gm)) {
-    const base = heading!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+    const base = heading!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-')
     const count = seen.get(base) ?? 0
     seen.set(base, count + 1)
     out.add(count ? `${base}-${count}` : base)
@@ -50,10 +58,13 @@ describe('documentation', () => {
     expect(envExample).toMatch(new RegExp(`^#?${name}=`, 'm'))
   })
 
-  it.each(AGENT_PLATFORM_SETTING_NAMES)('the settings reference and .env.example document the Agent Platform setting %s', (name) => {
-    expect(settings).toContain(`\`${name}\``)
-    expect(envExample).toMatch(new RegExp(`^#?${name}=`, 'm'))
-  })
+  it.each(AGENT_PLATFORM_SETTING_NAMES)(
+    'the settings reference and .env.example document the Agent Platform setting %s',
+    (name) => {
+      expect(settings).toContain(`\`${name}\``)
+      expect(envExample).toMatch(new RegExp(`^#?${name}=`, 'm'))
+    },
+  )
 
   it('mentions no AIGW_ or DUO_WORKFLOW_ setting the gateway does not read (a NAME_* prefix must be one some setting has)', () => {
     const known = [...SETTING_NAMES, ...AGENT_PLATFORM_SETTING_NAMES]
@@ -66,9 +77,13 @@ describe('documentation', () => {
     expect([...new Set(invented)]).toEqual([])
   })
 
-  it("lists every Agent Platform metric the Node entry registers, on the operations page", () => {
+  it('lists every Agent Platform metric the Node entry registers, on the operations page', () => {
     const source = read('node-entry/agent-platform/prometheus.ts')
-    const names = [...new Set([...source.matchAll(/'((?:agent_platform|duo_workflow|executor)_[a-z_]+)'/g)].map((m) => m[1]!))]
+    const names = [
+      ...new Set(
+        [...source.matchAll(/'((?:agent_platform|duo_workflow|executor)_[a-z_]+)'/g)].map((m) => m[1]!),
+      ),
+    ]
     expect(names.length).toBeGreaterThanOrEqual(10)
     const operations = pages.get('docs/operations.md')!
     expect(names.filter((name) => !operations.includes(`\`${name}\``))).toEqual([])
@@ -77,7 +92,8 @@ describe('documentation', () => {
   it('gives the two quick-start commands, and every npm script the pages name exists', () => {
     expect(readme).toContain('npm ci && npm start')
     expect(readme).toContain('npm ci && npm test')
-    for (const [, script] of allText.matchAll(/npm run ([a-z:-]+)/g)) expect(Object.keys(packageJson.scripts)).toContain(script)
+    for (const [, script] of allText.matchAll(/npm run ([a-z:-]+)/g))
+      expect(Object.keys(packageJson.scripts)).toContain(script)
   })
 
   it('every relative link leads to a file, and every #anchor to a heading of its page', () => {
@@ -89,7 +105,11 @@ describe('documentation', () => {
         const [file, anchor] = target!.split('#') as [string, string | undefined]
         const resolved = file ? join(dirname(join(ROOT, path)), file) : join(ROOT, path)
         if (!existsSync(resolved)) broken.push(`${path}: ${target} (no such file)`)
-        else if (anchor !== undefined && resolved.endsWith('.md') && !anchors(readFileSync(resolved, 'utf8')).has(anchor)) {
+        else if (
+          anchor !== undefined &&
+          resolved.endsWith('.md') &&
+          !anchors(readFileSync(resolved, 'utf8')).has(anchor)
+        ) {
           broken.push(`${path}: ${target} (no heading ${relative(ROOT, resolved)}#${anchor})`)
         }
       }
@@ -116,7 +136,9 @@ describe('documentation', () => {
     expect(read('LICENSE')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} /)
     const changelog = pages.get('CHANGELOG.md')!
     expect(changelog).toMatch(/^## Unreleased$/m)
-    expect(changelog).toMatch(new RegExp(`^## ${packageJson.version.replaceAll('.', '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'))
+    expect(changelog).toMatch(
+      new RegExp(`^## ${packageJson.version.replaceAll('.', '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'),
+    )
   })
 
   it('no internal words: issue or turn numbers', () => {
@@ -132,9 +154,11 @@ describe('documentation', () => {
     expect(name).toBeDefined()
     expect(run).toContain('-p 5052:5052')
     expect(run).toContain('-p 8082:8082')
-    for (const [, stopped] of allText.matchAll(/docker (?:stop|rm|exec) ([a-z][\w.-]*)/g)) expect(stopped).toBe(name)
+    for (const [, stopped] of allText.matchAll(/docker (?:stop|rm|exec) ([a-z][\w.-]*)/g))
+      expect(stopped).toBe(name)
     for (const [path, markdown] of pages) {
-      for (const [block] of markdown.matchAll(/^```(?:sh|shell|bash)\n[\s\S]*?^```/gm)) expect(block, path).not.toMatch(/^\s*open /m)
+      for (const [block] of markdown.matchAll(/^```(?:sh|shell|bash)\n[\s\S]*?^```/gm))
+        expect(block, path).not.toMatch(/^\s*open /m)
     }
   })
 })

@@ -67,7 +67,9 @@ async function startGateway(env: Record<string, string>): Promise<Gateway> {
   return { process: started, port, grpcPort }
 }
 /** The Agent Platform's own signing key (GenerateToken). */
-const AGENT_PLATFORM_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const AGENT_PLATFORM_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString()
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build-node.mjs', 'doctor'], { cwd: ROOT, stdio: 'pipe' })
@@ -75,26 +77,77 @@ beforeAll(async () => {
   // A GitLab on HTTPS with a certificate from a private CA (what the install guide's JWKError is about).
   caDirectory = mkdtempSync(join(tmpdir(), 'aigw-doctor-ca-'))
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: caDirectory, stdio: 'pipe' })
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=doctor test CA')
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=doctor test CA',
+  )
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  )
   writeFileSync(join(caDirectory, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n')
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext')
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  )
   const read = (name: string) => readFileSync(join(caDirectory, name), 'utf8')
   httpsIssuer = await startFakeIssuer({ key: read('server.key'), cert: read('server.pem') })
   // This test process drives the HTTPS issuer's control API; the doctor's own process trusts only what its env says.
   setDefaultCACertificates([...getCACertificates('default'), read('ca.pem')])
-  const tls = { DUO_WORKFLOW_TLS__ENABLED: 'true', DUO_WORKFLOW_TLS__CERT_FILE: join(caDirectory, 'server.pem'), DUO_WORKFLOW_TLS__KEY_FILE: join(caDirectory, 'server.key') }
+  const tls = {
+    DUO_WORKFLOW_TLS__ENABLED: 'true',
+    DUO_WORKFLOW_TLS__CERT_FILE: join(caDirectory, 'server.pem'),
+    DUO_WORKFLOW_TLS__KEY_FILE: join(caDirectory, 'server.key'),
+  }
   ;[gateway, tlsGateway] = await Promise.all([startGateway({}), startGateway(tls)])
 }, 60_000)
 
 afterAll(async () => {
   await Promise.all([gateway?.process.stop(), tlsGateway?.process.stop()])
   await httpsIssuer?.close()
-  for (const directory of [cwd, caDirectory]) if (directory) rmSync(directory, { recursive: true, force: true })
+  for (const directory of [cwd, caDirectory])
+    if (directory) rmSync(directory, { recursive: true, force: true })
 })
 
 /** Runs the CLI with only these settings (and PATH/HOME): the machine's own CA variables stay out. */
-function doctor(env: Record<string, string>, args: string[] = [], json = true, directory = cwd): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function doctor(
+  env: Record<string, string>,
+  args: string[] = [],
+  json = true,
+  directory = cwd,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...(json ? ['--json'] : []), ...args], {
       cwd: directory,
@@ -108,7 +161,10 @@ function doctor(env: Record<string, string>, args: string[] = [], json = true, d
   })
 }
 
-async function report(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; report: Report; check: (id: string) => Check }> {
+async function report(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; report: Report; check: (id: string) => Check }> {
   const { code, stdout, stderr } = await doctor(env, args)
   let parsed: Report
   try {
@@ -129,7 +185,11 @@ const statuses = (r: Report) => Object.fromEntries(r.checks.map((c) => [c.id, c.
 /** A GitLab API that answers as GitLab's does without a token. */
 async function gitlabApi(): Promise<ModelServer> {
   const api = await newModelServer()
-  await api.script({ match: '/api/v4/projects', status: 401, chunks: [{ text: '{"message":"401 Unauthorized"}' }] })
+  await api.script({
+    match: '/api/v4/projects',
+    status: 401,
+    chunks: [{ text: '{"message":"401 Unauthorized"}' }],
+  })
   return api
 }
 
@@ -137,7 +197,10 @@ async function gitlabApi(): Promise<ModelServer> {
 async function modelServer(options: { streams?: boolean } = {}): Promise<ModelServer> {
   const model = await newModelServer()
   await model.script(
-    { match: '/v1/models', chunks: [{ text: JSON.stringify({ object: 'list', data: [{ id: 'mistral-7b', object: 'model' }] }) }] },
+    {
+      match: '/v1/models',
+      chunks: [{ text: JSON.stringify({ object: 'list', data: [{ id: 'mistral-7b', object: 'model' }] }) }],
+    },
     options.streams === false
       ? { match: '/v1/chat/completions', chunks: [{ text: JSON.stringify(chatCompletion('OK')) }] }
       : { match: '/v1/chat/completions', headers: SSE_HEADERS, chunks: sseChunks(chatStream(['OK'])) },
@@ -145,7 +208,14 @@ async function modelServer(options: { streams?: boolean } = {}): Promise<ModelSe
   return model
 }
 
-const modelArgs = (model: ModelServer) => ['--model-endpoint', `${model.url}/v1`, '--model-identifier', 'custom_openai/mistral-7b', '--model-api-key', API_KEY]
+const modelArgs = (model: ModelServer) => [
+  '--model-endpoint',
+  `${model.url}/v1`,
+  '--model-identifier',
+  'custom_openai/mistral-7b',
+  '--model-api-key',
+  API_KEY,
+]
 
 async function workingSetup(gitlab?: Tenant): Promise<Record<string, string>> {
   const [issuer, customersDot, api] = await Promise.all([gitlab ?? newIssuer(), newIssuer(), gitlabApi()])
@@ -215,8 +285,12 @@ describe('npm run doctor: a working setup', () => {
     expect(stdout).toMatch(/^✓ GitLab JWKS: 1 RS256 public key\(s\) import$/m)
     expect(stdout).toMatch(/^✓ Model streaming: mistral-7b streams: first token after \d+ ms$/m)
     expect(stdout).toMatch(/^- GitLab TLS: not checked: .* is plain HTTP$/m)
-    expect(stdout).toContain(`✓ Agent Platform port: 127.0.0.1:${gateway.grpcPort} is SERVING over plaintext; ListTools answers UNAUTHENTICATED`)
-    expect(stdout).toMatch(/^✓ Agent Platform service: gRPC on 127\.0\.0\.1:\d+, plaintext \(h2c\)\. In GitLab: "Local URL for the GitLab Duo Agent Platform service" = <this host as GitLab reaches it>:\d+ \(no scheme\), and DUO_AGENT_PLATFORM_SERVICE_SECURE=false/m)
+    expect(stdout).toContain(
+      `✓ Agent Platform port: 127.0.0.1:${gateway.grpcPort} is SERVING over plaintext; ListTools answers UNAUTHENTICATED`,
+    )
+    expect(stdout).toMatch(
+      /^✓ Agent Platform service: gRPC on 127\.0\.0\.1:\d+, plaintext \(h2c\)\. In GitLab: "Local URL for the GitLab Duo Agent Platform service" = <this host as GitLab reaches it>:\d+ \(no scheme\), and DUO_AGENT_PLATFORM_SERVICE_SECURE=false/m,
+    )
     expect(stdout).not.toMatch(/^[✗!] /m)
     expect(stdout).toContain('0 failed')
     expect(stdout).not.toContain(API_KEY)
@@ -246,16 +320,26 @@ describe.concurrent('npm run doctor: broken setups', () => {
     const directory = mkdtempSync(join(tmpdir(), 'aigw-doctor-names-'))
     writeFileSync(join(directory, '.env'), 'AIGW_CUSTOM_MODELS__ALLOWED_HOST=vllm.internal\n')
     try {
-      const { code, stdout } = await doctor({ ...(await workingSetup()), AIGW_LOGGING__FORMAT_JSN: 'false' }, [], true, directory)
+      const { code, stdout } = await doctor(
+        { ...(await workingSetup()), AIGW_LOGGING__FORMAT_JSN: 'false' },
+        [],
+        true,
+        directory,
+      )
       const setting = (JSON.parse(stdout) as Report).checks.find((c) => c.id === 'setting_names')!
       expect((JSON.parse(stdout) as Report).checks.filter((c) => c.status === 'fail')).toEqual([])
       expect(code).toBe(0)
       expect(setting.status).toBe('warn')
-      expect(setting.verdict).toContain('AIGW_CUSTOM_MODELS__ALLOWED_HOST (.env) → AIGW_CUSTOM_MODELS__ALLOWED_HOSTS?')
+      expect(setting.verdict).toContain(
+        'AIGW_CUSTOM_MODELS__ALLOWED_HOST (.env) → AIGW_CUSTOM_MODELS__ALLOWED_HOSTS?',
+      )
       expect(setting.verdict).toContain('AIGW_LOGGING__FORMAT_JSN (environment) → AIGW_LOGGING__FORMAT_JSON?')
       expect(setting.details).toEqual({
         unknown: {
-          AIGW_CUSTOM_MODELS__ALLOWED_HOST: { source: '.env', suggestion: 'AIGW_CUSTOM_MODELS__ALLOWED_HOSTS' },
+          AIGW_CUSTOM_MODELS__ALLOWED_HOST: {
+            source: '.env',
+            suggestion: 'AIGW_CUSTOM_MODELS__ALLOWED_HOSTS',
+          },
           AIGW_LOGGING__FORMAT_JSN: { source: 'environment', suggestion: 'AIGW_LOGGING__FORMAT_JSON' },
         },
       })
@@ -265,14 +349,27 @@ describe.concurrent('npm run doctor: broken setups', () => {
   })
 
   // The machine's own Node when it is too old (CI's Debian Node 20): what `node dist/node/doctor.mjs` says there.
-  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && !isSupportedNode(spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.trim() || '99'))
-  it.skipIf(!oldNode)('run by a Node older than supported: the node_version check fails and says what to do', async () => {
-    const { status, stdout } = spawnSync(oldNode!, [CLI, '--json'], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, ...(await workingSetup()) } })
-    const check = (JSON.parse(stdout) as Report).checks.find((c) => c.id === 'node_version')!
-    expect(status).toBe(1)
-    expect(check.status).toBe('fail')
-    expect(check.verdict).toMatch(/^Node 2?\d\.\d+\.\d+ cannot run the gateway: it needs Node 22\.19 or later/)
-  })
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find(
+    (path) =>
+      existsSync(path) &&
+      !isSupportedNode(spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.trim() || '99'),
+  )
+  it.skipIf(!oldNode)(
+    'run by a Node older than supported: the node_version check fails and says what to do',
+    async () => {
+      const { status, stdout } = spawnSync(oldNode!, [CLI, '--json'], {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...(await workingSetup()) },
+      })
+      const check = (JSON.parse(stdout) as Report).checks.find((c) => c.id === 'node_version')!
+      expect(status).toBe(1)
+      expect(check.status).toBe('fail')
+      expect(check.verdict).toMatch(
+        /^Node 2?\d\.\d+\.\d+ cannot run the gateway: it needs Node 22\.19 or later/,
+      )
+    },
+  )
 
   it('AIGW_GITLAB_URL not set', async () => {
     const { AIGW_GITLAB_URL: _unset, ...env } = await workingSetup()
@@ -353,7 +450,11 @@ describe.concurrent('npm run doctor: broken setups', () => {
       it(`with the CA in ${variable}: trusted, and the bundle in use is named`, async () => {
         const gitlab = await newIssuer({ base: httpsIssuer.url })
         const bundle = join(caDirectory, 'ca.pem')
-        const { code, report: r, check } = await report({ ...(await workingSetup(gitlab)), [variable]: bundle })
+        const {
+          code,
+          report: r,
+          check,
+        } = await report({ ...(await workingSetup(gitlab)), [variable]: bundle })
         expect(r.checks.filter((c) => c.status === 'fail')).toEqual([])
         expect(code).toBe(0)
         expect(check('gitlab_tls')).toMatchObject({ status: 'pass' })
@@ -363,7 +464,10 @@ describe.concurrent('npm run doctor: broken setups', () => {
     }
 
     it('a CA bundle that cannot be read stops the gateway: the doctor says so', async () => {
-      const { code, check } = await report({ ...(await workingSetup()), SSL_CERT_FILE: join(caDirectory, 'missing.pem') })
+      const { code, check } = await report({
+        ...(await workingSetup()),
+        SSL_CERT_FILE: join(caDirectory, 'missing.pem'),
+      })
       expect(code).toBe(1)
       expect(check('ca_bundle')).toMatchObject({ status: 'fail' })
       expect(check('ca_bundle').verdict).toContain('SSL_CERT_FILE')
@@ -379,7 +483,11 @@ describe.concurrent('npm run doctor: broken setups', () => {
     expect(check('gitlab_api').fix).toContain('curl')
   })
 
-  it.each(['AIGW_AUTH__BYPASS_EXTERNAL', 'AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER', 'AIGW_AUTH__BYPASS_JWT_SIGNATURE'])('%s left on', async (variable) => {
+  it.each([
+    'AIGW_AUTH__BYPASS_EXTERNAL',
+    'AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER',
+    'AIGW_AUTH__BYPASS_JWT_SIGNATURE',
+  ])('%s left on', async (variable) => {
     const { code, check } = await report({ ...(await workingSetup()), [variable]: 'true' })
     expect(code).toBe(1)
     expect(check('auth_bypass')).toMatchObject({ status: 'fail', details: { on: [variable] } })
@@ -393,8 +501,12 @@ describe.concurrent('npm run doctor: broken setups', () => {
   })
 
   it('signing key with a PEM envelope but no RSA key in it', async () => {
-    const garbage = '-----BEGIN PRIVATE KEY-----\nTm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0Lg==\n-----END PRIVATE KEY-----'
-    const { code, check } = await report({ ...(await workingSetup()), AIGW_SELF_SIGNED_JWT__SIGNING_KEY: garbage })
+    const garbage =
+      '-----BEGIN PRIVATE KEY-----\nTm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0Lg==\n-----END PRIVATE KEY-----'
+    const { code, check } = await report({
+      ...(await workingSetup()),
+      AIGW_SELF_SIGNED_JWT__SIGNING_KEY: garbage,
+    })
     expect(code).toBe(1)
     expect(check('settings').status).toBe('pass') // the envelope parses; the key does not import
     expect(check('signing_key')).toMatchObject({ status: 'fail' })
@@ -403,7 +515,10 @@ describe.concurrent('npm run doctor: broken setups', () => {
   })
 
   it('signing key that is not PEM at all: the gateway refuses it, the other checks still run', async () => {
-    const { code, stdout, check } = await doctorReport({ ...(await workingSetup()), AIGW_SELF_SIGNED_JWT__SIGNING_KEY: 'not-a-key-secret-material' })
+    const { code, stdout, check } = await doctorReport({
+      ...(await workingSetup()),
+      AIGW_SELF_SIGNED_JWT__SIGNING_KEY: 'not-a-key-secret-material',
+    })
     expect(code).toBe(1)
     expect(check('settings')).toMatchObject({ status: 'fail' })
     expect(check('settings').verdict).toContain('AIGW_SELF_SIGNED_JWT__SIGNING_KEY')
@@ -433,7 +548,14 @@ describe.concurrent('npm run doctor: broken setups', () => {
   })
 
   it('model endpoint down', async () => {
-    const args = ['--model-endpoint', `${inject('refusingUrl')}/v1`, '--model-identifier', 'custom_openai/mistral-7b', '--model-api-key', API_KEY]
+    const args = [
+      '--model-endpoint',
+      `${inject('refusingUrl')}/v1`,
+      '--model-identifier',
+      'custom_openai/mistral-7b',
+      '--model-api-key',
+      API_KEY,
+    ]
     const { code, report: r, check } = await report(await workingSetup(), args)
     expect(code).toBe(1)
     expect(check('model_endpoint')).toMatchObject({ status: 'fail' })
@@ -455,8 +577,15 @@ describe.concurrent('npm run doctor: broken setups', () => {
   it('model identifier the server does not serve: a warning on the listing, the stream call fails with 404', async () => {
     const model = await newModelServer()
     await model.script(
-      { match: '/v1/models', chunks: [{ text: JSON.stringify({ object: 'list', data: [{ id: 'llama-3' }] }) }] },
-      { match: '/v1/chat/completions', status: 404, chunks: [{ text: '{"object":"error","message":"The model `mistral-7b` does not exist."}' }] },
+      {
+        match: '/v1/models',
+        chunks: [{ text: JSON.stringify({ object: 'list', data: [{ id: 'llama-3' }] }) }],
+      },
+      {
+        match: '/v1/chat/completions',
+        status: 404,
+        chunks: [{ text: '{"object":"error","message":"The model `mistral-7b` does not exist."}' }],
+      },
     )
     const { code, check } = await report(await workingSetup(), modelArgs(model))
     expect(code).toBe(1)
@@ -475,7 +604,12 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
     expect(code).toBe(0)
     expect(check('agent_platform')).toMatchObject({ status: 'skip' })
     expect(check('agent_platform').verdict).toContain("GitLab's Agentic Chat")
-    expect(r.checks.filter((c) => c.id.startsWith('agent_platform_')).map((c) => c.status)).toEqual(['skip', 'skip', 'skip', 'skip'])
+    expect(r.checks.filter((c) => c.id.startsWith('agent_platform_')).map((c) => c.status)).toEqual([
+      'skip',
+      'skip',
+      'skip',
+      'skip',
+    ])
   })
 
   it('DUO_WORKFLOW_AUTH__ENABLED=false left on fails', async () => {
@@ -486,13 +620,19 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
   })
 
   it('an audience GitLab does not send (DUO_WORKFLOW_CLOUD_CONNECTOR_SERVICE_NAME) is a warning saying every call would be UNAUTHENTICATED', async () => {
-    const { check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_CLOUD_CONNECTOR_SERVICE_NAME: 'my-dws' })
+    const { check } = await report({
+      ...(await workingSetup()),
+      DUO_WORKFLOW_CLOUD_CONNECTOR_SERVICE_NAME: 'my-dws',
+    })
     expect(check('agent_platform_auth')).toMatchObject({ status: 'warn' })
     expect(check('agent_platform_auth').verdict).toContain('UNAUTHENTICATED')
   })
 
   it('its own GitLab URL, when it names another instance, is checked too', async () => {
-    const { code, check } = await report({ ...(await workingSetup()), DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL: inject('refusingUrl') })
+    const { code, check } = await report({
+      ...(await workingSetup()),
+      DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL: inject('refusingUrl'),
+    })
     expect(code).toBe(1)
     expect(check('agent_platform_gitlab_url')).toMatchObject({ status: 'fail' })
     expect(check('agent_platform_gitlab_url').fix).toContain('DUO_WORKFLOW_AUTH__OIDC_GITLAB_URL')
@@ -507,7 +647,10 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
     expect(missing.check('agent_platform_signing_key').verdict).toContain('GenerateToken')
     expect(missing.check('agent_platform_signing_key').fix).toContain('openssl genrsa')
 
-    const { code, stdout, check } = await doctorReport({ ...(await workingSetup()), DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: 'not-a-key-secret-material' })
+    const { code, stdout, check } = await doctorReport({
+      ...(await workingSetup()),
+      DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY: 'not-a-key-secret-material',
+    })
     expect(code).toBe(1)
     expect(check('settings').verdict).toContain('DUO_WORKFLOW_SELF_SIGNED_JWT__SIGNING_KEY')
     expect(check('agent_platform')).toMatchObject({ status: 'fail' })
@@ -521,7 +664,9 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
     expect(code).toBe(1)
     expect(check('settings')).toMatchObject({ status: 'fail' })
     expect(check('agent_platform')).toMatchObject({ status: 'fail' })
-    expect(check('agent_platform').verdict).toContain('DUO_WORKFLOW_TLS__ENABLED: needs DUO_WORKFLOW_TLS__CERT_FILE and DUO_WORKFLOW_TLS__KEY_FILE')
+    expect(check('agent_platform').verdict).toContain(
+      'DUO_WORKFLOW_TLS__ENABLED: needs DUO_WORKFLOW_TLS__CERT_FILE and DUO_WORKFLOW_TLS__KEY_FILE',
+    )
   })
 
   it('a port where nothing listens: not checked on this machine (the gateway is not running here), a failure when named with --agent-platform-url', async () => {
@@ -539,7 +684,10 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
   })
 
   it("the gateway's HTTP port given as the Agent Platform's: it does not speak gRPC, and the fix says so", async () => {
-    const { code, check } = await report(await workingSetup(), ['--agent-platform-url', `127.0.0.1:${gateway.port}`])
+    const { code, check } = await report(await workingSetup(), [
+      '--agent-platform-url',
+      `127.0.0.1:${gateway.port}`,
+    ])
     expect(code).toBe(1)
     expect(check('agent_platform_health')).toMatchObject({ status: 'fail' })
     expect(check('agent_platform_health').verdict).toContain('speaks gRPC neither in plaintext nor over TLS')
@@ -551,16 +699,28 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
     const untrusted = await report(await workingSetup(), ['--agent-platform-url', address])
     expect(untrusted.check('agent_platform_health')).toMatchObject({ status: 'warn', details: { tls: true } })
     expect(untrusted.check('agent_platform_health').verdict).toContain(`${address} is SERVING over TLS`)
-    expect(untrusted.check('agent_platform_health').verdict).toContain('DUO_AGENT_PLATFORM_SERVICE_SECURE=true')
+    expect(untrusted.check('agent_platform_health').verdict).toContain(
+      'DUO_AGENT_PLATFORM_SERVICE_SECURE=true',
+    )
     expect(untrusted.check('agent_platform_health').verdict).toContain('is not trusted by this machine')
 
-    const trusted = await report({ ...(await workingSetup()), SSL_CERT_FILE: join(caDirectory, 'ca.pem') }, ['--agent-platform-url', address])
+    const trusted = await report({ ...(await workingSetup()), SSL_CERT_FILE: join(caDirectory, 'ca.pem') }, [
+      '--agent-platform-url',
+      address,
+    ])
     expect(trusted.check('agent_platform_health')).toMatchObject({ status: 'pass' })
     expect(trusted.check('agent_platform_health').verdict).toContain('issued by CN=doctor test CA')
 
     // The plaintext port named from a machine whose settings say TLS: plaintext it is, and GitLab must be told.
-    const tlsSettings = { DUO_WORKFLOW_TLS__ENABLED: 'true', DUO_WORKFLOW_TLS__CERT_FILE: join(caDirectory, 'server.pem'), DUO_WORKFLOW_TLS__KEY_FILE: join(caDirectory, 'server.key') }
-    const plain = await report({ ...(await workingSetup()), ...tlsSettings }, ['--agent-platform-url', `127.0.0.1:${gateway.grpcPort}`])
+    const tlsSettings = {
+      DUO_WORKFLOW_TLS__ENABLED: 'true',
+      DUO_WORKFLOW_TLS__CERT_FILE: join(caDirectory, 'server.pem'),
+      DUO_WORKFLOW_TLS__KEY_FILE: join(caDirectory, 'server.key'),
+    }
+    const plain = await report({ ...(await workingSetup()), ...tlsSettings }, [
+      '--agent-platform-url',
+      `127.0.0.1:${gateway.grpcPort}`,
+    ])
     expect(plain.check('agent_platform_health')).toMatchObject({ status: 'pass', details: { tls: false } })
     expect(plain.check('agent_platform_health').verdict).toContain('DUO_AGENT_PLATFORM_SERVICE_SECURE=false')
   })
@@ -572,8 +732,11 @@ describe.concurrent('npm run doctor: the Agent Platform service', () => {
     expect(check('agent_platform_health').verdict).toContain('but DUO_WORKFLOW_TLS__ENABLED is false')
   })
 
-  it('--agent-platform-url with a scheme is a usage error that says what GitLab\'s field takes', async () => {
-    const { code, stderr } = await doctor(await workingSetup(), ['--agent-platform-url', 'grpc://aigw.example.com:50052'])
+  it("--agent-platform-url with a scheme is a usage error that says what GitLab's field takes", async () => {
+    const { code, stderr } = await doctor(await workingSetup(), [
+      '--agent-platform-url',
+      'grpc://aigw.example.com:50052',
+    ])
     expect(code).toBe(1)
     expect(stderr).toContain('--agent-platform-url takes host:port with no scheme or path')
   })

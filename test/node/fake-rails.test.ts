@@ -20,7 +20,12 @@ const STATUSES = [
 type Status = (typeof STATUSES)[number]
 
 // §5.6: the events, where each may start from, and where it leads.
-const AWAITING: Status[] = ['paused', 'input_required', 'plan_approval_required', 'tool_call_approval_required']
+const AWAITING: Status[] = [
+  'paused',
+  'input_required',
+  'plan_approval_required',
+  'tool_call_approval_required',
+]
 const TABLE: Record<string, { from: Status[]; to: Status }> = {
   start: { from: ['created'], to: 'running' },
   pause: { from: ['running'], to: 'paused' },
@@ -37,8 +42,16 @@ const TABLE: Record<string, { from: Status[]; to: Status }> = {
 const WORKFLOWS = '/api/v4/ai/duo_workflows/workflows'
 
 async function call(rails: FakeRails, method: string, path: string, body?: unknown) {
-  const response = await rails.handle({ method, path, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) })
-  return { status: response.statusCode, json: JSON.parse(response.body) as Record<string, unknown>, text: response.body }
+  const response = await rails.handle({
+    method,
+    path,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  })
+  return {
+    status: response.statusCode,
+    json: JSON.parse(response.body) as Record<string, unknown>,
+    text: response.body,
+  }
 }
 
 describe('workflow status (PATCH …/workflows/:id)', () => {
@@ -48,7 +61,9 @@ describe('workflow status (PATCH …/workflows/:id)', () => {
     for (const status of STATUSES) {
       for (const [event, rule] of Object.entries(TABLE)) {
         const id = rails.addWorkflow({ status })
-        const { status: code, json } = await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, { status_event: event })
+        const { status: code, json } = await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, {
+          status_event: event,
+        })
         const after = (await call(rails, 'GET', `${WORKFLOWS}/${id}`)).json.status
         const label = `${event} from ${status}`
         if (rule.to === status) {
@@ -62,7 +77,9 @@ describe('workflow status (PATCH …/workflows/:id)', () => {
           expect((json.workflow as { id: number }).id, label).toBe(Number(id))
         } else {
           expect(code, label).toBe(400)
-          expect(json, label).toEqual({ message: `Can not ${event} workflow that has status ${status.replaceAll('_', ' ')}` })
+          expect(json, label).toEqual({
+            message: `Can not ${event} workflow that has status ${status.replaceAll('_', ' ')}`,
+          })
           expect(after, label).toBe(status)
         }
         checked++
@@ -74,10 +91,17 @@ describe('workflow status (PATCH …/workflows/:id)', () => {
   it('words refusals with the human status name, as the contract quotes them', async () => {
     const rails = createFakeRails()
     const patch = async (status: Status, event: string) =>
-      (await call(rails, 'PATCH', `${WORKFLOWS}/${rails.addWorkflow({ status })}`, { status_event: event })).json
-    expect(await patch('paused', 'retry')).toEqual({ message: 'Can not retry workflow that has status paused' })
-    expect(await patch('finished', 'retry')).toEqual({ message: 'Can not retry workflow that has status finished' })
-    expect(await patch('created', 'resume')).toEqual({ message: 'Can not resume workflow that has status created' })
+      (await call(rails, 'PATCH', `${WORKFLOWS}/${rails.addWorkflow({ status })}`, { status_event: event }))
+        .json
+    expect(await patch('paused', 'retry')).toEqual({
+      message: 'Can not retry workflow that has status paused',
+    })
+    expect(await patch('finished', 'retry')).toEqual({
+      message: 'Can not retry workflow that has status finished',
+    })
+    expect(await patch('created', 'resume')).toEqual({
+      message: 'Can not resume workflow that has status created',
+    })
     expect(await patch('tool_call_approval_required', 'finish')).toEqual({
       message: 'Can not finish workflow that has status tool call approval required',
     })
@@ -86,8 +110,19 @@ describe('workflow status (PATCH …/workflows/:id)', () => {
   it('walks a chat thread: start, require_input, resume, require_tool_call_approval, resume, stop, retry', async () => {
     const rails = createFakeRails()
     const id = rails.addWorkflow()
-    const events = ['start', 'require_input', 'resume', 'require_tool_call_approval', 'resume', 'stop', 'retry', 'drop', 'retry']
-    for (const status_event of events) expect((await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, { status_event })).status).toBe(200)
+    const events = [
+      'start',
+      'require_input',
+      'resume',
+      'require_tool_call_approval',
+      'resume',
+      'stop',
+      'retry',
+      'drop',
+      'retry',
+    ]
+    for (const status_event of events)
+      expect((await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, { status_event })).status).toBe(200)
     expect(rails.workflow(id).status).toBe('running')
     expect(rails.statusEvents(id).map((e) => `${e.from}>${e.to}`)).toEqual([
       'created>running',
@@ -106,7 +141,14 @@ describe('workflow status (PATCH …/workflows/:id)', () => {
     const rails = createFakeRails()
     const id = rails.addWorkflow({ goal: 'Why?' })
     const { json } = await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, { status_event: 'start' })
-    expect(json.workflow).toMatchObject({ id: Number(id), user_id: 1, project_id: 1, status: 1, goal: 'Why?', workflow_definition: 'chat' })
+    expect(json.workflow).toMatchObject({
+      id: Number(id),
+      user_id: 1,
+      project_id: 1,
+      status: 1,
+      goal: 'Why?',
+      workflow_definition: 'chat',
+    })
   })
 
   it('refuses unknown events, bad parameters, other users’ and unknown workflows', async () => {
@@ -116,15 +158,26 @@ describe('workflow status (PATCH …/workflows/:id)', () => {
       status: 400,
       json: { message: 'Can not update workflow status, unsupported event: explode' },
     })
-    expect(await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, {})).toMatchObject({ status: 400, json: { error: 'status_event is missing' } })
+    expect(await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, {})).toMatchObject({
+      status: 400,
+      json: { error: 'status_event is missing' },
+    })
     expect(await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, { status_event: ['start'] })).toMatchObject({
       status: 400,
       json: { error: 'status_event is invalid' },
     })
-    expect(await call(rails, 'PATCH', `${WORKFLOWS}/abc`, { status_event: 'start' })).toMatchObject({ status: 400, json: { error: 'id is invalid' } })
-    expect(await call(rails, 'PATCH', `${WORKFLOWS}/999`, { status_event: 'start' })).toMatchObject({ status: 404, json: { message: '404 Not found' } })
+    expect(await call(rails, 'PATCH', `${WORKFLOWS}/abc`, { status_event: 'start' })).toMatchObject({
+      status: 400,
+      json: { error: 'id is invalid' },
+    })
+    expect(await call(rails, 'PATCH', `${WORKFLOWS}/999`, { status_event: 'start' })).toMatchObject({
+      status: 404,
+      json: { message: '404 Not found' },
+    })
     const theirs = rails.addWorkflow({ userId: 2 })
-    expect(await call(rails, 'PATCH', `${WORKFLOWS}/${theirs}`, { status_event: 'start' })).toMatchObject({ status: 404 })
+    expect(await call(rails, 'PATCH', `${WORKFLOWS}/${theirs}`, { status_event: 'start' })).toMatchObject({
+      status: 404,
+    })
     const hidden = rails.addWorkflow({ forbidden: true })
     expect(await call(rails, 'PATCH', `${WORKFLOWS}/${hidden}`, { status_event: 'start' })).toMatchObject({
       status: 403,
@@ -168,7 +221,12 @@ describe('workflow entity (GET …/workflows/:id)', () => {
 
   it('refuses setups Rails would not store', () => {
     const rails = createFakeRails()
-    expect(() => rails.addWorkflow({ agentPrivileges: ['read_only_gitlab'], preApprovedAgentPrivileges: ['read_write_files'] })).toThrow(/pre-approved/)
+    expect(() =>
+      rails.addWorkflow({
+        agentPrivileges: ['read_only_gitlab'],
+        preApprovedAgentPrivileges: ['read_write_files'],
+      }),
+    ).toThrow(/pre-approved/)
     expect(() => rails.addWorkflow({ agentPrivileges: ['fly' as never] })).toThrow(/unknown agent privilege/)
     expect(() => rails.addWorkflow({ project: {}, namespace: {} })).toThrow(/not both/)
     rails.addWorkflow({ id: 5 })
@@ -179,17 +237,33 @@ describe('workflow entity (GET …/workflows/:id)', () => {
 describe('routing, extensions and faults', () => {
   it('routes extensions with decoded path parameters and Rack-style queries', async () => {
     const rails = createFakeRails()
-    rails.extend('GET', '/api/v4/projects/:id/issues/:issue_iid', (ctx) => ({ statusCode: 200, json: { params: ctx.params, query: ctx.query } }))
-    const { status, json } = await call(rails, 'GET', '/api/v4/projects/gitlab-org%2Fdemo/issues/7?labels[]=a&labels[]=b&state=opened')
+    rails.extend('GET', '/api/v4/projects/:id/issues/:issue_iid', (ctx) => ({
+      statusCode: 200,
+      json: { params: ctx.params, query: ctx.query },
+    }))
+    const { status, json } = await call(
+      rails,
+      'GET',
+      '/api/v4/projects/gitlab-org%2Fdemo/issues/7?labels[]=a&labels[]=b&state=opened',
+    )
     expect(status).toBe(200)
-    expect(json).toEqual({ params: { id: 'gitlab-org/demo', issue_iid: '7' }, query: { labels: ['a', 'b'], state: 'opened' } })
+    expect(json).toEqual({
+      params: { id: 'gitlab-org/demo', issue_iid: '7' },
+      query: { labels: ['a', 'b'], state: 'opened' },
+    })
   })
 
   it('answers unknown routes and methods as Grape does, and refuses a body that is not JSON', async () => {
     const rails = createFakeRails()
     const id = rails.addWorkflow()
-    expect(await call(rails, 'GET', '/api/v4/nothing/here')).toMatchObject({ status: 404, json: { error: '404 Not Found' } })
-    expect(await call(rails, 'DELETE', `${WORKFLOWS}/${id}`)).toMatchObject({ status: 405, json: { error: '405 Not Allowed' } })
+    expect(await call(rails, 'GET', '/api/v4/nothing/here')).toMatchObject({
+      status: 404,
+      json: { error: '404 Not Found' },
+    })
+    expect(await call(rails, 'DELETE', `${WORKFLOWS}/${id}`)).toMatchObject({
+      status: 405,
+      json: { error: '405 Not Allowed' },
+    })
     expect(await call(rails, 'PATCH', `${WORKFLOWS}/${id}`, '{"status_event": "start"')).toMatchObject({
       status: 400,
       json: { error: 'message body does not match declared format' },
@@ -214,12 +288,24 @@ describe('routing, extensions and faults', () => {
     rails.failNext(`PATCH ${WORKFLOWS}/:id`, { statusCode: 502, body: 'Bad Gateway' })
     const get = await rails.handle({ method: 'GET', path: `${WORKFLOWS}/${id}` })
     expect(get.statusCode).toBe(200)
-    const first = await rails.handle({ method: 'PATCH', path: `${WORKFLOWS}/${id}`, body: '{"status_event":"start"}' })
+    const first = await rails.handle({
+      method: 'PATCH',
+      path: `${WORKFLOWS}/${id}`,
+      body: '{"status_event":"start"}',
+    })
     expect(first).toEqual({ statusCode: 502, body: 'Bad Gateway' })
     expect(rails.workflow(id).status).toBe('created')
-    const second = await rails.handle({ method: 'PATCH', path: `${WORKFLOWS}/${id}`, body: '{"status_event":"start"}' })
+    const second = await rails.handle({
+      method: 'PATCH',
+      path: `${WORKFLOWS}/${id}`,
+      body: '{"status_event":"start"}',
+    })
     expect(second.statusCode).toBe(200)
-    expect(rails.requests.map((r) => `${r.method} ${r.statusCode}`)).toEqual(['GET 200', 'PATCH 502', 'PATCH 200'])
+    expect(rails.requests.map((r) => `${r.method} ${r.statusCode}`)).toEqual([
+      'GET 200',
+      'PATCH 502',
+      'PATCH 200',
+    ])
     expect(rails.requests[1]?.body).toEqual({ status_event: 'start' })
   })
 
@@ -228,7 +314,9 @@ describe('routing, extensions and faults', () => {
     const id = rails.addWorkflow()
     rails.failNext(/^GET .*\/workflows\/\d+$/, 'hang')
     let settled = false
-    const hanging = rails.handle({ method: 'GET', path: `${WORKFLOWS}/${id}` }).then((r) => ((settled = true), r))
+    const hanging = rails
+      .handle({ method: 'GET', path: `${WORKFLOWS}/${id}` })
+      .then((r) => ((settled = true), r))
     const started = Date.now()
     const other = await rails.handle({ method: 'GET', path: `${WORKFLOWS}/${id}` })
     expect(other.statusCode).toBe(200)

@@ -11,8 +11,12 @@ describe('GOOGLE_APPLICATION_CREDENTIALS', () => {
   it('reads the key file into the service-account setting, unless that is set', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'aigw-gcp-')), 'key.json')
     writeFileSync(file, '{"type":"service_account"}')
-    expect(withGoogleCredentials({ GOOGLE_APPLICATION_CREDENTIALS: file })[SETTING]).toBe('{"type":"service_account"}')
-    expect(withGoogleCredentials({ GOOGLE_APPLICATION_CREDENTIALS: file, [SETTING]: '{"inline":true}' })[SETTING]).toBe('{"inline":true}')
+    expect(withGoogleCredentials({ GOOGLE_APPLICATION_CREDENTIALS: file })[SETTING]).toBe(
+      '{"type":"service_account"}',
+    )
+    expect(
+      withGoogleCredentials({ GOOGLE_APPLICATION_CREDENTIALS: file, [SETTING]: '{"inline":true}' })[SETTING],
+    ).toBe('{"inline":true}')
     expect(withGoogleCredentials({})[SETTING]).toBeUndefined()
   })
 

@@ -18,7 +18,10 @@ describe('guardedLookup', () => {
   })
 
   it('lets loopback and private answers through, in either callback form', async () => {
-    expect(await resolve('localhost')).toMatchObject({ error: null, address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) })
+    expect(await resolve('localhost')).toMatchObject({
+      error: null,
+      address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/),
+    })
     expect(await resolve('10.1.2.3')).toEqual({ error: null, address: '10.1.2.3' })
     expect((await resolve('10.1.2.3', true)).address).toEqual([{ address: '10.1.2.3', family: 4 }])
   })

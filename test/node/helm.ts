@@ -64,7 +64,11 @@ export function helmTemplate(args: string[]): K8sObject[] {
 
 /** `helm template` exactly as given; throws with helm's own words when it fails. */
 export function helmRender(args: string[], chart = CHART): { stdout: string } {
-  const result = spawnSync(helm.path!, ['template', 'ai-gateway', chart, '--namespace', 'ai-gateway', ...args], { encoding: 'utf8' })
+  const result = spawnSync(
+    helm.path!,
+    ['template', 'ai-gateway', chart, '--namespace', 'ai-gateway', ...args],
+    { encoding: 'utf8' },
+  )
   if (result.status !== 0) throw new Error(result.stderr.trim())
   return { stdout: result.stdout }
 }
@@ -76,13 +80,23 @@ export function helmNotes(args: string[]): string {
     cpSync(CHART, copy, { recursive: true })
     cpSync(join(CHART, 'templates/NOTES.txt'), join(copy, 'NOTES.txt'))
     const notes = '{{ tpl (.Files.Get "NOTES.txt") . | toJson }}'
-    const template = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: notes', 'data:', `  notes: ${notes}`, ''].join('\n')
+    const template = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: notes',
+      'data:',
+      `  notes: ${notes}`,
+      '',
+    ].join('\n')
     writeFileSync(join(copy, 'templates/zz-notes.yaml'), template)
-    return manifests(helmRender(['--show-only', 'templates/zz-notes.yaml', ...args], copy).stdout)[0]!.data.notes as string
+    return manifests(helmRender(['--show-only', 'templates/zz-notes.yaml', ...args], copy).stdout)[0]!.data
+      .notes as string
   } finally {
     rmSync(copy, { recursive: true, force: true })
   }
 }
 
 export const find = (objects: K8sObject[], kind: string) => objects.find((o) => o.kind === kind)
-export const container = (objects: K8sObject[]) => find(objects, 'Deployment')!.spec.template.spec.containers[0]
+export const container = (objects: K8sObject[]) =>
+  find(objects, 'Deployment')!.spec.template.spec.containers[0]

@@ -50,7 +50,9 @@ function edges(): { edges: Edge[]; parts: Set<string> } {
     parts.add(from)
     const text = readFileSync(join(ROOT, file), 'utf8')
     for (const match of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-      const target = relative(ROOT, normalize(join(ROOT, dirname(file), match[1]!))).split(sep).join('/')
+      const target = relative(ROOT, normalize(join(ROOT, dirname(file), match[1]!)))
+        .split(sep)
+        .join('/')
       const to = partOf(target)
       if (to !== undefined && to !== from) found.push({ from, to, file, target })
     }
@@ -84,7 +86,10 @@ function upwardImports(all: Edge[]): string[] {
       if (a === undefined || b === undefined) return false
       return b < a || (ADAPTERS.has(from) && ADAPTERS.has(to))
     })
-    .map(({ from, to, file, target }) => `${file} imports ${target}: ${from} (${layerName(from)}) may not import ${to} (${layerName(to)})`)
+    .map(
+      ({ from, to, file, target }) =>
+        `${file} imports ${target}: ${from} (${layerName(from)}) may not import ${to} (${layerName(to)})`,
+    )
 }
 
 /** Each cycle between parts once, as `a → b → … → a` with one file behind each step. */
@@ -105,7 +110,9 @@ function cycles(all: Edge[]): string[] {
       path.push(edge)
       if (onPath.has(to)) {
         const loop = path.slice(path.findIndex((step) => step.from === to))
-        found.add(loop.map((step) => `${step.from} → (${step.file} imports ${step.target})`).join(' → ') + ` → ${to}`)
+        found.add(
+          loop.map((step) => `${step.from} → (${step.file} imports ${step.target})`).join(' → ') + ` → ${to}`,
+        )
       } else if (!done.has(to)) {
         visit(to)
       }
@@ -123,7 +130,10 @@ describe('layers: imports point down', () => {
 
   it('gives every part of src/ a layer (and names no part that is gone)', () => {
     expect([...parts].filter((part) => !layerOf.has(part)).sort(), 'parts without a layer').toEqual([])
-    expect([...layerOf.keys()].filter((part) => !parts.has(part)).sort(), 'layers naming parts that do not exist').toEqual([])
+    expect(
+      [...layerOf.keys()].filter((part) => !parts.has(part)).sort(),
+      'layers naming parts that do not exist',
+    ).toEqual([])
   })
 
   it('has no import from a part to one in a higher layer, nor between the adapters', () => {

@@ -42,7 +42,9 @@ function parse(text: string): Sample[] {
 
 /** Sum of the samples named `name` whose labels include `labels`; undefined when there are none. */
 function sum(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const matching = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+  const matching = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )
   return matching.length ? matching.reduce((total, s) => total + s.value, 0) : undefined
 }
 
@@ -73,7 +75,11 @@ describe('metrics on AIGW_FASTAPI__METRICS_PORT (node-entry/main.ts as a process
   })
 
   const post = (path: string, body?: unknown) =>
-    fetch(`${gateway.url}${path}`, { method: 'POST', headers: gitlabHeaders(token), ...(body ? { body: JSON.stringify(body) } : {}) })
+    fetch(`${gateway.url}${path}`, {
+      method: 'POST',
+      headers: gitlabHeaders(token),
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
   const scrape = async () => {
     const response = await fetch(`${metricsUrl}/metrics`)
     expect(response.status).toBe(200)
@@ -92,7 +98,11 @@ describe('metrics on AIGW_FASTAPI__METRICS_PORT (node-entry/main.ts as a process
     expect(streamed.status).toBe(200)
     expect(await streamed.text()).toContain('total')
 
-    await model.script({ match: '/v1/chat/completions', status: 400, chunks: [{ text: '{"error":{"message":"bad request"}}' }] })
+    await model.script({
+      match: '/v1/chat/completions',
+      status: 400,
+      chunks: [{ text: '{"error":{"message":"bad request"}}' }],
+    })
     const failed = await post('/v2/code/completions', ideCompletion(`${model.url}/v1`))
     expect(failed.status).toBeGreaterThanOrEqual(500)
     await failed.body?.cancel()
@@ -103,16 +113,36 @@ describe('metrics on AIGW_FASTAPI__METRICS_PORT (node-entry/main.ts as a process
     const value = (name: string, labels: Record<string, string> = {}) => sum(samples, name, labels)
 
     // HTTP: route templates, grouped statuses; probes and unmatched paths not recorded.
-    expect(value('http_request_duration_seconds_count', { handler: TOKEN_PATH, method: 'POST', status: '2xx' })).toBe(2)
+    expect(
+      value('http_request_duration_seconds_count', { handler: TOKEN_PATH, method: 'POST', status: '2xx' }),
+    ).toBe(2)
     expect(value('http_request_duration_seconds_count', { ...COMPLETION, status: '2xx' })).toBe(1)
     expect(value('http_request_duration_seconds_count', { ...COMPLETION, status: '5xx' })).toBe(1)
     expect(value('http_request_duration_seconds_bucket', { handler: TOKEN_PATH, le: '60' })).toBe(2)
-    const handlers = new Set(samples.filter((s) => s.name.startsWith('http_request_duration_seconds')).map((s) => s.labels.handler))
+    const handlers = new Set(
+      samples.filter((s) => s.name.startsWith('http_request_duration_seconds')).map((s) => s.labels.handler),
+    )
     expect([...handlers].sort()).toEqual(['/v1/code/user_access_token', '/v2/code/completions'])
 
     // Model calls, labelled as GitLab labels them.
-    const ok = { ...MODEL, error: 'no', error_type: 'none', streaming: 'yes', feature_category: 'code_suggestions', unit_primitive: 'complete_code', finish_reason: 'stop' }
-    const bad = { ...MODEL, error: 'yes', error_type: 'http_400', streaming: 'no', feature_category: 'code_suggestions', unit_primitive: 'complete_code', finish_reason: 'unknown' }
+    const ok = {
+      ...MODEL,
+      error: 'no',
+      error_type: 'none',
+      streaming: 'yes',
+      feature_category: 'code_suggestions',
+      unit_primitive: 'complete_code',
+      finish_reason: 'stop',
+    }
+    const bad = {
+      ...MODEL,
+      error: 'yes',
+      error_type: 'http_400',
+      streaming: 'no',
+      feature_category: 'code_suggestions',
+      unit_primitive: 'complete_code',
+      finish_reason: 'unknown',
+    }
     expect(value('model_inferences_total', ok)).toBe(1)
     expect(value('model_inferences_total', bad)).toBe(1)
     expect(value('model_inferences_total')).toBe(2)
@@ -122,7 +152,9 @@ describe('metrics on AIGW_FASTAPI__METRICS_PORT (node-entry/main.ts as a process
     expect(value('inference_total_tokens_total', ok)).toBe(23)
     expect(value('inference_input_tokens_total', bad)).toBeUndefined()
     expect(value('model_inferences_in_flight', MODEL)).toBe(0)
-    expect(value('aigw_time_to_first_token_seconds_count', { ...MODEL, feature_category: 'code_suggestions' })).toBe(1)
+    expect(
+      value('aigw_time_to_first_token_seconds_count', { ...MODEL, feature_category: 'code_suggestions' }),
+    ).toBe(1)
     expect(value('aigw_upstream_response_seconds_count', { ...MODEL, streaming: 'yes' })).toBe(1)
     // The 400 never answered 2xx: no upstream response time for it.
     expect(value('aigw_upstream_response_seconds_count', { ...MODEL, streaming: 'no' })).toBeUndefined()
@@ -140,7 +172,8 @@ describe('metrics on AIGW_FASTAPI__METRICS_PORT (node-entry/main.ts as a process
 
   it('counts a stream as open while it runs; a client hang-up ends it without counting an error', async () => {
     const before = await scrape()
-    const calls = (samples: Sample[], labels: Record<string, string>) => sum(samples, 'model_inferences_total', labels) ?? 0
+    const calls = (samples: Sample[], labels: Record<string, string>) =>
+      sum(samples, 'model_inferences_total', labels) ?? 0
     await model.script(streams(['def ', 'first'], { hang: true }))
     const response = await post('/v2/code/completions', ideCompletion(`${model.url}/v1`, { stream: true }))
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
@@ -163,7 +196,9 @@ describe('metrics on AIGW_FASTAPI__METRICS_PORT (node-entry/main.ts as a process
     const hungUp = { ...MODEL, error: 'no', error_type: 'none', streaming: 'yes', finish_reason: 'stop' }
     expect(calls(after, hungUp)).toBe(calls(before, hungUp) + 1)
     expect(calls(after, { error: 'yes' })).toBe(calls(before, { error: 'yes' }))
-    expect(sum(after, 'aigw_time_to_first_token_seconds_count')).toBe(sum(before, 'aigw_time_to_first_token_seconds_count')! + 1)
+    expect(sum(after, 'aigw_time_to_first_token_seconds_count')).toBe(
+      sum(before, 'aigw_time_to_first_token_seconds_count')! + 1,
+    )
   })
 
   it('answers on any path of the metrics port, never on the API port', async () => {
@@ -185,7 +220,11 @@ describe('metrics settings (node-entry/server.ts in process)', () => {
   const base = { AIGW_CUSTOMER_PORTAL_URL: '', AIGW_GITLAB_URL: 'http://127.0.0.1:9' }
 
   it('AIGW_FASTAPI__METRICS_PORT=0 turns the metrics server off', async () => {
-    const server = await startServer({ ...quiet, env: { ...base, AIGW_FASTAPI__METRICS_PORT: '0' }, metrics: true })
+    const server = await startServer({
+      ...quiet,
+      env: { ...base, AIGW_FASTAPI__METRICS_PORT: '0' },
+      metrics: true,
+    })
     try {
       expect(server.metricsUrl).toBeUndefined()
     } finally {
@@ -195,7 +234,9 @@ describe('metrics settings (node-entry/server.ts in process)', () => {
 
   it('a metrics port already taken is logged; the API is served without metrics', async () => {
     const blocker = createServer()
-    const taken = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)))
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    )
     const lines: string[] = []
     const server = await startServer({
       ...quiet,
@@ -215,7 +256,15 @@ describe('metrics settings (node-entry/server.ts in process)', () => {
 
   it('serves metrics in process too when asked, and stops with the server', async () => {
     const metricsPort = await freePort()
-    const server = await startServer({ ...quiet, env: { ...base, AIGW_FASTAPI__METRICS_HOST: '127.0.0.1', AIGW_FASTAPI__METRICS_PORT: String(metricsPort) }, metrics: true })
+    const server = await startServer({
+      ...quiet,
+      env: {
+        ...base,
+        AIGW_FASTAPI__METRICS_HOST: '127.0.0.1',
+        AIGW_FASTAPI__METRICS_PORT: String(metricsPort),
+      },
+      metrics: true,
+    })
     expect(server.metricsUrl).toBe(`http://127.0.0.1:${metricsPort}`)
     expect((await fetch(`${server.metricsUrl}/metrics`)).status).toBe(200)
     await server.close(0)
@@ -232,7 +281,11 @@ describe('metrics settings (node-entry/server.ts in process)', () => {
   })
 
   it('refuses an invalid port, naming the variable', async () => {
-    await expect(startServer({ ...quiet, env: { ...base, AIGW_FASTAPI__METRICS_PORT: '70000' }, metrics: true })).rejects.toThrow(ConfigError)
-    await expect(startServer({ ...quiet, env: { ...base, AIGW_FASTAPI__METRICS_PORT: 'x' } })).rejects.toThrow(/AIGW_FASTAPI__METRICS_PORT/)
+    await expect(
+      startServer({ ...quiet, env: { ...base, AIGW_FASTAPI__METRICS_PORT: '70000' }, metrics: true }),
+    ).rejects.toThrow(ConfigError)
+    await expect(
+      startServer({ ...quiet, env: { ...base, AIGW_FASTAPI__METRICS_PORT: 'x' } }),
+    ).rejects.toThrow(/AIGW_FASTAPI__METRICS_PORT/)
   })
 })

@@ -16,7 +16,11 @@ import { newModelServer, type ModelServer } from '../contract/model-server-clien
 import { chatCompletion, chatStream, frameChunks } from '../contract/wire/openai.ts'
 import { createOutboundFetch } from '../../node-entry/outbound-fetch.ts'
 
-const READ_FILE = { name: 'read_file', description: 'Reads a file', parameters: { type: 'object', properties: { file_path: { type: 'string' } } } }
+const READ_FILE = {
+  name: 'read_file',
+  description: 'Reads a file',
+  parameters: { type: 'object', properties: { file_path: { type: 'string' } } },
+}
 
 function frontDoor() {
   const config = parseConfig({ AIGW_GITLAB_URL: 'http://gitlab.example.com', AIGW_CUSTOMER_PORTAL_URL: '' })
@@ -27,7 +31,12 @@ function frontDoor() {
 
 function request(server: ModelServer, toolChoice: ModelRequest['toolChoice']): ModelRequest {
   return {
-    model: parseModelMetadata({ provider: 'openai', name: 'gpt', endpoint: `${server.url}/v1`, identifier: 'custom_openai/gpt-oss' })!,
+    model: parseModelMetadata({
+      provider: 'openai',
+      name: 'gpt',
+      endpoint: `${server.url}/v1`,
+      identifier: 'custom_openai/gpt-oss',
+    })!,
     messages: [{ role: 'user', content: 'Read README.md' }],
     tools: [READ_FILE],
     toolChoice,
@@ -48,14 +57,26 @@ describe('a required tool call', () => {
   for (const toolChoice of ['required', { name: 'read_file' }] as const) {
     it(`${JSON.stringify(toolChoice)}: a whole answer without one is ToolCallMissing`, async () => {
       const server = await newModelServer()
-      await server.script({ status: 200, headers: { 'content-type': 'application/json' }, chunks: [{ text: JSON.stringify(chatCompletion('I would rather chat.')) }] })
-      await expect(models.complete(models.invocation(request(server, toolChoice)), undefined)).rejects.toBeInstanceOf(ToolCallMissing)
+      await server.script({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        chunks: [{ text: JSON.stringify(chatCompletion('I would rather chat.')) }],
+      })
+      await expect(
+        models.complete(models.invocation(request(server, toolChoice)), undefined),
+      ).rejects.toBeInstanceOf(ToolCallMissing)
     })
 
     it(`${JSON.stringify(toolChoice)}: a streamed answer without one ends with ToolCallMissing after its text`, async () => {
       const server = await newModelServer()
-      await server.script({ headers: { 'content-type': 'text/event-stream' }, chunks: frameChunks(chatStream(['I would ', 'rather chat.'])) })
-      const { events, deadlines } = await models.stream(models.invocation(request(server, toolChoice)), undefined)
+      await server.script({
+        headers: { 'content-type': 'text/event-stream' },
+        chunks: frameChunks(chatStream(['I would ', 'rather chat.'])),
+      })
+      const { events, deadlines } = await models.stream(
+        models.invocation(request(server, toolChoice)),
+        undefined,
+      )
       const seen: ModelEvent[] = []
       const reader = events.getReader()
       let failure: unknown
@@ -70,14 +91,22 @@ describe('a required tool call', () => {
       } finally {
         deadlines.stop()
       }
-      expect(seen.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('')).toBe('I would rather chat.')
+      expect(
+        seen
+          .filter((e) => e.type === 'text')
+          .map((e) => (e as { text: string }).text)
+          .join(''),
+      ).toBe('I would rather chat.')
       expect(failure).toBeInstanceOf(ToolCallMissing)
     })
   }
 
   it('auto: plain text is a fine answer', async () => {
     const server = await newModelServer()
-    await server.script({ headers: { 'content-type': 'text/event-stream' }, chunks: frameChunks(chatStream(['Hello.'])) })
+    await server.script({
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: frameChunks(chatStream(['Hello.'])),
+    })
     const { events, deadlines } = await models.stream(models.invocation(request(server, 'auto')), undefined)
     const seen = await drain(events)
     deadlines.stop()
@@ -88,10 +117,32 @@ describe('a required tool call', () => {
     const server = await newModelServer()
     const answer = {
       ...chatCompletion(null, 'tool_calls'),
-      choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{"file_path":"README.md"}' } }] } }],
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 'call_1',
+                type: 'function',
+                function: { name: 'read_file', arguments: '{"file_path":"README.md"}' },
+              },
+            ],
+          },
+        },
+      ],
     }
-    await server.script({ status: 200, headers: { 'content-type': 'application/json' }, chunks: [{ text: JSON.stringify(answer) }] })
+    await server.script({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      chunks: [{ text: JSON.stringify(answer) }],
+    })
     const result = await models.complete(models.invocation(request(server, 'required')), undefined)
-    expect(result.toolCalls).toEqual([{ id: 'call_1', name: 'read_file', arguments: { file_path: 'README.md' } }])
+    expect(result.toolCalls).toEqual([
+      { id: 'call_1', name: 'read_file', arguments: { file_path: 'README.md' } },
+    ])
   })
 })

@@ -23,7 +23,10 @@ const fetchOut = outbound.fetch
 afterAll(() => outbound.close())
 
 /** A local server that counts the TCP connections it accepts. */
-async function countingServer(handler: (req: IncomingMessage, res: ServerResponse) => void, server: Server = createServer()) {
+async function countingServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  server: Server = createServer(),
+) {
   let connections = 0
   server.on('request', handler)
   server.on('connection', () => connections++)
@@ -33,12 +36,15 @@ async function countingServer(handler: (req: IncomingMessage, res: ServerRespons
   return {
     port,
     connections: () => connections,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   }
 }
 
 /** Rejects with what `promise` rejected with (fails the test if it resolved). */
-async function rejection(promise: Promise<unknown>): Promise<Error & { cause?: { code?: string; message?: string } }> {
+async function rejection(
+  promise: Promise<unknown>,
+): Promise<Error & { cause?: { code?: string; message?: string } }> {
   try {
     await promise
   } catch (error) {
@@ -75,7 +81,11 @@ describe('request and response', () => {
     const server = await newModelServer()
     await server.script({ chunks: [{ text: '{}' }] })
     const body = JSON.stringify({ prompt: 'héllo ✓' })
-    const request = new Request(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer t' }, body })
+    const request = new Request(`${server.url}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+      body,
+    })
     expect((await fetchOut(request)).status).toBe(200)
     const received = await server.onlyRequest()
     expect(received.body).toBe(body)
@@ -84,16 +94,23 @@ describe('request and response', () => {
     expect(received.headers.authorization).toBe('Bearer t')
   })
 
-  it('sends string, ArrayBuffer and URLSearchParams bodies, with fetch\'s default content types', async () => {
+  it("sends string, ArrayBuffer and URLSearchParams bodies, with fetch's default content types", async () => {
     const server = await newModelServer()
     await server.script({ chunks: [{ text: '{}' }] })
     await (await fetchOut(server.url, { method: 'POST', body: 'grüß' })).text()
     await (await fetchOut(server.url, { method: 'PUT', body: new TextEncoder().encode('ab').buffer })).text()
     await (await fetchOut(server.url, { method: 'POST', body: new URLSearchParams({ a: '1 2' }) })).text()
     const [text, buffer, form] = await server.requests()
-    expect([text?.body, text?.headers['content-length'], text?.headers['content-type']]).toEqual(['grüß', '6', 'text/plain;charset=UTF-8'])
+    expect([text?.body, text?.headers['content-length'], text?.headers['content-type']]).toEqual([
+      'grüß',
+      '6',
+      'text/plain;charset=UTF-8',
+    ])
     expect([buffer?.method, buffer?.body, buffer?.headers['content-length']]).toEqual(['PUT', 'ab', '2'])
-    expect([form?.body, form?.headers['content-type']]).toEqual(['a=1+2', 'application/x-www-form-urlencoded;charset=UTF-8'])
+    expect([form?.body, form?.headers['content-type']]).toEqual([
+      'a=1+2',
+      'application/x-www-form-urlencoded;charset=UTF-8',
+    ])
   })
 
   it('keeps repeated response headers apart, and has no body for HEAD and 204', async () => {
@@ -122,7 +139,8 @@ describe('request and response', () => {
     try {
       // undici frees a socket a tick after the body ends, so back-to-back requests alternate
       // between two sockets (global fetch does the same); without keep-alive this would be 10.
-      for (let i = 0; i < 10; i++) expect(await (await fetchOut(`http://127.0.0.1:${local.port}/${i}`)).text()).toBe('ok')
+      for (let i = 0; i < 10; i++)
+        expect(await (await fetchOut(`http://127.0.0.1:${local.port}/${i}`)).text()).toBe('ok')
       expect(local.connections()).toBeLessThanOrEqual(2)
     } finally {
       await local.close()
@@ -133,7 +151,11 @@ describe('request and response', () => {
 describe('streaming', () => {
   it('hands out the first chunk while the upstream still holds the stream open', async () => {
     const server = await newModelServer()
-    await server.script({ headers: SSE_HEADERS, chunks: [{ text: sseFrame({ data: { n: 1 } }) }], hang: true })
+    await server.script({
+      headers: SSE_HEADERS,
+      chunks: [{ text: sseFrame({ data: { n: 1 } }) }],
+      hang: true,
+    })
     const response = await fetchOut(server.url, { method: 'POST', body: '{}' })
     const reader = response.body!.getReader()
     const first = await reader.read()
@@ -155,7 +177,9 @@ describe('streaming', () => {
     const server = await newModelServer()
     await server.script({ headers: SSE_HEADERS, chunks: [{ text: sseFrame({ data: 'a' }) }], hang: true })
     const controller = new AbortController()
-    const reader = (await fetchOut(server.url, { method: 'POST', body: '{}', signal: controller.signal })).body!.getReader()
+    const reader = (
+      await fetchOut(server.url, { method: 'POST', body: '{}', signal: controller.signal })
+    ).body!.getReader()
     await reader.read()
     const reason = new DOMException('stop', 'AbortError')
     controller.abort(reason)
@@ -173,7 +197,13 @@ describe('streaming', () => {
       const own = createOutboundFetch()
       for (const how of ['cancel', 'abort', 'cancel', 'abort'] as const) {
         const controller = new AbortController()
-        const reader = (await own.fetch(`http://127.0.0.1:${streaming.port}/`, { method: 'POST', body: '{}', signal: controller.signal })).body!.getReader()
+        const reader = (
+          await own.fetch(`http://127.0.0.1:${streaming.port}/`, {
+            method: 'POST',
+            body: '{}',
+            signal: controller.signal,
+          })
+        ).body!.getReader()
         await reader.read()
         if (how === 'abort') controller.abort(new DOMException('stop', 'AbortError'))
         await reader.cancel().catch(() => {})
@@ -189,7 +219,11 @@ describe('streaming', () => {
 
   it('an upstream that drops the connection mid-stream errors the body instead of ending it', async () => {
     const server = await newModelServer()
-    await server.script({ headers: SSE_HEADERS, chunks: [{ text: sseFrame({ data: 'a' }) }, { text: 'data: par', delayMs: 20 }], destroy: true })
+    await server.script({
+      headers: SSE_HEADERS,
+      chunks: [{ text: sseFrame({ data: 'a' }) }, { text: 'data: par', delayMs: 20 }],
+      destroy: true,
+    })
     const response = await fetchOut(server.url, { method: 'POST', body: '{}' })
     const error = await rejection(response.text())
     expect(error).toBeInstanceOf(TypeError)
@@ -205,10 +239,12 @@ describe('abort signals', () => {
     expect(await server.requests()).toEqual([])
   })
 
-  it('aborts the request while waiting for the answer, with the timeout\'s TimeoutError', async () => {
+  it("aborts the request while waiting for the answer, with the timeout's TimeoutError", async () => {
     const server = await newModelServer()
     await server.script({ delayMs: 5000, chunks: [{ text: '{}' }] })
-    const error = await rejection(fetchOut(server.url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(100) }))
+    const error = await rejection(
+      fetchOut(server.url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(100) }),
+    )
     expect(error).toBeInstanceOf(DOMException)
     expect(error.name).toBe('TimeoutError')
     await server.waitForEarlyClose(1000)
@@ -251,18 +287,30 @@ describe('redirects', () => {
   it('follows them for GET, and never for POST (a model server must not send the key and prompt elsewhere)', async () => {
     const server = await redirecting(302)
     expect(await (await fetchOut(`${server.url}/start`)).json()).toEqual({ final: true })
-    const post = await fetchOut(`${server.url}/start`, { method: 'POST', body: 'x', headers: { 'x-api-key': 'k' } })
+    const post = await fetchOut(`${server.url}/start`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'x-api-key': 'k' },
+    })
     expect([post.status, post.headers.get('location')]).toEqual([302, `${server.url}/final`])
     const kept = await redirecting(307)
     expect((await fetchOut(`${kept.url}/start`, { method: 'POST', body: 'x' })).status).toBe(307)
-    expect((await server.requests()).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /start', 'GET /final', 'POST /start'])
+    expect((await server.requests()).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /start',
+      'GET /final',
+      'POST /start',
+    ])
     expect((await kept.requests()).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /start'])
   })
 
   it('follows at most 5', async () => {
     const server = await newModelServer()
     const hops = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ match: `/h${i}`, status: 302, headers: { location: `${server.url}/h${i + 1}` } }))
+      Array.from({ length: n }, (_, i) => ({
+        match: `/h${i}`,
+        status: 302,
+        headers: { location: `${server.url}/h${i + 1}` },
+      }))
     await server.script(...hops(5), { match: '/h5', chunks: [{ text: 'done' }] })
     expect(await (await fetchOut(`${server.url}/h0`)).text()).toBe('done')
     await server.script(...hops(6), { match: '/h6', chunks: [{ text: 'done' }] })
@@ -289,10 +337,51 @@ describe('TLS trust set with tls.setDefaultCACertificates (as node-entry/env.ts 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'aigw-outbound-ca-'))
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: directory, stdio: 'pipe' })
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=aigw-edge outbound test CA')
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=aigw-edge outbound test CA',
+    )
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=127.0.0.1',
+    )
     writeFileSync(join(directory, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n')
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext')
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    )
     const read = (name: string) => readFileSync(join(directory, name), 'utf8')
     ca = read('ca.pem')
     const server = createHttpsServer({ key: read('server.key'), cert: read('server.pem') })
@@ -311,7 +400,9 @@ describe('TLS trust set with tls.setDefaultCACertificates (as node-entry/env.ts 
       expect(error.cause?.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE')
       setDefaultCACertificates([...original, ca])
       expect(await (await own.fetch(`https://127.0.0.1:${https.port}/`)).text()).toBe('trusted')
-      expect(await (await createOutboundFetch().fetch(`https://127.0.0.1:${https.port}/`)).text()).toBe('trusted')
+      expect(await (await createOutboundFetch().fetch(`https://127.0.0.1:${https.port}/`)).text()).toBe(
+        'trusted',
+      )
     } finally {
       await own.close()
     }

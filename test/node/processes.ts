@@ -41,7 +41,13 @@ export async function startProcess(command: string, args: string[], options: Sta
     cwd: options.cwd ?? ROOT,
     // No metrics port unless a test asks: spawned gateways would otherwise all claim 8082, which the container test needs.
     // Nor an Agent Platform port (50052), for the same reason; tests of that port set DUO_WORKFLOW_PORT.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, AIGW_FASTAPI__METRICS_PORT: '0', DUO_WORKFLOW_PORT: '0', ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AIGW_FASTAPI__METRICS_PORT: '0',
+      DUO_WORKFLOW_PORT: '0',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
@@ -96,7 +102,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /** Runs a command to completion. */
 export function run(command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    const child = spawn(command, args, {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -107,7 +116,9 @@ export function run(command: string, args: string[], env: Record<string, string 
 /** Debian's Chromium, when installed (.ci/run installs it, and makes its absence a failure). */
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path))
 if (!CHROMIUM && process.env.AIGW_TEST_REQUIRE_CHROMIUM) {
-  throw new Error('AIGW_TEST_REQUIRE_CHROMIUM is set but Chromium is not installed (apt-get install chromium)')
+  throw new Error(
+    'AIGW_TEST_REQUIRE_CHROMIUM is set but Chromium is not installed (apt-get install chromium)',
+  )
 }
 
 /**
@@ -118,10 +129,19 @@ export async function renderedDom(url: string): Promise<string> {
   if (!CHROMIUM) throw new Error('Chromium is not installed')
   const profile = mkdtempSync(join(tmpdir(), 'aigw-chromium-'))
   const flags = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    `--user-data-dir=${profile}`, '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    '--virtual-time-budget=10000', '--dump-dom', url,
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    '--virtual-time-budget=10000',
+    '--dump-dom',
+    url,
   ]
   const { code, output } = await run(CHROMIUM, flags, {})
   rmSync(profile, { recursive: true, force: true })

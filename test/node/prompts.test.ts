@@ -11,7 +11,10 @@ promptDefinitionCases('node')
 describe('prompt definition files', () => {
   it('are all listed in src/prompts/definitions/index.ts, and each says where it lives', () => {
     const root = join(import.meta.dirname, '../../src/prompts/definitions')
-    const onDisk = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).map((f) => relative(root, join(root, f))).sort()
+    const onDisk = (readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => relative(root, join(root, f)))
+      .sort()
     const listed = DEFINITION_FILES.map((file) => {
       const { prompt_id, family, version } = file as Record<string, string>
       return `${prompt_id}/${family}/${version}.json`

@@ -6,4 +6,8 @@ import type { ProviderTarget } from '../contract/providers/target.ts'
 const outbound = createOutboundFetch()
 afterAll(() => outbound.close())
 
-export const nodeProviderTarget: ProviderTarget = { runtime: 'node', fetch: outbound.fetch, fetchFailure: outbound.fetchFailure }
+export const nodeProviderTarget: ProviderTarget = {
+  runtime: 'node',
+  fetch: outbound.fetch,
+  fetchFailure: outbound.fetchFailure,
+}

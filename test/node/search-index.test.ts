@@ -16,7 +16,8 @@ import { jsonLogs } from '../contract/target.ts'
 import { ROOT } from './processes.ts'
 import { nodeTarget } from './target.ts'
 
-const GITLAB_TABLE = "CREATE VIRTUAL TABLE doc_index USING fts5(processed, content, metadata, tokenize='porter trigram')"
+const GITLAB_TABLE =
+  "CREATE VIRTUAL TABLE doc_index USING fts5(processed, content, metadata, tokenize='porter trigram')"
 const SETTING = 'AIGW_DOCS_SEARCH__INDEX_PATH'
 
 const scratch = mkdtempSync(join(tmpdir(), 'aigw-docs-test-'))
@@ -29,12 +30,18 @@ interface Row {
 }
 
 function rowsOf(db: DatabaseSync): Row[] {
-  return db.prepare('SELECT processed, content, metadata FROM doc_index ORDER BY rowid').all() as unknown as Row[]
+  return db
+    .prepare('SELECT processed, content, metadata FROM doc_index ORDER BY rowid')
+    .all() as unknown as Row[]
 }
 
 /** Runs the index command as `npm run docs:index` does. */
 function indexCommand(...args: string[]) {
-  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'node-entry/docs-indexer/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8' })
+  return spawnSync(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', 'node-entry/docs-indexer/cli.ts', ...args],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
 }
 
 describe('npm run docs:index', () => {
@@ -44,10 +51,14 @@ describe('npm run docs:index', () => {
   const metadataOf = (row: Row) => JSON.parse(row.metadata) as Record<string, unknown>
 
   it("writes GitLab's schema: the doc_index FTS5 table, porter trigram, user_version 1", () => {
-    const table = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'doc_index'").get() as { sql: string }
+    const table = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'doc_index'").get() as {
+      sql: string
+    }
     expect(table.sql).toBe(GITLAB_TABLE)
     expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 })
-    expect((db.prepare('PRAGMA table_info(doc_index)').all() as { name: string }[]).map((c) => c.name)).toEqual(['processed', 'content', 'metadata'])
+    expect(
+      (db.prepare('PRAGMA table_info(doc_index)').all() as { name: string }[]).map((c) => c.name),
+    ).toEqual(['processed', 'content', 'metadata'])
   })
 
   it('keeps each section with its front matter, heading path and file name as metadata, and a lower-case punctuation-free corpus', () => {
@@ -59,7 +70,9 @@ describe('npm run docs:index', () => {
       expect(row.processed).toMatch(/^[\p{L}\p{N}_\s]+$/u)
       expect(row.content.trim()).not.toBe('')
     }
-    const register = rows.map(metadataOf).find((m) => m.Header3 === 'Register a runner with a configuration template')
+    const register = rows
+      .map(metadataOf)
+      .find((m) => m.Header3 === 'Register a runner with a configuration template')
     expect(register).toEqual({
       stage: 'Verify',
       group: 'Runner',
@@ -72,13 +85,17 @@ describe('npm run docs:index', () => {
     // A `#` line inside fenced code is not a heading; a sixth-level heading stays in its section.
     const troubleshooting = rows.find((row) => metadataOf(row).Header2 === 'Troubleshooting runners')!
     expect(troubleshooting.content).toContain('# Not a heading')
-    const plain = rows.filter((row) => metadataOf(row).filename === '/development/plain_page.md').map(metadataOf)
+    const plain = rows
+      .filter((row) => metadataOf(row).filename === '/development/plain_page.md')
+      .map(metadataOf)
     expect(plain).toEqual([
       { filename: '/development/plain_page.md' },
       { Header1: 'Plain page', filename: '/development/plain_page.md' },
       { Header1: 'Plain page', Header5: 'Deep heading', filename: '/development/plain_page.md' },
     ])
-    expect(rows.find((row) => metadataOf(row).Header5 === 'Deep heading')!.content).toContain('###### Sixth-level heading stays in the text')
+    expect(rows.find((row) => metadataOf(row).Header5 === 'Deep heading')!.content).toContain(
+      '###### Sixth-level heading stays in the text',
+    )
   })
 
   it('writes SQL that loads the same rows (multi-line strings, quotes and all)', () => {
@@ -93,7 +110,10 @@ describe('npm run docs:index', () => {
     const docs = join(scratch, 'big-docs')
     mkdirSync(docs, { recursive: true })
     const paragraph = `${"It's a long paragraph about runners. ".repeat(40)}\n\n`
-    writeFileSync(join(docs, 'big.md'), `---\ntitle: Big\n---\n\n## Huge section\n\n${paragraph.repeat(100)}${'z'.repeat(60_000)}\n`)
+    writeFileSync(
+      join(docs, 'big.md'),
+      `---\ntitle: Big\n---\n\n## Huge section\n\n${paragraph.repeat(100)}${'z'.repeat(60_000)}\n`,
+    )
     const sqlPath = join(scratch, 'big.sql')
     const result = indexCommand(docs, '--sql', sqlPath)
     expect(result.status, result.stderr).toBe(0)
@@ -104,10 +124,15 @@ describe('npm run docs:index', () => {
     const memory = new DatabaseSync(':memory:')
     memory.exec(sql)
     const pieces = rowsOf(memory)
-    expect(new Set(pieces.map((row) => row.metadata))).toEqual(new Set([JSON.stringify({ title: 'Big', Header2: 'Huge section', filename: '/big.md' })]))
-    expect(pieces.map((row) => row.content).join('').replace(/\s/g, '').length).toBe(
-      `## Huge section${paragraph.repeat(100)}${'z'.repeat(60_000)}`.replace(/\s/g, '').length,
+    expect(new Set(pieces.map((row) => row.metadata))).toEqual(
+      new Set([JSON.stringify({ title: 'Big', Header2: 'Huge section', filename: '/big.md' })]),
     )
+    expect(
+      pieces
+        .map((row) => row.content)
+        .join('')
+        .replace(/\s/g, '').length,
+    ).toBe(`## Huge section${paragraph.repeat(100)}${'z'.repeat(60_000)}`.replace(/\s/g, '').length)
     memory.close()
   })
 
@@ -134,14 +159,21 @@ describe(`${SETTING} on Node`, () => {
       gateway.fetch('/v1/search/gitlab-docs', {
         method: 'POST',
         headers: gitlabHeaders(token),
-        body: JSON.stringify({ type: 'search-docs', metadata: { source: 'GitLab EE', version: '17.11.0' }, payload: { query } }),
+        body: JSON.stringify({
+          type: 'search-docs',
+          metadata: { source: 'GitLab EE', version: '17.11.0' },
+          payload: { query },
+        }),
       })
     return { gateway, post }
   }
 
   it('refuses to start when the setting names a missing file, a non-SQLite file or a database without doc_index', async () => {
     const text = join(scratch, 'not-sqlite.db')
-    writeFileSync(text, 'this is not a database, just some text that is long enough to look like a header.'.repeat(20))
+    writeFileSync(
+      text,
+      'this is not a database, just some text that is long enough to look like a header.'.repeat(20),
+    )
     const other = join(scratch, 'other.db')
     const db = new DatabaseSync(other)
     db.exec('CREATE TABLE pages (title TEXT)')
@@ -165,7 +197,9 @@ describe(`${SETTING} on Node`, () => {
     writeFileSync(path, Buffer.alloc(64 * 1024, 0x5a))
     const response = await post()
     expect(response.status).toBe(500)
-    expect(await response.json()).toEqual({ detail: 'Documentation search failed: the documentation index could not be read' })
+    expect(await response.json()).toEqual({
+      detail: 'Documentation search failed: the documentation index could not be read',
+    })
     const errors = jsonLogs(gateway).filter((line) => line.level === 'error')
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatchObject({ logger: 'search', message: 'Documentation index query failed' })
@@ -178,20 +212,38 @@ describe(`${SETTING} on Node`, () => {
     db.exec('PRAGMA user_version = 1;')
     const insert = db.prepare('INSERT INTO doc_index (processed, content, metadata) VALUES (?,?,?)')
     const page = '# Runners\n\nThis is how to register a runner: run gitlab-runner register.\n'
-    insert.run(page.toLowerCase().replace(/[^\p{L}\p{N}_\s]/gu, ''), page, JSON.stringify({ filename: '/ci/runners/index.md' }))
-    insert.run('merge requests', '# Merge requests', JSON.stringify({ filename: '/user/project/merge_requests/index.md' }))
+    insert.run(
+      page.toLowerCase().replace(/[^\p{L}\p{N}_\s]/gu, ''),
+      page,
+      JSON.stringify({ filename: '/ci/runners/index.md' }),
+    )
+    insert.run(
+      'merge requests',
+      '# Merge requests',
+      JSON.stringify({ filename: '/user/project/merge_requests/index.md' }),
+    )
     db.close()
     const { post } = await searchFor({ [SETTING]: path }, 'How to register a runner?')
     const response = await post()
     expect(response.status).toBe(200)
     const body = (await response.json()) as { response: { results: unknown[] } }
-    expect(body.response.results).toEqual([{ id: '/ci/runners/index.md', content: page, metadata: { filename: '/ci/runners/index.md' } }])
+    expect(body.response.results).toEqual([
+      { id: '/ci/runners/index.md', content: page, metadata: { filename: '/ci/runners/index.md' } },
+    ])
   })
 })
 
 // The command's own promise: `npm run docs:index` is the documented way to run it.
 it('is wired as npm run docs:index', () => {
-  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+  const scripts = (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts
   expect(scripts['docs:index']).toContain('node-entry/docs-indexer/cli.ts')
-  expect(execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'node-entry/docs-indexer/cli.ts', '--help'], { cwd: ROOT, encoding: 'utf8' })).toContain('usage')
+  expect(
+    execFileSync(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', 'node-entry/docs-indexer/cli.ts', '--help'],
+      { cwd: ROOT, encoding: 'utf8' },
+    ),
+  ).toContain('usage')
 })

@@ -26,15 +26,25 @@ describe('editDistance', () => {
 })
 
 describe('settingWarnings', () => {
-  it('says nothing about any name the gateway reads, in any case, nor about the suite\'s own variables', () => {
-    const env = Object.fromEntries([...SETTING_NAMES, ...DUO_WORKFLOW_SETTING_NAMES, ...TOOLING_VARIABLES].map((name) => [name, 'x']))
+  it("says nothing about any name the gateway reads, in any case, nor about the suite's own variables", () => {
+    const env = Object.fromEntries(
+      [...SETTING_NAMES, ...DUO_WORKFLOW_SETTING_NAMES, ...TOOLING_VARIABLES].map((name) => [name, 'x']),
+    )
     expect(settingWarnings(env)).toEqual([])
-    const lower = Object.fromEntries(SETTING_NAMES.filter((n) => n.startsWith('AIGW_')).map((name) => [name.toLowerCase(), 'x']))
+    const lower = Object.fromEntries(
+      SETTING_NAMES.filter((n) => n.startsWith('AIGW_')).map((name) => [name.toLowerCase(), 'x']),
+    )
     expect(settingWarnings({ ...GITLAB, ...lower })).toEqual([])
   })
 
-  it('leaves other programs\' variables alone', () => {
-    const others = { PATH: '/bin', HOME: '/root', AWS_PROFILE: 'x', NODE_EXTRA_CA_CERTS: '/ca.pem', GOOGLE_APPLICATION_CREDENTIALS: '/k.json' }
+  it("leaves other programs' variables alone", () => {
+    const others = {
+      PATH: '/bin',
+      HOME: '/root',
+      AWS_PROFILE: 'x',
+      NODE_EXTRA_CA_CERTS: '/ca.pem',
+      GOOGLE_APPLICATION_CREDENTIALS: '/k.json',
+    }
     expect(unknown({ ...others, ASSETS: {} })).toEqual([])
   })
 
@@ -64,9 +74,19 @@ describe('settingWarnings', () => {
   })
 
   it('checks DUO_WORKFLOW_* names against their own list', () => {
-    expect(settingWarnings({ ...GITLAB, DUO_WORKFLOW_AUTH__ENABLED: 'false', DUO_WORKFLOW_LOGGING__LEVEL: 'debug' })).toEqual([])
+    expect(
+      settingWarnings({
+        ...GITLAB,
+        DUO_WORKFLOW_AUTH__ENABLED: 'false',
+        DUO_WORKFLOW_LOGGING__LEVEL: 'debug',
+      }),
+    ).toEqual([])
     const [warning] = settingWarnings({ ...GITLAB, DUO_WORKFLOW_AUTH__ENABLE: 'false' })
-    expect(warning).toMatchObject({ kind: 'unknown', variable: 'DUO_WORKFLOW_AUTH__ENABLE', suggestion: 'DUO_WORKFLOW_AUTH__ENABLED' })
+    expect(warning).toMatchObject({
+      kind: 'unknown',
+      variable: 'DUO_WORKFLOW_AUTH__ENABLE',
+      suggestion: 'DUO_WORKFLOW_AUTH__ENABLED',
+    })
   })
 
   it('warns when AIGW_GITLAB_URL is unset or empty, in any case of the name', () => {
@@ -77,7 +97,9 @@ describe('settingWarnings', () => {
 
   it('says where a name came from, and never repeats a value', () => {
     const env = { ...GITLAB, AIGW_MODEL_KEYS__MISTRAL_APIKEY: 'sk-secret-value' }
-    const [warning] = settingWarnings(env, (name) => (name === 'AIGW_MODEL_KEYS__MISTRAL_APIKEY' ? '.env' : undefined))
+    const [warning] = settingWarnings(env, (name) =>
+      name === 'AIGW_MODEL_KEYS__MISTRAL_APIKEY' ? '.env' : undefined,
+    )
     expect(warning).toMatchObject({ source: '.env', suggestion: 'AIGW_MODEL_KEYS__MISTRAL_API_KEY' })
     expect(warning!.message).toContain('(from .env)')
     expect(JSON.stringify(warning)).not.toContain('sk-secret-value')

@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../node-entry/server.ts'
 import type { Resolver } from '../../node-entry/guarded-lookup.ts'
 import { chatBody, chatMetadata, parseEvents } from '../contract/chat/harness.ts'
-import { ideCompletion, ideGeneration, MODEL_KEY, modelMetadata, v3Completion } from '../contract/code/fixtures.ts'
+import {
+  ideCompletion,
+  ideGeneration,
+  MODEL_KEY,
+  modelMetadata,
+  v3Completion,
+} from '../contract/code/fixtures.ts'
 import { answers } from '../contract/code/harness.ts'
 import { gitlabHeaders, instanceToken, SCOPES_18, settingsFor } from '../contract/gitlab.ts'
 import { newIssuer } from '../contract/issuer-client.ts'
@@ -43,7 +49,16 @@ const ROUTES: [string, (endpoint: string) => unknown][] = [
   ['/v1/prompts/model_configuration%2Fcheck', (endpoint) => invokeBody(endpoint)],
   [
     '/v1/embeddings/code_embeddings',
-    (endpoint) => ({ model_metadata: { provider: 'litellm', name: 'embedding', endpoint, api_key: MODEL_KEY, identifier: 'custom_openai/nomic' }, contents: ['x'] }),
+    (endpoint) => ({
+      model_metadata: {
+        provider: 'litellm',
+        name: 'embedding',
+        endpoint,
+        api_key: MODEL_KEY,
+        identifier: 'custom_openai/nomic',
+      },
+      contents: ['x'],
+    }),
   ],
 ]
 
@@ -57,31 +72,49 @@ describe('SSRF guard on DNS answers [node]', () => {
     const issuer = await newIssuer()
     model = await newModelServer()
     port = new URL(model.url).port
-    server = await startServer({ env: settingsFor(issuer), host: '127.0.0.1', port: 0, logSink: () => {}, resolver })
+    server = await startServer({
+      env: settingsFor(issuer),
+      host: '127.0.0.1',
+      port: 0,
+      logSink: () => {},
+      resolver,
+    })
     token = await instanceToken(issuer, '18.x', { scopes: SCOPES })
   })
   afterAll(() => server?.close(200))
 
   const post = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) })
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: gitlabHeaders(token),
+      body: JSON.stringify(body),
+    })
   const endpointAt = (host: string) => `${model.url.replace(`127.0.0.1:${port}`, `${host}:${port}`)}/v1`
 
-  it.each(ROUTES)('%s refuses a host that resolves to ::ffff:169.254.169.254 or NAT64 169.254.169.254, without connecting', async (path, body) => {
-    for (const host of ['metadata-canary.test', 'nat64-canary.test']) {
-      const before = (await model.requests()).length
-      const response = await post(path, body(endpointAt(host)))
-      const text = await response.text()
-      if (path === '/v2/chat/agent') {
-        // Duo Chat answers a model failure as an error event (Rails reads it), not a status.
-        expect(response.status).toBe(200)
-        expect(parseEvents(text)).toEqual([{ type: 'error', data: { message: expect.stringMatching(/link-local or cloud metadata/), retryable: false } }])
-      } else {
-        expect(response.status, `${path} ${text}`).toBe(400)
-        expect(JSON.parse(text).detail).toMatch(/resolves to a link-local or cloud metadata address/)
+  it.each(ROUTES)(
+    '%s refuses a host that resolves to ::ffff:169.254.169.254 or NAT64 169.254.169.254, without connecting',
+    async (path, body) => {
+      for (const host of ['metadata-canary.test', 'nat64-canary.test']) {
+        const before = (await model.requests()).length
+        const response = await post(path, body(endpointAt(host)))
+        const text = await response.text()
+        if (path === '/v2/chat/agent') {
+          // Duo Chat answers a model failure as an error event (Rails reads it), not a status.
+          expect(response.status).toBe(200)
+          expect(parseEvents(text)).toEqual([
+            {
+              type: 'error',
+              data: { message: expect.stringMatching(/link-local or cloud metadata/), retryable: false },
+            },
+          ])
+        } else {
+          expect(response.status, `${path} ${text}`).toBe(400)
+          expect(JSON.parse(text).detail).toMatch(/resolves to a link-local or cloud metadata address/)
+        }
+        expect((await model.requests()).length).toBe(before)
       }
-      expect((await model.requests()).length).toBe(before)
-    }
-  })
+    },
+  )
 
   it('lets a host that resolves to mapped loopback reach the model server (the canary)', async () => {
     await model.script(answers('canary reached'))

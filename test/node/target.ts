@@ -8,7 +8,12 @@ export const nodeTarget: Target = {
   sharesKeyStore: false,
   async start(settings) {
     const lines: string[] = []
-    const server = await startServer({ env: settings, host: '127.0.0.1', port: 0, logSink: (line) => lines.push(line) })
+    const server = await startServer({
+      env: settings,
+      host: '127.0.0.1',
+      port: 0,
+      logSink: (line) => lines.push(line),
+    })
     return {
       fetch: (path, init) => fetch(`${server.url}${path}`, init),
       logs: () => lines,

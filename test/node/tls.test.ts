@@ -32,17 +32,72 @@ const read = (name: string) => readFileSync(file(name), 'utf8')
 beforeAll(() => {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
   const authority = (name: string, cn: string) =>
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${cn}`)
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+    )
   const leaf = (name: string, cn: string, ca: string, extensions: string) => {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`)
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${cn}`,
+    )
     writeFileSync(file(`${name}.ext`), extensions)
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`)
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    )
   }
   authority('server-ca', 'aigw-edge test server CA')
   authority('client-ca', 'aigw-edge test client CA')
-  leaf('server', '127.0.0.1', 'server-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
+  leaf(
+    'server',
+    '127.0.0.1',
+    'server-ca',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  )
   leaf('client', 'aigw-edge model client', 'client-ca', 'extendedKeyUsage=clientAuth\n')
-  openssl('pkey', '-in', 'client.key', '-aes256', '-passout', `pass:${KEY_PASSWORD}`, '-out', 'client-encrypted.key')
+  openssl(
+    'pkey',
+    '-in',
+    'client.key',
+    '-aes256',
+    '-passout',
+    `pass:${KEY_PASSWORD}`,
+    '-out',
+    'client-encrypted.key',
+  )
   // This test process talks to the HTTPS gateway and the HTTPS issuer's control API.
   setDefaultCACertificates([...getCACertificates('default'), read('server-ca.pem')])
 })
@@ -99,22 +154,29 @@ async function startHttpsGateway(env: Record<string, string>) {
 
 /** A GET over one HTTPS agent; says whether the request went over a reused connection. */
 function httpsGet(url: string, agent: Agent) {
-  return new Promise<{ status: number; body: string; reusedSocket: boolean; peer: string | undefined }>((resolve, reject) => {
-    const req = httpsRequest(url, { agent }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate().subject?.CN as string | undefined
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reusedSocket: req.reusedSocket, peer }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
+  return new Promise<{ status: number; body: string; reusedSocket: boolean; peer: string | undefined }>(
+    (resolve, reject) => {
+      const req = httpsRequest(url, { agent }, (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate().subject?.CN as string | undefined
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, reusedSocket: req.reusedSocket, peer }),
+        )
+      })
+      req.on('error', reject)
+      req.end()
+    },
+  )
 }
 
 describe('HTTPS serving (AIGW_FASTAPI__TLS__*)', () => {
   it('answers healthz over HTTPS with its certificate, keeps connections alive, and refuses plain HTTP', async () => {
-    const gateway = await startHttpsGateway({ AIGW_AUTH__BYPASS_EXTERNAL: 'true', AIGW_CUSTOMER_PORTAL_URL: '' })
+    const gateway = await startHttpsGateway({
+      AIGW_AUTH__BYPASS_EXTERNAL: 'true',
+      AIGW_CUSTOMER_PORTAL_URL: '',
+    })
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: read('server-ca.pem') })
     try {
       const first = await httpsGet(`${gateway.url}/monitoring/healthz`, agent)
@@ -138,7 +200,11 @@ describe('HTTPS serving (AIGW_FASTAPI__TLS__*)', () => {
       const headers = gitlabHeaders(await instanceToken(issuer, '18.x'))
       await server.script(streams(['return ', 'sum(', 'items)']))
       const post = () =>
-        fetch(`${gateway.url}/v2/code/completions`, { method: 'POST', headers, body: JSON.stringify(ideCompletion(`${server.url}/v1`, { stream: true })) })
+        fetch(`${gateway.url}/v2/code/completions`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(ideCompletion(`${server.url}/v1`, { stream: true })),
+        })
       const whole = await post()
       expect(whole.status).toBe(200)
       expect(whole.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
@@ -170,27 +236,58 @@ describe('HTTPS serving (AIGW_FASTAPI__TLS__*)', () => {
   })
 
   const refusals: [string, () => Record<string, string>, string][] = [
-    ['no certificate file is set', () => ({ AIGW_FASTAPI__TLS__CERT_FILE: '' }), 'AIGW_FASTAPI__TLS__CERT_FILE: required when AIGW_FASTAPI__TLS__ENABLED is on'],
-    ['the certificate file is missing', () => ({ AIGW_FASTAPI__TLS__CERT_FILE: file('missing.pem') }), `AIGW_FASTAPI__TLS__CERT_FILE: cannot read the certificate file at ${file('missing.pem')}`],
-    ['the key file is missing', () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('missing.key') }), `AIGW_FASTAPI__TLS__KEY_FILE: cannot read the private key file at ${file('missing.key')}`],
-    ['the key is not the certificate\'s', () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('client.key') }), 'AIGW_FASTAPI__TLS__KEY_FILE: the key in'],
-    ['the key file holds a certificate', () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('server.pem') }), 'AIGW_FASTAPI__TLS__KEY_FILE: no usable PEM private key'],
-    ['the key is encrypted', () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('client-encrypted.key') }), 'AIGW_FASTAPI__TLS__KEY_FILE: the key in'],
-    ['the cipher list is not one OpenSSL knows', () => ({ AIGW_FASTAPI__TLS__SSL_CIPHERS: 'NOT-A-CIPHER' }), 'AIGW_FASTAPI__TLS__SSL_CIPHERS: not an OpenSSL cipher list'],
+    [
+      'no certificate file is set',
+      () => ({ AIGW_FASTAPI__TLS__CERT_FILE: '' }),
+      'AIGW_FASTAPI__TLS__CERT_FILE: required when AIGW_FASTAPI__TLS__ENABLED is on',
+    ],
+    [
+      'the certificate file is missing',
+      () => ({ AIGW_FASTAPI__TLS__CERT_FILE: file('missing.pem') }),
+      `AIGW_FASTAPI__TLS__CERT_FILE: cannot read the certificate file at ${file('missing.pem')}`,
+    ],
+    [
+      'the key file is missing',
+      () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('missing.key') }),
+      `AIGW_FASTAPI__TLS__KEY_FILE: cannot read the private key file at ${file('missing.key')}`,
+    ],
+    [
+      "the key is not the certificate's",
+      () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('client.key') }),
+      'AIGW_FASTAPI__TLS__KEY_FILE: the key in',
+    ],
+    [
+      'the key file holds a certificate',
+      () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('server.pem') }),
+      'AIGW_FASTAPI__TLS__KEY_FILE: no usable PEM private key',
+    ],
+    [
+      'the key is encrypted',
+      () => ({ AIGW_FASTAPI__TLS__KEY_FILE: file('client-encrypted.key') }),
+      'AIGW_FASTAPI__TLS__KEY_FILE: the key in',
+    ],
+    [
+      'the cipher list is not one OpenSSL knows',
+      () => ({ AIGW_FASTAPI__TLS__SSL_CIPHERS: 'NOT-A-CIPHER' }),
+      'AIGW_FASTAPI__TLS__SSL_CIPHERS: not an OpenSSL cipher list',
+    ],
   ]
-  it.each(refusals)('refuses to start when %s, naming the variable and never printing a key', async (_, settings, message) => {
-    const { code, output } = await run(process.execPath, [MAIN], {
-      AIGW_FASTAPI__TLS__ENABLED: 'true',
-      AIGW_FASTAPI__TLS__CERT_FILE: file('server.pem'),
-      AIGW_FASTAPI__TLS__KEY_FILE: file('server.key'),
-      ...settings(),
-    })
-    expect(code).toBe(1)
-    expect(output).toContain(message)
-    expect(output).not.toContain('PRIVATE KEY')
-    expect(output).not.toContain(read('client.key').split('\n')[1])
-    expect(output).not.toMatch(/\n\s+at /)
-  })
+  it.each(refusals)(
+    'refuses to start when %s, naming the variable and never printing a key',
+    async (_, settings, message) => {
+      const { code, output } = await run(process.execPath, [MAIN], {
+        AIGW_FASTAPI__TLS__ENABLED: 'true',
+        AIGW_FASTAPI__TLS__CERT_FILE: file('server.pem'),
+        AIGW_FASTAPI__TLS__KEY_FILE: file('server.key'),
+        ...settings(),
+      })
+      expect(code).toBe(1)
+      expect(output).toContain(message)
+      expect(output).not.toContain('PRIVATE KEY')
+      expect(output).not.toContain(read('client.key').split('\n')[1])
+      expect(output).not.toMatch(/\n\s+at /)
+    },
+  )
 })
 
 describe('client-certificate TLS to model servers (AIGW_MTLS__*)', () => {
@@ -202,16 +299,25 @@ describe('client-certificate TLS to model servers (AIGW_MTLS__*)', () => {
 
   beforeAll(async () => {
     // A model server that demands a certificate from the client CA, passing each request on to the fake model server.
-    front = createHttpsServer({ key: read('server.key'), cert: read('server.pem'), ca: read('client-ca.pem'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      clients.push((req.socket as TLSSocket).getPeerCertificate().subject?.CN as string | undefined)
-      const target = new URL(req.url ?? '/', modelServerOrigin)
-      const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      })
-      upstream.on('error', () => res.destroy())
-      req.pipe(upstream)
-    })
+    front = createHttpsServer(
+      {
+        key: read('server.key'),
+        cert: read('server.pem'),
+        ca: read('client-ca.pem'),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (req, res) => {
+        clients.push((req.socket as TLSSocket).getPeerCertificate().subject?.CN as string | undefined)
+        const target = new URL(req.url ?? '/', modelServerOrigin)
+        const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        })
+        upstream.on('error', () => res.destroy())
+        req.pipe(upstream)
+      },
+    )
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
     frontOrigin = `https://127.0.0.1:${(front.address() as AddressInfo).port}`
     httpsIssuer = await startFakeIssuer({ key: read('server.key'), cert: read('server.pem') })
@@ -233,10 +339,17 @@ describe('client-certificate TLS to model servers (AIGW_MTLS__*)', () => {
   async function gatewayWith(settings: Record<string, string>, issuerBase?: string) {
     const issuer = await newIssuer(issuerBase ? { base: issuerBase } : {})
     const port = await freePort()
-    const gateway = await startProcess(process.execPath, [MAIN], { port, env: { ...settingsFor(issuer), AIGW_FASTAPI__API_PORT: String(port), ...settings } })
+    const gateway = await startProcess(process.execPath, [MAIN], {
+      port,
+      env: { ...settingsFor(issuer), AIGW_FASTAPI__API_PORT: String(port), ...settings },
+    })
     const headers = gitlabHeaders(await instanceToken(issuer, '18.x'))
     const complete = (endpoint: string, overrides: Record<string, unknown> = {}) =>
-      fetch(`${gateway.url}/v2/code/completions`, { method: 'POST', headers, body: JSON.stringify(ideCompletion(endpoint, overrides)) })
+      fetch(`${gateway.url}/v2/code/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(ideCompletion(endpoint, overrides)),
+      })
     return { gateway, complete }
   }
 
@@ -256,7 +369,9 @@ describe('client-certificate TLS to model servers (AIGW_MTLS__*)', () => {
       await server.script(answers('return sum(items)'))
       const response = await complete(endpoint)
       expect(response.status).toBe(200)
-      expect(((await response.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe('return sum(items)')
+      expect(((await response.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe(
+        'return sum(items)',
+      )
       await server.script(streams(['return ', 'sum(items)']))
       const streamed = await complete(endpoint, { stream: true })
       expect(await streamed.text()).toBe('return sum(items)')
@@ -287,12 +402,17 @@ describe('client-certificate TLS to model servers (AIGW_MTLS__*)', () => {
   it('with __VERIFY=false skips checking the model server, but the OIDC issuer keeps normal certificate checks', async () => {
     const { server, endpoint } = await mtlsModelServer()
     const { AIGW_MTLS__CA_BUNDLE: _, ...withoutBundle } = MTLS()
-    const { gateway, complete } = await gatewayWith({ ...withoutBundle, AIGW_MTLS__VERIFY: 'false' }, httpsIssuer.url)
+    const { gateway, complete } = await gatewayWith(
+      { ...withoutBundle, AIGW_MTLS__VERIFY: 'false' },
+      httpsIssuer.url,
+    )
     try {
       // The issuer's certificate is from the same untrusted CA: refused, so no request is let in.
       const ready = await fetch(`${gateway.url}/monitoring/ready`)
       expect(ready.status).toBe(503)
-      expect(((await ready.json()) as { reasons: string[] }).reasons[0]).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|certificate/i)
+      expect(((await ready.json()) as { reasons: string[] }).reasons[0]).toMatch(
+        /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|certificate/i,
+      )
       expect((await complete(endpoint)).status).toBe(401)
       expect(await server.requests()).toHaveLength(0)
     } finally {
@@ -309,20 +429,47 @@ describe('client-certificate TLS to model servers (AIGW_MTLS__*)', () => {
   })
 
   const refusals: [string, () => Record<string, string>, string][] = [
-    ['no certificate file is set', () => ({ AIGW_MTLS__CERT_FILE: '' }), 'AIGW_MTLS__CERT_FILE: required when AIGW_MTLS__ENABLED is on'],
-    ['the key file is missing', () => ({ AIGW_MTLS__KEY_FILE: file('missing.key') }), `AIGW_MTLS__KEY_FILE: cannot read the private key file at ${file('missing.key')}`],
-    ['the key password is wrong', () => ({ AIGW_MTLS__KEY_PASSWORD: 'wrong-SECRET-password' }), 'AIGW_MTLS__KEY_PASSWORD: does not decrypt the key in AIGW_MTLS__KEY_FILE'],
-    ['the key is encrypted and no password is set', () => ({ AIGW_MTLS__KEY_PASSWORD: '' }), 'AIGW_MTLS__KEY_PASSWORD: the key in'],
-    ['the CA bundle is missing', () => ({ AIGW_MTLS__CA_BUNDLE: file('missing-ca.pem') }), `AIGW_MTLS__CA_BUNDLE: cannot read the CA bundle file at ${file('missing-ca.pem')}`],
-    ['the CA bundle holds no certificate', () => ({ AIGW_MTLS__CA_BUNDLE: file('client.csr') }), 'AIGW_MTLS__CA_BUNDLE: no PEM certificate'],
+    [
+      'no certificate file is set',
+      () => ({ AIGW_MTLS__CERT_FILE: '' }),
+      'AIGW_MTLS__CERT_FILE: required when AIGW_MTLS__ENABLED is on',
+    ],
+    [
+      'the key file is missing',
+      () => ({ AIGW_MTLS__KEY_FILE: file('missing.key') }),
+      `AIGW_MTLS__KEY_FILE: cannot read the private key file at ${file('missing.key')}`,
+    ],
+    [
+      'the key password is wrong',
+      () => ({ AIGW_MTLS__KEY_PASSWORD: 'wrong-SECRET-password' }),
+      'AIGW_MTLS__KEY_PASSWORD: does not decrypt the key in AIGW_MTLS__KEY_FILE',
+    ],
+    [
+      'the key is encrypted and no password is set',
+      () => ({ AIGW_MTLS__KEY_PASSWORD: '' }),
+      'AIGW_MTLS__KEY_PASSWORD: the key in',
+    ],
+    [
+      'the CA bundle is missing',
+      () => ({ AIGW_MTLS__CA_BUNDLE: file('missing-ca.pem') }),
+      `AIGW_MTLS__CA_BUNDLE: cannot read the CA bundle file at ${file('missing-ca.pem')}`,
+    ],
+    [
+      'the CA bundle holds no certificate',
+      () => ({ AIGW_MTLS__CA_BUNDLE: file('client.csr') }),
+      'AIGW_MTLS__CA_BUNDLE: no PEM certificate',
+    ],
   ]
-  it.each(refusals)('refuses to start when %s, naming the variable and never printing a secret', async (_, settings, message) => {
-    const { code, output } = await run(process.execPath, [MAIN], { ...MTLS(), ...settings() })
-    expect(code).toBe(1)
-    expect(output).toContain(message)
-    expect(output).not.toContain('PRIVATE KEY')
-    expect(output).not.toContain('SECRET')
-    expect(output).not.toContain(KEY_PASSWORD)
-    expect(output).not.toMatch(/\n\s+at /)
-  })
+  it.each(refusals)(
+    'refuses to start when %s, naming the variable and never printing a secret',
+    async (_, settings, message) => {
+      const { code, output } = await run(process.execPath, [MAIN], { ...MTLS(), ...settings() })
+      expect(code).toBe(1)
+      expect(output).toContain(message)
+      expect(output).not.toContain('PRIVATE KEY')
+      expect(output).not.toContain('SECRET')
+      expect(output).not.toContain(KEY_PASSWORD)
+      expect(output).not.toMatch(/\n\s+at /)
+    },
+  )
 })

@@ -19,12 +19,28 @@ describe('wrangler dev', () => {
     issuer = await newIssuer()
     await issuer.setState({ delayMs: 300 })
     const port = await freePort()
-    const vars = Object.entries(settingsFor(issuer)).flatMap(([name, value]) => ['--var', `${name}:${value.replace(/\n/g, '\\n')}`])
-    worker = await startProcess('node_modules/.bin/wrangler', ['dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort()), ...vars], {
-      port,
-      env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-      timeoutMs: 60_000,
-    })
+    const vars = Object.entries(settingsFor(issuer)).flatMap(([name, value]) => [
+      '--var',
+      `${name}:${value.replace(/\n/g, '\\n')}`,
+    ])
+    worker = await startProcess(
+      'node_modules/.bin/wrangler',
+      [
+        'dev',
+        '--port',
+        String(port),
+        '--ip',
+        '127.0.0.1',
+        '--inspector-port',
+        String(await freePort()),
+        ...vars,
+      ],
+      {
+        port,
+        env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+        timeoutMs: 60_000,
+      },
+    )
     console.info(`wrangler dev: healthy after ${Math.round(worker.readyAfterMs)} ms`)
   }, 90_000)
   afterAll(() => worker?.stop())
@@ -32,7 +48,9 @@ describe('wrangler dev', () => {
   it('shares one gateway and one key load between concurrent requests of an isolate', async () => {
     const headers = gitlabHeaders(await instanceToken(issuer, '18.x'))
     const statuses = await Promise.all(
-      Array.from({ length: 12 }, () => fetch(`${worker.url}${TOKEN_PATH}`, { method: 'POST', headers }).then((r) => r.status)),
+      Array.from({ length: 12 }, () =>
+        fetch(`${worker.url}${TOKEN_PATH}`, { method: 'POST', headers }).then((r) => r.status),
+      ),
     )
     expect(statuses).toEqual(Array(12).fill(200))
     expect(await issuer.stats()).toEqual({ discovery: 1, jwks: 1 })
@@ -44,7 +62,10 @@ describe('wrangler dev', () => {
     expect(anonymous.status).toBe(401)
     expect(await anonymous.json()).toEqual({ error: 'No authorization header presented' })
     expect(anonymous.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
-    const minted = await fetch(`${worker.url}${TOKEN_PATH}`, { method: 'POST', headers: gitlabHeaders(await instanceToken(issuer, '17.x')) })
+    const minted = await fetch(`${worker.url}${TOKEN_PATH}`, {
+      method: 'POST',
+      headers: gitlabHeaders(await instanceToken(issuer, '17.x')),
+    })
     expect(minted.status).toBe(200)
     expect(Object.keys(await minted.json()).sort()).toEqual(['expires_at', 'token'])
     expect((await fetch(`${worker.url}/monitoring/ready`)).status).toBe(200)
@@ -68,7 +89,12 @@ describe('wrangler dev', () => {
     // workerd notices a hang-up only when it next writes to the client: once output flows that is
     // at once, before the first byte not at all (the first-output clock then ends the call).
     const server = await newModelServer()
-    await server.script({ ...streams(Array.from({ length: 50 }, (_, i) => `w${i} `), { delayMs: 100 }) })
+    await server.script({
+      ...streams(
+        Array.from({ length: 50 }, (_, i) => `w${i} `),
+        { delayMs: 100 },
+      ),
+    })
     const controller = new AbortController()
     const response = await fetch(`${worker.url}/v2/code/completions`, {
       method: 'POST',

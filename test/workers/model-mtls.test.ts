@@ -25,9 +25,15 @@ async function completeThrough(settings: Record<string, string>, withBinding: bo
       return fetch(input, init)
     },
   }
-  const env: Env = { ASSETS: (workerEnv as Env).ASSETS, ...settingsFor(issuer, settings), ...(withBinding ? { MODEL_MTLS: binding as unknown as Fetcher } : {}) }
+  const env: Env = {
+    ASSETS: (workerEnv as Env).ASSETS,
+    ...settingsFor(issuer, settings),
+    ...(withBinding ? { MODEL_MTLS: binding as unknown as Fetcher } : {}),
+  }
   const lines: string[] = []
-  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')))
+  vi.spyOn(console, 'warn').mockImplementation(
+    (...args: unknown[]) => void lines.push(args.map(String).join(' ')),
+  )
   vi.spyOn(console, 'log').mockImplementation(() => {})
   const ctx = createExecutionContext()
   const request = new Request('http://gateway.test/v2/code/completions', {
@@ -37,14 +43,25 @@ async function completeThrough(settings: Record<string, string>, withBinding: bo
   }) as Request<unknown, IncomingRequestCfProperties>
   const response = await worker.fetch(request, env, ctx)
   await waitOnExecutionContext(ctx)
-  return { response, viaBinding, warnings: lines, modelOrigin: new URL(server.url).origin, issuerOrigin: new URL(issuer.url).origin }
+  return {
+    response,
+    viaBinding,
+    warnings: lines,
+    modelOrigin: new URL(server.url).origin,
+    issuerOrigin: new URL(issuer.url).origin,
+  }
 }
 
 describe('AIGW_MTLS__* on Workers (MODEL_MTLS binding)', () => {
-  it('sends model calls through the binding and the issuer\'s key fetches around it', async () => {
-    const { response, viaBinding, modelOrigin, issuerOrigin } = await completeThrough({ AIGW_MTLS__ENABLED: 'true' }, true)
+  it("sends model calls through the binding and the issuer's key fetches around it", async () => {
+    const { response, viaBinding, modelOrigin, issuerOrigin } = await completeThrough(
+      { AIGW_MTLS__ENABLED: 'true' },
+      true,
+    )
     expect(response.status).toBe(200)
-    expect(((await response.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe('return sum(items)')
+    expect(((await response.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe(
+      'return sum(items)',
+    )
     expect(viaBinding).toEqual([modelOrigin])
     expect(viaBinding).not.toContain(issuerOrigin)
   })

@@ -9,7 +9,11 @@ beforeAll(async () => {
   await db.batch(sqlStatements(inject('docsIndexSql')).map((statement) => db.prepare(statement)))
 })
 
-searchContract(workersTarget, { index: { DOCS_DB: 'DOCS_DB' }, broken: { DOCS_DB: 'DOCS_DB_EMPTY' }, enableHint: 'DOCS_DB' })
+searchContract(workersTarget, {
+  index: { DOCS_DB: 'DOCS_DB' },
+  broken: { DOCS_DB: 'DOCS_DB_EMPTY' },
+  enableHint: 'DOCS_DB',
+})
 
 /** Splits an SQL script at the semicolons outside string literals (its strings span lines). */
 function sqlStatements(script: string): string[] {

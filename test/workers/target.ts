@@ -24,7 +24,10 @@ export const workersTarget: Target = {
       async fetch(path, init) {
         const ctx = createExecutionContext()
         contexts.push(ctx)
-        const request = new Request(`http://gateway.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>
+        const request = new Request(`http://gateway.test${path}`, init) as Request<
+          unknown,
+          IncomingRequestCfProperties
+        >
         return worker.fetch(request, env, ctx)
       },
       logs: () => lines,

@@ -9,7 +9,12 @@
 import Mustache from 'mustache'
 import * as z from 'zod/mini'
 import type { ModelFamily } from '../../models/families.ts'
-import { definitionSchema, promptLabel, toDefinition, type PromptDefinition } from '../../prompts/definition.ts'
+import {
+  definitionSchema,
+  promptLabel,
+  toDefinition,
+  type PromptDefinition,
+} from '../../prompts/definition.ts'
 import type { NamespaceInfo, ProjectInfo } from '../state.ts'
 import claude3 from './definitions/claude_3/1.0.1.json' with { type: 'json' }
 import gpt from './definitions/gpt/1.0.1.json' with { type: 'json' }
@@ -29,10 +34,16 @@ function load(file: unknown): AgentPrompt {
   const definition = toDefinition(z.parse(definitionSchema, file))
   const roles = definition.messages.map((message) => message.role).join(', ')
   if (roles !== 'system, system, user') {
-    throw new Error(`${promptLabel(definition)}: expected the messages system (static), system (status), user; found ${roles}`)
+    throw new Error(
+      `${promptLabel(definition)}: expected the messages system (static), system (status), user; found ${roles}`,
+    )
   }
   for (const message of definition.messages) Mustache.parse(message.template)
-  const [system, status, user] = definition.messages.map((message) => message.template) as [string, string, string]
+  const [system, status, user] = definition.messages.map((message) => message.template) as [
+    string,
+    string,
+    string,
+  ]
   return { definition, system, status, user }
 }
 
@@ -121,7 +132,12 @@ export function renderStatus(prompt: AgentPrompt, facts: StatusFacts): string {
         web_url: project.web_url,
         languages: project.languages.map((language) => language.name).join(', '),
       },
-      namespace: namespace && { id: namespace.id, name: namespace.name, web_url: namespace.web_url, description: namespace.description },
+      namespace: namespace && {
+        id: namespace.id,
+        name: namespace.name,
+        web_url: namespace.web_url,
+        description: namespace.description,
+      },
     },
     {},
     RAW,

@@ -32,14 +32,18 @@ export const CANCELLED_RESULT =
 /** The result of a call the user denied (spec §5.7), with the user's comment when they gave one. */
 export function deniedResult(comment?: string | null): string {
   const text = comment?.trim()
-  if (!text || text === 'null') return 'Not run: the user denied this tool call. Do not run it; continue without it.'
+  if (!text || text === 'null')
+    return 'Not run: the user denied this tool call. Do not run it; continue without it.'
   return `Not run yet: the user denied this tool call for now and commented: ${text}\nTake the comment into account before you try again.`
 }
 
 type UserMessage = Extract<ConversationMessage, { role: 'user' }>
 type ToolMessage = Extract<ConversationMessage, { role: 'tool' }>
 
-export function toBlocks(history: readonly ConversationMessage[], renderUser: (message: UserMessage) => string): Block[] {
+export function toBlocks(
+  history: readonly ConversationMessage[],
+  renderUser: (message: UserMessage) => string,
+): Block[] {
   const blocks: Block[] = []
   let i = 0
   while (i < history.length) {
@@ -61,13 +65,16 @@ export function toBlocks(history: readonly ConversationMessage[], renderUser: (m
     while (i < history.length && history[i]!.role === 'tool') {
       const result = history[i++] as ToolMessage
       // The first result of a call counts; one for a call of another message does not belong here.
-      if (calls.some((call) => call.id === result.toolCallId) && !results.has(result.toolCallId)) results.set(result.toolCallId, result)
+      if (calls.some((call) => call.id === result.toolCallId) && !results.has(result.toolCallId))
+        results.set(result.toolCallId, result)
     }
     const assistant: ChatMessage = { role: 'assistant', content: message.content, toolCalls: calls }
     const sized = block('assistant', [assistant])
     for (const call of calls) {
       const result = results.get(call.id)
-      const { content, tokens } = result ? toolContent(result) : { content: CANCELLED_RESULT, tokens: tokenBound(CANCELLED_RESULT) }
+      const { content, tokens } = result
+        ? toolContent(result)
+        : { content: CANCELLED_RESULT, tokens: tokenBound(CANCELLED_RESULT) }
       const isError = result ? result.status === 'error' : true
       const tool: ChatMessage = { role: 'tool', toolCallId: call.id, toolName: call.name, content, isError }
       sized.messages.push(tool)
@@ -81,7 +88,12 @@ export function toBlocks(history: readonly ConversationMessage[], renderUser: (m
 
 function block(kind: Block['kind'], messages: ChatMessage[]): Block {
   const contentSizes = messages.map((message) => tokenBound(message.content))
-  return { kind, messages, contentSizes, sizes: messages.map((message, i) => messageTokens(message, contentSizes[i])) }
+  return {
+    kind,
+    messages,
+    contentSizes,
+    sizes: messages.map((message, i) => messageTokens(message, contentSizes[i])),
+  }
 }
 
 /**

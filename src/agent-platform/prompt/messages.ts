@@ -57,7 +57,10 @@ export function chatPrompt(input: ChatPromptInput): ChatPrompt {
   const { definition } = prompt
   const system: ChatMessage = {
     role: 'system',
-    content: renderSystem(prompt, input.family, { url: input.gitlabUrl || instanceUrl(input), version: input.gitlabVersion || null }),
+    content: renderSystem(prompt, input.family, {
+      url: input.gitlabUrl || instanceUrl(input),
+      version: input.gitlabVersion || null,
+    }),
   }
   const status: ChatMessage = {
     role: 'system',
@@ -72,7 +75,10 @@ export function chatPrompt(input: ChatPromptInput): ChatPrompt {
   const blocks = toBlocks(dedupeContext(input.history), (message) => renderUserMessage(prompt.user, message))
   const window = input.contextWindow ?? input.family.maxContextTokens
   const budget = promptBudget(window, definition.modelParams.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS)
-  const fixed = messageTokens(system) + messageTokens(status) + (input.tools?.length ? tokenBound(JSON.stringify(input.tools)) : 0)
+  const fixed =
+    messageTokens(system) +
+    messageTokens(status) +
+    (input.tools?.length ? tokenBound(JSON.stringify(input.tools)) : 0)
   const trimmed = trimHistory(blocks, budget - fixed)
   const history = trimmed.blocks.flatMap((block) => block.messages)
   return {

@@ -12,7 +12,8 @@ export const MESSAGE_OVERHEAD = 8
 /** `contentTokens`: the content's bound when the caller already has it (a long tool result is counted once). */
 export function messageTokens(message: ChatMessage, contentTokens = tokenBound(message.content)): number {
   let tokens = MESSAGE_OVERHEAD + contentTokens
-  if (message.role === 'assistant' && message.toolCalls?.length) tokens += tokenBound(JSON.stringify(message.toolCalls))
+  if (message.role === 'assistant' && message.toolCalls?.length)
+    tokens += tokenBound(JSON.stringify(message.toolCalls))
   if (message.role === 'tool') tokens += tokenBound(message.toolCallId) + tokenBound(message.toolName)
   return tokens
 }

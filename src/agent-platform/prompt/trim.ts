@@ -30,7 +30,8 @@ const MIN_LAST_USER = 2048
 
 const CUT_TOOL_RESULT = "\n\n[The rest of this tool result was left out to fit the model's context window.]"
 const CUT_USER_MESSAGE = "\n\n[… part of this message was left out to fit the model's context window …]\n\n"
-const LEFT_OUT_USER = "[An earlier message from the user was left out: it was too long for the model's context window.]"
+const LEFT_OUT_USER =
+  "[An earlier message from the user was left out: it was too long for the model's context window.]"
 const LEFT_OUT_ANSWER = "[An earlier answer was left out: it was too long for the model's context window.]"
 
 /** The most a prompt (system messages, tools and history) may take, in `tokenBound` tokens. */
@@ -54,7 +55,8 @@ export function trimHistory(blocks: readonly Block[], room: number): Trimmed {
   // A message over its cap counts as what it is shortened to at most; only the kept ones are shortened.
   const sizes = blocks.map((block, index) => {
     const cap = capOf(index)
-    const after = (message: ChatMessage, i: number) => sizeAfter(message, block.sizes[i]!, block.contentSizes[i]!, cap, index === lastUser)
+    const after = (message: ChatMessage, i: number) =>
+      sizeAfter(message, block.sizes[i]!, block.contentSizes[i]!, cap, index === lastUser)
     return block.messages.reduce((sum, message, i) => sum + after(message, i), 0)
   })
 
@@ -94,7 +96,12 @@ export function trimHistory(blocks: readonly Block[], room: number): Trimmed {
     const contentSizes = messages.map((message, i) =>
       message === block.messages[i] ? block.contentSizes[i]! : tokenBound(message.content),
     )
-    kept.push({ kind: block.kind, messages, contentSizes, sizes: messages.map((message, i) => messageTokens(message, contentSizes[i])) })
+    kept.push({
+      kind: block.kind,
+      messages,
+      contentSizes,
+      sizes: messages.map((message, i) => messageTokens(message, contentSizes[i])),
+    })
   })
   const all = blocks.reduce((sum, block) => sum + block.messages.length, 0)
   return { blocks: kept, leftOut: all - sent, shortened }
@@ -104,7 +111,13 @@ export function trimHistory(blocks: readonly Block[], room: number): Trimmed {
  * What a message of `size` tokens (`content` of them its text) takes once shortened to `cap`: the cap,
  * unless what is not cut (a tool result's ids, an answer's tool calls) and the notice alone take more.
  */
-function sizeAfter(message: ChatMessage, size: number, content: number, cap: number, newestUser: boolean): number {
+function sizeAfter(
+  message: ChatMessage,
+  size: number,
+  content: number,
+  cap: number,
+  newestUser: boolean,
+): number {
   if (size <= cap) return size
   const rest = size - content
   if (message.role === 'tool') return Math.max(cap, rest + tokenBound(CUT_TOOL_RESULT))
@@ -123,7 +136,10 @@ function shorten(message: ChatMessage, rest: number, cap: number, newestUser: bo
       // The question may come first or last (the context goes before it): keep both ends.
       const left = room(CUT_USER_MESSAGE)
       const head = Math.ceil(left / 2)
-      return { ...message, content: keepStart(message.content, head) + CUT_USER_MESSAGE + keepEnd(message.content, left - head) }
+      return {
+        ...message,
+        content: keepStart(message.content, head) + CUT_USER_MESSAGE + keepEnd(message.content, left - head),
+      }
     }
     case 'assistant':
       return { ...message, content: LEFT_OUT_ANSWER }

@@ -23,7 +23,12 @@ export function renderUserMessage(template: string, message: UserMessage): strin
     id: item.id || null,
     content: item.content ?? '',
   }))
-  return Mustache.render(template, { has_context: context.length > 0, context, message: expandSlashCommand(message.content) }, {}, RAW)
+  return Mustache.render(
+    template,
+    { has_context: context.length > 0, context, message: expandSlashCommand(message.content) },
+    {},
+    RAW,
+  )
 }
 
 /**

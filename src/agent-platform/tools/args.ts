@@ -22,13 +22,19 @@ const withDescription = (schema: Schema, description: string | undefined): Schem
   description === undefined ? schema : { ...schema, description }
 
 export const s = {
-  string: (description?: string, extra: Schema = {}): Schema => withDescription({ type: 'string', ...extra }, description),
-  integer: (description?: string, extra: Schema = {}): Schema => withDescription({ type: 'integer', ...extra }, description),
-  boolean: (description?: string, extra: Schema = {}): Schema => withDescription({ type: 'boolean', ...extra }, description),
-  enum: (values: readonly string[], description?: string): Schema => withDescription({ type: 'string', enum: [...values] }, description),
-  array: (items: Schema, description?: string): Schema => withDescription({ type: 'array', items }, description),
+  string: (description?: string, extra: Schema = {}): Schema =>
+    withDescription({ type: 'string', ...extra }, description),
+  integer: (description?: string, extra: Schema = {}): Schema =>
+    withDescription({ type: 'integer', ...extra }, description),
+  boolean: (description?: string, extra: Schema = {}): Schema =>
+    withDescription({ type: 'boolean', ...extra }, description),
+  enum: (values: readonly string[], description?: string): Schema =>
+    withDescription({ type: 'string', enum: [...values] }, description),
+  array: (items: Schema, description?: string): Schema =>
+    withDescription({ type: 'array', items }, description),
   /** `Union[int, str]`: a numeric id or a (URL-encoded) path. */
-  idOrPath: (description?: string): Schema => withDescription({ anyOf: [{ type: 'integer' }, { type: 'string' }] }, description),
+  idOrPath: (description?: string): Schema =>
+    withDescription({ anyOf: [{ type: 'integer' }, { type: 'string' }] }, description),
   object: (properties: Record<string, Schema>, required: string[] = [], description?: string): Schema =>
     withDescription({ type: 'object', properties, required }, description),
 }
@@ -55,7 +61,11 @@ function coerce(type: string, value: unknown): { ok: true; value: unknown } | { 
       return typeof value === 'string' ? { ok: true, value } : { ok: false }
     case 'integer':
       if (typeof value === 'number' && Number.isSafeInteger(value)) return { ok: true, value }
-      if (typeof value === 'string' && INTEGER_TEXT.test(value.trim()) && Number.isSafeInteger(Number(value))) {
+      if (
+        typeof value === 'string' &&
+        INTEGER_TEXT.test(value.trim()) &&
+        Number.isSafeInteger(Number(value))
+      ) {
         return { ok: true, value: Number(value) }
       }
       return { ok: false }
@@ -85,7 +95,8 @@ const typeWords: Record<string, string> = {
 
 function describeSchema(schema: Schema): string {
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as Schema[]).map(describeSchema).join(' or ')
-  if (Array.isArray(schema.enum)) return `one of ${(schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+  if (Array.isArray(schema.enum))
+    return `one of ${(schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
   return typeWords[String(schema.type)] ?? 'a valid value'
 }
 
@@ -107,22 +118,34 @@ function check(schema: Schema, value: unknown, path: string): unknown {
     if (!coerced.ok) throw new ToolError(`${path} must be ${describeSchema(schema)}, not ${typeOf(value)}`)
     result = coerced.value
   }
-  if (Array.isArray(schema.enum) && !(schema.enum as unknown[]).includes(result)) throw new ToolError(`${path} must be ${describeSchema(schema)}`)
+  if (Array.isArray(schema.enum) && !(schema.enum as unknown[]).includes(result))
+    throw new ToolError(`${path} must be ${describeSchema(schema)}`)
   if (typeof result === 'number') {
-    if (typeof schema.minimum === 'number' && result < schema.minimum) throw new ToolError(`${path} must be at least ${schema.minimum}`)
-    if (typeof schema.maximum === 'number' && result > schema.maximum) throw new ToolError(`${path} must be at most ${schema.maximum}`)
+    if (typeof schema.minimum === 'number' && result < schema.minimum)
+      throw new ToolError(`${path} must be at least ${schema.minimum}`)
+    if (typeof schema.maximum === 'number' && result > schema.maximum)
+      throw new ToolError(`${path} must be at most ${schema.maximum}`)
   }
-  if (typeof result === 'string' && typeof schema.maxLength === 'number' && result.length > schema.maxLength) {
+  if (
+    typeof result === 'string' &&
+    typeof schema.maxLength === 'number' &&
+    result.length > schema.maxLength
+  ) {
     throw new ToolError(`${path} is longer than ${schema.maxLength} characters`)
   }
   if (Array.isArray(result) && schema.items !== undefined) {
     result = result.map((item, i) => check(schema.items as Schema, item, `${path}[${i}]`))
   }
-  if (schema.type === 'object' && schema.properties !== undefined) result = checkObject(schema, result as Record<string, unknown>, `${path}.`)
+  if (schema.type === 'object' && schema.properties !== undefined)
+    result = checkObject(schema, result as Record<string, unknown>, `${path}.`)
   return result
 }
 
-function checkObject(schema: Schema, value: Record<string, unknown>, prefix: string): Record<string, unknown> {
+function checkObject(
+  schema: Schema,
+  value: Record<string, unknown>,
+  prefix: string,
+): Record<string, unknown> {
   const properties = (schema.properties ?? {}) as Record<string, Schema>
   const out: Record<string, unknown> = {}
   for (const name of (schema.required ?? []) as string[]) {
@@ -147,10 +170,14 @@ export function checkArguments(parameters: Schema, args: Record<string, unknown>
 // ---- typed reads of checked arguments (the schema has already settled the type)
 
 export const arg = {
-  str: (args: Record<string, unknown>, name: string): string | undefined => (typeof args[name] === 'string' ? args[name] : undefined),
-  int: (args: Record<string, unknown>, name: string): number | undefined => (typeof args[name] === 'number' ? args[name] : undefined),
-  bool: (args: Record<string, unknown>, name: string): boolean | undefined => (typeof args[name] === 'boolean' ? args[name] : undefined),
-  list: <T>(args: Record<string, unknown>, name: string): T[] | undefined => (Array.isArray(args[name]) ? (args[name] as T[]) : undefined),
+  str: (args: Record<string, unknown>, name: string): string | undefined =>
+    typeof args[name] === 'string' ? args[name] : undefined,
+  int: (args: Record<string, unknown>, name: string): number | undefined =>
+    typeof args[name] === 'number' ? args[name] : undefined,
+  bool: (args: Record<string, unknown>, name: string): boolean | undefined =>
+    typeof args[name] === 'boolean' ? args[name] : undefined,
+  list: <T>(args: Record<string, unknown>, name: string): T[] | undefined =>
+    Array.isArray(args[name]) ? (args[name] as T[]) : undefined,
   idOrPath: (args: Record<string, unknown>, name: string): string | number | undefined => {
     const value = args[name]
     return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '') ? value : undefined

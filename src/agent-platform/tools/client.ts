@@ -6,9 +6,13 @@ import type { Action, Outgoing } from '../contract.ts'
 import { ToolError } from './args.ts'
 import type { ToolContext } from './tool.ts'
 
-export async function clientText(context: ToolContext, action: Omit<Outgoing<Action>, 'requestID'>): Promise<string> {
+export async function clientText(
+  context: ToolContext,
+  action: Omit<Outgoing<Action>, 'requestID'>,
+): Promise<string> {
   const answer = await context.client(action)
-  if (answer.error) throw new ToolError(answer.response ? `${answer.error}\n${answer.response}` : answer.error)
+  if (answer.error)
+    throw new ToolError(answer.response ? `${answer.error}\n${answer.response}` : answer.error)
   return answer.response
 }
 

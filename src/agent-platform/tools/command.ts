@@ -62,12 +62,14 @@ export function operatorRefusal(operator: string): string {
 const runCommand = defineTool({
   name: 'run_command',
   description:
-    "Runs one program in the workspace directory with its arguments and returns its output. Use it only when no other tool can do the " +
+    'Runs one program in the workspace directory with its arguments and returns its output. Use it only when no other tool can do the ' +
     "job; no shell: no pipes, '&&' or '||'.",
   parameters: params(
     {
       program: s.string("The program to run, e.g. 'npm' or 'pytest'."),
-      args: s.string("Its arguments and flags as one string, quoted as in a shell, e.g. '-v -m \"a message\"'."),
+      args: s.string(
+        'Its arguments and flags as one string, quoted as in a shell, e.g. \'-v -m "a message"\'.',
+      ),
     },
     ['program'],
   ),
@@ -77,9 +79,13 @@ const runCommand = defineTool({
   run: async (args, context) => {
     const program = arg.str(args, 'program') as string
     const rest = arg.str(args, 'args') ?? ''
-    for (const operator of OPERATORS) if (program.includes(operator) || rest.includes(operator)) throw new ToolError(operatorRefusal(operator))
+    for (const operator of OPERATORS)
+      if (program.includes(operator) || rest.includes(operator))
+        throw new ToolError(operatorRefusal(operator))
     if (program.trim() === '') throw new ToolError('program is empty')
-    return clientText(context, { runCommand: { program: program.trim(), arguments: splitArguments(rest), flags: [] } })
+    return clientText(context, {
+      runCommand: { program: program.trim(), arguments: splitArguments(rest), flags: [] },
+    })
   },
 })
 
@@ -87,8 +93,10 @@ const runShellCommand = defineTool({
   name: 'run_command',
   description:
     "Runs a shell command line in the workspace directory (the user's shell) and returns its output. Do not start with 'cd': the working " +
-    "directory is already the workspace.",
-  parameters: params({ command: s.string("The command line, e.g. 'npm test -- --run src/app.test.ts'.") }, ['command']),
+    'directory is already the workspace.',
+  parameters: params({ command: s.string("The command line, e.g. 'npm test -- --run src/app.test.ts'.") }, [
+    'command',
+  ]),
   privilege: 'run_commands',
   describe: (args) => `Run shell command: ${String(args.command)}`,
   offered: (context) => context.capabilities.has(SHELL_COMMAND_CAPABILITY),

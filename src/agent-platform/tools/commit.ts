@@ -33,16 +33,24 @@ export function replaceOnce(content: string, old: string, replacement: string, f
   if (old === '') throw new ToolError(`old_str for ${filePath} is empty`)
   const first = content.indexOf(old)
   if (first < 0) throw new ToolError(`old_str was not found in ${filePath}`)
-  if (content.indexOf(old, first + 1) >= 0) throw new ToolError(`old_str occurs more than once in ${filePath}: include more surrounding lines`)
+  if (content.indexOf(old, first + 1) >= 0)
+    throw new ToolError(`old_str occurs more than once in ${filePath}: include more surrounding lines`)
   return content.slice(0, first) + replacement + content.slice(first + old.length)
 }
 
 /** The commit API's form of one action, reading the file for an old_str/new_str update. */
-async function toCommitAction(context: ToolContext, project: string | number, readRef: string, action: FileAction): Promise<Record<string, unknown>> {
+async function toCommitAction(
+  context: ToolContext,
+  project: string | number,
+  readRef: string,
+  action: FileAction,
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { action: action.action, file_path: action.file_path }
-  for (const name of ['previous_path', 'content', 'encoding', 'last_commit_id'] as const) if (action[name] !== undefined) out[name] = action[name]
+  for (const name of ['previous_path', 'content', 'encoding', 'last_commit_id'] as const)
+    if (action[name] !== undefined) out[name] = action[name]
   if (action.action === 'update' && (action.old_str !== undefined || action.new_str !== undefined)) {
-    if (action.content !== undefined) throw new ToolError(`Give either content or old_str/new_str for ${action.file_path}, not both`)
+    if (action.content !== undefined)
+      throw new ToolError(`Give either content or old_str/new_str for ${action.file_path}, not both`)
     if (typeof action.old_str !== 'string' || typeof action.new_str !== 'string') {
       throw new ToolError(`old_str and new_str go together (${action.file_path})`)
     }
@@ -52,13 +60,15 @@ async function toCommitAction(context: ToolContext, project: string | number, re
   } else if ((action.action === 'create' || action.action === 'update') && action.content === undefined) {
     throw new ToolError(`'${action.action}' of ${action.file_path} needs content (or old_str/new_str)`)
   }
-  if (action.action === 'move' && action.previous_path === undefined) throw new ToolError(`'move' of ${action.file_path} needs previous_path`)
+  if (action.action === 'move' && action.previous_path === undefined)
+    throw new ToolError(`'move' of ${action.file_path} needs previous_path`)
   return out
 }
 
 async function defaultBranch(context: ToolContext, project: string | number): Promise<string> {
   const details = await getJson(context, `/api/v4/projects/${restId(project)}`)
-  if (isRecord(details) && typeof details.default_branch === 'string' && details.default_branch !== '') return details.default_branch
+  if (isRecord(details) && typeof details.default_branch === 'string' && details.default_branch !== '')
+    return details.default_branch
   throw new ToolError('The project has no default branch to start from: give branch and start_branch')
 }
 
@@ -66,7 +76,7 @@ const createCommit = defineTool({
   name: 'create_commit',
   description:
     "Commits changes to several files at once (create, update, move, delete) to a branch. Without 'branch', a new branch is created from " +
-    "start_branch, start_sha or the default branch.",
+    'start_branch, start_sha or the default branch.',
   parameters: params(
     {
       url: URL_PARAM,
@@ -83,9 +93,13 @@ const createCommit = defineTool({
     ['commit_message', 'actions'],
   ),
   privilege: 'read_write_gitlab',
-  describe: (args) => `Create commit on ${typeof args.branch === 'string' ? `'${args.branch}'` : 'a new branch'} in ${where(args)}`,
+  describe: (args) =>
+    `Create commit on ${typeof args.branch === 'string' ? `'${args.branch}'` : 'a new branch'} in ${where(args)}`,
   run: async (args, context) => {
-    const { project } = locateProject({ url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id') }, context.gitlabUrl)
+    const { project } = locateProject(
+      { url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id') },
+      context.gitlabUrl,
+    )
     const actions = arg.list<FileAction>(args, 'actions') ?? []
     if (actions.length === 0) throw new ToolError('actions is empty: give at least one file change')
     let branch = arg.str(args, 'branch')
@@ -99,11 +113,21 @@ const createCommit = defineTool({
     const readRef = startSha ?? startBranch ?? branch
     const commitActions = []
     for (const action of actions) commitActions.push(await toCommitAction(context, project, readRef, action))
-    const body: Record<string, unknown> = { branch, commit_message: args.commit_message, actions: commitActions }
+    const body: Record<string, unknown> = {
+      branch,
+      commit_message: args.commit_message,
+      actions: commitActions,
+    }
     if (startBranch !== undefined) body.start_branch = startBranch
     if (startSha !== undefined) body.start_sha = startSha
-    for (const name of ['start_project', 'author_email', 'author_name'] as const) if (args[name] !== undefined) body[name] = args[name]
-    const commit = await sendJson(context, 'POST', `/api/v4/projects/${restId(project)}/repository/commits`, body)
+    for (const name of ['start_project', 'author_email', 'author_name'] as const)
+      if (args[name] !== undefined) body[name] = args[name]
+    const commit = await sendJson(
+      context,
+      'POST',
+      `/api/v4/projects/${restId(project)}/repository/commits`,
+      body,
+    )
     return json({ status: 'success', branch, commit })
   },
 })

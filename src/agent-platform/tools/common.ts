@@ -4,21 +4,33 @@
  */
 import { s, type Schema } from './args.ts'
 
-export const URL_PARAM = s.string('A GitLab web URL of the resource on this instance; when given, the id arguments are not needed.')
+export const URL_PARAM = s.string(
+  'A GitLab web URL of the resource on this instance; when given, the id arguments are not needed.',
+)
 export const PROJECT_ID = s.idOrPath(
-  "The project's numeric ID or its URL-encoded full path (e.g. 13 or 'group%2Fproject'). Needed when 'url' is not given.")
+  "The project's numeric ID or its URL-encoded full path (e.g. 13 or 'group%2Fproject'). Needed when 'url' is not given.",
+)
 export const GROUP_ID = s.idOrPath(
-  "The group's numeric ID or its URL-encoded full path. Needed for group-level items when 'url' is not given.")
-export const MR_IID = s.integer("The merge request's number within its project (the `!12` number). Needed when 'url' is not given.")
+  "The group's numeric ID or its URL-encoded full path. Needed for group-level items when 'url' is not given.",
+)
+export const MR_IID = s.integer(
+  "The merge request's number within its project (the `!12` number). Needed when 'url' is not given.",
+)
 
 /** `url`, `project_id` and `merge_request_iid`: how a merge request is named. */
-export const MR_LOCATOR: Record<string, Schema> = { url: URL_PARAM, project_id: PROJECT_ID, merge_request_iid: MR_IID }
+export const MR_LOCATOR: Record<string, Schema> = {
+  url: URL_PARAM,
+  project_id: PROJECT_ID,
+  merge_request_iid: MR_IID,
+}
 
 /** How a work item is named: its URL, or its group/project and number. */
 export const WORK_ITEM_LOCATOR: Record<string, Schema> = {
   url: URL_PARAM,
   group_id: GROUP_ID,
-  project_id: s.idOrPath("The project's numeric ID or its URL-encoded full path, for project-level work items."),
+  project_id: s.idOrPath(
+    "The project's numeric ID or its URL-encoded full path, for project-level work items.",
+  ),
   work_item_iid: s.integer("The work item's number within its group or project (the `#12` number)."),
 }
 

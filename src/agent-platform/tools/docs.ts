@@ -16,16 +16,22 @@ const gitlabDocumentationSearch = defineTool({
   name: 'gitlab_documentation_search',
   description:
     "Searches GitLab's documentation. Use it for questions about using, configuring or administering GitLab; cite the results' " +
-    "source_url links.",
-  parameters: params({ search: s.string('What to look for, in a few words (e.g. "merge request approval rules").') }, ['search']),
+    'source_url links.',
+  parameters: params(
+    { search: s.string('What to look for, in a few words (e.g. "merge request approval rules").') },
+    ['search'],
+  ),
   privilege: 'read_only_gitlab',
   describe: (args) => `Search GitLab documentation for '${String(args.search)}'`,
   run: async (args, context) => {
     if (!context.searchDocs) return failure(NO_DOCS_INDEX)
     const search = arg.str(args, 'search') as string
     const results = await context.searchDocs(search)
-    if (results.length === 0) return json({ search_results: [], message: `No documentation matched '${search}'.` })
-    return json({ search_results: results.map((r) => ({ title: r.title, source_url: r.source_url, content: r.content })) })
+    if (results.length === 0)
+      return json({ search_results: [], message: `No documentation matched '${search}'.` })
+    return json({
+      search_results: results.map((r) => ({ title: r.title, source_url: r.source_url, content: r.content })),
+    })
   },
 })
 

@@ -16,17 +16,31 @@ const NOTE_LIMIT = 1_000_000
 
 const mrPath = (args: Record<string, unknown>, context: ToolContext): string => {
   const { project, iid } = locateMergeRequest(
-    { url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id'), merge_request_iid: arg.int(args, 'merge_request_iid') },
+    {
+      url: arg.str(args, 'url'),
+      project_id: arg.idOrPath(args, 'project_id'),
+      merge_request_iid: arg.int(args, 'merge_request_iid'),
+    },
     context.gitlabUrl,
   )
   return `/api/v4/projects/${restId(project)}/merge_requests/${iid}`
 }
 
 const mrLabel = (args: Record<string, unknown>) =>
-  typeof args.url === 'string' ? args.url : `!${String(args.merge_request_iid ?? '?')} in project ${String(args.project_id ?? '?')}`
+  typeof args.url === 'string'
+    ? args.url
+    : `!${String(args.merge_request_iid ?? '?')} in project ${String(args.project_id ?? '?')}`
 
 const CREATE_FIELDS = [
-  'source_branch', 'target_branch', 'title', 'description', 'assignee_ids', 'reviewer_ids', 'remove_source_branch', 'squash', 'labels',
+  'source_branch',
+  'target_branch',
+  'title',
+  'description',
+  'assignee_ids',
+  'reviewer_ids',
+  'remove_source_branch',
+  'squash',
+  'labels',
 ] as const
 
 const createMergeRequest = defineTool({
@@ -41,7 +55,9 @@ const createMergeRequest = defineTool({
       source_branch: s.string('The branch with the changes.'),
       target_branch: s.string('The branch to merge into.'),
       title: s.string('Title of the merge request.'),
-      description: s.string(`Description (Markdown), at most ${DESCRIPTION_LIMIT} characters.`, { maxLength: DESCRIPTION_LIMIT }),
+      description: s.string(`Description (Markdown), at most ${DESCRIPTION_LIMIT} characters.`, {
+        maxLength: DESCRIPTION_LIMIT,
+      }),
       assignee_ids: s.array(s.integer(), 'User IDs to assign.'),
       reviewer_ids: s.array(s.integer(), 'User IDs to ask for a review.'),
       remove_source_branch: s.boolean('Delete the source branch once merged.'),
@@ -51,29 +67,52 @@ const createMergeRequest = defineTool({
     ['source_branch', 'target_branch', 'title'],
   ),
   privilege: 'read_write_gitlab',
-  describe: (args) => `Create merge request from '${String(args.source_branch)}' to '${String(args.target_branch)}' in ${where(args)}`,
+  describe: (args) =>
+    `Create merge request from '${String(args.source_branch)}' to '${String(args.target_branch)}' in ${where(args)}`,
   run: async (args, context) => {
-    const { project } = locateProject({ url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id') }, context.gitlabUrl)
-    const created = await sendJson(context, 'POST', `/api/v4/projects/${restId(project)}/merge_requests`, pick(args, CREATE_FIELDS))
+    const { project } = locateProject(
+      { url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id') },
+      context.gitlabUrl,
+    )
+    const created = await sendJson(
+      context,
+      'POST',
+      `/api/v4/projects/${restId(project)}/merge_requests`,
+      pick(args, CREATE_FIELDS),
+    )
     return json({ status: 'success', merge_request: created })
   },
 })
 
 const UPDATE_FIELDS = [
-  'allow_collaboration', 'assignee_ids', 'description', 'discussion_locked', 'milestone_id', 'remove_source_branch',
-  'reviewer_ids', 'squash', 'state_event', 'target_branch', 'title', 'labels',
+  'allow_collaboration',
+  'assignee_ids',
+  'description',
+  'discussion_locked',
+  'milestone_id',
+  'remove_source_branch',
+  'reviewer_ids',
+  'squash',
+  'state_event',
+  'target_branch',
+  'title',
+  'labels',
 ] as const
 
 const updateMergeRequest = defineTool({
   name: 'update_merge_request',
   description:
-    "Changes a merge request: title, description, target branch, assignees, reviewers, milestone, labels, or closes/reopens it " +
+    'Changes a merge request: title, description, target branch, assignees, reviewers, milestone, labels, or closes/reopens it ' +
     "(state_event 'close'/'reopen').",
   parameters: params({
     ...MR_LOCATOR,
-    allow_collaboration: s.boolean('Let members who can merge to the target branch push to the source branch.'),
+    allow_collaboration: s.boolean(
+      'Let members who can merge to the target branch push to the source branch.',
+    ),
     assignee_ids: s.array(s.integer(), 'User IDs to assign; an empty list unassigns everyone.'),
-    description: s.string(`New description, at most ${DESCRIPTION_LIMIT} characters.`, { maxLength: DESCRIPTION_LIMIT }),
+    description: s.string(`New description, at most ${DESCRIPTION_LIMIT} characters.`, {
+      maxLength: DESCRIPTION_LIMIT,
+    }),
     discussion_locked: s.boolean('Lock the discussion: only project members can comment.'),
     milestone_id: s.integer('Milestone ID to set; 0 removes the milestone.'),
     remove_source_branch: s.boolean('Delete the source branch once merged.'),
@@ -88,7 +127,8 @@ const updateMergeRequest = defineTool({
   describe: (args) => `Update merge request ${mrLabel(args)}`,
   run: async (args, context) => {
     const changes = pick(args, UPDATE_FIELDS)
-    if (Object.keys(changes).length === 0) throw new ToolError('Nothing to update: give at least one field to change.')
+    if (Object.keys(changes).length === 0)
+      throw new ToolError('Nothing to update: give at least one field to change.')
     const updated = await sendJson(context, 'PUT', mrPath(args, context), changes)
     return json({ status: 'success', merge_request: updated })
   },
@@ -108,7 +148,11 @@ async function discussionOf(context: ToolContext, base: string, noteId: number):
     if (!Array.isArray(discussions)) break
     for (const discussion of discussions) {
       if (!isRecord(discussion) || !Array.isArray(discussion.notes)) continue
-      if (discussion.notes.some((note) => isRecord(note) && note.id === noteId) && typeof discussion.id === 'string') return discussion.id
+      if (
+        discussion.notes.some((note) => isRecord(note) && note.id === noteId) &&
+        typeof discussion.id === 'string'
+      )
+        return discussion.id
     }
     if (discussions.length < 100) break
   }
@@ -135,10 +179,17 @@ const createMergeRequestNote = defineTool({
     const base = mrPath(args, context)
     if (QUICK_ACTION.test(body)) throw new ToolError(QUICK_ACTION_REFUSAL)
     const noteId = arg.int(args, 'note_id')
-    const path = noteId === undefined ? `${base}/notes` : `${base}/discussions/${encodeURIComponent(await discussionOf(context, base, noteId))}/notes`
+    const path =
+      noteId === undefined
+        ? `${base}/notes`
+        : `${base}/discussions/${encodeURIComponent(await discussionOf(context, base, noteId))}/notes`
     const note = await sendJson(context, 'POST', path, { body })
     return json({ status: 'success', note })
   },
 })
 
-export const GITLAB_WRITE_TOOLS: readonly AgentTool[] = [createMergeRequest, updateMergeRequest, createMergeRequestNote]
+export const GITLAB_WRITE_TOOLS: readonly AgentTool[] = [
+  createMergeRequest,
+  updateMergeRequest,
+  createMergeRequestNote,
+]

@@ -50,11 +50,18 @@ function gitlabSays(body: string): string {
 export function statusError(method: string, path: string, response: GitLabResponse): ToolError {
   const hint = STATUS_HINTS[response.status]
   const said = gitlabSays(response.body)
-  return new ToolError(`GitLab answered ${method} ${path} with HTTP ${response.status}${hint ? ` (${hint})` : ''}${said ? `: ${said}` : ''}`)
+  return new ToolError(
+    `GitLab answered ${method} ${path} with HTTP ${response.status}${hint ? ` (${hint})` : ''}${said ? `: ${said}` : ''}`,
+  )
 }
 
 /** A request whose error status becomes a ToolError; the body text on success. */
-export async function request(context: ToolContext, method: Method, path: string, body?: unknown): Promise<string> {
+export async function request(
+  context: ToolContext,
+  method: Method,
+  path: string,
+  body?: unknown,
+): Promise<string> {
   const response = await context.gitlab(method, path, body)
   if (response.status >= 400 || response.status < 200) throw statusError(method, path, response)
   return response.body
@@ -72,7 +79,12 @@ export async function getJson(context: ToolContext, path: string): Promise<unkno
   return parseJson(await request(context, 'GET', path), `GET ${path}`)
 }
 
-export async function sendJson(context: ToolContext, method: Method, path: string, body: unknown): Promise<unknown> {
+export async function sendJson(
+  context: ToolContext,
+  method: Method,
+  path: string,
+  body: unknown,
+): Promise<unknown> {
   const text = await request(context, method, path, body)
   return text.trim() === '' ? {} : parseJson(text, `${method} ${path}`)
 }

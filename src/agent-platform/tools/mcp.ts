@@ -33,7 +33,8 @@ export function parseInputSchema(text: string): Record<string, unknown> {
   } catch {
     parsed = undefined
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { type: 'object', properties: {} }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { type: 'object', properties: {} }
   const schema = parsed as Record<string, unknown>
   // Every model API wants an object schema for a tool's arguments; MCP's inputSchema is one by
   // definition, so a missing `type` is only filled in.
@@ -50,7 +51,10 @@ export interface McpToolsResult {
  * The start request's MCP tools as agent tools, in order. `taken` holds the names already in use
  * (the built-in tools): a model API refuses two tools of one name, so a clash is skipped, not renamed.
  */
-export function mcpToolsFrom(mcpTools: readonly McpTool[], taken: ReadonlySet<string> = new Set()): McpToolsResult {
+export function mcpToolsFrom(
+  mcpTools: readonly McpTool[],
+  taken: ReadonlySet<string> = new Set(),
+): McpToolsResult {
   const tools: AgentTool[] = []
   const skipped: McpToolsResult['skipped'] = []
   const used = new Set(taken)
@@ -58,7 +62,10 @@ export function mcpToolsFrom(mcpTools: readonly McpTool[], taken: ReadonlySet<st
     const original = mcp.name ?? ''
     const name = sanitiseToolName(original)
     if (name === '') {
-      skipped.push({ name: original, reason: original === '' ? 'the tool has no name' : 'the name has no usable characters' })
+      skipped.push({
+        name: original,
+        reason: original === '' ? 'the tool has no name' : 'the name has no usable characters',
+      })
       continue
     }
     if (used.has(name)) {
@@ -74,7 +81,8 @@ export function mcpToolsFrom(mcpTools: readonly McpTool[], taken: ReadonlySet<st
         privilege: 'run_mcp_tools',
         uncheckedArguments: true,
         describe: (args) => `Run MCP tool ${name}: ${JSON.stringify(args)}`,
-        run: (args, context) => clientText(context, { runMCPTool: { name: original, args: JSON.stringify(args) } }),
+        run: (args, context) =>
+          clientText(context, { runMCPTool: { name: original, args: JSON.stringify(args) } }),
       }),
     )
   }

@@ -51,11 +51,15 @@ export function normalisePath(path: string): string {
  * so `.ENV` is caught on case-insensitive file systems).
  */
 export function checkPath(path: string, isDir = false): void {
-  if (TRAVERSAL.test(path)) throw new ToolError(`Access denied: Cannot access '${path}' as it contains path traversal patterns`)
+  if (TRAVERSAL.test(path))
+    throw new ToolError(`Access denied: Cannot access '${path}' as it contains path traversal patterns`)
   const normalised = normalisePath(path).replace(/^\/+/, '')
   for (const candidate of new Set([normalised, normalised.toLowerCase()])) {
     const rule = ignoredBy(deniedRules, candidate, isDir)
-    if (rule) throw new ToolError(`Access denied: Cannot access '${path}' as it matches the sensitive path pattern '${rule.pattern}'`)
+    if (rule)
+      throw new ToolError(
+        `Access denied: Cannot access '${path}' as it matches the sensitive path pattern '${rule.pattern}'`,
+      )
   }
 }
 
@@ -117,11 +121,17 @@ export function joinPath(directory: string, entry: string): string {
  * The exclusion rules that apply to files of `project` (an id or a path): the session project's
  * own rules; another project's files are not covered by them (GitLab reads only the session's).
  */
-export function policyForProject(context: Pick<ToolContext, 'project' | 'gitlabUrl'>, project: string | number): ExclusionPolicy {
+export function policyForProject(
+  context: Pick<ToolContext, 'project' | 'gitlabUrl'>,
+  project: string | number,
+): ExclusionPolicy {
   const own = context.project
   if (!own || own.exclusion_rules.length === 0) return new ExclusionPolicy([])
   const ownPath = projectPathOf(own.web_url, context.gitlabUrl)
-  const same = typeof project === 'number' ? project === own.id : ownPath !== undefined && ownPath.toLowerCase() === project.toLowerCase()
+  const same =
+    typeof project === 'number'
+      ? project === own.id
+      : ownPath !== undefined && ownPath.toLowerCase() === project.toLowerCase()
   return same ? ExclusionPolicy.of(context) : new ExclusionPolicy([])
 }
 
@@ -143,5 +153,7 @@ export function filterDiffs(diffs: unknown, policy: ExclusionPolicy): Record<str
     if (blocked.length > 0) excluded.push(paths[0] ?? blocked[0] ?? '')
     else kept.push(diff)
   }
-  return excluded.length > 0 ? { diffs: kept, excluded_files: excluded, excluded_reason: ExclusionPolicy.message(excluded) } : { diffs: kept }
+  return excluded.length > 0
+    ? { diffs: kept, excluded_files: excluded, excluded_reason: ExclusionPolicy.message(excluded) }
+    : { diffs: kept }
 }

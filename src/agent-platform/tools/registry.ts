@@ -95,7 +95,10 @@ export function isEnabled(tool: AgentTool, privileges: readonly string[]): boole
 export function toolsFor(selection: ToolSelection): AgentTool[] {
   const version = parseVersion(selection.languageServerVersion)
   if (version && olderThan(version, MIN_LANGUAGE_SERVER_VERSION)) return []
-  const capabilities = selection.capabilities instanceof Set ? selection.capabilities : new Set(selection.capabilities as readonly string[])
+  const capabilities =
+    selection.capabilities instanceof Set
+      ? selection.capabilities
+      : new Set(selection.capabilities as readonly string[])
   const dropSearch = listOf(selection.mcpServerTools).includes('search')
   const builtins = BUILTIN_TOOLS.filter(
     (tool) =>
@@ -114,10 +117,17 @@ export function toolsFor(selection: ToolSelection): AgentTool[] {
  */
 export function isPreapproved(
   tool: AgentTool,
-  workflow: { privileges: readonly string[]; preapprovedPrivileges: readonly string[]; preapprovedTools?: readonly string[] | null | undefined },
+  workflow: {
+    privileges: readonly string[]
+    preapprovedPrivileges: readonly string[]
+    preapprovedTools?: readonly string[] | null | undefined
+  },
 ): boolean {
   if (workflow.preapprovedTools?.includes(tool.name)) return true
-  return ENABLED_BY[tool.privilege].some((privilege) => workflow.privileges.includes(privilege) && workflow.preapprovedPrivileges.includes(privilege))
+  return ENABLED_BY[tool.privilege].some(
+    (privilege) =>
+      workflow.privileges.includes(privilege) && workflow.preapprovedPrivileges.includes(privilege),
+  )
 }
 
 export interface ToolSpec {
@@ -127,7 +137,10 @@ export interface ToolSpec {
 
 /** A tool in OpenAI's function format (what ListTools returns and OpenAI-compatible model APIs take). */
 export function toolSpec(tool: AgentTool): ToolSpec {
-  return { type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }
+  return {
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }
 }
 
 /** Every built-in tool, whatever the privileges, once per name (the default `run_command`), for `ListTools`. */

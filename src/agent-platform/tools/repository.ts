@@ -28,7 +28,8 @@ export async function readRepositoryFile(
 ): Promise<{ content: string; blob: Record<string, unknown> }> {
   const path = `/api/v4/projects/${restId(project)}/repository/files/${encodeURIComponent(filePath)}${query({ ref })}`
   const blob = await getJson(context, path)
-  if (!isRecord(blob) || typeof blob.content !== 'string') throw new ToolError(`GitLab's answer for ${filePath} has no content`)
+  if (!isRecord(blob) || typeof blob.content !== 'string')
+    throw new ToolError(`GitLab's answer for ${filePath} has no content`)
   let content: string
   try {
     content = blob.encoding === 'base64' ? decodeBase64Text(blob.content) : blob.content
@@ -38,7 +39,10 @@ export async function readRepositoryFile(
   return { content, blob }
 }
 
-const projectArgs = (args: Record<string, unknown>) => ({ url: arg.str(args, 'url'), project_id: arg.idOrPath(args, 'project_id') })
+const projectArgs = (args: Record<string, unknown>) => ({
+  url: arg.str(args, 'url'),
+  project_id: arg.idOrPath(args, 'project_id'),
+})
 
 const getRepositoryFile = defineTool({
   name: 'get_repository_file',
@@ -49,10 +53,13 @@ const getRepositoryFile = defineTool({
     url: URL_PARAM,
     project_id: PROJECT_ID,
     ref: s.string("Branch, tag or commit SHA; 'HEAD' (the default) is the default branch."),
-    file_path: s.string("The file's path in the repository, e.g. 'src/main.py'. Needed when 'url' is not given."),
+    file_path: s.string(
+      "The file's path in the repository, e.g. 'src/main.py'. Needed when 'url' is not given.",
+    ),
   }),
   privilege: 'read_only_gitlab',
-  describe: (args) => `Read repository file ${typeof args.url === 'string' ? args.url : String(args.file_path)}`,
+  describe: (args) =>
+    `Read repository file ${typeof args.url === 'string' ? args.url : String(args.file_path)}`,
   run: async (args, context) => {
     let project: string | number
     let filePath = arg.str(args, 'file_path')
@@ -100,30 +107,52 @@ const listRepositoryTree = defineTool({
       ref ??= tree[1]
       path ??= tree[2]
     }
-    const paging = { recursive: arg.bool(args, 'recursive') ?? false, page: arg.int(args, 'page') ?? 1, per_page: arg.int(args, 'per_page') ?? 20 }
+    const paging = {
+      recursive: arg.bool(args, 'recursive') ?? false,
+      page: arg.int(args, 'page') ?? 1,
+      per_page: arg.int(args, 'per_page') ?? 20,
+    }
     const search = query({ path, ref, ...paging })
     const entries = await getJson(context, `/api/v4/projects/${restId(project)}/repository/tree${search}`)
     const policy = policyForProject(context, project)
     if (!Array.isArray(entries) || policy.empty) return json({ tree: entries })
-    const kept = entries.filter((entry) => !isRecord(entry) || typeof entry.path !== 'string' || policy.allows(entry.path, entry.type === 'tree'))
+    const kept = entries.filter(
+      (entry) =>
+        !isRecord(entry) ||
+        typeof entry.path !== 'string' ||
+        policy.allows(entry.path, entry.type === 'tree'),
+    )
     const excluded = entries.length - kept.length
     if (excluded === 0) return json({ tree: kept })
-    return json({ tree: kept, excluded_entries: excluded, excluded_reason: 'Some entries are excluded from GitLab Duo by the project.' })
+    return json({
+      tree: kept,
+      excluded_entries: excluded,
+      excluded_reason: 'Some entries are excluded from GitLab Duo by the project.',
+    })
   },
 })
 
 const COMMIT_LOCATOR = {
   url: URL_PARAM,
   project_id: PROJECT_ID,
-  commit_sha: s.string("The commit's SHA (full or short), or a branch or tag name. Needed when 'url' is not given."),
+  commit_sha: s.string(
+    "The commit's SHA (full or short), or a branch or tag name. Needed when 'url' is not given.",
+  ),
 }
 
-const commitArgs = (args: Record<string, unknown>) => ({ ...projectArgs(args), commit_sha: arg.str(args, 'commit_sha') })
+const commitArgs = (args: Record<string, unknown>) => ({
+  ...projectArgs(args),
+  commit_sha: arg.str(args, 'commit_sha'),
+})
 
 const getCommit = defineTool({
   name: 'get_commit',
-  description: 'Reads one commit: its message, author, dates, parents and, with stats, the numbers of added and removed lines.',
-  parameters: params({ ...COMMIT_LOCATOR, stats: s.boolean('Include the numbers of added and removed lines.') }),
+  description:
+    'Reads one commit: its message, author, dates, parents and, with stats, the numbers of added and removed lines.',
+  parameters: params({
+    ...COMMIT_LOCATOR,
+    stats: s.boolean('Include the numbers of added and removed lines.'),
+  }),
   privilege: 'read_only_gitlab',
   describe: (args) => `Read commit ${typeof args.url === 'string' ? args.url : String(args.commit_sha)}`,
   run: async (args, context) => {
@@ -134,7 +163,17 @@ const getCommit = defineTool({
 })
 
 const LIST_COMMITS_FILTERS = [
-  'all', 'author', 'first_parent', 'order', 'path', 'ref_name', 'since', 'trailers', 'until', 'with_stats', 'page',
+  'all',
+  'author',
+  'first_parent',
+  'order',
+  'path',
+  'ref_name',
+  'since',
+  'trailers',
+  'until',
+  'with_stats',
+  'page',
 ] as const
 
 const listCommits = defineTool({
@@ -144,7 +183,7 @@ const listCommits = defineTool({
     url: URL_PARAM,
     project_id: PROJECT_ID,
     all: s.boolean('Commits of every branch, not only ref_name.', { default: false }),
-    author: s.string("Only commits by this author (name or email)."),
+    author: s.string('Only commits by this author (name or email).'),
     first_parent: s.boolean('Follow only the first parent of merge commits.', { default: false }),
     order: s.enum(['default', 'topo'], 'Reverse chronological (default) or topological order.'),
     path: s.string('Only commits that touch this file or directory.'),
@@ -161,21 +200,37 @@ const listCommits = defineTool({
     const { project } = locateProject(projectArgs(args), context.gitlabUrl)
     const filters: Record<string, unknown> = {}
     for (const name of LIST_COMMITS_FILTERS) filters[name] = args[name]
-    return json({ commits: await getJson(context, `/api/v4/projects/${restId(project)}/repository/commits${query(filters)}`) })
+    return json({
+      commits: await getJson(
+        context,
+        `/api/v4/projects/${restId(project)}/repository/commits${query(filters)}`,
+      ),
+    })
   },
 })
 
 const getCommitDiff = defineTool({
   name: 'get_commit_diff',
-  description: 'Reads the changes a commit made, file by file. Files the project excludes from GitLab Duo are left out.',
+  description:
+    'Reads the changes a commit made, file by file. Files the project excludes from GitLab Duo are left out.',
   parameters: params(COMMIT_LOCATOR),
   privilege: 'read_only_gitlab',
-  describe: (args) => `Read changes of commit ${typeof args.url === 'string' ? args.url : String(args.commit_sha)}`,
+  describe: (args) =>
+    `Read changes of commit ${typeof args.url === 'string' ? args.url : String(args.commit_sha)}`,
   run: async (args, context) => {
     const { project, sha } = locateCommit(commitArgs(args), context.gitlabUrl)
-    const diffs = await getJson(context, `/api/v4/projects/${restId(project)}/repository/commits/${encodeURIComponent(sha)}/diff`)
+    const diffs = await getJson(
+      context,
+      `/api/v4/projects/${restId(project)}/repository/commits/${encodeURIComponent(sha)}/diff`,
+    )
     return json(filterDiffs(diffs, policyForProject(context, project)))
   },
 })
 
-export const REPOSITORY_TOOLS: readonly AgentTool[] = [getRepositoryFile, listRepositoryTree, getCommit, listCommits, getCommitDiff]
+export const REPOSITORY_TOOLS: readonly AgentTool[] = [
+  getRepositoryFile,
+  listRepositoryTree,
+  getCommit,
+  listCommits,
+  getCommitDiff,
+]

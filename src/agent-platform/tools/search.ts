@@ -16,10 +16,17 @@ const SCOPE_PARAMS = {
   search_type: s.enum(['projects', 'groups'], "Whether 'id' is a project or a group."),
 }
 
-function searchPath(args: Record<string, unknown>, scope: string, extra: Record<string, unknown>): { path: string; ref: string | number } {
+function searchPath(
+  args: Record<string, unknown>,
+  scope: string,
+  extra: Record<string, unknown>,
+): { path: string; ref: string | number } {
   const ref = normaliseRef(arg.str(args, 'id') as string)
   const searchType = arg.str(args, 'search_type') as string
-  return { path: `/api/v4/${searchType}/${restId(ref)}/search${query({ scope, search: args.search, ...extra })}`, ref }
+  return {
+    path: `/api/v4/${searchType}/${restId(ref)}/search${query({ scope, search: args.search, ...extra })}`,
+    ref,
+  }
 }
 
 const gitlabIssueSearch = defineTool({
@@ -36,9 +43,15 @@ const gitlabIssueSearch = defineTool({
     ['id', 'search', 'search_type'],
   ),
   privilege: 'read_only_gitlab',
-  describe: (args) => `Search issues for '${String(args.search)}' in ${String(args.search_type).replace(/s$/, '')} ${String(args.id)}`,
+  describe: (args) =>
+    `Search issues for '${String(args.search)}' in ${String(args.search_type).replace(/s$/, '')} ${String(args.id)}`,
   run: async (args, context) => {
-    const { path } = searchPath(args, 'issues', { order_by: args.order_by, sort: args.sort, confidential: args.confidential, state: args.state })
+    const { path } = searchPath(args, 'issues', {
+      order_by: args.order_by,
+      sort: args.sort,
+      confidential: args.confidential,
+      state: args.state,
+    })
     return json({ issues: await getJson(context, path) })
   },
 })
@@ -57,19 +70,32 @@ const gitlabBlobSearch = defineTool({
     ['id', 'search', 'search_type'],
   ),
   privilege: 'read_only_gitlab',
-  describe: (args) => `Search code for '${String(args.search)}' in ${String(args.search_type).replace(/s$/, '')} ${String(args.id)}`,
+  describe: (args) =>
+    `Search code for '${String(args.search)}' in ${String(args.search_type).replace(/s$/, '')} ${String(args.id)}`,
   run: async (args, context) => {
     const isProject = args.search_type === 'projects'
-    const { path, ref } = searchPath(args, 'blobs', { order_by: args.order_by, sort: args.sort, ref: isProject ? args.ref : undefined })
+    const { path, ref } = searchPath(args, 'blobs', {
+      order_by: args.order_by,
+      sort: args.sort,
+      ref: isProject ? args.ref : undefined,
+    })
     const blobs = await getJson(context, path)
     const policy = isProject ? policyForProject(context, ref) : undefined
     if (!policy || policy.empty || !Array.isArray(blobs)) return json({ blobs })
-    const kept = blobs.filter((blob) => !isRecord(blob) || typeof blob.path !== 'string' || policy.allows(blob.path))
-    return json(kept.length < blobs.length ? { blobs: kept, excluded_results: blobs.length - kept.length } : { blobs })
+    const kept = blobs.filter(
+      (blob) => !isRecord(blob) || typeof blob.path !== 'string' || policy.allows(blob.path),
+    )
+    return json(
+      kept.length < blobs.length ? { blobs: kept, excluded_results: blobs.length - kept.length } : { blobs },
+    )
   },
 })
 
 export const SEARCH_TOOLS: readonly AgentTool[] = [gitlabIssueSearch, gitlabBlobSearch]
 
 /** The tools GitLab's MCP `search` replaces (spec §8.4). */
-export const MCP_REPLACED_SEARCH_TOOLS: readonly string[] = ['gitlab_issue_search', 'gitlab_blob_search', 'gitlab_merge_request_search']
+export const MCP_REPLACED_SEARCH_TOOLS: readonly string[] = [
+  'gitlab_issue_search',
+  'gitlab_blob_search',
+  'gitlab_merge_request_search',
+]

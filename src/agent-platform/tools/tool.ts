@@ -8,7 +8,8 @@ import type { Action, Outgoing } from '../contract.ts'
 import type { NamespaceInfo, ProjectInfo } from '../state.ts'
 
 /** Rails' agent privileges (spec §8.3): a workflow enables tools by these, and pre-approves some. */
-export type Privilege = 'read_write_files' | 'read_only_gitlab' | 'read_write_gitlab' | 'run_commands' | 'use_git' | 'run_mcp_tools'
+export type Privilege =
+  'read_write_files' | 'read_only_gitlab' | 'read_write_gitlab' | 'run_commands' | 'use_git' | 'run_mcp_tools'
 
 /** What Rails answered a `runHTTPRequest` (Workhorse passes only the status and the body, at most ~4 MiB). */
 export interface GitLabResponse {
@@ -24,7 +25,11 @@ export interface ClientResponse {
 
 export interface ToolContext {
   /** GitLab's REST API through Workhorse: `path` absolute (`/api/v4/projects/7`), query included. */
-  gitlab(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<GitLabResponse>
+  gitlab(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<GitLabResponse>
   /** GitLab's GraphQL API through Workhorse (`POST /api/graphql`): the `data` member, or an error naming GraphQL's messages. */
   graphql(query: string, variables?: Record<string, unknown>): Promise<unknown>
   /** An action the client executes (IDE local tools: `runReadFile`, `grep`...): its answer. */
@@ -36,7 +41,8 @@ export interface ToolContext {
   /** The session's client capabilities (after Workhorse's filtering): `shell_command`, `incremental_streaming`... */
   capabilities: ReadonlySet<string>
   /** The documentation index the gateway searches (`/v1/search/gitlab-docs`'s), when there is one. */
-  searchDocs?: ((query: string) => Promise<{ title: string; source_url: string; content: string }[]>) | undefined
+  searchDocs?:
+    ((query: string) => Promise<{ title: string; source_url: string; content: string }[]>) | undefined
   signal: AbortSignal
 }
 

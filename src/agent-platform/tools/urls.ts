@@ -39,7 +39,8 @@ export function parseGitLabUrl(url: string, gitlabUrl: string): ParsedUrl {
   const root = base.pathname.replace(/\/+$/, '')
   let pathname = parsed.pathname
   if (root !== '') {
-    if (pathname !== root && !pathname.startsWith(`${root}/`)) throw new ToolError(`Failed to parse URL: '${url}' is not under ${gitlabUrl}`)
+    if (pathname !== root && !pathname.startsWith(`${root}/`))
+      throw new ToolError(`Failed to parse URL: '${url}' is not under ${gitlabUrl}`)
     pathname = pathname.slice(root.length)
   }
   let path = decode(pathname).replace(/^\/+|\/+$/g, '')
@@ -82,7 +83,8 @@ function sameRef(given: string | number | undefined, fromUrl: string, name: stri
 }
 
 function sameNumber(given: number | undefined, fromUrl: number, name: string): void {
-  if (given !== undefined && given !== fromUrl) throw new ToolError(`${name} mismatch: provided '${given}' but the URL names '${fromUrl}'`)
+  if (given !== undefined && given !== fromUrl)
+    throw new ToolError(`${name} mismatch: provided '${given}' but the URL names '${fromUrl}'`)
 }
 
 export interface Located {
@@ -91,7 +93,10 @@ export interface Located {
 }
 
 /** The project of `url` or `project_id` (one is required). */
-export function locateProject(args: { url?: string | undefined; project_id?: string | number | undefined }, gitlabUrl: string): Located {
+export function locateProject(
+  args: { url?: string | undefined; project_id?: string | number | undefined },
+  gitlabUrl: string,
+): Located {
   const given = args.project_id === undefined ? undefined : normaliseRef(args.project_id)
   if (args.url) {
     const parsed = parseGitLabUrl(args.url, gitlabUrl)
@@ -99,7 +104,8 @@ export function locateProject(args: { url?: string | undefined; project_id?: str
     sameRef(given, parsed.path, 'Project ID')
     return { project: parsed.path }
   }
-  if (given === undefined || given === '') throw new ToolError("'project_id' must be provided when 'url' is not")
+  if (given === undefined || given === '')
+    throw new ToolError("'project_id' must be provided when 'url' is not")
   return { project: given }
 }
 
@@ -125,7 +131,11 @@ function locateNumbered(
 }
 
 export function locateMergeRequest(
-  args: { url?: string | undefined; project_id?: string | number | undefined; merge_request_iid?: number | undefined },
+  args: {
+    url?: string | undefined
+    project_id?: string | number | undefined
+    merge_request_iid?: number | undefined
+  },
   gitlabUrl: string,
 ): Located & { iid: number } {
   const spec = { pattern: /^merge_requests\/(\d+)(?:\/|$)/, what: 'merge request', name: 'merge_request_iid' }
@@ -144,14 +154,27 @@ export function locateJob(
 
 /** A commit page (`.../-/commit/<sha>`) or `project_id` + `commit_sha`. */
 export function locateCommit(
-  args: { url?: string | undefined; project_id?: string | number | undefined; commit_sha?: string | undefined },
+  args: {
+    url?: string | undefined
+    project_id?: string | number | undefined
+    commit_sha?: string | undefined
+  },
   gitlabUrl: string,
 ): Located & { sha: string } {
   if (args.url) {
     const { project } = locateProject({ url: args.url, project_id: args.project_id }, gitlabUrl)
-    const match = matchRest(parseGitLabUrl(args.url, gitlabUrl), /^commit\/([0-9a-fA-F]{5,64})(?:\/|$)/, 'commit', args.url)
+    const match = matchRest(
+      parseGitLabUrl(args.url, gitlabUrl),
+      /^commit\/([0-9a-fA-F]{5,64})(?:\/|$)/,
+      'commit',
+      args.url,
+    )
     const sha = match[1] as string
-    if (args.commit_sha !== undefined && !sha.startsWith(args.commit_sha) && !args.commit_sha.startsWith(sha)) {
+    if (
+      args.commit_sha !== undefined &&
+      !sha.startsWith(args.commit_sha) &&
+      !args.commit_sha.startsWith(sha)
+    ) {
       throw new ToolError(`commit_sha mismatch: provided '${args.commit_sha}' but the URL names '${sha}'`)
     }
     return { project, sha }
@@ -192,9 +215,12 @@ export function locateWorkItem(
     const kind = parsed.group ? 'group' : 'project'
     return { parent: { kind, ref: parsed.path }, iid: iid ?? args.work_item_iid }
   }
-  if (args.group_id !== undefined && args.project_id !== undefined) throw new ToolError("Give either 'group_id' or 'project_id', not both")
-  if (args.project_id !== undefined) return { parent: { kind: 'project', ref: normaliseRef(args.project_id) }, iid: args.work_item_iid }
-  if (args.group_id !== undefined) return { parent: { kind: 'group', ref: normaliseRef(args.group_id) }, iid: args.work_item_iid }
+  if (args.group_id !== undefined && args.project_id !== undefined)
+    throw new ToolError("Give either 'group_id' or 'project_id', not both")
+  if (args.project_id !== undefined)
+    return { parent: { kind: 'project', ref: normaliseRef(args.project_id) }, iid: args.work_item_iid }
+  if (args.group_id !== undefined)
+    return { parent: { kind: 'group', ref: normaliseRef(args.group_id) }, iid: args.work_item_iid }
   throw new ToolError("'url', 'group_id' or 'project_id' must be provided")
 }
 

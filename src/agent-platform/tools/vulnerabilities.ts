@@ -10,8 +10,16 @@ import type { AgentTool } from './tool.ts'
 
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO', 'UNKNOWN'] as const
 const REPORT_TYPES = [
-  'SAST', 'DEPENDENCY_SCANNING', 'CONTAINER_SCANNING', 'DAST', 'SECRET_DETECTION', 'COVERAGE_FUZZING',
-  'API_FUZZING', 'CLUSTER_IMAGE_SCANNING', 'CONTAINER_SCANNING_FOR_REGISTRY', 'GENERIC',
+  'SAST',
+  'DEPENDENCY_SCANNING',
+  'CONTAINER_SCANNING',
+  'DAST',
+  'SECRET_DETECTION',
+  'COVERAGE_FUZZING',
+  'API_FUZZING',
+  'CLUSTER_IMAGE_SCANNING',
+  'CONTAINER_SCANNING_FOR_REGISTRY',
+  'GENERIC',
 ] as const
 
 /** At most this many pages are walked for one call (GitLab's service has no bound; a model reading 10 000 findings helps no one). */
@@ -65,7 +73,8 @@ interface Page {
 
 function pageOf(data: unknown, fullPath: string): Page {
   const project = isRecord(data) ? data.project : undefined
-  if (!isRecord(project)) throw new ToolError(`Project '${fullPath}' was not found, or is not visible to this user`)
+  if (!isRecord(project))
+    throw new ToolError(`Project '${fullPath}' was not found, or is not visible to this user`)
   const connection = isRecord(project.vulnerabilities) ? project.vulnerabilities : {}
   const info = isRecord(connection.pageInfo) ? connection.pageInfo : {}
   return {
@@ -77,7 +86,8 @@ function pageOf(data: unknown, fullPath: string): Page {
 
 const listVulnerabilities = defineTool({
   name: 'list_vulnerabilities',
-  description: "Lists a project's security vulnerabilities (from its security scanners), filtered by severity and report type.",
+  description:
+    "Lists a project's security vulnerabilities (from its security scanners), filtered by severity and report type.",
   parameters: params(
     {
       project_full_path: s.string("The project's full path, e.g. 'group/project'."),
@@ -85,7 +95,9 @@ const listVulnerabilities = defineTool({
       report_type: s.array(s.enum(REPORT_TYPES), 'Only findings of these scanner types.'),
       per_page: s.integer('Vulnerabilities per page, 1 to 100.', { default: 100, minimum: 1, maximum: 100 }),
       page: s.integer('Page number, from 1 (when not fetching all pages).', { default: 1, minimum: 1 }),
-      fetch_all_pages: s.boolean('Fetch every page (up to 1000 vulnerabilities) instead of one.', { default: true }),
+      fetch_all_pages: s.boolean('Fetch every page (up to 1000 vulnerabilities) instead of one.', {
+        default: true,
+      }),
     },
     ['project_full_path'],
   ),
@@ -102,7 +114,10 @@ const listVulnerabilities = defineTool({
     let page = 1
     let more = false
     for (let fetched = 0; fetched < MAX_VULNERABILITY_PAGES + wanted - 1; fetched++, page++) {
-      const current = pageOf(await context.graphql(LIST_VULNERABILITIES_QUERY, { ...variables, after }), fullPath)
+      const current = pageOf(
+        await context.graphql(LIST_VULNERABILITIES_QUERY, { ...variables, after }),
+        fullPath,
+      )
       if (page >= wanted) vulnerabilities.push(...current.nodes)
       more = current.hasNextPage
       after = current.endCursor
@@ -117,16 +132,21 @@ const getVulnerabilityDetails = defineTool({
   description:
     'Reads one vulnerability by its numeric ID: description, severity, state, location, identifiers (CVE, CWE...) and the suggested ' +
     'solution.',
-  parameters: params({ vulnerability_id: s.string("The vulnerability's numeric ID (not its UUID), e.g. '567'.") }, ['vulnerability_id']),
+  parameters: params(
+    { vulnerability_id: s.string("The vulnerability's numeric ID (not its UUID), e.g. '567'.") },
+    ['vulnerability_id'],
+  ),
   privilege: 'read_only_gitlab',
   describe: (args) => `Read vulnerability ${String(args.vulnerability_id)}`,
   run: async (args, context) => {
     const raw = (arg.str(args, 'vulnerability_id') as string).trim()
     const id = /^\d+$/.test(raw) ? `gid://gitlab/Vulnerability/${raw}` : raw
-    if (!/^gid:\/\/gitlab\/Vulnerability\/\d+$/.test(id)) throw new ToolError('vulnerability_id must be the numeric ID of a vulnerability')
+    if (!/^gid:\/\/gitlab\/Vulnerability\/\d+$/.test(id))
+      throw new ToolError('vulnerability_id must be the numeric ID of a vulnerability')
     const data = await context.graphql(VULNERABILITY_DETAILS_QUERY, { id })
     const vulnerability = isRecord(data) ? data.vulnerability : undefined
-    if (!isRecord(vulnerability)) throw new ToolError(`Vulnerability ${raw} was not found, or is not visible to this user`)
+    if (!isRecord(vulnerability))
+      throw new ToolError(`Vulnerability ${raw} was not found, or is not visible to this user`)
     return json({ vulnerability })
   },
 })

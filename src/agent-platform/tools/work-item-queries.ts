@@ -101,7 +101,10 @@ export const LIST_FILTERS = {
 } as const satisfies Record<string, readonly [string, string]>
 
 /** The list query declaring only the filters in use (GitLab rejects nothing, but a smaller query is easier to read in logs). */
-export function listWorkItemsQuery(container: Container, used: readonly (keyof typeof LIST_FILTERS)[]): string {
+export function listWorkItemsQuery(
+  container: Container,
+  used: readonly (keyof typeof LIST_FILTERS)[],
+): string {
   const declared = used.map((name) => `, $${LIST_FILTERS[name][0]}: ${LIST_FILTERS[name][1]}`).join('')
   const passed = used.map((name) => `${LIST_FILTERS[name][0]}: $${LIST_FILTERS[name][0]}`).join(', ')
   return /* GraphQL */ `
@@ -118,7 +121,14 @@ export function listWorkItemsQuery(container: Container, used: readonly (keyof t
 
 export const WORK_ITEM_TYPES_QUERY = /* GraphQL */ `
   query GetWorkItemTypes($fullPath: ID!) {
-    namespace(fullPath: $fullPath) { workItemTypes { nodes { id name } } }
+    namespace(fullPath: $fullPath) {
+      workItemTypes {
+        nodes {
+          id
+          name
+        }
+      }
+    }
   }
 `
 
@@ -138,6 +148,17 @@ export const UPDATE_WORK_ITEM_MUTATION = /* GraphQL */ `
 
 export const CREATE_NOTE_MUTATION = /* GraphQL */ `
   mutation CreateNote($input: CreateNoteInput!) {
-    createNote(input: $input) { note { id body internal createdAt author { username } } errors }
+    createNote(input: $input) {
+      note {
+        id
+        body
+        internal
+        createdAt
+        author {
+          username
+        }
+      }
+      errors
+    }
   }
 `

@@ -9,7 +9,14 @@ import { GROUP_ID, URL_PARAM, where } from './common.ts'
 import { defineTool } from './define.ts'
 import { isRecord, json } from './http.ts'
 import type { AgentTool, ToolContext } from './tool.ts'
-import { discussionOfNote, firstWorkItem, locate, requireIid, resolveParent, type Parent } from './work-item-lookup.ts'
+import {
+  discussionOfNote,
+  firstWorkItem,
+  locate,
+  requireIid,
+  resolveParent,
+  type Parent,
+} from './work-item-lookup.ts'
 import {
   CREATE_NOTE_MUTATION,
   CREATE_WORK_ITEM_MUTATION,
@@ -31,16 +38,23 @@ const FIELDS: Record<string, Schema> = {
   is_fixed: s.boolean('Whether the dates are fixed rather than inherited from children.'),
   health_status: s.enum(['onTrack', 'needsAttention', 'atRisk'], 'Health status.'),
   state: s.enum(['opened', 'closed'], 'Open or close it.'),
-  hierarchy_widget: s.object({ parent_id: s.string("The parent's global ID, e.g. 'gid://gitlab/WorkItem/123'.") }, [], 'Set the parent work item.'),
+  hierarchy_widget: s.object(
+    { parent_id: s.string("The parent's global ID, e.g. 'gid://gitlab/WorkItem/123'.") },
+    [],
+    'Set the parent work item.',
+  ),
 }
 
 const CONTAINER = {
   url: URL_PARAM,
   group_id: GROUP_ID,
-  project_id: s.idOrPath("The project's numeric ID or its URL-encoded full path, for project-level work items."),
+  project_id: s.idOrPath(
+    "The project's numeric ID or its URL-encoded full path, for project-level work items.",
+  ),
 }
 
-const gid = (type: string, id: string | number) => (typeof id === 'string' && id.startsWith('gid://') ? id : `gid://gitlab/${type}/${id}`)
+const gid = (type: string, id: string | number) =>
+  typeof id === 'string' && id.startsWith('gid://') ? id : `gid://gitlab/${type}/${id}`
 
 function date(args: Record<string, unknown>, name: string): string | undefined {
   const value = arg.str(args, name)
@@ -64,27 +78,38 @@ function widgetInputs(args: Record<string, unknown>): Record<string, unknown> {
   if (Object.keys(dates).length > 0) input.startAndDueDateWidget = dates
   if (args.health_status !== undefined) input.healthStatusWidget = { healthStatus: args.health_status }
   const hierarchy = args.hierarchy_widget
-  if (isRecord(hierarchy) && typeof hierarchy.parent_id === 'string') input.hierarchyWidget = { parentId: gid('WorkItem', hierarchy.parent_id) }
+  if (isRecord(hierarchy) && typeof hierarchy.parent_id === 'string')
+    input.hierarchyWidget = { parentId: gid('WorkItem', hierarchy.parent_id) }
   return input
 }
 
 /** Runs a mutation; its payload, or a ToolError with GitLab's `errors`. */
-async function mutate(context: ToolContext, document: string, field: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function mutate(
+  context: ToolContext,
+  document: string,
+  field: string,
+  input: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const data = await context.graphql(document, { input })
   const payload = isRecord(data) ? data[field] : undefined
   if (!isRecord(payload)) throw new ToolError(`GitLab did not carry out ${field}`)
-  if (Array.isArray(payload.errors) && payload.errors.length > 0) throw new ToolError(`GitLab refused ${field}: ${payload.errors.join('; ')}`)
+  if (Array.isArray(payload.errors) && payload.errors.length > 0)
+    throw new ToolError(`GitLab refused ${field}: ${payload.errors.join('; ')}`)
   return payload
 }
 
 async function workItemId(context: ToolContext, parent: Parent, iid: number): Promise<string> {
-  const data = await context.graphql(workItemIdQuery(parent.container), { fullPath: parent.fullPath, iid: String(iid) })
+  const data = await context.graphql(workItemIdQuery(parent.container), {
+    fullPath: parent.fullPath,
+    iid: String(iid),
+  })
   const id = firstWorkItem(data, parent, iid).id
   if (typeof id !== 'string') throw new ToolError(`Work item #${iid} has no global ID`)
   return id
 }
 
-const label = (args: Record<string, unknown>) => (typeof args.url === 'string' ? args.url : `#${String(args.work_item_iid ?? '?')} in ${where(args)}`)
+const label = (args: Record<string, unknown>) =>
+  typeof args.url === 'string' ? args.url : `#${String(args.work_item_iid ?? '?')} in ${where(args)}`
 
 const createWorkItem = defineTool({
   name: 'create_work_item',
@@ -108,21 +133,36 @@ const createWorkItem = defineTool({
     const typeName = (arg.str(args, 'type_name') as string).trim().toLowerCase()
     const types = await context.graphql(WORK_ITEM_TYPES_QUERY, { fullPath: parent.fullPath })
     const namespace = isRecord(types) ? types.namespace : undefined
-    const nodes = isRecord(namespace) && isRecord(namespace.workItemTypes) ? namespace.workItemTypes.nodes : undefined
-    const type = (Array.isArray(nodes) ? nodes : []).find((t) => isRecord(t) && typeof t.name === 'string' && t.name.toLowerCase() === typeName)
+    const nodes =
+      isRecord(namespace) && isRecord(namespace.workItemTypes) ? namespace.workItemTypes.nodes : undefined
+    const type = (Array.isArray(nodes) ? nodes : []).find(
+      (t) => isRecord(t) && typeof t.name === 'string' && t.name.toLowerCase() === typeName,
+    )
     if (!isRecord(type)) {
-      const known = (Array.isArray(nodes) ? nodes : []).flatMap((t) => (isRecord(t) && typeof t.name === 'string' ? [t.name] : []))
+      const known = (Array.isArray(nodes) ? nodes : []).flatMap((t) =>
+        isRecord(t) && typeof t.name === 'string' ? [t.name] : [],
+      )
       const available = known.length ? ` (available: ${known.join(', ')})` : ''
-      throw new ToolError(`Work item type '${String(args.type_name)}' is not available in ${parent.fullPath}${available}`)
+      throw new ToolError(
+        `Work item type '${String(args.type_name)}' is not available in ${parent.fullPath}${available}`,
+      )
     }
-    const input: Record<string, unknown> = { namespacePath: parent.fullPath, title: args.title, workItemTypeId: type.id, ...widgetInputs(args) }
+    const input: Record<string, unknown> = {
+      namespacePath: parent.fullPath,
+      title: args.title,
+      workItemTypeId: type.id,
+      ...widgetInputs(args),
+    }
     const labels = arg.list<string>(args, 'label_ids')
     if (labels) input.labelsWidget = { labelIds: labels.map((id) => gid('Label', id)) }
     let payload = await mutate(context, CREATE_WORK_ITEM_MUTATION, 'workItemCreate', input)
     const created = isRecord(payload.workItem) ? payload.workItem : {}
     // The create mutation has no state; a work item asked for as closed is closed right after.
     if (args.state === 'closed' && typeof created.id === 'string') {
-      payload = await mutate(context, UPDATE_WORK_ITEM_MUTATION, 'workItemUpdate', { id: created.id, stateEvent: 'CLOSE' })
+      payload = await mutate(context, UPDATE_WORK_ITEM_MUTATION, 'workItemUpdate', {
+        id: created.id,
+        stateEvent: 'CLOSE',
+      })
     }
     return json({ status: 'success', work_item: payload.workItem ?? created })
   },
@@ -157,7 +197,8 @@ const updateWorkItem = defineTool({
         ...(remove ? { removeLabelIds: remove.map((id) => gid('Label', id)) } : {}),
       }
     }
-    if (Object.keys(input).length === 0) throw new ToolError('Nothing to update: give at least one field to change.')
+    if (Object.keys(input).length === 0)
+      throw new ToolError('Nothing to update: give at least one field to change.')
     const parent = await resolveParent(context, location.parent)
     const id = await workItemId(context, parent, iid)
     const payload = await mutate(context, UPDATE_WORK_ITEM_MUTATION, 'workItemUpdate', { id, ...input })
@@ -187,7 +228,10 @@ const createWorkItemNote = defineTool({
     const iid = requireIid(location)
     const parent = await resolveParent(context, location.parent)
     const noteId = arg.int(args, 'note_id')
-    const input: Record<string, unknown> = { noteableId: await workItemId(context, parent, iid), body: args.body }
+    const input: Record<string, unknown> = {
+      noteableId: await workItemId(context, parent, iid),
+      body: args.body,
+    }
     if (args.internal !== undefined) input.internal = args.internal
     if (noteId !== undefined) input.discussionId = await discussionOfNote(context, parent, iid, noteId)
     const payload = await mutate(context, CREATE_NOTE_MUTATION, 'createNote', input)
@@ -195,4 +239,8 @@ const createWorkItemNote = defineTool({
   },
 })
 
-export const WORK_ITEM_WRITE_TOOLS: readonly AgentTool[] = [createWorkItem, createWorkItemNote, updateWorkItem]
+export const WORK_ITEM_WRITE_TOOLS: readonly AgentTool[] = [
+  createWorkItem,
+  createWorkItemNote,
+  updateWorkItem,
+]

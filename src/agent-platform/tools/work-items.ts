@@ -8,9 +8,15 @@ import { defineTool } from './define.ts'
 import { isRecord, json } from './http.ts'
 import type { AgentTool } from './tool.ts'
 import { firstWorkItem, locate, notesOf, requireIid, resolveParent } from './work-item-lookup.ts'
-import { getWorkItemQuery, LIST_FILTERS, listWorkItemsQuery, workItemNotesQuery } from './work-item-queries.ts'
+import {
+  getWorkItemQuery,
+  LIST_FILTERS,
+  listWorkItemsQuery,
+  workItemNotesQuery,
+} from './work-item-queries.ts'
 
-const label = (args: Record<string, unknown>) => (typeof args.url === 'string' ? args.url : `#${String(args.work_item_iid ?? '?')} in ${where(args)}`)
+const label = (args: Record<string, unknown>) =>
+  typeof args.url === 'string' ? args.url : `#${String(args.work_item_iid ?? '?')} in ${where(args)}`
 
 const getWorkItem = defineTool({
   name: 'get_work_item',
@@ -24,14 +30,18 @@ const getWorkItem = defineTool({
     const location = locate(args, context)
     const iid = requireIid(location)
     const parent = await resolveParent(context, location.parent)
-    const data = await context.graphql(getWorkItemQuery(parent.container), { fullPath: parent.fullPath, iid: String(iid) })
+    const data = await context.graphql(getWorkItemQuery(parent.container), {
+      fullPath: parent.fullPath,
+      iid: String(iid),
+    })
     return json({ work_item: firstWorkItem(data, parent, iid) })
   },
 })
 
 const getWorkItemNotes = defineTool({
   name: 'get_work_item_notes',
-  description: 'Lists the comments (notes) on a work item, with their threads, oldest first unless sorted otherwise.',
+  description:
+    'Lists the comments (notes) on a work item, with their threads, oldest first unless sorted otherwise.',
   parameters: params({
     ...WORK_ITEM_LOCATOR,
     sort: s.enum(['asc', 'desc'], 'Oldest first (asc, the default) or newest first (desc).'),
@@ -43,10 +53,15 @@ const getWorkItemNotes = defineTool({
     const location = locate(args, context)
     const iid = requireIid(location)
     const parent = await resolveParent(context, location.parent)
-    const data = await context.graphql(workItemNotesQuery(parent.container), { fullPath: parent.fullPath, iid: String(iid) })
+    const data = await context.graphql(workItemNotesQuery(parent.container), {
+      fullPath: parent.fullPath,
+      iid: String(iid),
+    })
     const key = arg.str(args, 'order_by') === 'updated_at' ? 'updatedAt' : 'createdAt'
     const direction = arg.str(args, 'sort') === 'desc' ? -1 : 1
-    const notes = notesOf(firstWorkItem(data, parent, iid)).sort((a, b) => direction * String(a[key] ?? '').localeCompare(String(b[key] ?? '')))
+    const notes = notesOf(firstWorkItem(data, parent, iid)).sort(
+      (a, b) => direction * String(a[key] ?? '').localeCompare(String(b[key] ?? '')),
+    )
     return json({ notes })
   },
 })
@@ -72,13 +87,26 @@ const listWorkItems = defineTool({
     label_name: s.array(s.string(), 'Only items with all of these labels.'),
     assignee_usernames: s.array(s.string(), 'Only items assigned to these usernames.'),
     milestone_title: s.array(s.string(), 'Only items in these milestones (titles).'),
-    milestone_wildcard_id: s.enum(['ANY', 'NONE', 'STARTED', 'UPCOMING'], 'Only items with any, no, a started or an upcoming milestone.'),
+    milestone_wildcard_id: s.enum(
+      ['ANY', 'NONE', 'STARTED', 'UPCOMING'],
+      'Only items with any, no, a started or an upcoming milestone.',
+    ),
     sort: s.string("Sort order, e.g. 'CREATED_DESC', 'UPDATED_DESC', 'DUE_DATE_ASC', 'TITLE_ASC'."),
     first: s.integer('How many items to return, 1 to 100.', { default: 20, minimum: 1, maximum: 100 }),
-    after: s.string("The endCursor of the previous page, for the next page."),
-    types: s.array(s.string(), "Only these types, upper case: 'ISSUE', 'EPIC', 'TASK', 'OBJECTIVE', 'KEY_RESULT'..."),
-    health_status_filter: s.enum(['onTrack', 'needsAttention', 'atRisk'], 'Only items with this health status.'),
-    status: s.object({ name: s.string('The status name, e.g. "In progress".') }, ['name'], 'Only items with this status.'),
+    after: s.string('The endCursor of the previous page, for the next page.'),
+    types: s.array(
+      s.string(),
+      "Only these types, upper case: 'ISSUE', 'EPIC', 'TASK', 'OBJECTIVE', 'KEY_RESULT'...",
+    ),
+    health_status_filter: s.enum(
+      ['onTrack', 'needsAttention', 'atRisk'],
+      'Only items with this health status.',
+    ),
+    status: s.object(
+      { name: s.string('The status name, e.g. "In progress".') },
+      ['name'],
+      'Only items with this status.',
+    ),
   }),
   privilege: 'read_only_gitlab',
   describe: (args) => `List work items in ${where(args)}`,
@@ -86,7 +114,9 @@ const listWorkItems = defineTool({
     const location = locate(args, context)
     const parent = await resolveParent(context, location.parent)
     const values: Record<string, unknown> = { ...args, first: arg.int(args, 'first') ?? 20 }
-    const used = (Object.keys(LIST_FILTERS) as (keyof typeof LIST_FILTERS)[]).filter((name) => values[name] !== undefined)
+    const used = (Object.keys(LIST_FILTERS) as (keyof typeof LIST_FILTERS)[]).filter(
+      (name) => values[name] !== undefined,
+    )
     const variables: Record<string, unknown> = { fullPath: parent.fullPath }
     for (const name of used) variables[LIST_FILTERS[name][0]] = values[name]
     const data = await context.graphql(listWorkItemsQuery(parent.container, used), variables)

@@ -11,13 +11,18 @@ import { CANCELLED_RESULT, deniedResult, toBlocks } from '../../../src/agent-pla
 import { chatPrompt } from '../../../src/agent-platform/prompt/messages.ts'
 import { MESSAGE_OVERHEAD, messageTokens } from '../../../src/agent-platform/prompt/tokens.ts'
 import { promptBudget, trimHistory } from '../../../src/agent-platform/prompt/trim.ts'
-import { TOOL_OUTPUT_KEPT_BYTES, TOOL_OUTPUT_MAX_BYTES, truncateToolOutput } from '../../../src/agent-platform/prompt/tool-output.ts'
+import {
+  TOOL_OUTPUT_KEPT_BYTES,
+  TOOL_OUTPUT_MAX_BYTES,
+  truncateToolOutput,
+} from '../../../src/agent-platform/prompt/tool-output.ts'
 import type { ConversationMessage } from '../../../src/agent-platform/state.ts'
 import type { ChatMessage, ToolDefinition } from '../../../src/model-call/types.ts'
 import { answer, calls, historyOf, input, orderingViolation, result, user } from './prompt-fixtures.ts'
 
 const plain = (history: ConversationMessage[]) => toBlocks(history, (message) => message.content)
-const tokens = (messages: readonly ChatMessage[]) => messages.reduce((sum, message) => sum + messageTokens(message), 0)
+const tokens = (messages: readonly ChatMessage[]) =>
+  messages.reduce((sum, message) => sum + messageTokens(message), 0)
 const roundTrip = (n: number, size: number): ConversationMessage[] => [
   calls(`run-${n}`, { id: `c${n}`, name: 'get_job_logs', arguments: { job_id: n } }),
   result(`c${n}`, `log ${n} `.padEnd(size, '.'), 'success', 'get_job_logs'),
@@ -28,7 +33,11 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     it('passes tool round trips as they are: the calls on the assistant message, one result each, errors marked', () => {
       const history = [
         user('q'),
-        calls('run-1', { id: 'a', name: 'get_project', arguments: { project_id: 7 } }, { id: 'b', name: 'get_job_logs' }),
+        calls(
+          'run-1',
+          { id: 'a', name: 'get_project', arguments: { project_id: 7 } },
+          { id: 'b', name: 'get_job_logs' },
+        ),
         result('a', '{"id":7}'),
         result('b', 'not found', 'error', 'get_job_logs'),
         answer('done'),
@@ -53,12 +62,20 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     it('a call still without a result gets a cancelled result before the next message (a new message after a pending approval)', () => {
       const history = [
         user('q'),
-        calls('run-1', { id: 'a', name: 'create_commit' }, { id: 'b', name: 'create_merge_request_note' }, { id: 'c', name: 'get_project' }),
+        calls(
+          'run-1',
+          { id: 'a', name: 'create_commit' },
+          { id: 'b', name: 'create_merge_request_note' },
+          { id: 'c', name: 'get_project' },
+        ),
         result('b', 'posted'),
         user('never mind, just explain'),
       ]
       const messages = historyOf(chatPrompt(input({ history })).messages)
-      const shown = (m: ChatMessage) => (m.role === 'tool' ? `tool:${m.toolCallId}:${m.content === CANCELLED_RESULT ? 'cancelled' : m.content}` : m.role)
+      const shown = (m: ChatMessage) =>
+        m.role === 'tool'
+          ? `tool:${m.toolCallId}:${m.content === CANCELLED_RESULT ? 'cancelled' : m.content}`
+          : m.role
       expect(messages.map(shown)).toEqual([
         'user',
         'assistant',
@@ -70,7 +87,9 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
       expect(messages[2]).toMatchObject({ toolName: 'create_commit', isError: true })
       expect(orderingViolation(messages)).toBeUndefined()
       // and when the history ends on the calls (a turn cut off half-way)
-      expect(orderingViolation(historyOf(chatPrompt(input({ history: history.slice(0, 2) })).messages))).toBeUndefined()
+      expect(
+        orderingViolation(historyOf(chatPrompt(input({ history: history.slice(0, 2) })).messages)),
+      ).toBeUndefined()
     })
 
     it('leaves out results that answer no call of the message before them, and a second result for the same call', () => {
@@ -105,7 +124,11 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
         user('again'),
       ]
       const messages = historyOf(chatPrompt(input({ history })).messages)
-      expect(messages[1]).toEqual({ role: 'assistant', content: '', toolCalls: [{ id: 'bad', name: 'get_project', arguments: {} }] })
+      expect(messages[1]).toEqual({
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'bad', name: 'get_project', arguments: {} }],
+      })
       expect(messages[2]).toMatchObject({ role: 'tool', toolCallId: 'bad', isError: true })
       expect(orderingViolation(messages)).toBeUndefined()
     })
@@ -121,7 +144,8 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     it('cuts an output over 200 KiB to its first 100 KiB and says so; up to 200 KiB it is untouched', () => {
       const limit = 'x'.repeat(TOOL_OUTPUT_MAX_BYTES)
       expect(truncateToolOutput(limit)).toBe(limit)
-      const over = 'a'.repeat(TOOL_OUTPUT_KEPT_BYTES) + 'b'.repeat(TOOL_OUTPUT_MAX_BYTES - TOOL_OUTPUT_KEPT_BYTES + 1)
+      const over =
+        'a'.repeat(TOOL_OUTPUT_KEPT_BYTES) + 'b'.repeat(TOOL_OUTPUT_MAX_BYTES - TOOL_OUTPUT_KEPT_BYTES + 1)
       const cut = truncateToolOutput(over)
       const notice = '\n\n[Output truncated: the tool returned 200 KiB, only the first 100 KiB are shown.'
       expect(cut.startsWith('a'.repeat(TOOL_OUTPUT_KEPT_BYTES) + notice)).toBe(true)
@@ -136,23 +160,43 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
       expect(kept).toBe('€'.repeat(Math.floor(TOOL_OUTPUT_KEPT_BYTES / 3)))
       expect(truncateToolOutput('€'.repeat(68_000))).toBe('€'.repeat(68_000)) // 204,000 bytes < 200 KiB
       const emoji = truncateToolOutput('😀'.repeat(60_000)) // 240,000 bytes
-      expect(emoji.slice(0, emoji.indexOf('\n\n[Output truncated'))).toBe('😀'.repeat(TOOL_OUTPUT_KEPT_BYTES / 4))
+      expect(emoji.slice(0, emoji.indexOf('\n\n[Output truncated'))).toBe(
+        '😀'.repeat(TOOL_OUTPUT_KEPT_BYTES / 4),
+      )
     })
 
     it('cuts an oversized stored output before the model sees it', () => {
-      const history = [user('q'), calls('run-1', { id: 'a', name: 'get_job_logs' }), result('a', 'L'.repeat(300 * 1024))]
+      const history = [
+        user('q'),
+        calls('run-1', { id: 'a', name: 'get_job_logs' }),
+        result('a', 'L'.repeat(300 * 1024)),
+      ]
       const tool = historyOf(chatPrompt(input({ history, contextWindow: 2_000_000 })).messages)[2]!
-      expect(tool.content.startsWith('L'.repeat(TOOL_OUTPUT_KEPT_BYTES) + '\n\n[Output truncated: the tool returned 300 KiB')).toBe(true)
+      expect(
+        tool.content.startsWith(
+          'L'.repeat(TOOL_OUTPUT_KEPT_BYTES) + '\n\n[Output truncated: the tool returned 300 KiB',
+        ),
+      ).toBe(true)
     })
   })
 
   describe(`chat agent history: fitting the context window [${runtime}]`, () => {
     it('sizes a message by the UTF-8 bytes of everything sent for it: text, tool calls, call id and tool name', () => {
-      const toolCalls = [{ id: 'c1', name: 'create_file_with_contents', arguments: { file_path: 'a.md', contents: 'é'.repeat(3000) } }]
+      const toolCalls = [
+        {
+          id: 'c1',
+          name: 'create_file_with_contents',
+          arguments: { file_path: 'a.md', contents: 'é'.repeat(3000) },
+        },
+      ]
       expect(messageTokens({ role: 'user', content: 'héllo' })).toBe(MESSAGE_OVERHEAD + 6)
-      expect(messageTokens({ role: 'assistant', content: 'ok', toolCalls })).toBe(MESSAGE_OVERHEAD + 2 + tokenBound(JSON.stringify(toolCalls)))
+      expect(messageTokens({ role: 'assistant', content: 'ok', toolCalls })).toBe(
+        MESSAGE_OVERHEAD + 2 + tokenBound(JSON.stringify(toolCalls)),
+      )
       expect(messageTokens({ role: 'assistant', content: 'ok', toolCalls })).toBeGreaterThan(6000)
-      expect(messageTokens({ role: 'tool', content: '😀', toolCallId: 'c1', toolName: 'get_project' })).toBe(MESSAGE_OVERHEAD + 4 + 2 + 11)
+      expect(messageTokens({ role: 'tool', content: '😀', toolCallId: 'c1', toolName: 'get_project' })).toBe(
+        MESSAGE_OVERHEAD + 4 + 2 + 11,
+      )
     })
 
     it('reads a tool result again when the same result object changed between calls', () => {
@@ -198,7 +242,12 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('in a long tool loop keeps the newest user message and the most recent round trips that fit, never half of one', () => {
-      const history = [user('old'), answer('old answer'), user('fix the pipeline'), ...[1, 2, 3, 4, 5, 6].flatMap((n) => roundTrip(n, 1000))]
+      const history = [
+        user('old'),
+        answer('old answer'),
+        user('fix the pipeline'),
+        ...[1, 2, 3, 4, 5, 6].flatMap((n) => roundTrip(n, 1000)),
+      ]
       const blocks = plain(history)
       const lastThree = tokens(blocks.slice(-3).flatMap((block) => block.messages))
       const room = messageTokens({ role: 'user', content: 'fix the pipeline' }) + lastThree
@@ -206,7 +255,9 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
         const kept = trimHistory(blocks, room + extra)
         expect(kept.blocks.map((block) => block.messages.length)).toEqual([1, 2, 2, 2])
         expect(kept.blocks[0]!.messages[0]!.content).toBe('fix the pipeline')
-        expect(kept.blocks.slice(1).map((block) => (block.messages[1] as { toolCallId: string }).toolCallId)).toEqual(['c4', 'c5', 'c6'])
+        expect(
+          kept.blocks.slice(1).map((block) => (block.messages[1] as { toolCallId: string }).toolCallId),
+        ).toEqual(['c4', 'c5', 'c6'])
         expect(kept.leftOut).toBe(2 + 6)
       }
       const tighter = trimHistory(blocks, room - 1)
@@ -214,7 +265,10 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('counts the system messages and the tool definitions against the budget', () => {
-      const history = Array.from({ length: 30 }, (_, n) => [user(`question ${n} `.padEnd(800, '?')), answer(`answer ${n} `.padEnd(800, '!'))]).flat()
+      const history = Array.from({ length: 30 }, (_, n) => [
+        user(`question ${n} `.padEnd(800, '?')),
+        answer(`answer ${n} `.padEnd(800, '!')),
+      ]).flat()
       const window = 60_000
       const bare = chatPrompt(input({ history, contextWindow: window }))
       expect(bare.leftOut).toBeGreaterThan(0)
@@ -239,12 +293,15 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     it('shortens single messages over 65 % of the room: a tool result keeps its start, the newest question both ends', () => {
       const room = 10_000
       const cap = Math.floor(room * 0.65)
-      const fits = (messages: readonly ChatMessage[]) => messages.every((m) => messageTokens(m) <= cap && messageTokens(m) > cap - 100)
+      const fits = (messages: readonly ChatMessage[]) =>
+        messages.every((m) => messageTokens(m) <= cap && messageTokens(m) > cap - 100)
 
       const loop = trimHistory(plain([user('q'), ...roundTrip(1, 20_000)]), room)
       expect(loop).toMatchObject({ leftOut: 0, shortened: 1 })
       const tool = loop.blocks[1]!.messages[1]!
-      expect(tool.content).toMatch(/^log 1 \.+\n\n\[The rest of this tool result was left out to fit the model's context window\.\]$/)
+      expect(tool.content).toMatch(
+        /^log 1 \.+\n\n\[The rest of this tool result was left out to fit the model's context window\.\]$/,
+      )
       expect(fits([tool])).toBe(true)
 
       const question = trimHistory(plain([user('QUESTION START'.padEnd(30_000, ' ') + 'QUESTION END')]), room)
@@ -255,12 +312,22 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
       expect(fits([newest])).toBe(true)
 
       const longAnswer = { ...calls('run-1', { id: 'a', name: 'get_project' }), content: 'L'.repeat(20_000) }
-      const older = trimHistory(plain([user('OLD'.padEnd(20_000, 'o')), longAnswer, result('a', '{}'), user('q')]), room)
+      const older = trimHistory(
+        plain([user('OLD'.padEnd(20_000, 'o')), longAnswer, result('a', '{}'), user('q')]),
+        room,
+      )
       expect(older).toMatchObject({ leftOut: 0, shortened: 2 })
       const [placeholder, assistant] = older.blocks.flatMap((block) => block.messages)
       const why = "it was too long for the model's context window.]"
-      expect(placeholder).toEqual({ role: 'user', content: `[An earlier message from the user was left out: ${why}` })
-      expect(assistant).toMatchObject({ role: 'assistant', content: `[An earlier answer was left out: ${why}`, toolCalls: [{ id: 'a' }] })
+      expect(placeholder).toEqual({
+        role: 'user',
+        content: `[An earlier message from the user was left out: ${why}`,
+      })
+      expect(assistant).toMatchObject({
+        role: 'assistant',
+        content: `[An earlier answer was left out: ${why}`,
+        toolCalls: [{ id: 'a' }],
+      })
     })
 
     it('never drops the system messages or the newest user message, however small the window', () => {
@@ -274,14 +341,21 @@ export function agentHistoryCases(runtime: 'node' | 'workerd') {
     })
 
     it('holds the ordering rules and the budget for any conversation (property)', () => {
-      const text = fc.tuple(fc.constantFrom('a', 'é', '😀', 'line\n'), fc.integer({ min: 0, max: 12_000 })).map(([unit, n]) => unit.repeat(n))
+      const text = fc
+        .tuple(fc.constantFrom('a', 'é', '😀', 'line\n'), fc.integer({ min: 0, max: 12_000 }))
+        .map(([unit, n]) => unit.repeat(n))
       const step = fc.oneof(
         text.map((t) => [user(`${t}END`)]),
         text.map((t) => [answer(t)]),
-        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), text).map(([n, answered, t]) => {
-          const ids = Array.from({ length: n }, (_, i) => `call-${t.length}-${i}`)
-          return [calls('run', ...ids.map((id) => ({ id, name: 'get_job_logs' }))), ...ids.filter((_, i) => answered[i]).map((id) => result(id, t))]
-        }),
+        fc
+          .tuple(fc.integer({ min: 1, max: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), text)
+          .map(([n, answered, t]) => {
+            const ids = Array.from({ length: n }, (_, i) => `call-${t.length}-${i}`)
+            return [
+              calls('run', ...ids.map((id) => ({ id, name: 'get_job_logs' }))),
+              ...ids.filter((_, i) => answered[i]).map((id) => result(id, t)),
+            ]
+          }),
         fc.constant([result('stray', 'x')]),
       )
       const conversation = fc.array(step, { minLength: 1, maxLength: 25 }).map((steps) => steps.flat())

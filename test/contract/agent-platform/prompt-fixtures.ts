@@ -1,7 +1,12 @@
 /** Histories and session facts shared by the chat agent's prompt cases. */
 import { findFamily, type ModelFamily } from '../../../src/models/families.ts'
 import type { ChatPromptInput } from '../../../src/agent-platform/prompt/messages.ts'
-import type { AdditionalContextItem, ConversationMessage, NamespaceInfo, ProjectInfo } from '../../../src/agent-platform/state.ts'
+import type {
+  AdditionalContextItem,
+  ConversationMessage,
+  NamespaceInfo,
+  ProjectInfo,
+} from '../../../src/agent-platform/state.ts'
 import type { ChatMessage } from '../../../src/model-call/types.ts'
 
 export const family = (name: string): ModelFamily => findFamily(name)!
@@ -20,7 +25,12 @@ export const PROJECT: ProjectInfo = {
   exclusion_rules: [],
 }
 
-export const NAMESPACE: NamespaceInfo = { id: 31, name: 'shop', description: 'The web shop teams', web_url: 'https://gitlab.acme.test/shop' }
+export const NAMESPACE: NamespaceInfo = {
+  id: 31,
+  name: 'shop',
+  description: 'The web shop teams',
+  web_url: 'https://gitlab.acme.test/shop',
+}
 
 /** 2026-02-10 23:30:05 UTC: already the 11th in Berlin. */
 export const NOW = Date.UTC(2026, 1, 10, 23, 30, 5)
@@ -42,7 +52,11 @@ export function user(content: string, additionalContext?: AdditionalContextItem[
   return { role: 'user', content, additionalContext }
 }
 
-export function context(content: string, id: string | null = null, category = 'repository'): AdditionalContextItem {
+export function context(
+  content: string,
+  id: string | null = null,
+  category = 'repository',
+): AdditionalContextItem {
   return { category, id, content, metadata: {} }
 }
 
@@ -50,11 +64,24 @@ export function answer(content: string, id = `run-${content.length}`): Conversat
   return { role: 'assistant', id, content }
 }
 
-export function calls(id: string, ...toolCalls: { id: string; name: string; arguments?: Record<string, unknown> }[]): ConversationMessage {
-  return { role: 'assistant', id, content: '', toolCalls: toolCalls.map((call) => ({ arguments: {}, ...call })) }
+export function calls(
+  id: string,
+  ...toolCalls: { id: string; name: string; arguments?: Record<string, unknown> }[]
+): ConversationMessage {
+  return {
+    role: 'assistant',
+    id,
+    content: '',
+    toolCalls: toolCalls.map((call) => ({ arguments: {}, ...call })),
+  }
 }
 
-export function result(toolCallId: string, content: string, status: 'success' | 'error' = 'success', toolName = 'get_project'): ConversationMessage {
+export function result(
+  toolCallId: string,
+  content: string,
+  status: 'success' | 'error' = 'success',
+  toolName = 'get_project',
+): ConversationMessage {
   return { role: 'tool', toolCallId, toolName, content, status }
 }
 
@@ -70,7 +97,8 @@ export function orderingViolation(messages: readonly ChatMessage[]): string | un
   let open: Set<string> | undefined
   for (const [i, message] of messages.entries()) {
     if (message.role === 'tool') {
-      if (!open?.delete(message.toolCallId)) return `message ${i}: a result for ${message.toolCallId}, which no open call has`
+      if (!open?.delete(message.toolCallId))
+        return `message ${i}: a result for ${message.toolCallId}, which no open call has`
       continue
     }
     if (open?.size) return `message ${i}: calls ${[...open].join(', ')} have no result`

@@ -53,7 +53,11 @@ export function chatAccessContract(target: Target) {
       // The tokens GitLab 17.x and 18.x instances sign, with their own scope lists.
       for (const generation of ['17.x', '18.x'] as const) {
         const token = await instanceToken(issuer, generation)
-        const response = await gateway.fetch(CHAT_PATH, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(chatBody(endpoint)) })
+        const response = await gateway.fetch(CHAT_PATH, {
+          method: 'POST',
+          headers: gitlabHeaders(token),
+          body: JSON.stringify(chatBody(endpoint)),
+        })
         expectStreamedAnswer(await events(response), 'Hi')
       }
       expect(await server.requests()).toHaveLength(5)
@@ -64,7 +68,14 @@ export function chatAccessContract(target: Target) {
       await server.script(says(['Final Answer: Hi']))
       const withContext = (...categories: string[]) =>
         chatBody(endpoint, [
-          ask('Explain', { additional_context: categories.map((category, i) => ({ category, id: `c${i}`, content: `content of ${category}`, metadata: {} })) }),
+          ask('Explain', {
+            additional_context: categories.map((category, i) => ({
+              category,
+              id: `c${i}`,
+              content: `content of ${category}`,
+              metadata: {},
+            })),
+          }),
         ])
       const refused = await chatAs(['duo_chat'], withContext('file'))
       expect(refused.status).toBe(403)
@@ -73,7 +84,9 @@ export function chatAccessContract(target: Target) {
         const others = CONTEXT_CATEGORIES.filter((c) => c !== category).map((c) => `include_${c}_context`)
         const response = await chatAs(['duo_chat', ...others], withContext(category))
         expect(response.status, category).toBe(403)
-        expect(await response.json(), category).toEqual({ detail: `Unauthorized to access include_${category}_context` })
+        expect(await response.json(), category).toEqual({
+          detail: `Unauthorized to access include_${category}_context`,
+        })
       }
       const unknown = await chatAs(['duo_chat', 'include_file_context'], withContext('file', 'secret_sauce'))
       expect(unknown.status).toBe(403)
@@ -82,7 +95,10 @@ export function chatAccessContract(target: Target) {
 
       // With every primitive, every category reaches the prompt.
       const all = CONTEXT_CATEGORIES.map((c) => `include_${c}_context`)
-      expectStreamedAnswer(await events(await chatAs(['duo_chat', ...all], withContext(...CONTEXT_CATEGORIES))), 'Hi')
+      expectStreamedAnswer(
+        await events(await chatAs(['duo_chat', ...all], withContext(...CONTEXT_CATEGORIES))),
+        'Hi',
+      )
       const user = upstreamMessages(await server.onlyRequest())[1]!
       for (const category of CONTEXT_CATEGORIES) expect(user.content).toContain(`content of ${category}`)
     })
@@ -118,14 +134,19 @@ export function chatAccessContract(target: Target) {
 
     it('lets through only actions on offered tools: others become an error event "tool not available"', async () => {
       const { server, endpoint, chat, chatAs } = await setUp()
-      const action = (tool: string) => says([`I should look.\nAction: ${tool}\nAction Input: 42`], {}, { times: 1 })
+      const action = (tool: string) =>
+        says([`I should look.\nAction: ${tool}\nAction Input: 42`], {}, { times: 1 })
       const notAvailable = { type: 'error', data: { message: 'tool not available', retryable: false } }
       const ask42 = chatBody(endpoint, [ask('What about 42?'), pending()])
 
       await server.script(action('epic_reader'))
-      expect((await events(await chatAs(['duo_chat', 'ask_issue'], ask42))).filter((e) => e.type !== 'usage')).toEqual([notAvailable])
+      expect(
+        (await events(await chatAs(['duo_chat', 'ask_issue'], ask42))).filter((e) => e.type !== 'usage'),
+      ).toEqual([notAvailable])
       await server.script(action('commit_reader'))
-      expect((await events(await chat(ask42, { 'x-gitlab-version': '17.4.0' }))).filter((e) => e.type !== 'usage')).toEqual([notAvailable])
+      expect(
+        (await events(await chat(ask42, { 'x-gitlab-version': '17.4.0' }))).filter((e) => e.type !== 'usage'),
+      ).toEqual([notAvailable])
       await server.script(action('commit_reader'))
       expect((await events(await chat(ask42, { 'x-gitlab-version': '17.5.0-pre' })))[0]).toEqual({
         type: 'action',
@@ -137,10 +158,15 @@ export function chatAccessContract(target: Target) {
 
     it('answers 400 to an agent_scratchpad on a user message', async () => {
       const { server, endpoint, chat } = await setUp()
-      for (const scratchpad of [[{ action: { thought: 't', tool: 'issue_reader', tool_input: '#1' }, observation: 'o' }], []]) {
+      for (const scratchpad of [
+        [{ action: { thought: 't', tool: 'issue_reader', tool_input: '#1' }, observation: 'o' }],
+        [],
+      ]) {
         const response = await chat(chatBody(endpoint, [ask('Hi', { agent_scratchpad: scratchpad })]))
         expect(response.status).toBe(400)
-        expect(await response.json()).toEqual({ detail: 'agent_scratchpad can only be present when role is ASSISTANT' })
+        expect(await response.json()).toEqual({
+          detail: 'agent_scratchpad can only be present when role is ASSISTANT',
+        })
       }
       expect(await server.requests()).toEqual([])
     })
@@ -152,7 +178,13 @@ export function chatAccessContract(target: Target) {
       const bodies: [string, unknown][] = [
         ['no messages', noMessages],
         ['messages not a list', { ...noMessages, messages: 'Hi' }],
-        ['legacy body without its prompt', { options: { agent_scratchpad: { agent_type: 'react', steps: [] } }, model_metadata: noMessages.model_metadata }],
+        [
+          'legacy body without its prompt',
+          {
+            options: { agent_scratchpad: { agent_type: 'react', steps: [] } },
+            model_metadata: noMessages.model_metadata,
+          },
+        ],
         ['not JSON', '{"messages": ['],
       ]
       for (const [what, body] of bodies) {
@@ -160,7 +192,10 @@ export function chatAccessContract(target: Target) {
         expect(response.status, what).toBe(422)
         expect(typeof (await detailOf(response)), what).toBe('string')
       }
-      for (const [what, body] of [['no model_metadata', noModel], ['model_metadata null', { ...noModel, model_metadata: null }]] as const) {
+      for (const [what, body] of [
+        ['no model_metadata', noModel],
+        ['model_metadata null', { ...noModel, model_metadata: null }],
+      ] as const) {
         const response = await chat(body)
         expect(response.status, what).toBe(422)
         expect(await detailOf(response), what).toMatch(/model_metadata/)

@@ -38,7 +38,11 @@ export function classicChatAccessContract(target: Target) {
       const setup = await setUp()
       const as = async (scopes: string[], path: string, body: unknown) => {
         const token = await instanceToken(setup.issuer, '18.x', { scopes })
-        return setup.gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) })
+        return setup.gateway.fetch(path, {
+          method: 'POST',
+          headers: gitlabHeaders(token),
+          body: JSON.stringify(body),
+        })
       }
       return { ...setup, as }
     }
@@ -46,9 +50,13 @@ export function classicChatAccessContract(target: Target) {
     it('/v2/chat/agent: either primitive chats; neither is refused with "Unauthorized to access duo chat"', async () => {
       const { server, endpoint, as } = await caller()
       await server.script(says(['Final Answer: Hi']))
-      for (const scopes of [CLASSIC_ONLY, CHAT_ONLY]) expectStreamedAnswer(await events(await as(scopes, CHAT_PATH, chatBody(endpoint))), 'Hi')
+      for (const scopes of [CLASSIC_ONLY, CHAT_ONLY])
+        expectStreamedAnswer(await events(await as(scopes, CHAT_PATH, chatBody(endpoint))), 'Hi')
       const refused = await as(NEITHER, CHAT_PATH, chatBody(endpoint))
-      expect([refused.status, await refused.json()]).toEqual([403, { detail: 'Unauthorized to access duo chat' }])
+      expect([refused.status, await refused.json()]).toEqual([
+        403,
+        { detail: 'Unauthorized to access duo chat' },
+      ])
       expect(await server.requests()).toHaveLength(2)
     })
 
@@ -59,10 +67,16 @@ export function classicChatAccessContract(target: Target) {
         for (const scopes of [CLASSIC_ONLY, CHAT_ONLY]) {
           const allowed = await as(scopes, `/v1/chat/${invokable}`, chatV1Body(endpoint))
           const answer = [allowed.status, await allowed.json()]
-          expect(answer, `${invokable} ${scopes.join()}`).toEqual([200, expect.objectContaining({ response: 'ok' })])
+          expect(answer, `${invokable} ${scopes.join()}`).toEqual([
+            200,
+            expect.objectContaining({ response: 'ok' }),
+          ])
         }
         const refused = await as(NEITHER, `/v1/chat/${invokable}`, chatV1Body(endpoint))
-        expect([refused.status, await refused.json()], invokable).toEqual([403, { detail: 'Unauthorized to access duo_chat' }])
+        expect([refused.status, await refused.json()], invokable).toEqual([
+          403,
+          { detail: 'Unauthorized to access duo_chat' },
+        ])
       }
       expect(await server.requests()).toHaveLength(CLASSIC_INVOKABLES.length * 2)
     })
@@ -71,22 +85,34 @@ export function classicChatAccessContract(target: Target) {
       const { server, endpoint, as } = await caller()
       await server.script(answers('never'))
       for (const invokable of ['explain_vulnerability', 'summarize_comments', 'troubleshoot_job']) {
-        const refused = await as([...CLASSIC_ONLY, ...CHAT_ONLY], `/v1/chat/${invokable}`, chatV1Body(endpoint))
-        expect([refused.status, await refused.json()], invokable).toEqual([403, { detail: `Unauthorized to access ${invokable}` }])
+        const refused = await as(
+          [...CLASSIC_ONLY, ...CHAT_ONLY],
+          `/v1/chat/${invokable}`,
+          chatV1Body(endpoint),
+        )
+        expect([refused.status, await refused.json()], invokable).toEqual([
+          403,
+          { detail: `Unauthorized to access ${invokable}` },
+        ])
       }
       expect(await server.requests()).toEqual([])
     })
 
     it('/v1/prompts/categorize_question (Rails 18.x signs it for duo_classic_chat): either primitive; neither is refused', async () => {
       const { server, endpoint, as } = await caller()
-      await server.script(answers('{"category": "Documentation about GitLab", "detailed_category": "Rebase"}'))
+      await server.script(
+        answers('{"category": "Documentation about GitLab", "detailed_category": "Rebase"}'),
+      )
       for (const scopes of [CLASSIC_ONLY, CHAT_ONLY]) {
         const allowed = await as(scopes, CATEGORIZE, invokeBody(endpoint, categorizeInputs))
         expect(allowed.status, scopes.join()).toBe(200)
         expect(await allowed.json()).toContain('Rebase')
       }
       const refused = await as(NEITHER, CATEGORIZE, invokeBody(endpoint, categorizeInputs))
-      expect([refused.status, await refused.json()]).toEqual([403, { detail: "Unauthorized to access 'categorize_question'" }])
+      expect([refused.status, await refused.json()]).toEqual([
+        403,
+        { detail: "Unauthorized to access 'categorize_question'" },
+      ])
       expect(await server.requests()).toHaveLength(2)
     })
 
@@ -95,7 +121,11 @@ export function classicChatAccessContract(target: Target) {
       for (const generation of ['17.x', '18.x'] as const) {
         const headers = gitlabHeaders(await instanceToken(issuer, generation))
         await server.script(says(['Final Answer: Hi']))
-        const chat = await gateway.fetch(CHAT_PATH, { method: 'POST', headers, body: JSON.stringify(chatBody(endpoint)) })
+        const chat = await gateway.fetch(CHAT_PATH, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(chatBody(endpoint)),
+        })
         expectStreamedAnswer(await events(chat), 'Hi')
         await server.script(answers('ok'))
         for (const path of ['/v1/chat/explain_code', CATEGORIZE]) {

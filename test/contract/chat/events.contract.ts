@@ -9,10 +9,25 @@ import type { Step } from '../model-server-client.ts'
 import type { Target } from '../target.ts'
 import { byteChunks, chatStream, sseText } from '../wire/openai.ts'
 import { SSE_HEADERS } from '../wire/sse.ts'
-import { answerOf, ask, chatBody, chatMetadata, chatSetup, delta, events, expectStreamedAnswer, pending, says, types, usage, type ChatEvent } from './harness.ts'
+import {
+  answerOf,
+  ask,
+  chatBody,
+  chatMetadata,
+  chatSetup,
+  delta,
+  events,
+  expectStreamedAnswer,
+  pending,
+  says,
+  types,
+  usage,
+  type ChatEvent,
+} from './harness.ts'
 
 /** A model output whose answer has non-ASCII (2-, 3- and 4-byte UTF-8), Markdown, inner blank lines and whitespace around it. */
-const OUTPUT = 'The user wants a rebase.\nFinal Answer:  Grüße aus Köln — 日本語 🎉\n\n```sh\ngit rebase -i HEAD~3\n```\n  \n'
+const OUTPUT =
+  'The user wants a rebase.\nFinal Answer:  Grüße aus Köln — 日本語 🎉\n\n```sh\ngit rebase -i HEAD~3\n```\n  \n'
 const ANSWER = 'Grüße aus Köln — 日本語 🎉\n\n```sh\ngit rebase -i HEAD~3\n```'
 
 /** `text` cut into two pieces at every UTF-16 position that does not split a surrogate pair. */
@@ -35,7 +50,11 @@ export function chatEventsContract(target: Target) {
 
     it('sends one final_answer_delta per upstream delta once Final Answer: is seen, then the finish reason, then usage', async () => {
       const { server, endpoint, chat } = await setUp()
-      await server.script(says(['I know this.\nAction: DirectAnswer\n', 'Final Answer: Use', ' git rebase', ' -i.'], { usage: { prompt: 812, completion: 64 } }))
+      await server.script(
+        says(['I know this.\nAction: DirectAnswer\n', 'Final Answer: Use', ' git rebase', ' -i.'], {
+          usage: { prompt: 812, completion: 64 },
+        }),
+      )
       expect(await events(await chat(question(endpoint)))).toEqual([
         delta('Use'),
         delta(' git rebase'),
@@ -97,8 +116,12 @@ export function chatEventsContract(target: Target) {
 
     it('qwen: leaves its <think> block out, whatever the cuts, and delivers a short answer the prefix check still held', async () => {
       const { server, endpoint, chat } = await setUp()
-      const qwen = (messages: unknown[]) => ({ ...chatBody(endpoint, messages as never), model_metadata: chatMetadata(endpoint, { name: 'qwen' }) })
-      const thinking = '<think>\nThe user asks about squashing. Final Answer: is not what I say here.\n</think>\n'
+      const qwen = (messages: unknown[]) => ({
+        ...chatBody(endpoint, messages as never),
+        model_metadata: chatMetadata(endpoint, { name: 'qwen' }),
+      })
+      const thinking =
+        '<think>\nThe user asks about squashing. Final Answer: is not what I say here.\n</think>\n'
       const outputs: [string[], string][] = [
         [[thinking, 'Final Answer: Use git rebase -i.'], 'Use git rebase -i.'],
         [[...`${thinking}Final Answer: Hi`], 'Hi'],
@@ -119,14 +142,20 @@ export function chatEventsContract(target: Target) {
       const list = await events(await chat(question(endpoint)))
       expectStreamedAnswer(list, ANSWER)
       // Nothing is batched: each non-space code point of the answer came in its own delta.
-      expect(list.filter((e) => e.type === 'final_answer_delta').length - 1).toBe([...ANSWER.trim()].filter((c) => c.trim() !== '').length)
+      expect(list.filter((e) => e.type === 'final_answer_delta').length - 1).toBe(
+        [...ANSWER.trim()].filter((c) => c.trim() !== '').length,
+      )
     })
 
     it('decodes UTF-8 cut anywhere in the upstream bytes (inside characters, SSE lines and JSON)', async () => {
       const { server, endpoint, chat } = await setUp()
       const wire = sseText(chatStream(['Hmm.\nFinal Answer: ', 'Grüße — 日本語 🎉', ' fin']))
       for (const size of [2, 5, 11]) {
-        const step: Step = { match: '/v1/chat/completions', headers: SSE_HEADERS, chunks: byteChunks(wire, size) }
+        const step: Step = {
+          match: '/v1/chat/completions',
+          headers: SSE_HEADERS,
+          chunks: byteChunks(wire, size),
+        }
         await server.script(step)
         expectStreamedAnswer(await events(await chat(question(endpoint))), 'Grüße — 日本語 🎉 fin')
       }
@@ -135,23 +164,45 @@ export function chatEventsContract(target: Target) {
     it('passes on the finish reason of a cut-off answer, and sends no usage line when the model reported none', async () => {
       const { server, endpoint, chat } = await setUp()
       await server.script(says(['Final Answer: The first', ' half'], { finishReason: 'length', usage: null }))
-      expect(await events(await chat(question(endpoint)))).toEqual([delta('The first'), delta(' half'), delta('', 'length')])
+      expect(await events(await chat(question(endpoint)))).toEqual([
+        delta('The first'),
+        delta(' half'),
+        delta('', 'length'),
+      ])
     })
 
     it('ends a tool turn with exactly one action event (thought, tool, input), then usage', async () => {
       const { server, endpoint, chat } = await setUp()
-      const output = 'I need the merge request.\nAction: merge_request_reader\nAction Input: !7 in acme/payments'
-      const cases = [[output], [...output], ['I need the merge request.\nAct', 'ion: merge_request_reader\nAction In', 'put: !7 in acme/payments\n']]
-      await server.script(...cases.map((texts) => says(texts, { usage: { prompt: 500, completion: 20 } }, { times: 1 })))
+      const output =
+        'I need the merge request.\nAction: merge_request_reader\nAction Input: !7 in acme/payments'
+      const cases = [
+        [output],
+        [...output],
+        [
+          'I need the merge request.\nAct',
+          'ion: merge_request_reader\nAction In',
+          'put: !7 in acme/payments\n',
+        ],
+      ]
+      await server.script(
+        ...cases.map((texts) => says(texts, { usage: { prompt: 500, completion: 20 } }, { times: 1 })),
+      )
       for (const texts of cases) {
         expect(await events(await chat(question(endpoint))), JSON.stringify(texts)).toEqual([
-          { type: 'action', data: { tool: 'merge_request_reader', tool_input: '!7 in acme/payments', thought: 'I need the merge request.' } },
+          {
+            type: 'action',
+            data: {
+              tool: 'merge_request_reader',
+              tool_input: '!7 in acme/payments',
+              thought: 'I need the merge request.',
+            },
+          },
           usage(500, 20),
         ])
       }
     })
 
-    it("reads tool names as GitLab does: MergeRequestReader is merge_request_reader, \\_ is _", async () => {
+    it('reads tool names as GitLab does: MergeRequestReader is merge_request_reader, \\_ is _', async () => {
       const { server, endpoint, chat } = await setUp()
       await server.script(
         says(['Look at it.\nAction: MergeRequestReader\nAction Input: !7'], {}, { times: 1 }),
@@ -167,7 +218,9 @@ export function chatEventsContract(target: Target) {
 
     it('prefers a Final Answer to an action in the same output', async () => {
       const { server, endpoint, chat } = await setUp()
-      await server.script(says(['Maybe a tool.\nAction: issue_reader\nAction Input: #12\n', 'Final Answer: No tool needed.']))
+      await server.script(
+        says(['Maybe a tool.\nAction: issue_reader\nAction Input: #12\n', 'Final Answer: No tool needed.']),
+      )
       expectStreamedAnswer(await events(await chat(question(endpoint))), 'No tool needed.')
     })
 
@@ -182,7 +235,10 @@ export function chatEventsContract(target: Target) {
       await server.script(...outputs.map((texts) => says(texts, {}, { times: 1 })))
       for (const texts of outputs) {
         const list = await events(await chat(question(endpoint)))
-        expect(list, texts.join('')).toEqual([{ type: 'unknown', data: { text: texts.join('') } }, usage(21, texts.length)])
+        expect(list, texts.join('')).toEqual([
+          { type: 'unknown', data: { text: texts.join('') } },
+          usage(21, texts.length),
+        ])
       }
     })
 

@@ -58,7 +58,8 @@ function errorOf(list: ChatEvent[], retryable: boolean): string {
 }
 
 /** A self-hosted Claude at the fake, as an administrator configures it (18.x `api` provider). */
-const claude = (server: ModelServer) => chatMetadata(server.url, { provider: 'api', name: 'claude_3', identifier: 'anthropic/claude-sonnet-4-5' })
+const claude = (server: ModelServer) =>
+  chatMetadata(server.url, { provider: 'api', name: 'claude_3', identifier: 'anthropic/claude-sonnet-4-5' })
 
 export function chatFailuresContract(target: Target) {
   describe(`/v2/chat/agent: failures, hang-ups, Anthropic [${target.runtime}]`, () => {
@@ -73,7 +74,9 @@ export function chatFailuresContract(target: Target) {
       errorOf(list, false)
 
       // A tool turn that breaks before its end announces no action.
-      await server.script(sends(COMPLETIONS, startOf(['Need it.\nAction: issue_reader\nAction Input: #12']), 'destroy'))
+      await server.script(
+        sends(COMPLETIONS, startOf(['Need it.\nAction: issue_reader\nAction Input: #12']), 'destroy'),
+      )
       const broken = await eventsUntilEnd(await chat(question(endpoint)))
       expect(types(broken)).toEqual(['error'])
       errorOf(broken, false)
@@ -82,7 +85,16 @@ export function chatFailuresContract(target: Target) {
 
     it('ends with one error event when vLLM reports an error inside the stream, without the key it echoed', async () => {
       const { server, endpoint, chat, gateway } = await setUp()
-      await server.script(sends(COMPLETIONS, [...startOf(['Final Answer: Hel']), { data: vllmStreamError(`KV cache exhausted for ${MODEL_KEY}`) }], 'end'))
+      await server.script(
+        sends(
+          COMPLETIONS,
+          [
+            ...startOf(['Final Answer: Hel']),
+            { data: vllmStreamError(`KV cache exhausted for ${MODEL_KEY}`) },
+          ],
+          'end',
+        ),
+      )
       const list = await eventsUntilEnd(await chat(question(endpoint)))
       expect(list.slice(0, -1)).toEqual([delta('Hel')])
       errorOf(list, false)
@@ -111,7 +123,9 @@ export function chatFailuresContract(target: Target) {
     it('answers 200 with a single error event naming the host when the model server cannot be reached', async () => {
       const { chat, gateway } = await setUp()
       const refusing = inject('refusingUrl')
-      const list = await eventsUntilEnd(await chat(chatBody(refusing, [ask('Hi')], { model_metadata: chatMetadata(`${refusing}/v1`) })))
+      const list = await eventsUntilEnd(
+        await chat(chatBody(refusing, [ask('Hi')], { model_metadata: chatMetadata(`${refusing}/v1`) })),
+      )
       expect(types(list)).toEqual(['error'])
       expect(errorOf(list, false)).toContain(new URL(refusing).host)
       expectNoSecrets(gateway)
@@ -135,10 +149,15 @@ export function chatFailuresContract(target: Target) {
       let received = ''
       while (!received.includes('\n')) {
         const next = await within(reader.read(), 5000)
-        if (next === 'still waiting' || next.done) throw new Error(`the first delta was not forwarded while the model was generating (got ${JSON.stringify(received)})`)
+        if (next === 'still waiting' || next.done)
+          throw new Error(
+            `the first delta was not forwarded while the model was generating (got ${JSON.stringify(received)})`,
+          )
         received += next.value
       }
-      expect(received).toBe('{"type": "final_answer_delta", "data": {"text": "Hel", "finish_reason": null}}\n')
+      expect(received).toBe(
+        '{"type": "final_answer_delta", "data": {"text": "Hel", "finish_reason": null}}\n',
+      )
       await reader.cancel()
       const closed = await server.waitForEarlyClose()
       expect(closed.path).toBe(COMPLETIONS)
@@ -146,7 +165,10 @@ export function chatFailuresContract(target: Target) {
 
     it('calls the model once without streaming under AIGW_CUSTOM_MODELS__DISABLE_STREAMING and sends the same events', async () => {
       const { server, endpoint, chat } = await setUp({ AIGW_CUSTOM_MODELS__DISABLE_STREAMING: 'true' })
-      const whole = chatCompletion('Sure.\nFinal Answer: Use git rebase -i.  ', 'stop', { prompt: 30, completion: 12 })
+      const whole = chatCompletion('Sure.\nFinal Answer: Use git rebase -i.  ', 'stop', {
+        prompt: 30,
+        completion: 12,
+      })
       await server.script({ match: COMPLETIONS, chunks: [{ text: JSON.stringify(whole) }] })
       const list = await events(await chat(question(endpoint)))
       expectStreamedAnswer(list, 'Use git rebase -i.')
@@ -157,8 +179,20 @@ export function chatFailuresContract(target: Target) {
     describe('Anthropic', () => {
       it('calls the Messages API for anthropic/<model> at the endpoint, with the prefill Claude accepts, and streams the same events', async () => {
         const { server, chat, gateway } = await setUp()
-        await server.script(sends('/v1/messages', messageStream(['I know.\nFinal Ans', 'wer: Bonjour', ' à tous', ' !\n'], { inputTokens: 40, outputTokens: 9 })))
-        const list = await events(await chat(chatBody(server.url, [ask('Say hello in French'), pending()], { model_metadata: claude(server) })))
+        await server.script(
+          sends(
+            '/v1/messages',
+            messageStream(['I know.\nFinal Ans', 'wer: Bonjour', ' à tous', ' !\n'], {
+              inputTokens: 40,
+              outputTokens: 9,
+            }),
+          ),
+        )
+        const list = await events(
+          await chat(
+            chatBody(server.url, [ask('Say hello in French'), pending()], { model_metadata: claude(server) }),
+          ),
+        )
         const deltas = list.filter((e) => e.type === 'final_answer_delta')
         expect(deltas.slice(0, -1)).toEqual([delta('Bonjour'), delta(' à tous'), delta(' !')])
         expect(deltas.at(-1)?.data).toEqual({ text: '', finish_reason: expect.any(String) })
@@ -169,7 +203,13 @@ export function chatFailuresContract(target: Target) {
         const received = await server.onlyRequest()
         expect(received).toMatchObject({ path: '/v1/messages', headers: { 'x-api-key': MODEL_KEY } })
         const body = bodyOf(received)
-        expect(body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, temperature: 0.1, max_tokens: 8192, stop_sequences: ['Observation:'] })
+        expect(body).toMatchObject({
+          model: 'claude-sonnet-4-5',
+          stream: true,
+          temperature: 0.1,
+          max_tokens: 8192,
+          stop_sequences: ['Observation:'],
+        })
         const system = contentText(body.system)
         for (const tool of TOOLS) expect(system).toContain(tool.name)
         const messages = body.messages as { role: string; content: unknown }[]
@@ -183,8 +223,14 @@ export function chatFailuresContract(target: Target) {
       it('sends Claude 4.6 and later, which refuse a prefill, the prefill as a user message of context (as GitLab does)', async () => {
         const { server, chat } = await setUp()
         await server.script(sends('/v1/messages', messageStream(['Final Answer: Hi'])))
-        const newer = chatMetadata(server.url, { provider: 'api', name: 'claude_3', identifier: 'anthropic/claude-sonnet-4-6' })
-        const list = await events(await chat(chatBody(server.url, [ask('Hi'), pending()], { model_metadata: newer })))
+        const newer = chatMetadata(server.url, {
+          provider: 'api',
+          name: 'claude_3',
+          identifier: 'anthropic/claude-sonnet-4-6',
+        })
+        const list = await events(
+          await chat(chatBody(server.url, [ask('Hi'), pending()], { model_metadata: newer })),
+        )
         expect(list[0]).toEqual(delta('Hi'))
         const messages = bodyOf(await server.onlyRequest()).messages as { role: string; content: unknown }[]
         expect(messages.map((m) => m.role)).toEqual(['user', 'user'])
@@ -195,7 +241,10 @@ export function chatFailuresContract(target: Target) {
         const { server, chat, gateway } = await setUp()
         const body = chatBody(server.url, [ask('Hi'), pending()], { model_metadata: claude(server) })
         const start = [messageStart(25), contentBlockStart(), textDelta('Final Answer: Hi')]
-        for (const [type, message, retryable] of [['overloaded_error', 'Overloaded', true], ['api_error', 'Internal server error', false]] as const) {
+        for (const [type, message, retryable] of [
+          ['overloaded_error', 'Overloaded', true],
+          ['api_error', 'Internal server error', false],
+        ] as const) {
           await server.script(sends('/v1/messages', [...start, streamError(type, message)]))
           const list = await eventsUntilEnd(await chat(body))
           expect(list.slice(0, -1), type).toEqual([delta('Hi')])

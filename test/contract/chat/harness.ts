@@ -30,17 +30,39 @@ export const TOOLS = [
 ] as const
 
 export const CONTEXT_CATEGORIES = [
-  'file', 'snippet', 'merge_request', 'issue', 'dependency', 'local_git', 'terminal', 'repository', 'directory', 'os_information', 'agent_user_environment',
+  'file',
+  'snippet',
+  'merge_request',
+  'issue',
+  'dependency',
+  'local_git',
+  'terminal',
+  'repository',
+  'directory',
+  'os_information',
+  'agent_user_environment',
 ] as const
 
 /** An 18.x token as a Duo Enterprise instance signs it for chat: the chat primitive, every tool, every context category. */
-export const CHAT_SCOPES = ['duo_chat', 'duo_classic_chat', ...TOOLS.map((t) => t.primitive), ...CONTEXT_CATEGORIES.map((c) => `include_${c}_context`)]
+export const CHAT_SCOPES = [
+  'duo_chat',
+  'duo_classic_chat',
+  ...TOOLS.map((t) => t.primitive),
+  ...CONTEXT_CATEGORIES.map((c) => `include_${c}_context`),
+]
 
 export type Json = Record<string, unknown>
 
 /** `model_metadata` as Rails builds it for a self-hosted Mistral behind vLLM. */
 export function chatMetadata(endpoint: string, overrides: Json = {}): Json {
-  return { provider: 'openai', name: 'mistral', endpoint, api_key: MODEL_KEY, identifier: MISTRAL_IDENTIFIER, ...overrides }
+  return {
+    provider: 'openai',
+    name: 'mistral',
+    endpoint,
+    api_key: MODEL_KEY,
+    identifier: MISTRAL_IDENTIFIER,
+    ...overrides,
+  }
 }
 
 /** A user message as Rails 17.3+ sends it (no page context, no file). */
@@ -61,13 +83,25 @@ export function pending(steps: ToolStep[] = []): Json {
   return {
     role: 'assistant',
     content: null,
-    agent_scratchpad: steps.map(({ observation, ...action }) => ({ action: { ...action, type: 'action' }, observation })),
+    agent_scratchpad: steps.map(({ observation, ...action }) => ({
+      action: { ...action, type: 'action' },
+      observation,
+    })),
   }
 }
 
 /** A whole request body: the conversation, the self-hosted model, the resources Rails says are unavailable. */
-export function chatBody(endpoint: string, messages: Json[] = [ask('How do I rebase a branch?')], extra: Json = {}): Json {
-  return { messages, model_metadata: chatMetadata(endpoint), unavailable_resources: ['Pipelines', 'Vulnerabilities'], ...extra }
+export function chatBody(
+  endpoint: string,
+  messages: Json[] = [ask('How do I rebase a branch?')],
+  extra: Json = {},
+): Json {
+  return {
+    messages,
+    model_metadata: chatMetadata(endpoint),
+    unavailable_resources: ['Pipelines', 'Vulnerabilities'],
+    ...extra,
+  }
 }
 
 export interface ChatSetup extends CodeSetup {
@@ -80,7 +114,10 @@ export interface ChatSetup extends CodeSetup {
 /** A fresh issuer, fake model server and gateway; the token carries CHAT_SCOPES unless `claims` say otherwise. */
 export function chatSetup(target: Target) {
   const setUp = codeSetup(target)
-  return async (settings: Record<string, string> = {}, claims: Json = { scopes: CHAT_SCOPES }): Promise<ChatSetup> => {
+  return async (
+    settings: Record<string, string> = {},
+    claims: Json = { scopes: CHAT_SCOPES },
+  ): Promise<ChatSetup> => {
     const setup = await setUp(settings, '18.x', claims)
     return {
       ...setup,
@@ -98,8 +135,17 @@ export function chatSetup(target: Target) {
 }
 
 /** The fake streams the model output `texts` as chat deltas (then the finish chunk, usage unless `end.usage` is null, `[DONE]`). */
-export function says(texts: string[], end: StreamEnd = {}, options: { times?: number; hang?: boolean } = {}): Step {
-  return { match: '/v1/chat/completions', headers: SSE_HEADERS, chunks: sseChunks(chatStream(texts, end)), ...options }
+export function says(
+  texts: string[],
+  end: StreamEnd = {},
+  options: { times?: number; hang?: boolean } = {},
+): Step {
+  return {
+    match: '/v1/chat/completions',
+    headers: SSE_HEADERS,
+    chunks: sseChunks(chatStream(texts, end)),
+    ...options,
+  }
 }
 
 /** The request bodies' messages the gateway sent upstream (OpenAI chat shape). */
@@ -125,11 +171,16 @@ export interface ChatEvent {
 export function pythonJson(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value === 'string') {
-    return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    return JSON.stringify(value).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    )
   }
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value)
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`
-  return `{${Object.entries(value as Json).map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(', ')}}`
+  return `{${Object.entries(value as Json)
+    .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+    .join(', ')}}`
 }
 
 /** Each event's data fields, in the order GitLab's gateway writes them (its pydantic models' field order). */
@@ -144,8 +195,12 @@ const DATA_KEYS: Record<string, string[]> = {
 /** Checks the framing Rails relies on and returns the events: 200, NDJSON, each line one Python-style JSON object, `\n`-terminated. */
 export function parseEvents(body: string): ChatEvent[] {
   if (body === '') return []
-  expect(body.endsWith('\n'), `the last line is not \\n-terminated: ${JSON.stringify(body.slice(-80))}`).toBe(true)
-  expect(body, 'bytes outside printable ASCII (raw newlines inside a line, unescaped non-ASCII)').toMatch(/^[\x20-\x7e\n]*$/)
+  expect(body.endsWith('\n'), `the last line is not \\n-terminated: ${JSON.stringify(body.slice(-80))}`).toBe(
+    true,
+  )
+  expect(body, 'bytes outside printable ASCII (raw newlines inside a line, unescaped non-ASCII)').toMatch(
+    /^[\x20-\x7e\n]*$/,
+  )
   return body
     .slice(0, -1)
     .split('\n')
@@ -187,9 +242,16 @@ export async function eventsUntilEnd(response: Response): Promise<ChatEvent[]> {
 export const types = (list: ChatEvent[]) => list.map((e) => e.type)
 
 /** The final answer Rails shows: the concatenated `final_answer_delta` texts. */
-export const answerOf = (list: ChatEvent[]) => list.filter((e) => e.type === 'final_answer_delta').map((e) => e.data.text as string).join('')
+export const answerOf = (list: ChatEvent[]) =>
+  list
+    .filter((e) => e.type === 'final_answer_delta')
+    .map((e) => e.data.text as string)
+    .join('')
 
-export const delta = (text: string, finishReason: string | null = null): ChatEvent => ({ type: 'final_answer_delta', data: { text, finish_reason: finishReason } })
+export const delta = (text: string, finishReason: string | null = null): ChatEvent => ({
+  type: 'final_answer_delta',
+  data: { text, finish_reason: finishReason },
+})
 
 export const usage = (input: number, output: number, model = UPSTREAM_MODEL): ChatEvent => ({
   type: 'usage',

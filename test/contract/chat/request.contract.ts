@@ -64,8 +64,14 @@ export function chatRequestContract(target: Target) {
         { role: 'assistant', content: 'Use git rebase -i.' },
         ask('Explain this file', {
           context: { type: 'issue', title: 'Billing totals are wrong' },
-          current_file: { file_path: 'app/billing.py', data: 'def total(items): return 0', selected_code: true },
-          additional_context: [{ category: 'file', id: 'app/models.py', content: 'class Item: price = 0', metadata: {} }],
+          current_file: {
+            file_path: 'app/billing.py',
+            data: 'def total(items): return 0',
+            selected_code: true,
+          },
+          additional_context: [
+            { category: 'file', id: 'app/models.py', content: 'class Item: price = 0', metadata: {} },
+          ],
         }),
         pending(),
       ]
@@ -93,7 +99,13 @@ export function chatRequestContract(target: Target) {
       expect(system!.content).toContain('Vulnerabilities')
       expect(first!.content).toContain('How do I rebase?')
       expect(answer!.content).toContain('Use git rebase -i.')
-      for (const part of ['Explain this file', 'Billing totals are wrong', 'app/billing.py', 'def total(items): return 0', 'class Item: price = 0']) {
+      for (const part of [
+        'Explain this file',
+        'Billing totals are wrong',
+        'app/billing.py',
+        'def total(items): return 0',
+        'class Item: price = 0',
+      ]) {
         expect(question!.content).toContain(part)
       }
       expect(prefillOf(messages).trim()).toBe('Thought:')
@@ -113,7 +125,9 @@ export function chatRequestContract(target: Target) {
       ])
 
       // Rails runs the tool and re-posts the conversation with the step it took.
-      const second = await events(await chat(chatBody(endpoint, [ask('Summarize issue #12'), pending([ISSUE_STEP])])))
+      const second = await events(
+        await chat(chatBody(endpoint, [ask('Summarize issue #12'), pending([ISSUE_STEP])])),
+      )
       expectStreamedAnswer(second, 'Issue #12 is about billing.')
 
       const [turn1, turn2] = await server.requests()
@@ -133,40 +147,71 @@ export function chatRequestContract(target: Target) {
     it('renders every step of a longer loop in order, and takes the options.agent_scratchpad of older Rails', async () => {
       const { server, endpoint, chat } = await setUp()
       await server.script(says(['Final Answer: done']))
-      const docs: ToolStep = { thought: 'Check the docs too.', tool: 'gitlab_documentation', tool_input: 'rebase', observation: 'Rebasing rewrites history.' }
+      const docs: ToolStep = {
+        thought: 'Check the docs too.',
+        tool: 'gitlab_documentation',
+        tool_input: 'rebase',
+        observation: 'Rebasing rewrites history.',
+      }
       await events(await chat(chatBody(endpoint, [ask('Summarize issue #12'), pending([ISSUE_STEP, docs])])))
       expectInOrder(prefillOf(upstreamMessages((await server.requests())[0]!)), [
-        `Thought: ${ISSUE_STEP.thought}`, 'Action: issue_reader', 'Action Input: #12', `Observation: ${ISSUE_STEP.observation}`,
-        `Thought: ${docs.thought}`, 'Action: gitlab_documentation', 'Action Input: rebase', `Observation: ${docs.observation}`,
+        `Thought: ${ISSUE_STEP.thought}`,
+        'Action: issue_reader',
+        'Action Input: #12',
+        `Observation: ${ISSUE_STEP.observation}`,
+        `Thought: ${docs.thought}`,
+        'Action: gitlab_documentation',
+        'Action Input: rebase',
+        `Observation: ${docs.observation}`,
         'Thought:',
       ])
 
       // Older Rails sends the steps in options (and may leave no trailing assistant message).
-      const legacy = chatBody(endpoint, [ask('Summarize issue #12')], { options: { agent_scratchpad: { agent_type: 'react', steps: [ISSUE_STEP] } } })
+      const legacy = chatBody(endpoint, [ask('Summarize issue #12')], {
+        options: { agent_scratchpad: { agent_type: 'react', steps: [ISSUE_STEP] } },
+      })
       expectStreamedAnswer(await events(await chat(legacy)), 'done')
       const messages = upstreamMessages((await server.requests())[1]!)
       expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant'])
-      expectInOrder(prefillOf(messages), ['Action: issue_reader', `Observation: ${ISSUE_STEP.observation}`, 'Thought:'])
+      expectInOrder(prefillOf(messages), [
+        'Action: issue_reader',
+        `Observation: ${ISSUE_STEP.observation}`,
+        'Thought:',
+      ])
     })
 
     it('follows GitLab on scratchpad details: options win over the trailing message, steps without an action are skipped, \\_ is un-escaped', async () => {
       const { server, endpoint, chat } = await setUp()
       await server.script(says(['Final Answer: done']))
       const trailing = pending([{ ...ISSUE_STEP, observation: 'from the trailing message' }])
-      const both = chatBody(endpoint, [ask('Summarize issue #12'), trailing], { options: { agent_scratchpad: { agent_type: 'react', steps: [ISSUE_STEP] } } })
+      const both = chatBody(endpoint, [ask('Summarize issue #12'), trailing], {
+        options: { agent_scratchpad: { agent_type: 'react', steps: [ISSUE_STEP] } },
+      })
       await events(await chat(both))
       const fromOptions = prefillOf(upstreamMessages((await server.requests())[0]!))
       expect(fromOptions).toContain(ISSUE_STEP.observation)
       expect(fromOptions).not.toContain('from the trailing message')
 
-      const escaped = { role: 'assistant', content: null, agent_scratchpad: [
-        { action: null, observation: 'an observation without an action' },
-        { action: { thought: 'Read the\\_issue.', tool: 'issue\\_reader', tool_input: '#12' }, observation: 'Issue #12: ok' },
-      ] }
+      const escaped = {
+        role: 'assistant',
+        content: null,
+        agent_scratchpad: [
+          { action: null, observation: 'an observation without an action' },
+          {
+            action: { thought: 'Read the\\_issue.', tool: 'issue\\_reader', tool_input: '#12' },
+            observation: 'Issue #12: ok',
+          },
+        ],
+      }
       await events(await chat(chatBody(endpoint, [ask('Summarize issue #12'), escaped])))
       const prefill = prefillOf(upstreamMessages((await server.requests())[1]!))
       expect(prefill).not.toContain('an observation without an action')
-      expectInOrder(prefill, ['Thought: Read the_issue.', 'Action: issue_reader', 'Observation: Issue #12: ok', 'Thought:'])
+      expectInOrder(prefill, [
+        'Thought: Read the_issue.',
+        'Action: issue_reader',
+        'Observation: Issue #12: ok',
+        'Thought:',
+      ])
     })
 
     it('accepts the 17.1–17.2 body ({prompt, options}, no messages) and answers the same way', async () => {
@@ -175,10 +220,17 @@ export function chatRequestContract(target: Target) {
       const legacy = {
         prompt: 'Explain this file',
         options: {
-          chat_history: [{ role: 'user', content: 'How do I rebase?' }, { role: 'assistant', content: 'Use git rebase -i.' }],
+          chat_history: [
+            { role: 'user', content: 'How do I rebase?' },
+            { role: 'assistant', content: 'Use git rebase -i.' },
+          ],
           agent_scratchpad: { agent_type: 'react', steps: [] },
           context: { type: 'issue', content: 'Billing totals are wrong' },
-          current_file: { file_path: 'app/billing.py', data: 'def total(items): return 0', selected_code: true },
+          current_file: {
+            file_path: 'app/billing.py',
+            data: 'def total(items): return 0',
+            selected_code: true,
+          },
           additional_context: [],
         },
         model_metadata: chatMetadata(endpoint),
@@ -187,19 +239,30 @@ export function chatRequestContract(target: Target) {
       expectStreamedAnswer(await events(await chat(legacy)), 'It sums the prices.')
       const messages = upstreamMessages(await server.onlyRequest())
       expect(messages[0]?.role).toBe('system')
-      const history = messages.slice(1, -2).map((m) => m.content).join('\n')
+      const history = messages
+        .slice(1, -2)
+        .map((m) => m.content)
+        .join('\n')
       expect(history).toContain('How do I rebase?')
       expect(history).toContain('Use git rebase -i.')
       const question = messages.at(-2)!
       expect(question.role).toBe('user')
-      for (const part of ['Explain this file', 'app/billing.py', 'def total(items): return 0']) expect(question.content).toContain(part)
+      for (const part of ['Explain this file', 'app/billing.py', 'def total(items): return 0'])
+        expect(question.content).toContain(part)
       expect(prefillOf(messages).trim()).toBe('Thought:')
 
       // Its ReAct steps, and its model metadata without an identifier (17.1–17.2 had none).
-      const again = { ...legacy, options: { ...legacy.options, agent_scratchpad: { agent_type: 'react', steps: [ISSUE_STEP] } },
-        model_metadata: { provider: 'openai', name: 'mistral', endpoint, api_key: MODEL_KEY } }
+      const again = {
+        ...legacy,
+        options: { ...legacy.options, agent_scratchpad: { agent_type: 'react', steps: [ISSUE_STEP] } },
+        model_metadata: { provider: 'openai', name: 'mistral', endpoint, api_key: MODEL_KEY },
+      }
       expectStreamedAnswer(await events(await chat(again)), 'It sums the prices.')
-      expectInOrder(prefillOf(upstreamMessages((await server.requests())[1]!)), ['Action: issue_reader', `Observation: ${ISSUE_STEP.observation}`, 'Thought:'])
+      expectInOrder(prefillOf(upstreamMessages((await server.requests())[1]!)), [
+        'Action: issue_reader',
+        `Observation: ${ISSUE_STEP.observation}`,
+        'Thought:',
+      ])
     })
 
     it("sends each family's parameters: max_tokens, stop, vLLM's continue_final_message for the Mistral models", async () => {
@@ -207,20 +270,48 @@ export function chatRequestContract(target: Target) {
       await server.script(says(['Final Answer: ok']))
       const vllmFlags = { continue_final_message: true, add_generation_prompt: false }
       const cases: [string, string, Json, boolean][] = [
-        ['mistral', 'custom_openai/mistralai/Mistral-7B-Instruct-v0.3', { max_tokens: 8192, stop: ['Observation:'] }, true],
-        ['mixtral', 'custom_openai/mistralai/Mixtral-8x7B-Instruct-v0.1', { max_tokens: 8192, stop: ['Observation:'] }, true],
-        ['codestral', 'custom_openai/mistralai/Codestral-22B-v0.1', { max_tokens: 8192, stop: ['Observation:'] }, true],
-        ['llama3', 'custom_openai/meta-llama/Llama-3.3-70B-Instruct', { max_tokens: 4096, stop: ['Observation:'] }, false],
+        [
+          'mistral',
+          'custom_openai/mistralai/Mistral-7B-Instruct-v0.3',
+          { max_tokens: 8192, stop: ['Observation:'] },
+          true,
+        ],
+        [
+          'mixtral',
+          'custom_openai/mistralai/Mixtral-8x7B-Instruct-v0.1',
+          { max_tokens: 8192, stop: ['Observation:'] },
+          true,
+        ],
+        [
+          'codestral',
+          'custom_openai/mistralai/Codestral-22B-v0.1',
+          { max_tokens: 8192, stop: ['Observation:'] },
+          true,
+        ],
+        [
+          'llama3',
+          'custom_openai/meta-llama/Llama-3.3-70B-Instruct',
+          { max_tokens: 4096, stop: ['Observation:'] },
+          false,
+        ],
         ['gpt', 'custom_openai/openai/gpt-oss-120b', { max_tokens: 8192 }, false],
       ]
       for (const [name, identifier, params, flags] of cases) {
-        const body = chatBody(endpoint, [ask('Hi'), pending()], { model_metadata: chatMetadata(endpoint, { name, identifier }) })
+        const body = chatBody(endpoint, [ask('Hi'), pending()], {
+          model_metadata: chatMetadata(endpoint, { name, identifier }),
+        })
         expectStreamedAnswer(await events(await chat(body)), 'ok')
         const received = (await server.requests()).at(-1)!
         const sent = bodyOf(received)
-        expect(sent, name).toMatchObject({ model: identifier.slice(identifier.indexOf('/') + 1), stream: true, temperature: 0.1, ...params })
+        expect(sent, name).toMatchObject({
+          model: identifier.slice(identifier.indexOf('/') + 1),
+          stream: true,
+          temperature: 0.1,
+          ...params,
+        })
         if (name === 'gpt') expect(sent.stop ?? [], name).toEqual([])
-        for (const [key, value] of Object.entries(vllmFlags)) expect(sent[key], `${name} ${key}`).toBe(flags ? value : undefined)
+        for (const [key, value] of Object.entries(vllmFlags))
+          expect(sent[key], `${name} ${key}`).toBe(flags ? value : undefined)
         expect(prefillOf(upstreamMessages(received)).trim(), name).toBe('Thought:')
       }
     })

@@ -17,19 +17,43 @@ export function codeBehaviourContract(target: Target) {
   describe(`code suggestions: scopes, failures, streams, settings [${target.runtime}]`, () => {
     const setUp = codeSetup(target)
 
-    it('checks unit primitives with GitLab\'s messages; 17.x code_suggestions tokens keep working', async () => {
+    it("checks unit primitives with GitLab's messages; 17.x code_suggestions tokens keep working", async () => {
       const setup = await setUp()
       const { server, endpoint, issuer } = setup
       await server.script(answers('x'))
       const as = async (scopes: string[], path: string, body: unknown) => {
         const token = await instanceToken(issuer, '18.x', { scopes })
-        return setup.gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) })
+        return setup.gateway.fetch(path, {
+          method: 'POST',
+          headers: gitlabHeaders(token),
+          body: JSON.stringify(body),
+        })
       }
       const denied: [string[], string, unknown, string][] = [
-        [['generate_code'], '/v2/code/completions', ideCompletion(endpoint), 'Unauthorized to access code completions'],
-        [['complete_code'], '/v2/code/generations', ideGeneration(endpoint), 'Unauthorized to access code generations'],
-        [['generate_code'], '/v3/code/completions', v3Completion(endpoint), 'Unauthorized to access code suggestions'],
-        [['complete_code'], '/v4/code/suggestions', v3Generation(endpoint), 'Unauthorized to access code suggestions'],
+        [
+          ['generate_code'],
+          '/v2/code/completions',
+          ideCompletion(endpoint),
+          'Unauthorized to access code completions',
+        ],
+        [
+          ['complete_code'],
+          '/v2/code/generations',
+          ideGeneration(endpoint),
+          'Unauthorized to access code generations',
+        ],
+        [
+          ['generate_code'],
+          '/v3/code/completions',
+          v3Completion(endpoint),
+          'Unauthorized to access code suggestions',
+        ],
+        [
+          ['complete_code'],
+          '/v4/code/suggestions',
+          v3Generation(endpoint),
+          'Unauthorized to access code suggestions',
+        ],
       ]
       for (const [scopes, path, body, detail] of denied) {
         const response = await as(scopes, path, body)
@@ -37,8 +61,16 @@ export function codeBehaviourContract(target: Target) {
         expect(await response.json()).toEqual({ detail })
       }
       const old = await instanceToken(issuer, '17.x')
-      for (const [path, body] of [['/v2/code/completions', ideCompletion(endpoint)], ['/v2/code/generations', ideGeneration(endpoint)], ['/v4/code/suggestions', v3Generation(endpoint)]] as const) {
-        const response = await setup.gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(old), body: JSON.stringify(body) })
+      for (const [path, body] of [
+        ['/v2/code/completions', ideCompletion(endpoint)],
+        ['/v2/code/generations', ideGeneration(endpoint)],
+        ['/v4/code/suggestions', v3Generation(endpoint)],
+      ] as const) {
+        const response = await setup.gateway.fetch(path, {
+          method: 'POST',
+          headers: gitlabHeaders(old),
+          body: JSON.stringify(body),
+        })
         expect(response.status, path).toBe(200)
       }
       expect(await server.requests()).toHaveLength(3)
@@ -47,8 +79,15 @@ export function codeBehaviourContract(target: Target) {
     it('lets a gateway-issued (IDE direct access) token complete but not generate', async () => {
       const { server, endpoint, token, gateway } = await setUp()
       await server.script(answers('x'))
-      const minted = (await (await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token) })).json()) as { token: string }
-      const ide = (path: string, body: unknown) => gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(minted.token), body: JSON.stringify(body) })
+      const minted = (await (
+        await gateway.fetch(TOKEN_PATH, { method: 'POST', headers: gitlabHeaders(token) })
+      ).json()) as { token: string }
+      const ide = (path: string, body: unknown) =>
+        gateway.fetch(path, {
+          method: 'POST',
+          headers: gitlabHeaders(minted.token),
+          body: JSON.stringify(body),
+        })
       expect((await ide('/v2/completions', ideCompletion(endpoint))).status).toBe(200)
       expect((await ide('/v2/code/completions', ideCompletion(endpoint))).status).toBe(200)
       const generation = await ide('/v2/code/generations', ideGeneration(endpoint))
@@ -61,14 +100,25 @@ export function codeBehaviourContract(target: Target) {
     it('answers a model server error with 503 {"detail"} naming the host after two retries, and a 429 with its Retry-After', async () => {
       const { server, endpoint, post, gateway } = await setUp()
       const host = new URL(server.url).host
-      await server.script({ match: '/v1/chat/completions', status: 500, chunks: [{ text: JSON.stringify(openAiError(`broken for ${MODEL_KEY}`)) }] })
+      await server.script({
+        match: '/v1/chat/completions',
+        status: 500,
+        chunks: [{ text: JSON.stringify(openAiError(`broken for ${MODEL_KEY}`)) }],
+      })
       const failed = await post('/v2/code/completions', ideCompletion(endpoint))
       expect(failed.status).toBe(503)
       const detail = ((await failed.json()) as { detail: string }).detail
-      expect(detail).toBe(`Inference failed: the model server at ${host} answered HTTP 500: broken for [redacted]`)
+      expect(detail).toBe(
+        `Inference failed: the model server at ${host} answered HTTP 500: broken for [redacted]`,
+      )
       expect(await server.requests()).toHaveLength(3)
 
-      await server.script({ match: '/v1/chat/completions', status: 429, headers: { 'retry-after': '7' }, chunks: [{ text: JSON.stringify(openAiError('slow down')) }] })
+      await server.script({
+        match: '/v1/chat/completions',
+        status: 429,
+        headers: { 'retry-after': '7' },
+        chunks: [{ text: JSON.stringify(openAiError('slow down')) }],
+      })
       const limited = await post('/v2/code/completions', ideCompletion(endpoint))
       expect(limited.status).toBe(429)
       expect(limited.headers.get('retry-after')).toBe('7')
@@ -77,14 +127,28 @@ export function codeBehaviourContract(target: Target) {
       expectNoSecrets(gateway, detail)
     })
 
-    it('blanks every credential a model server echoes before logging its message: the request\'s key and the operator\'s', async () => {
+    it("blanks every credential a model server echoes before logging its message: the request's key and the operator's", async () => {
       const operatorKey = 'sk-operator-SECRET-3c2b'
-      const { server, endpoint, post, gateway } = await setUp((fake) => ({ OPENAI_API_KEY: operatorKey, OPENAI_BASE_URL: `${fake.url}/v1` }))
-      const echo = (key: string) => ({ match: '/v1/chat/completions', status: 401, chunks: [{ text: JSON.stringify(openAiError(`Incorrect API key provided: ${key}`)) }] })
+      const { server, endpoint, post, gateway } = await setUp((fake) => ({
+        OPENAI_API_KEY: operatorKey,
+        OPENAI_BASE_URL: `${fake.url}/v1`,
+      }))
+      const echo = (key: string) => ({
+        match: '/v1/chat/completions',
+        status: 401,
+        chunks: [{ text: JSON.stringify(openAiError(`Incorrect API key provided: ${key}`)) }],
+      })
       await server.script({ ...echo(MODEL_KEY), times: 1 }, echo(operatorKey))
       expect((await post('/v2/code/completions', ideCompletion(endpoint))).status).toBe(503)
       // `openai/` without an endpoint: the gateway's own key, at OPENAI_BASE_URL.
-      expect((await post('/v2/code/completions', ideCompletion('', { model_identifier: 'openai/gpt-4o', model_api_key: '' }))).status).toBe(503)
+      expect(
+        (
+          await post(
+            '/v2/code/completions',
+            ideCompletion('', { model_identifier: 'openai/gpt-4o', model_api_key: '' }),
+          )
+        ).status,
+      ).toBe(503)
       expect((await server.requests())[1]?.headers.authorization).toBe(`Bearer ${operatorKey}`)
       const failures = gateway.logs().filter((line) => line.includes('Model call failed'))
       expect(failures).toHaveLength(2)
@@ -94,7 +158,10 @@ export function codeBehaviourContract(target: Target) {
 
     it('retries a non-streaming call that failed once, and never retries a stream', async () => {
       const { server, endpoint, post } = await setUp()
-      await server.script({ match: '/v1/chat/completions', status: 502, times: 1, chunks: [{ text: 'bad gateway' }] }, answers('ok'))
+      await server.script(
+        { match: '/v1/chat/completions', status: 502, times: 1, chunks: [{ text: 'bad gateway' }] },
+        answers('ok'),
+      )
       const retried = await post('/v2/code/completions', ideCompletion(endpoint))
       expect(((await retried.json()) as { choices: { text: string }[] }).choices[0]?.text).toBe('ok')
       expect(await server.requests()).toHaveLength(2)
@@ -141,20 +208,27 @@ export function codeBehaviourContract(target: Target) {
         // The model never finishes: what arrives here was forwarded while it was still generating.
         while (!received.includes('first')) {
           const next = await within(reader.read(), 5000)
-          if (next === 'still waiting' || next.done) throw new Error(`${path}: the stream was buffered (${JSON.stringify(received)})`)
+          if (next === 'still waiting' || next.done)
+            throw new Error(`${path}: the stream was buffered (${JSON.stringify(received)})`)
           received += next.value
         }
         await reader.cancel()
       }
       await server.waitForEarlyClose()
       const closed = (await server.requests()).filter((r) => r.closedEarly)
-      await expect.poll(async () => (await server.requests()).filter((r) => r.closedEarly).length, { timeout: 5000 }).toBe(2)
+      await expect
+        .poll(async () => (await server.requests()).filter((r) => r.closedEarly).length, { timeout: 5000 })
+        .toBe(2)
       expect(closed.length).toBeGreaterThanOrEqual(1)
     })
 
     it('breaks the connection when the model fails mid-stream (no stream_end), after what was already said', async () => {
       const { server, endpoint, post } = await setUp()
-      await server.script({ ...streams(['def ']), chunks: streams(['def ']).chunks.slice(0, 2), destroy: true })
+      await server.script({
+        ...streams(['def ']),
+        chunks: streams(['def ']).chunks.slice(0, 2),
+        destroy: true,
+      })
       const response = await post('/v4/code/suggestions', v3Completion(endpoint, { stream: true }))
       expect(response.status).toBe(200)
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
@@ -192,11 +266,14 @@ export function codeBehaviourContract(target: Target) {
 
     it('adds AIGW_CUSTOM_MODELS__EXTRA_HEADERS to model calls, and streams as one chunk with AIGW_CUSTOM_MODELS__DISABLE_STREAMING', async () => {
       const { server, endpoint, post } = await setUp({
-        AIGW_CUSTOM_MODELS__EXTRA_HEADERS: '{"X-Trace-Id": "gitlab-42", "Authorization": "Bearer must-not-win"}',
+        AIGW_CUSTOM_MODELS__EXTRA_HEADERS:
+          '{"X-Trace-Id": "gitlab-42", "Authorization": "Bearer must-not-win"}',
         AIGW_CUSTOM_MODELS__DISABLE_STREAMING: 'true',
       })
       await server.script(answers('return 1'))
-      const events = sseEvents(await text(await post('/v4/code/suggestions', v3Completion(endpoint, { stream: true }))))
+      const events = sseEvents(
+        await text(await post('/v4/code/suggestions', v3Completion(endpoint, { stream: true }))),
+      )
       expect(events.map((e) => e.event)).toEqual(['stream_start', 'content_chunk', 'stream_end'])
       const received = await server.onlyRequest()
       expect(received.headers['x-trace-id']).toBe('gitlab-42')
@@ -216,7 +293,9 @@ export function codeBehaviourContract(target: Target) {
         expect(response.status, path).toBe(200)
         expect(JSON.stringify(await response.json())).toContain('mocked response')
       }
-      const events = sseEvents(await text(await post('/v4/code/suggestions', v3Generation(endpoint, { stream: true }))))
+      const events = sseEvents(
+        await text(await post('/v4/code/suggestions', v3Generation(endpoint, { stream: true }))),
+      )
       expect(events.map((e) => e.event).at(-1)).toBe('stream_end')
       expect(JSON.stringify(events)).toContain('mocked response')
     })
@@ -224,13 +303,23 @@ export function codeBehaviourContract(target: Target) {
     it('answers what the fuzz suite found: a key a header cannot carry, a provider the operator has not set up, odd IDE context', async () => {
       const { server, endpoint, post, gateway } = await setUp()
       await server.script(answers('x = 1'))
-      const key = await post('/v2/code/completions', ideCompletion(endpoint, { model_api_key: 'sk-\u0000-SECRET-key' }))
+      const key = await post(
+        '/v2/code/completions',
+        ideCompletion(endpoint, { model_api_key: 'sk-\u0000-SECRET-key' }),
+      )
       expect(key.status).toBe(400)
-      expect(await key.json()).toEqual({ detail: 'The model API key may only contain printable ASCII characters' })
-      const vertex = await post('/v2/code/completions', ideCompletion(endpoint, { model_identifier: 'vertex_ai/gemini-2.5-flash', model_name: 'gemini' }))
+      expect(await key.json()).toEqual({
+        detail: 'The model API key may only contain printable ASCII characters',
+      })
+      const vertex = await post(
+        '/v2/code/completions',
+        ideCompletion(endpoint, { model_identifier: 'vertex_ai/gemini-2.5-flash', model_name: 'gemini' }),
+      )
       // The request names a provider this gateway is not set up for: the caller's 4xx, naming the setting; 5xx is for our faults.
       expect(vertex.status).toBe(400)
-      expect(await vertex.json()).toEqual({ detail: 'Vertex AI models need AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT to be set' })
+      expect(await vertex.json()).toEqual({
+        detail: 'Vertex AI models need AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT to be set',
+      })
       const odd = v3Generation(endpoint) as { prompt_components: { payload: Record<string, unknown> }[] }
       odd.prompt_components[0]!.payload.prompt_enhancer = {
         examples_array: [null, 7, { example: 'a', trigger_type: [null] }, { response: 'no example' }],
@@ -256,13 +345,27 @@ export function codeBehaviourContract(target: Target) {
       expect(await detail('{"prompt_version": 2,')).toBe('Validation error')
       expect(await detail({ ...ideCompletion(endpoint), prompt_version: undefined })).toBe('Validation error')
       expect(await detail(ideCompletion(endpoint, { model_provider: 'openai' }))).toBe('Validation error')
-      expect(await detail(ideCompletion(endpoint, { model_name: 'starcoder' }))).toMatch(/^model starcoder is not supported by use case code completions and provider litellm/)
-      expect(await detail(ideCompletion(endpoint, { model_provider: 'vertex-ai' }))).toMatch(/GitLab-managed model/)
-      expect(await detail(ideCompletion(endpoint, { model_provider: undefined }))).toMatch(/^No self-hosted model in the request/)
-      expect(await detail(ideGeneration(endpoint, { prompt: null }), '/v2/code/generations')).toBe('Validation error')
+      expect(await detail(ideCompletion(endpoint, { model_name: 'starcoder' }))).toMatch(
+        /^model starcoder is not supported by use case code completions and provider litellm/,
+      )
+      expect(await detail(ideCompletion(endpoint, { model_provider: 'vertex-ai' }))).toMatch(
+        /GitLab-managed model/,
+      )
+      expect(await detail(ideCompletion(endpoint, { model_provider: undefined }))).toMatch(
+        /^No self-hosted model in the request/,
+      )
+      expect(await detail(ideGeneration(endpoint, { prompt: null }), '/v2/code/generations')).toBe(
+        'Validation error',
+      )
       // With the instance's verbose-logs header (custom models on), the detail lists the problems.
-      const verbose = await post('/v2/code/completions', { ...ideCompletion(endpoint), current_file: { file_name: 'a.py' } }, { 'x-gitlab-enabled-instance-verbose-ai-logs': 'true' })
-      expect(((await verbose.json()) as { detail: string }).detail).toContain('body.current_file.content_above_cursor')
+      const verbose = await post(
+        '/v2/code/completions',
+        { ...ideCompletion(endpoint), current_file: { file_name: 'a.py' } },
+        { 'x-gitlab-enabled-instance-verbose-ai-logs': 'true' },
+      )
+      expect(((await verbose.json()) as { detail: string }).detail).toContain(
+        'body.current_file.content_above_cursor',
+      )
       expect(await server.requests()).toEqual([])
     })
   })

@@ -7,7 +7,10 @@
 export const MODEL_KEY = 'sk-model-SECRET-77aa'
 
 /** §3.2: the realistic self-hosted completion body (18.x), `stream` false. */
-export function ideCompletion(endpoint: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function ideCompletion(
+  endpoint: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     project_path: 'acme/payments',
     project_id: 42,
@@ -31,7 +34,10 @@ export function ideCompletion(endpoint: string, overrides: Record<string, unknow
 }
 
 /** §3.2: the self-hosted generation body (17.x–early 18.x) to /v2/code/generations. */
-export function ideGeneration(endpoint: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function ideGeneration(
+  endpoint: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     project_path: 'acme/payments',
     project_id: 42,
@@ -69,7 +75,10 @@ export function testCompletion(endpoint: string): Record<string, unknown> {
 }
 
 /** §5.2: `model_metadata` as Rails builds it (`provider` `openai` in most versions; `api`, `bedrock`, `vertex_ai` in others). */
-export function modelMetadata(endpoint: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function modelMetadata(
+  endpoint: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     provider: 'openai',
     name: 'codestral',
@@ -88,18 +97,31 @@ const editorPayload = {
 }
 
 /** v3/v4 completion: a `code_editor_completion` component, optional `code_context` after it, top-level model_metadata. */
-export function v3Completion(endpoint: string, options: { stream?: boolean; context?: string[]; metadata?: Record<string, unknown> } = {}) {
+export function v3Completion(
+  endpoint: string,
+  options: { stream?: boolean; context?: string[]; metadata?: Record<string, unknown> } = {},
+) {
   return {
     prompt_components: [
-      { type: 'code_editor_completion', payload: { ...editorPayload, stream: options.stream ?? false }, metadata: { source: 'gitlab-lsp', version: '8.2.0' } },
-      ...(options.context ?? []).map((content, i) => ({ type: 'code_context', payload: { type: 'file', name: `lib/related_${i}.py`, content } })),
+      {
+        type: 'code_editor_completion',
+        payload: { ...editorPayload, stream: options.stream ?? false },
+        metadata: { source: 'gitlab-lsp', version: '8.2.0' },
+      },
+      ...(options.context ?? []).map((content, i) => ({
+        type: 'code_context',
+        payload: { type: 'file', name: `lib/related_${i}.py`, content },
+      })),
     ],
     model_metadata: modelMetadata(endpoint, options.metadata),
   }
 }
 
 /** §3.2 cloud-shaped generation: `code_editor_generation` with prompt id, version and the IDE's prompt enhancer. */
-export function v3Generation(endpoint: string, options: { stream?: boolean; promptVersion?: string; metadata?: Record<string, unknown> } = {}) {
+export function v3Generation(
+  endpoint: string,
+  options: { stream?: boolean; promptVersion?: string; metadata?: Record<string, unknown> } = {},
+) {
   return {
     prompt_components: [
       {
@@ -111,7 +133,13 @@ export function v3Generation(endpoint: string, options: { stream?: boolean; prom
           language_identifier: 'python',
           stream: options.stream ?? false,
           prompt_enhancer: {
-            examples_array: [{ example: '# add two numbers', response: 'def add(a, b):\n    return a + b', trigger_type: 'comment' }],
+            examples_array: [
+              {
+                example: '# add two numbers',
+                response: 'def add(a, b):\n    return a + b',
+                trigger_type: 'comment',
+              },
+            ],
             trimmed_content_above_cursor: 'import json\n',
             trimmed_content_below_cursor: '',
             related_files: ['app/models.py\nclass Item:\n    price: int'],
@@ -124,6 +152,10 @@ export function v3Generation(endpoint: string, options: { stream?: boolean; prom
         },
       },
     ],
-    model_metadata: modelMetadata(endpoint, { name: 'mistral', identifier: 'custom_openai/Mistral-7B-Instruct-v0.3', ...options.metadata }),
+    model_metadata: modelMetadata(endpoint, {
+      name: 'mistral',
+      identifier: 'custom_openai/Mistral-7B-Instruct-v0.3',
+      ...options.metadata,
+    }),
   }
 }

@@ -39,10 +39,12 @@ const isObject = (value: unknown): value is JsonObject =>
 /** JSON text of a tree (absent object fields are left out, as JSON.stringify does). */
 function serialize(value: Json | undefined): string {
   if (value instanceof Raw) return value.json
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : serialize(item))).join(',')}]`
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : serialize(item))).join(',')}]`
   if (isObject(value)) {
     const fields: string[] = []
-    for (const [key, field] of Object.entries(value)) if (field !== undefined) fields.push(`${JSON.stringify(key)}:${serialize(field)}`)
+    for (const [key, field] of Object.entries(value))
+      if (field !== undefined) fields.push(`${JSON.stringify(key)}:${serialize(field)}`)
     return `{${fields.join(',')}}`
   }
   return JSON.stringify(value ?? null)
@@ -65,8 +67,32 @@ function setKey(target: JsonObject | Json[], key: string | number, value: Json):
 
 // --- Values ---------------------------------------------------------------------------------------
 
-const FAMILIES = ['mistral', 'mixtral', 'codestral', 'llama3', 'codellama', 'codegemma', 'deepseekcoder', 'gpt', 'claude_3', 'general', 'gemini', 'qwen']
-const OBJECT_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'toJSON', 'hasOwnProperty', 'length', 'then', 'isPrototypeOf']
+const FAMILIES = [
+  'mistral',
+  'mixtral',
+  'codestral',
+  'llama3',
+  'codellama',
+  'codegemma',
+  'deepseekcoder',
+  'gpt',
+  'claude_3',
+  'general',
+  'gemini',
+  'qwen',
+]
+const OBJECT_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'toJSON',
+  'hasOwnProperty',
+  'length',
+  'then',
+  'isPrototypeOf',
+]
 
 const interesting = fc.constantFrom(
   '',
@@ -104,12 +130,17 @@ const interesting = fc.constantFrom(
 )
 
 /** Strings at each of the schemas' length limits, and one over. */
-const boundary = fc.constantFrom(50, 51, 100, 101, 255, 256, 1000, 1001, 1024, 1025, 2000, 2001).map((n) => 'a'.repeat(n))
+const boundary = fc
+  .constantFrom(50, 51, 100, 101, 255, 256, 1000, 1001, 1024, 1025, 2000, 2001)
+  .map((n) => 'a'.repeat(n))
 
 /** 1,000 to 300,000 UTF-16 units (the content limit 100,000 ± 1 often); cheap to make and to shrink. */
 const huge = fc
   .tuple(
-    fc.oneof(fc.constantFrom('a', '😀', '\u0000', '\ud800', 'é', '\n', 'ab\r\n', ' '), fc.string({ unit: 'binary', minLength: 1, maxLength: 4 })),
+    fc.oneof(
+      fc.constantFrom('a', '😀', '\u0000', '\ud800', 'é', '\n', 'ab\r\n', ' '),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }),
+    ),
     fc.oneof(fc.constantFrom(99_999, 100_000, 100_001), fc.integer({ min: 1000, max: 300_000 })),
   )
   .map(([unit, n]) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n))
@@ -124,7 +155,15 @@ const text = fc.oneof(
 
 /** Editor content, never huge (for lists repeated up to 101 times). */
 const snippet = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('def total(items):\n    ', '\n\nprint(total([]))\n', '', 'import json\n\n# sum the prices\n') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'def total(items):\n    ',
+      '\n\nprint(total([]))\n',
+      '',
+      'import json\n\n# sum the prices\n',
+    ),
+  },
   { weight: 8, arbitrary: text },
 )
 
@@ -135,7 +174,11 @@ const content = fc.oneof({ weight: 299, arbitrary: snippet }, { weight: 1, arbit
 const deep = fc
   .tuple(
     fc.constantFrom('array', 'object', 'mixed', 'proto'),
-    fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1000, max: 5000 }) }, { weight: 2, arbitrary: fc.constant(10_000) }, { weight: 1, arbitrary: fc.constant(100_000) }),
+    fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: 1000, max: 5000 }) },
+      { weight: 2, arbitrary: fc.constant(10_000) },
+      { weight: 1, arbitrary: fc.constant(100_000) },
+    ),
   )
   .map(([kind, depth]) => {
     switch (kind) {
@@ -150,16 +193,43 @@ const deep = fc
     }
   })
 
-const small = fc.oneof(fc.constantFrom<Json>(null, true, false, 0, 1, -1, 1.5, 1e308, [], {}), text, fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>)
+const small = fc.oneof(
+  fc.constantFrom<Json>(null, true, false, 0, 1, -1, 1.5, 1e308, [], {}),
+  text,
+  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+)
 
 /** Objects with keys every JavaScript object already has. */
 const objectKeyed = fc
   .array(fc.tuple(fc.constantFrom(...OBJECT_KEYS), small), { minLength: 1, maxLength: 3 })
-  .map((entries) => new Raw(`{${entries.map(([key, value]) => `${JSON.stringify(key)}:${serialize(value)}`).join(',')}}`))
+  .map(
+    (entries) =>
+      new Raw(`{${entries.map(([key, value]) => `${JSON.stringify(key)}:${serialize(value)}`).join(',')}}`),
+  )
 
 /** A value of any JSON type, where a string (or anything else) was expected. */
 const anything: fc.Arbitrary<Json> = fc.oneof(
-  { weight: 36, arbitrary: fc.constantFrom<Json>(null, true, false, 0, 1, 2, 3, -1, 1.5, -0, 1e308, 2 ** 53, [], {}, '1', 'true') },
+  {
+    weight: 36,
+    arbitrary: fc.constantFrom<Json>(
+      null,
+      true,
+      false,
+      0,
+      1,
+      2,
+      3,
+      -1,
+      1.5,
+      -0,
+      1e308,
+      2 ** 53,
+      [],
+      {},
+      '1',
+      'true',
+    ),
+  },
   { weight: 36, arbitrary: text },
   { weight: 24, arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json> },
   { weight: 12, arbitrary: fc.array(text, { maxLength: 4 }) },
@@ -169,11 +239,13 @@ const anything: fc.Arbitrary<Json> = fc.oneof(
 )
 
 /** The value or, one time in `freq`, no field at all. */
-const maybe = <T>(arbitrary: fc.Arbitrary<T>, freq = 4): fc.Arbitrary<T | undefined> => fc.option(arbitrary, { nil: undefined, freq })
+const maybe = <T>(arbitrary: fc.Arbitrary<T>, freq = 4): fc.Arbitrary<T | undefined> =>
+  fc.option(arbitrary, { nil: undefined, freq })
 /** Mostly absent: one time in `freq` present. */
 const rarely = <T>(arbitrary: fc.Arbitrary<T>, freq = 4): fc.Arbitrary<T | undefined> =>
   fc.oneof({ weight: freq - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary })
-const orAnything = <T extends Json>(arbitrary: fc.Arbitrary<T>, weight = 20): fc.Arbitrary<Json> => fc.oneof({ weight, arbitrary }, { weight: 1, arbitrary: anything })
+const orAnything = <T extends Json>(arbitrary: fc.Arbitrary<T>, weight = 20): fc.Arbitrary<Json> =>
+  fc.oneof({ weight, arbitrary }, { weight: 1, arbitrary: anything })
 
 const fileName = fc.oneof(
   {
@@ -216,14 +288,42 @@ const fileName = fc.oneof(
 
 const languageIdentifier = maybe(
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom<Json>(null, 'python', 'PYTHON', ' python ', '', '   ', 'javascriptreact', 'plaintext', 'unknownlang', 'c', 'C', 'cpp', ...OBJECT_KEYS) },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom<Json>(
+        null,
+        'python',
+        'PYTHON',
+        ' python ',
+        '',
+        '   ',
+        'javascriptreact',
+        'plaintext',
+        'unknownlang',
+        'c',
+        'C',
+        'cpp',
+        ...OBJECT_KEYS,
+      ),
+    },
     { weight: 2, arbitrary: text },
   ),
 )
 
 const modelName = fc.oneof(
   { weight: 16, arbitrary: fc.constantFrom(...FAMILIES) },
-  { weight: 2, arbitrary: fc.constantFrom('starcoder', '', '  ', ' codestral ', 'CODESTRAL', 'codestral-2501', ...OBJECT_KEYS) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'starcoder',
+      '',
+      '  ',
+      ' codestral ',
+      'CODESTRAL',
+      'codestral-2501',
+      ...OBJECT_KEYS,
+    ),
+  },
   { weight: 1, arbitrary: text },
 )
 
@@ -255,7 +355,12 @@ function modelsFor(mode: Mode): Models {
       endpoint: fc.oneof(
         {
           weight: 16,
-          arbitrary: fc.constantFrom<Json | undefined>('http://no-model-server.invalid/v1', 'http://127.0.0.1:1/v1', 'https://models.example.com/v1/', 'http://[::1]:8000/v1'),
+          arbitrary: fc.constantFrom<Json | undefined>(
+            'http://no-model-server.invalid/v1',
+            'http://127.0.0.1:1/v1',
+            'https://models.example.com/v1/',
+            'http://[::1]:8000/v1',
+          ),
         },
         { weight: 4, arbitrary: fc.webUrl() },
         {
@@ -323,8 +428,28 @@ function modelsFor(mode: Mode): Models {
         { weight: 1, arbitrary: text },
       ),
       provider: fc.oneof(
-        { weight: 16, arbitrary: fc.constantFrom<Json>('openai', 'api', 'bedrock', 'vertex_ai', 'litellm', 'custom_openai') },
-        { weight: 2, arbitrary: fc.constantFrom<Json>('gitlab', 'amazon_q', '', 'fireworks_ai', 'mistral', ...OBJECT_KEYS) },
+        {
+          weight: 16,
+          arbitrary: fc.constantFrom<Json>(
+            'openai',
+            'api',
+            'bedrock',
+            'vertex_ai',
+            'litellm',
+            'custom_openai',
+          ),
+        },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom<Json>(
+            'gitlab',
+            'amazon_q',
+            '',
+            'fireworks_ai',
+            'mistral',
+            ...OBJECT_KEYS,
+          ),
+        },
         { weight: 1, arbitrary: text },
       ),
       mutable: () => true,
@@ -335,7 +460,10 @@ function modelsFor(mode: Mode): Models {
   const refusing = `${inject('refusingUrl')}/v1`
   return {
     base: refusing,
-    endpoint: fc.oneof({ weight: 12, arbitrary: fc.constant<Json | undefined>(refusing) }, { weight: 1, arbitrary: fc.constantFrom<Json | undefined>(undefined, null, '') }),
+    endpoint: fc.oneof(
+      { weight: 12, arbitrary: fc.constant<Json | undefined>(refusing) },
+      { weight: 1, arbitrary: fc.constantFrom<Json | undefined>(undefined, null, '') },
+    ),
     identifier: fc.constantFrom<Json | undefined>(
       'custom_openai/Codestral-22B-v0.1',
       'hosted_vllm/m',
@@ -356,13 +484,21 @@ function modelsFor(mode: Mode): Models {
 
 // --- Valid (or nearly valid) bodies ------------------------------------------------------------
 
-const messages = fc.array(fc.record({ role: fc.constantFrom<Json>('system', 'user', 'assistant'), content: text }), { maxLength: 4 })
+const messages = fc.array(
+  fc.record({ role: fc.constantFrom<Json>('system', 'user', 'assistant'), content: text }),
+  { maxLength: 4 },
+)
 
 /** `count` copies of an item (100 and 101 meet the schemas' array limits). */
 const listOf = (item: fc.Arbitrary<Json>) =>
   fc.oneof(
     { weight: 20, arbitrary: fc.array(item, { maxLength: 3 }) },
-    { weight: 1, arbitrary: fc.tuple(item, fc.constantFrom(99, 100, 101)).map(([one, count]) => Array.from({ length: count }, () => one)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(item, fc.constantFrom(99, 100, 101))
+        .map(([one, count]) => Array.from({ length: count }, () => one)),
+    },
   )
 
 function v2Body(models: Models, generation: boolean): fc.Arbitrary<Json> {
@@ -376,11 +512,28 @@ function v2Body(models: Models, generation: boolean): fc.Arbitrary<Json> {
       language_identifier: languageIdentifier,
     }),
     intent: maybe(fc.constantFrom<Json>('completion', 'generation')),
-    stream: fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-    context: maybe(listOf(fc.record({ type: fc.constantFrom<Json>('file', 'snippet'), name: fileName, content: snippet }))),
+    stream: fc.oneof(
+      { weight: 2, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
+    context: maybe(
+      listOf(fc.record({ type: fc.constantFrom<Json>('file', 'snippet'), name: fileName, content: snippet })),
+    ),
     model_provider: fc.oneof(
       { weight: 24, arbitrary: fc.constantFrom<Json | undefined>('litellm', 'codestral') },
-      { weight: 2, arbitrary: fc.constantFrom<Json | undefined>('anthropic', 'vertex-ai', 'fireworks_ai', 'amazon_q', 'gitlab', 'openai', null, undefined) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom<Json | undefined>(
+          'anthropic',
+          'vertex-ai',
+          'fireworks_ai',
+          'amazon_q',
+          'gitlab',
+          'openai',
+          null,
+          undefined,
+        ),
+      },
     ),
     model_name: maybe(modelName, 30),
     model_endpoint: models.endpoint,
@@ -388,30 +541,54 @@ function v2Body(models: Models, generation: boolean): fc.Arbitrary<Json> {
     model_identifier: models.identifier,
     telemetry: rarely(
       fc.array(
-        fc.record({ model_engine: maybe(fc.string()), model_name: maybe(fc.string()), lang: maybe(fc.string()), requests: fc.integer(), accepts: fc.integer(), errors: fc.integer() }),
+        fc.record({
+          model_engine: maybe(fc.string()),
+          model_name: maybe(fc.string()),
+          lang: maybe(fc.string()),
+          requests: fc.integer(),
+          accepts: fc.integer(),
+          errors: fc.integer(),
+        }),
         { maxLength: 11 },
       ),
     ),
     choices_count: rarely(fc.integer()),
-    prompt_id: maybe(fc.constantFrom<Json>('code_suggestions/generations', 'code_suggestions/completions', 'unknown/prompt', '', ' ')),
+    prompt_id: maybe(
+      fc.constantFrom<Json>(
+        'code_suggestions/generations',
+        'code_suggestions/completions',
+        'unknown/prompt',
+        '',
+        ' ',
+      ),
+    ),
     role_arn: rarely(text, 8),
   })
   const prompt = generation
     ? fc.oneof(
         fc.constant({ prompt_version: 1 }),
-        fc.record({ prompt_version: fc.constant(2), prompt: fc.oneof(fc.constant('write a function that sums the prices of the items'), text) }),
+        fc.record({
+          prompt_version: fc.constant(2),
+          prompt: fc.oneof(fc.constant('write a function that sums the prices of the items'), text),
+        }),
         fc.record({ prompt_version: fc.constant(3), prompt: messages }),
       )
     : fc.oneof(
         fc.constant({ prompt_version: 1 }),
         fc.record({ prompt_version: fc.constant(2), prompt: maybe(fc.oneof(fc.constant<Json>(null), text)) }),
-        fc.record({ prompt_version: fc.constant(3), prompt: maybe(fc.oneof(fc.constant<Json>(null), messages)) }),
+        fc.record({
+          prompt_version: fc.constant(3),
+          prompt: maybe(fc.oneof(fc.constant<Json>(null), messages)),
+        }),
       )
   return fc.tuple(base, prompt).map(([fields, version]): Json => ({ ...fields, ...version }) as JsonObject)
 }
 
 const componentMetadata = maybe(orAnything(fc.constant<Json>({ source: 'gitlab-lsp', version: '8.2.0' }), 40))
-const payloadProvider = rarely(fc.constantFrom<Json>('vertex-ai', 'anthropic', 'amazon_q', 'litellm', null), 16)
+const payloadProvider = rarely(
+  fc.constantFrom<Json>('vertex-ai', 'anthropic', 'amazon_q', 'litellm', null),
+  16,
+)
 
 const editorFields = {
   file_name: fileName,
@@ -426,11 +603,21 @@ const editorFields = {
 
 const completionComponent = fc.record({
   type: fc.constant('code_editor_completion'),
-  payload: fc.record({ ...editorFields, choices_count: rarely(fc.integer(), 6), prompt: rarely(fc.oneof(text, messages, fc.constant(null)), 6) }),
+  payload: fc.record({
+    ...editorFields,
+    choices_count: rarely(fc.integer(), 6),
+    prompt: rarely(fc.oneof(text, messages, fc.constant(null)), 6),
+  }),
   metadata: componentMetadata,
 })
 
-const listish = maybe(fc.oneof({ weight: 4, arbitrary: fc.array(text, { maxLength: 3 }) }, { weight: 2, arbitrary: fc.array(anything, { maxLength: 3 }) }, { weight: 1, arbitrary: anything }))
+const listish = maybe(
+  fc.oneof(
+    { weight: 4, arbitrary: fc.array(text, { maxLength: 3 }) },
+    { weight: 2, arbitrary: fc.array(anything, { maxLength: 3 }) },
+    { weight: 1, arbitrary: anything },
+  ),
+)
 
 const promptEnhancer = fc.record({
   examples_array: maybe(
@@ -441,7 +628,9 @@ const promptEnhancer = fc.record({
           fc.record({
             example: orAnything(text, 3),
             response: orAnything(text, 3),
-            trigger_type: maybe(orAnything(fc.constantFrom<Json>('comment', 'empty_function', 'small_file'), 3)),
+            trigger_type: maybe(
+              orAnything(fc.constantFrom<Json>('comment', 'empty_function', 'small_file'), 3),
+            ),
           }),
           { maxLength: 3 },
         ),
@@ -463,12 +652,50 @@ const generationComponent = fc.record({
   payload: fc.record({
     ...editorFields,
     prompt: rarely(text),
-    prompt_id: maybe(fc.constantFrom<Json>('code_suggestions/generations', 'code_suggestions/completions', 'unknown/prompt', '', ' ', null)),
+    prompt_id: maybe(
+      fc.constantFrom<Json>(
+        'code_suggestions/generations',
+        'code_suggestions/completions',
+        'unknown/prompt',
+        '',
+        ' ',
+        null,
+      ),
+    ),
     prompt_enhancer: maybe(orAnything(promptEnhancer)),
     prompt_version: maybe(
       fc.oneof(
-        { weight: 4, arbitrary: fc.constantFrom<Json>('^1.0.0', '1.0.0', '1.1.0-dev', '3.0.2-dev', '1.2.0-dev', '1.2.0', '2.0.0', '2.0.1', '2.0.2-dev', '1.1.0', '2.0.3') },
-        { weight: 2, arbitrary: fc.constantFrom<Json>('~1', '>=1.0.0, <2.0.0', '*', '^99', 'latest', '', ' ', '1.0.0 || 2.0.0', 'x'.repeat(255), null) },
+        {
+          weight: 4,
+          arbitrary: fc.constantFrom<Json>(
+            '^1.0.0',
+            '1.0.0',
+            '1.1.0-dev',
+            '3.0.2-dev',
+            '1.2.0-dev',
+            '1.2.0',
+            '2.0.0',
+            '2.0.1',
+            '2.0.2-dev',
+            '1.1.0',
+            '2.0.3',
+          ),
+        },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom<Json>(
+            '~1',
+            '>=1.0.0, <2.0.0',
+            '*',
+            '^99',
+            'latest',
+            '',
+            ' ',
+            '1.0.0 || 2.0.0',
+            'x'.repeat(255),
+            null,
+          ),
+        },
         { weight: 1, arbitrary: text },
       ),
     ),
@@ -483,12 +710,29 @@ const contextComponent = fc.record({
 })
 
 function v3Body(models: Models): fc.Arbitrary<Json> {
-  const first = fc.oneof({ weight: 12, arbitrary: completionComponent }, { weight: 12, arbitrary: generationComponent }, { weight: 1, arbitrary: contextComponent })
-  const unknownComponent = fc.record({ type: fc.oneof(fc.constantFrom<Json>('code_editor', 'CODE_CONTEXT', ''), anything), payload: maybe(anything) })
+  const first = fc.oneof(
+    { weight: 12, arbitrary: completionComponent },
+    { weight: 12, arbitrary: generationComponent },
+    { weight: 1, arbitrary: contextComponent },
+  )
+  const unknownComponent = fc.record({
+    type: fc.oneof(fc.constantFrom<Json>('code_editor', 'CODE_CONTEXT', ''), anything),
+    payload: maybe(anything),
+  })
   const rest = fc.oneof(
     { weight: 20, arbitrary: fc.array(contextComponent, { maxLength: 3 }) },
-    { weight: 1, arbitrary: fc.array(fc.oneof(completionComponent, generationComponent, unknownComponent), { maxLength: 2 }) },
-    { weight: 1, arbitrary: fc.tuple(contextComponent, fc.constantFrom(99, 100)).map(([one, count]) => Array.from({ length: count }, () => one)) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.oneof(completionComponent, generationComponent, unknownComponent), {
+        maxLength: 2,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(contextComponent, fc.constantFrom(99, 100))
+        .map(([one, count]) => Array.from({ length: count }, () => one)),
+    },
   )
   const metadata = fc.oneof(
     {
@@ -503,7 +747,10 @@ function v3Body(models: Models): fc.Arbitrary<Json> {
     },
     { weight: 1, arbitrary: anything },
   )
-  return fc.record({ prompt_components: fc.tuple(first, rest).map(([one, others]): Json => [one, ...others]), model_metadata: maybe(metadata, 20) })
+  return fc.record({
+    prompt_components: fc.tuple(first, rest).map(([one, others]): Json => [one, ...others]),
+    model_metadata: maybe(metadata, 20),
+  })
 }
 
 // --- Mutations ------------------------------------------------------------------------------------
@@ -520,9 +767,16 @@ interface Mutation {
 
 function mutations(models: Models): fc.Arbitrary<Mutation[]> {
   const mutation = fc.record({
-    op: fc.oneof({ weight: 6, arbitrary: fc.constant('set' as const) }, { weight: 3, arbitrary: fc.constant('delete' as const) }, { weight: 2, arbitrary: fc.constant('extra' as const) }),
+    op: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('set' as const) },
+      { weight: 3, arbitrary: fc.constant('delete' as const) },
+      { weight: 2, arbitrary: fc.constant('extra' as const) },
+    ),
     at: fc.nat(),
-    key: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...models.extraKeys) }, { weight: 1, arbitrary: fc.string() }),
+    key: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...models.extraKeys) },
+      { weight: 1, arbitrary: fc.string() },
+    ),
     value: anything,
   })
   return fc.array(mutation, { minLength: 1, maxLength: 4 })
@@ -547,7 +801,11 @@ function nodes(value: Json, prefix: Path = [], out: Path[] = []): Path[] {
 
 function at(root: Json, path: Path): Json | undefined {
   let node: Json | undefined = root
-  for (const key of path) node = Array.isArray(node) || isObject(node) ? (node as Record<string | number, Json | undefined>)[key] : undefined
+  for (const key of path)
+    node =
+      Array.isArray(node) || isObject(node)
+        ? (node as Record<string | number, Json | undefined>)[key]
+        : undefined
   return node
 }
 
@@ -596,47 +854,69 @@ const overLimit = () => (oversized ??= `{"a":"${'x'.repeat(10 * 1024 * 1024)}"}`
 /** GitLab's own bodies (fixtures.ts), streamed or not. */
 function fixture(route: Route, models: Models): fc.Arbitrary<Json> {
   const { base } = models
-  return fc.tuple(fc.boolean(), fc.array(snippet, { maxLength: 2 }), fc.constantFrom('^1.0.0', '2.0.1', '1.2.0')).map(([stream, context, promptVersion]) => {
-    if (route.kind === 'v2-completion') return ideCompletion(base, { stream }) as Json
-    if (route.kind === 'v2-generation') return ideGeneration(base, { stream }) as Json
-    return (context.length % 2 ? v3Completion(base, { stream, context: context as string[] }) : v3Generation(base, { stream, promptVersion })) as Json
-  })
+  return fc
+    .tuple(fc.boolean(), fc.array(snippet, { maxLength: 2 }), fc.constantFrom('^1.0.0', '2.0.1', '1.2.0'))
+    .map(([stream, context, promptVersion]) => {
+      if (route.kind === 'v2-completion') return ideCompletion(base, { stream }) as Json
+      if (route.kind === 'v2-generation') return ideGeneration(base, { stream }) as Json
+      return (
+        context.length % 2
+          ? v3Completion(base, { stream, context: context as string[] })
+          : v3Generation(base, { stream, promptVersion })
+      ) as Json
+    })
 }
 
 export function bodies(route: Route, mode: Mode): fc.Arbitrary<Sent> {
   const models = modelsFor(mode)
-  const valid = fc.oneof({ weight: 1, arbitrary: fixture(route, models) }, { weight: 8, arbitrary: route.kind === 'v3' ? v3Body(models) : v2Body(models, route.kind === 'v2-generation') })
-  const body: fc.Arbitrary<Payload> = fc.oneof(
-    { weight: 35, arbitrary: valid.map(written) },
-    { weight: 40, arbitrary: fc.tuple(valid, mutations(models)).map(([tree, changes]) => written(mutate(tree, changes, models))) },
-    { weight: 3, arbitrary: anything.map(written) },
+  const valid = fc.oneof(
+    { weight: 1, arbitrary: fixture(route, models) },
     {
-      weight: 14,
-      arbitrary: fc.oneof(
-        { weight: 6, arbitrary: fc.json() },
-        { weight: 5, arbitrary: fc.string({ unit: 'binary' }) },
-        { weight: 3, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => new Uint8Array(bytes)) },
-      ),
+      weight: 8,
+      arbitrary: route.kind === 'v3' ? v3Body(models) : v2Body(models, route.kind === 'v2-generation'),
     },
-    {
-      weight: 4,
-      arbitrary: fc.tuple(valid, fc.nat()).map(([tree, n]) => {
-        const json = serialize(tree)
-        return json.slice(0, n % json.length)
-      }),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.oneof(
-        { weight: 10_000, arbitrary: deep.map((raw) => raw.json) },
-        // 10 MiB + 12 bytes, a 413 (1 in ~5,000 bodies: it costs time to send).
-        { weight: 200, arbitrary: fc.constant(null).map(overLimit) },
-      ),
-    },
-  ).map((payload) => (typeof payload === 'object' && 'body' in payload ? payload : { body: payload }))
+  )
+  const body: fc.Arbitrary<Payload> = fc
+    .oneof(
+      { weight: 35, arbitrary: valid.map(written) },
+      {
+        weight: 40,
+        arbitrary: fc
+          .tuple(valid, mutations(models))
+          .map(([tree, changes]) => written(mutate(tree, changes, models))),
+      },
+      { weight: 3, arbitrary: anything.map(written) },
+      {
+        weight: 14,
+        arbitrary: fc.oneof(
+          { weight: 6, arbitrary: fc.json() },
+          { weight: 5, arbitrary: fc.string({ unit: 'binary' }) },
+          { weight: 3, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => new Uint8Array(bytes)) },
+        ),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.tuple(valid, fc.nat()).map(([tree, n]) => {
+          const json = serialize(tree)
+          return json.slice(0, n % json.length)
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(
+          { weight: 10_000, arbitrary: deep.map((raw) => raw.json) },
+          // 10 MiB + 12 bytes, a 413 (1 in ~5,000 bodies: it costs time to send).
+          { weight: 200, arbitrary: fc.constant(null).map(overLimit) },
+        ),
+      },
+    )
+    .map((payload) => (typeof payload === 'object' && 'body' in payload ? payload : { body: payload }))
   const headers = fc
     .record({
-      verbose: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      verbose: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
       languageServer: maybe(fc.constantFrom('7.17.1', '8.2.0', 'v7.17.1', '7.17.0', '7', 'garbage', '')),
       flags: maybe(fc.constantFrom('', 'flag_a', 'flag_a, flag_b ,flag_a', ' , ', 'x'.repeat(300))),
     })

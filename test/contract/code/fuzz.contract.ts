@@ -65,12 +65,19 @@ interface Answer {
 async function exchange(setup: CodeSetup, path: string, sent: Sent): Promise<Answer> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no complete answer within ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS)
+    timer = setTimeout(
+      () => reject(new Error(`no complete answer within ${ANSWER_TIMEOUT_MS} ms`)),
+      ANSWER_TIMEOUT_MS,
+    )
   })
   try {
     return await Promise.race([
       (async () => {
-        const response = await setup.gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(setup.token, sent.headers), body: sent.body })
+        const response = await setup.gateway.fetch(path, {
+          method: 'POST',
+          headers: gitlabHeaders(setup.token, sent.headers),
+          body: sent.body,
+        })
         // Read to the end: a stream that breaks rejects here.
         const text = new TextDecoder().decode(await response.arrayBuffer())
         return { status: response.status, contentType: response.headers.get('content-type') ?? '', text }
@@ -93,11 +100,21 @@ function parsed(sent: Sent): unknown {
 }
 
 const get = (value: unknown, ...path: (string | number)[]): unknown =>
-  path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined), value)
+  path.reduce<unknown>(
+    (node, key) =>
+      typeof node === 'object' && node !== null && Object.hasOwn(node, key)
+        ? (node as Record<string, unknown>)[key]
+        : undefined,
+    value,
+  )
 
 /** Whether the request asked for a stream (only a valid `true` does). */
 function streamed(route: Route, request: unknown): boolean {
-  return (route.kind === 'v3' ? get(request, 'prompt_components', 0, 'payload', 'stream') : get(request, 'stream')) === true
+  return (
+    (route.kind === 'v3'
+      ? get(request, 'prompt_components', 0, 'payload', 'stream')
+      : get(request, 'stream')) === true
+  )
 }
 
 /** The keys the request sent (≥ 8 chars), unless the same text is elsewhere in the body (the gateway may echo that field). */
@@ -124,16 +141,27 @@ const isInt = (value: unknown): boolean => Number.isInteger(value)
 function checkChoices(choices: unknown): void {
   ensure(Array.isArray(choices), 'choices is not an array')
   for (const choice of choices) {
-    ensure(isString(get(choice, 'text')) && get(choice, 'index') === 0 && get(choice, 'finish_reason') === 'length', `bad choice ${JSON.stringify(choice)}`)
+    ensure(
+      isString(get(choice, 'text')) &&
+        get(choice, 'index') === 0 &&
+        get(choice, 'finish_reason') === 'length',
+      `bad choice ${JSON.stringify(choice)}`,
+    )
   }
 }
 
 function checkModel(model: unknown, where: string): void {
-  ensure(isString(get(model, 'engine')) && isString(get(model, 'name')) && isString(get(model, 'lang')), `${where}: engine, name, lang must be strings`)
+  ensure(
+    isString(get(model, 'engine')) && isString(get(model, 'name')) && isString(get(model, 'lang')),
+    `${where}: engine, name, lang must be strings`,
+  )
 }
 
 function checkFlags(flags: unknown): void {
-  ensure(Array.isArray(flags) && flags.every(isString), 'metadata.enabled_feature_flags is not an array of strings')
+  ensure(
+    Array.isArray(flags) && flags.every(isString),
+    'metadata.enabled_feature_flags is not an array of strings',
+  )
 }
 
 /** §2.1, §3.4: the v2 envelope. */
@@ -147,7 +175,10 @@ function checkV2(body: unknown): void {
   ensure(isString(get(body, 'model', 'region')), 'model.region is not a string')
   const tokens = get(body, 'model', 'tokens_consumption_metadata')
   ensure(
-    tokens === null || ['input_tokens', 'output_tokens', 'context_tokens_sent', 'context_tokens_used'].every((key) => isInt(get(tokens, key))),
+    tokens === null ||
+      ['input_tokens', 'output_tokens', 'context_tokens_sent', 'context_tokens_used'].every((key) =>
+        isInt(get(tokens, key)),
+      ),
     'model.tokens_consumption_metadata is neither null nor token counts',
   )
   checkFlags(get(body, 'metadata', 'enabled_feature_flags'))
@@ -158,7 +189,10 @@ function checkV3(body: unknown): void {
   checkChoices(get(body, 'choices'))
   checkModel(get(body, 'model'), 'model')
   checkModel(get(body, 'metadata', 'model'), 'metadata.model')
-  ensure(JSON.stringify(get(body, 'model')) === JSON.stringify(get(body, 'metadata', 'model')), 'model and metadata.model differ')
+  ensure(
+    JSON.stringify(get(body, 'model')) === JSON.stringify(get(body, 'metadata', 'model')),
+    'model and metadata.model differ',
+  )
   ensure(isInt(get(body, 'metadata', 'timestamp')), 'metadata.timestamp is not an integer')
   ensure(get(body, 'metadata', 'region') === null, 'metadata.region is not null')
   checkFlags(get(body, 'metadata', 'enabled_feature_flags'))
@@ -179,32 +213,58 @@ function checkSse(text: string): void {
     }
     return { event: match[1]!, data }
   })
-  ensure(events.length >= 2 && events[0]!.event === 'stream_start' && events.at(-1)!.event === 'stream_end', `events ${events.map((e) => e.event).join(',')}`)
+  ensure(
+    events.length >= 2 && events[0]!.event === 'stream_start' && events.at(-1)!.event === 'stream_end',
+    `events ${events.map((e) => e.event).join(',')}`,
+  )
   const start = events[0]!.data
-  ensure(get(start, 'metadata', 'model', 'engine') === 'agent' && isString(get(start, 'metadata', 'model', 'name')), 'stream_start: model is not {engine: "agent", name}')
-  ensure(isInt(get(start, 'metadata', 'timestamp')) && isString(get(start, 'metadata', 'region')), 'stream_start: timestamp or region missing')
+  ensure(
+    get(start, 'metadata', 'model', 'engine') === 'agent' &&
+      isString(get(start, 'metadata', 'model', 'name')),
+    'stream_start: model is not {engine: "agent", name}',
+  )
+  ensure(
+    isInt(get(start, 'metadata', 'timestamp')) && isString(get(start, 'metadata', 'region')),
+    'stream_start: timestamp or region missing',
+  )
   checkFlags(get(start, 'metadata', 'enabled_feature_flags'))
   ensure(events.at(-1)!.data === null, 'stream_end data is not null')
   for (const chunk of events.slice(1, -1)) {
     ensure(chunk.event === 'content_chunk', `${chunk.event} in the middle of the stream`)
-    ensure(isString(get(chunk.data, 'choices', 0, 'delta', 'content')) && get(chunk.data, 'choices', 0, 'index') === 0, 'content_chunk without choices[0].delta.content')
+    ensure(
+      isString(get(chunk.data, 'choices', 0, 'delta', 'content')) &&
+        get(chunk.data, 'choices', 0, 'index') === 0,
+      'content_chunk without choices[0].delta.content',
+    )
   }
 }
 
 /** The contract for one answer; throws a Violation saying what is wrong. */
-function checkAnswer(route: Route, mode: Mode, sent: Sent, answer: Answer, logs: readonly string[] = []): void {
+function checkAnswer(
+  route: Route,
+  mode: Mode,
+  sent: Sent,
+  answer: Answer,
+  logs: readonly string[] = [],
+): void {
   const request = parsed(sent)
   const { status, contentType, text } = answer
   const modelFailure = mode === 'refusing' && (status === 502 || status === 504)
-  ensure(status === 200 || (status >= 400 && status < 500 && status !== 401) || modelFailure, `status ${status}`)
+  ensure(
+    status === 200 || (status >= 400 && status < 500 && status !== 401) || modelFailure,
+    `status ${status}`,
+  )
   ensure(!STACK_LINE.test(text), 'a stack trace in the answer')
   for (const key of secrets(sent, request)) {
     const escaped = JSON.stringify(key).slice(1, -1)
-    ensure(!text.includes(key) && !text.includes(escaped), 'the request\'s API key in the answer')
+    ensure(!text.includes(key) && !text.includes(escaped), "the request's API key in the answer")
     // Lines written while this request ran, other requests' too: only keys no other field could hold (`sk-…`).
     if (!key.startsWith('sk-')) continue
     const leak = logs.find((line) => line.includes(key) || line.includes(escaped))
-    ensure(leak === undefined, `the request's API key ${JSON.stringify(key)} in the gateway's logs: ${leak?.slice(0, 600)}`)
+    ensure(
+      leak === undefined,
+      `the request's API key ${JSON.stringify(key)} in the gateway's logs: ${leak?.slice(0, 600)}`,
+    )
   }
   if (status === 200 && streamed(route, request)) {
     ensure(contentType === 'text/event-stream; charset=utf-8', `a stream as ${contentType}`)
@@ -220,7 +280,11 @@ function checkAnswer(route: Route, mode: Mode, sent: Sent, answer: Answer, logs:
   }
   if (status !== 200) {
     ensure(
-      typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).join() === 'detail' && isString(get(body, 'detail')),
+      typeof body === 'object' &&
+        body !== null &&
+        !Array.isArray(body) &&
+        Object.keys(body).join() === 'detail' &&
+        isString(get(body, 'detail')),
       `${status} body is not {"detail": string}`,
     )
     return
@@ -231,7 +295,9 @@ function checkAnswer(route: Route, mode: Mode, sent: Sent, answer: Answer, logs:
 
 const preview = (value: string | Uint8Array, max = 1500) => {
   const shown = typeof value === 'string' ? value : `<${value.length} bytes>`
-  return shown.length > max ? `${JSON.stringify(shown.slice(0, max))}… (${shown.length} chars)` : JSON.stringify(shown)
+  return shown.length > max
+    ? `${JSON.stringify(shown.slice(0, max))}… (${shown.length} chars)`
+    : JSON.stringify(shown)
 }
 
 // --- The suites -----------------------------------------------------------------------------------
@@ -246,7 +312,11 @@ export function codeFuzzContract(target: Target) {
 
     const run = async (route: Route, routeIndex: number, mode: Mode) => {
       // Every provider is set up (a vertex_ai/ model needs a project): the bodies' own problems are what is fuzzed here.
-      const setup = await setUp(mode === 'mock' ? { AIGW_MOCK_MODEL_RESPONSES: 'true', AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT: 'fuzz-project' } : { AIGW_UPSTREAM__TIMEOUT_S: '0.3' })
+      const setup = await setUp(
+        mode === 'mock'
+          ? { AIGW_MOCK_MODEL_RESPONSES: 'true', AIGW_GOOGLE_CLOUD_PLATFORM__PROJECT: 'fuzz-project' }
+          : { AIGW_UPSTREAM__TIMEOUT_S: '0.3' },
+      )
       const statuses = new Map<number, number>()
       let sent = 0
       const property = fc.asyncProperty(bodies(route, mode), async (body) => {
@@ -256,7 +326,9 @@ export function codeFuzzContract(target: Target) {
         try {
           answer = await exchange(setup, route.path, body)
         } catch (error) {
-          throw new Violation(`${route.path} [${mode}]: no answer (${String(error)})\n  body: ${preview(body.body)}\n  headers: ${JSON.stringify(body.headers)}`)
+          throw new Violation(
+            `${route.path} [${mode}]: no answer (${String(error)})\n  body: ${preview(body.body)}\n  headers: ${JSON.stringify(body.headers)}`,
+          )
         }
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1)
         try {
@@ -273,17 +345,33 @@ export function codeFuzzContract(target: Target) {
       const seedOf = (lane: number) => FUZZ_SEED + 1000 * routeIndex + (mode === 'mock' ? 0 : 500) + lane
       const runs = mode === 'mock' ? MOCK_RUNS : REFUSING_RUNS[target.runtime]
       const lanes = REPLAY
-        ? [fc.assert(property, { seed: REPLAY.seed, path: REPLAY.path, endOnFailure: true, includeErrorInReport: true })]
-        : Array.from({ length: LANES }, (_, lane) => fc.assert(property, { numRuns: runs, seed: seedOf(lane), includeErrorInReport: true }))
+        ? [
+            fc.assert(property, {
+              seed: REPLAY.seed,
+              path: REPLAY.path,
+              endOnFailure: true,
+              includeErrorInReport: true,
+            }),
+          ]
+        : Array.from({ length: LANES }, (_, lane) =>
+            fc.assert(property, { numRuns: runs, seed: seedOf(lane), includeErrorInReport: true }),
+          )
       const results = await Promise.allSettled(lanes)
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
-      const histogram = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join(', ')
+      const histogram = [...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(', ')
       summary.push(`  ${route.path} [${mode}]: ${sent} bodies in ${seconds} s (${histogram})`)
       // Every failing lane's shrunk counterexample (several bugs at once), first three in full.
-      const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((result) => result.reason as Error)
+      const failed = results
+        .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
+        .map((result) => result.reason as Error)
       if (failed.length === 1) throw failed[0]
       if (failed.length > 1) {
-        const reports = failed.slice(0, 3).map((error, i) => `--- failing lane ${i + 1} of ${failed.length} ---\n${error.message}`)
+        const reports = failed
+          .slice(0, 3)
+          .map((error, i) => `--- failing lane ${i + 1} of ${failed.length} ---\n${error.message}`)
         throw new Error(`${failed.length} of ${lanes.length} lanes failed\n${reports.join('\n')}`)
       }
       if (REPLAY) return
@@ -296,10 +384,18 @@ export function codeFuzzContract(target: Target) {
     }
 
     ROUTES.forEach((route, index) => {
-      it(`${route.path}: ${LANES * MOCK_RUNS} bodies, mock model: no 5xx, every answer in the contract`, () => run(route, index, 'mock'), 180_000)
+      it(
+        `${route.path}: ${LANES * MOCK_RUNS} bodies, mock model: no 5xx, every answer in the contract`,
+        () => run(route, index, 'mock'),
+        180_000,
+      )
     })
     ROUTES.forEach((route, index) => {
-      it(`${route.path}: ${LANES * REFUSING_RUNS[target.runtime]} bodies, refusing model server: only 502/504 {"detail"} as 5xx`, () => run(route, index, 'refusing'), 180_000)
+      it(
+        `${route.path}: ${LANES * REFUSING_RUNS[target.runtime]} bodies, refusing model server: only 502/504 {"detail"} as 5xx`,
+        () => run(route, index, 'refusing'),
+        180_000,
+      )
     })
   })
 }

@@ -27,7 +27,9 @@ export function codeSetup(target: Target) {
     claims: Record<string, unknown> = {},
   ): Promise<CodeSetup> => {
     const [issuer, server] = [await newIssuer(), await newModelServer()]
-    const gateway = await start(settingsFor(issuer, typeof settings === 'function' ? settings(server) : settings))
+    const gateway = await start(
+      settingsFor(issuer, typeof settings === 'function' ? settings(server) : settings),
+    )
     const token = await instanceToken(issuer, generation, claims)
     return {
       issuer,
@@ -47,12 +49,20 @@ export function codeSetup(target: Target) {
 
 /** The fake answers one chat completion with `content`. */
 export function answers(content: string | null, usage?: { prompt: number; completion: number }) {
-  return { match: '/v1/chat/completions', chunks: [{ text: JSON.stringify(chatCompletion(content, 'stop', usage)) }] }
+  return {
+    match: '/v1/chat/completions',
+    chunks: [{ text: JSON.stringify(chatCompletion(content, 'stop', usage)) }],
+  }
 }
 
 /** The fake streams `texts` as chat deltas (then usage and `[DONE]`). */
 export function streams(texts: string[], options: { delayMs?: number; hang?: boolean } = {}) {
-  return { match: '/v1/chat/completions', headers: SSE_HEADERS, chunks: sseChunks(chatStream(texts), options.delayMs ?? 0), hang: options.hang }
+  return {
+    match: '/v1/chat/completions',
+    headers: SSE_HEADERS,
+    chunks: sseChunks(chatStream(texts), options.delayMs ?? 0),
+    hang: options.hang,
+  }
 }
 
 /** The messages the gateway sent upstream. */

@@ -8,7 +8,13 @@ import { expect } from 'vitest'
 import { gitlabHeaders, instanceToken, settingsFor } from '../gitlab.ts'
 import { gatewayFactory } from '../harness.ts'
 import { newIssuer } from '../issuer-client.ts'
-import { newModelServer, type Chunk, type ModelServer, type Received, type Step } from '../model-server-client.ts'
+import {
+  newModelServer,
+  type Chunk,
+  type ModelServer,
+  type Received,
+  type Step,
+} from '../model-server-client.ts'
 import { within } from '../providers/streams.ts'
 import type { Gateway, Target } from '../target.ts'
 import { sseChunks, SSE_HEADERS, type SseFrame } from '../wire/sse.ts'
@@ -23,14 +29,17 @@ export interface ProviderSetup {
 /** A fake model server first, then a gateway whose settings may name it (AZURE_API_BASE, AWS_BEDROCK_RUNTIME_ENDPOINT...). */
 export function providerSetup(target: Target) {
   const start = gatewayFactory(target)
-  return async (settings: (server: ModelServer) => Record<string, string> = () => ({})): Promise<ProviderSetup> => {
+  return async (
+    settings: (server: ModelServer) => Record<string, string> = () => ({}),
+  ): Promise<ProviderSetup> => {
     const [issuer, server] = [await newIssuer(), await newModelServer()]
     const gateway = await start(settingsFor(issuer, settings(server)))
     const token = await instanceToken(issuer, '18.x')
     return {
       server,
       gateway,
-      post: (path, body) => gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) }),
+      post: (path, body) =>
+        gateway.fetch(path, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(body) }),
     }
   }
 }
@@ -93,13 +102,20 @@ export async function suggestion(response: Response): Promise<string | undefined
  * while the model was still generating), hangs up, and returns the upstream request that the
  * gateway then closed.
  */
-export async function expectForwardedThenFreed(response: Response, first: string, server: ModelServer): Promise<Received> {
+export async function expectForwardedThenFreed(
+  response: Response,
+  first: string,
+  server: ModelServer,
+): Promise<Received> {
   expect(response.status).toBe(200)
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
   let received = ''
   while (!received.includes(first)) {
     const next = await within(reader.read(), 5000)
-    if (next === 'still waiting' || next.done) throw new Error(`the first chunk did not arrive while the model was generating (got ${JSON.stringify(received)})`)
+    if (next === 'still waiting' || next.done)
+      throw new Error(
+        `the first chunk did not arrive while the model was generating (got ${JSON.stringify(received)})`,
+      )
     received += next.value
   }
   await reader.cancel()

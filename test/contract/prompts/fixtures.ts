@@ -17,12 +17,26 @@ export const MODEL = 'mistralai/Mistral-7B-Instruct-v0.3'
 export const PROMPT_SCOPES = [...SCOPES_18, 'summarize_review', 'explain_code', 'resolve_vulnerability']
 
 /** `model_metadata` of a self-hosted mistral model as Rails builds it (17.x: provider `openai`). */
-export function promptMetadata(endpoint: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { provider: 'openai', name: 'mistral', endpoint, api_key: MODEL_KEY, identifier: `custom_openai/${MODEL}`, ...overrides }
+export function promptMetadata(
+  endpoint: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    provider: 'openai',
+    name: 'mistral',
+    endpoint,
+    api_key: MODEL_KEY,
+    identifier: `custom_openai/${MODEL}`,
+    ...overrides,
+  }
 }
 
 /** A prompt-registry body: `inputs`, the self-hosted model, and the rest as given. */
-export function invokeBody(endpoint: string, inputs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function invokeBody(
+  endpoint: string,
+  inputs: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { inputs, model_metadata: promptMetadata(endpoint), ...extra }
 }
 
@@ -31,7 +45,13 @@ export function testConnectionBody(endpoint: string, apiKey = MODEL_KEY): Record
   return {
     stream: false,
     inputs: {},
-    model_metadata: { name: 'mistral', endpoint, api_key: apiKey, provider: 'openai', identifier: 'custom_openai/Mistral-7B-Instruct-v0.3' },
+    model_metadata: {
+      name: 'mistral',
+      endpoint,
+      api_key: apiKey,
+      provider: 'openai',
+      identifier: 'custom_openai/Mistral-7B-Instruct-v0.3',
+    },
   }
 }
 
@@ -52,7 +72,11 @@ export const explainCodeInputs = {
  * §3.6: an AI action's body. The model is of a family without prompt directories of its own
  * (18.x "general"), so the base definitions answer: the versions Rails asks for are theirs.
  */
-export function actionBody(endpoint: string, inputs: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function actionBody(
+  endpoint: string,
+  inputs: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { inputs, model_metadata: promptMetadata(endpoint, { provider: 'api', name: 'general' }), ...extra }
 }
 
@@ -100,7 +124,12 @@ export function templateText(template: string | string[]): string {
  */
 export function chatV1Body(
   endpoint: string,
-  options: { content?: unknown; stream?: boolean; payload?: Record<string, unknown>; component?: Record<string, unknown> } = {},
+  options: {
+    content?: unknown
+    stream?: boolean
+    payload?: Record<string, unknown>
+    component?: Record<string, unknown>
+  } = {},
 ): Record<string, unknown> {
   return {
     prompt_components: [
@@ -110,9 +139,16 @@ export function chatV1Body(
         payload: {
           content: options.content ?? [
             { role: 'system', content: 'You are a software developer.\nYou can explain code snippets.' },
-            { role: 'user', content: `Here is the code user selected:\n<selected_code>\n  ${SELECTED_CODE}\n</selected_code>\n\nExplain the code.` },
+            {
+              role: 'user',
+              content: `Here is the code user selected:\n<selected_code>\n  ${SELECTED_CODE}\n</selected_code>\n\nExplain the code.`,
+            },
           ],
-          params: { temperature: 0.1, stop_sequences: ['\n\nHuman', 'Observation:'], max_tokens_to_sample: 4096 },
+          params: {
+            temperature: 0.1,
+            stop_sequences: ['\n\nHuman', 'Observation:'],
+            max_tokens_to_sample: 4096,
+          },
           provider: 'litellm',
           model: 'mistral',
           model_endpoint: endpoint,

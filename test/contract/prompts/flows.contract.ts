@@ -36,9 +36,10 @@ const refuses = (status: number) => ({
 export function promptFlowsContract(target: Target) {
   describe(`prompt registry: GitLab's Test connection, chat tools and AI actions [${target.runtime}]`, () => {
     const start = codeSetup(target)
-    const setUp = (settings: Record<string, string> = {}) => start(settings, '18.x', { scopes: PROMPT_SCOPES })
+    const setUp = (settings: Record<string, string> = {}) =>
+      start(settings, '18.x', { scopes: PROMPT_SCOPES })
 
-    it('Test connection: Rails\' exact body on the encoded path gets a 200 from a working model server', async () => {
+    it("Test connection: Rails' exact body on the encoded path gets a 200 from a working model server", async () => {
       const { server, endpoint, post, gateway } = await setUp()
       await server.script(answers('Hello!'))
       const response = await post(TEST_CONNECTION_PATH, testConnectionBody(endpoint))
@@ -56,7 +57,11 @@ export function promptFlowsContract(target: Target) {
       const { server, endpoint, issuer, gateway } = await setUp()
       await server.script(answers('Hello!'))
       const token = await instanceToken(issuer, '17.x')
-      const response = await gateway.fetch(TEST_CONNECTION_PATH, { method: 'POST', headers: gitlabHeaders(token), body: JSON.stringify(testConnectionBody(endpoint, '')) })
+      const response = await gateway.fetch(TEST_CONNECTION_PATH, {
+        method: 'POST',
+        headers: gitlabHeaders(token),
+        body: JSON.stringify(testConnectionBody(endpoint, '')),
+      })
       expect(response.status).toBe(200)
       expect((await server.onlyRequest()).headers.authorization).toBe('Bearer dummy_key')
     })
@@ -106,7 +111,12 @@ export function promptFlowsContract(target: Target) {
       const { server, endpoint, post } = await setUp()
       const answer = ['This method ', 'adds up the ', 'prices of the items.']
       await server.script(streams(answer))
-      const body = { stream: true, inputs: explainCodeInputs, model_metadata: invokeBody(endpoint).model_metadata, prompt_version: '^1.0.0' }
+      const body = {
+        stream: true,
+        inputs: explainCodeInputs,
+        model_metadata: invokeBody(endpoint).model_metadata,
+        prompt_version: '^1.0.0',
+      }
       const response = await post('/v1/prompts/chat/explain_code', body)
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
@@ -120,7 +130,10 @@ export function promptFlowsContract(target: Target) {
       expect(sent).toMatchObject(definition!.model_params ?? {})
       const messages = messagesOf(received)
       expect(messages.map((m) => m.role)).toEqual(definition!.messages.map((m) => m.role))
-      const user = messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n')
+      const user = messages
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .join('\n')
       expect(user).toContain(SELECTED_CODE)
       expect(user).toContain(explainCodeInputs.input)
       // No template placeholder left unrendered.
@@ -130,22 +143,37 @@ export function promptFlowsContract(target: Target) {
     it('chat tool: the /explain prompt answers the same on /v2, as NDJSON', async () => {
       const { server, endpoint, post } = await setUp()
       await server.script(streams(['It ', 'sums.']))
-      const response = await post('/v2/prompts/chat%2Fexplain_code', { stream: true, inputs: explainCodeInputs, model_metadata: invokeBody(endpoint).model_metadata })
+      const response = await post('/v2/prompts/chat%2Fexplain_code', {
+        stream: true,
+        inputs: explainCodeInputs,
+        model_metadata: invokeBody(endpoint).model_metadata,
+      })
       expect(response.status).toBe(200)
-      const lines = (await text(response)).trimEnd().split('\n').map((line) => JSON.parse(line) as { content: string })
+      const lines = (await text(response))
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { content: string })
       expect(lines.map((l) => l.content).join('')).toBe('It sums.')
     })
 
     it('AI action: summarize_review in the versions Rails asks for (^2.0.0, pinned 2.1.0, none)', async () => {
       const { server, endpoint, post } = await setUp()
-      await server.script(answers('I left two comments: a rename and a question. I estimate there is a small amount of work required.'))
+      await server.script(
+        answers(
+          'I left two comments: a rename and a question. I estimate there is a small amount of work required.',
+        ),
+      )
       const cases: [string | undefined, string][] = [
         ['^2.0.0', '2.'],
         ['2.1.0', '2.1.0'],
         [undefined, '1.'],
       ]
       for (const [promptVersion, expected] of cases) {
-        const body = actionBody(endpoint, { draft_notes_content: DRAFT_NOTES }, promptVersion === undefined ? {} : { prompt_version: promptVersion })
+        const body = actionBody(
+          endpoint,
+          { draft_notes_content: DRAFT_NOTES },
+          promptVersion === undefined ? {} : { prompt_version: promptVersion },
+        )
         const response = await post('/v1/prompts/summarize_review', body)
         expect(response.status, String(promptVersion)).toBe(200)
         expect(typeof (await response.json())).toBe('string')
@@ -157,12 +185,21 @@ export function promptFlowsContract(target: Target) {
       const received = await server.requests()
       expect(received).toHaveLength(3)
       for (const [i, request] of received.entries()) {
-        const sent = messagesOf(request).map((m) => m.content).join('\n')
+        const sent = messagesOf(request)
+          .map((m) => m.content)
+          .join('\n')
         expect(sent).toContain(DRAFT_NOTES.trim())
         const version = pickedVersion(cases[i]![0])!
         const own = systemText('summarize_review', version)
-        const others = definitionsOf('summarize_review').filter((d) => d.family === 'base' && d.version !== version).map((d) => systemText('summarize_review', d.version))
-        if (own !== undefined && others.every((o) => o !== own)) expect(messagesOf(request).find((m) => m.role === 'system')?.content.trim()).toBe(own.trim())
+        const others = definitionsOf('summarize_review')
+          .filter((d) => d.family === 'base' && d.version !== version)
+          .map((d) => systemText('summarize_review', d.version))
+        if (own !== undefined && others.every((o) => o !== own))
+          expect(
+            messagesOf(request)
+              .find((m) => m.role === 'system')
+              ?.content.trim(),
+          ).toBe(own.trim())
       }
     })
   })
@@ -170,7 +207,9 @@ export function promptFlowsContract(target: Target) {
 
 /** The base-directory summarize_review version a constraint selects (highest stable match; exact names first). */
 function pickedVersion(constraint: string | undefined): string | undefined {
-  const versions = definitionsOf('summarize_review').filter((d) => d.family === 'base').flatMap((d) => [d.version, ...(d.also_serves ?? [])])
+  const versions = definitionsOf('summarize_review')
+    .filter((d) => d.family === 'base')
+    .flatMap((d) => [d.version, ...(d.also_serves ?? [])])
   if (constraint !== undefined && versions.includes(constraint)) return constraint
   const major = constraint === undefined ? 1 : Number(/^\^(\d+)\./.exec(constraint)?.[1])
   const candidates = versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && Number(v.split('.')[0]) === major)

@@ -43,9 +43,10 @@ function ndjson(body: string): Record<string, unknown>[] {
 export function promptInvokeContract(target: Target) {
   describe(`/v1 and /v2 prompts: shapes and mistakes [${target.runtime}]`, () => {
     const start = codeSetup(target)
-    const setUp = (settings: Record<string, string> = {}) => start(settings, '18.x', { scopes: PROMPT_SCOPES })
+    const setUp = (settings: Record<string, string> = {}) =>
+      start(settings, '18.x', { scopes: PROMPT_SCOPES })
 
-    it('v1: answers a JSON string of the model text, after one chat completion with the definition\'s messages and parameters', async () => {
+    it("v1: answers a JSON string of the model text, after one chat completion with the definition's messages and parameters", async () => {
       const { server, endpoint, post, gateway } = await setUp()
       await server.script(answers('Hi John!'))
       const response = await post(`/v1/prompts/${CHECK}`, invokeBody(endpoint))
@@ -88,7 +89,10 @@ export function promptInvokeContract(target: Target) {
       const response = await post(`/v2/prompts/${CHECK}`, invokeBody(endpoint))
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toMatch(/^application\/json/)
-      expect(await response.json()).toEqual({ content: 'Hi John!', usage: { [MODEL]: { input_tokens: 30, output_tokens: 12 } } })
+      expect(await response.json()).toEqual({
+        content: 'Hi John!',
+        usage: { [MODEL]: { input_tokens: 30, output_tokens: 12 } },
+      })
 
       const bare = await post(`/v2/prompts/${CHECK}`, invokeBody(endpoint))
       expect(bare.status).toBe(200)
@@ -112,7 +116,11 @@ export function promptInvokeContract(target: Target) {
     it('v2: a stream without usage has no usage line', async () => {
       const { server, endpoint, post } = await setUp()
       // A model server that does not report usage: the same stream, without its usage chunk.
-      await server.script({ match: '/v1/chat/completions', headers: SSE_HEADERS, chunks: sseChunks(chatStream(['a', 'b'], { usage: null })) })
+      await server.script({
+        match: '/v1/chat/completions',
+        headers: SSE_HEADERS,
+        chunks: sseChunks(chatStream(['a', 'b'], { usage: null })),
+      })
       const response = await post(`/v2/prompts/${CHECK}`, invokeBody(endpoint, {}, { stream: true }))
       expect(response.status).toBe(200)
       const lines = ndjson(await text(response))
@@ -137,13 +145,21 @@ export function promptInvokeContract(target: Target) {
       expect(await server.requests()).toHaveLength(5)
     })
 
-    it('sends `dummy_key` when the model has no key, and the identifier\'s model part as the model', async () => {
+    it("sends `dummy_key` when the model has no key, and the identifier's model part as the model", async () => {
       const { server, endpoint, post } = await setUp()
       await server.script(answers('hello'))
-      const body = { inputs: {}, model_metadata: promptMetadata(endpoint, { api_key: '', identifier: 'custom_openai/org/My-Model:7b' }) }
+      const body = {
+        inputs: {},
+        model_metadata: promptMetadata(endpoint, {
+          api_key: '',
+          identifier: 'custom_openai/org/My-Model:7b',
+        }),
+      }
       expect((await post(`/v1/prompts/${CHECK}`, body)).status).toBe(200)
       const { api_key: _omitted, ...withoutKey } = promptMetadata(endpoint)
-      expect((await post(`/v1/prompts/${CHECK}`, { inputs: {}, model_metadata: withoutKey })).status).toBe(200)
+      expect((await post(`/v1/prompts/${CHECK}`, { inputs: {}, model_metadata: withoutKey })).status).toBe(
+        200,
+      )
       const [first, second] = await server.requests()
       expect(first!.headers.authorization).toBe('Bearer dummy_key')
       expect(bodyOf(first!).model).toBe('org/My-Model:7b')
@@ -157,9 +173,14 @@ export function promptInvokeContract(target: Target) {
       expect(unknown.status).toBe(400)
       expect(((await unknown.json()) as { detail: string }).detail).toContain('chat/no_such_prompt')
 
-      const versions = definitionsOf(CHECK).filter((d) => d.family === (definitionOf(CHECK, ['mistral'])?.family ?? 'base')).map((d) => d.version)
+      const versions = definitionsOf(CHECK)
+        .filter((d) => d.family === (definitionOf(CHECK, ['mistral'])?.family ?? 'base'))
+        .map((d) => d.version)
       for (const prefix of ['/v1', '/v2']) {
-        const none = await post(`${prefix}/prompts/${CHECK}`, invokeBody(endpoint, {}, { prompt_version: '^9.0.0' }))
+        const none = await post(
+          `${prefix}/prompts/${CHECK}`,
+          invokeBody(endpoint, {}, { prompt_version: '^9.0.0' }),
+        )
         expect(none.status, prefix).toBe(400)
         const { detail } = (await none.json()) as { detail: string }
         expect(detail).toContain("No version matching '^9.0.0'")
@@ -168,7 +189,7 @@ export function promptInvokeContract(target: Target) {
       expect(await server.requests()).toHaveLength(0)
     })
 
-    it('answers 403 when the token lacks the definition\'s unit primitive; 17.x `code_suggestions` grants complete_code', async () => {
+    it("answers 403 when the token lacks the definition's unit primitive; 17.x `code_suggestions` grants complete_code", async () => {
       const { server, endpoint, issuer, gateway } = await setUp()
       await server.script(answers('hello'))
       const as = async (token: string, path: string, body: unknown) =>
@@ -180,13 +201,19 @@ export function promptInvokeContract(target: Target) {
       expect(await denied.json()).toEqual({ detail: "Unauthorized to access 'model_configuration/check'" })
 
       const codeOnly = await instanceToken(issuer, '18.x', { scopes: ['complete_code', 'duo_chat'] })
-      const review = await as(codeOnly, '/v2/prompts/summarize_review', actionBody(endpoint, { draft_notes_content: DRAFT_NOTES }))
+      const review = await as(
+        codeOnly,
+        '/v2/prompts/summarize_review',
+        actionBody(endpoint, { draft_notes_content: DRAFT_NOTES }),
+      )
       expect(review.status).toBe(403)
       expect(await review.json()).toEqual({ detail: "Unauthorized to access 'summarize_review'" })
       expect(await server.requests()).toHaveLength(0)
 
       const old = await instanceToken(issuer, '17.x')
-      expect((await as(old, '/v1/prompts/model_configuration%2Fcheck', invokeBody(endpoint))).status).toBe(200)
+      expect((await as(old, '/v1/prompts/model_configuration%2Fcheck', invokeBody(endpoint))).status).toBe(
+        200,
+      )
     })
 
     it('answers 422 without model_metadata (saying to send it), without inputs, or with inputs that are not an object', async () => {
@@ -198,7 +225,11 @@ export function promptInvokeContract(target: Target) {
       expect(typeof detail).toBe('string')
       expect(detail).toContain('model_metadata')
 
-      for (const body of [{ model_metadata: promptMetadata(endpoint) }, { inputs: 'hello', model_metadata: promptMetadata(endpoint) }, { inputs: [], model_metadata: promptMetadata(endpoint) }]) {
+      for (const body of [
+        { model_metadata: promptMetadata(endpoint) },
+        { inputs: 'hello', model_metadata: promptMetadata(endpoint) },
+        { inputs: [], model_metadata: promptMetadata(endpoint) },
+      ]) {
         const response = await post(`/v2/prompts/${CHECK}`, body)
         expect(response.status, JSON.stringify(body.inputs)).toBe(422)
         expect(typeof ((await response.json()) as { detail: unknown }).detail).toBe('string')
@@ -211,12 +242,18 @@ export function promptInvokeContract(target: Target) {
       const { server, endpoint, post } = await setUp()
       await server.script(answers('never'))
       for (const stream of [false, true]) {
-        const response = await post('/v1/prompts/summarize_review', actionBody(endpoint, { unrelated: 'x' }, { prompt_version: '^2.0.0', stream }))
+        const response = await post(
+          '/v1/prompts/summarize_review',
+          actionBody(endpoint, { unrelated: 'x' }, { prompt_version: '^2.0.0', stream }),
+        )
         expect(response.status, `stream ${stream}`).toBe(422)
         expect(((await response.json()) as { detail: string }).detail).toContain('draft_notes_content')
       }
       // A prompt with several: resolve_vulnerability's templates print four.
-      const resolve = await post('/v1/prompts/resolve_vulnerability', actionBody(endpoint, { name: 'SQL injection' }))
+      const resolve = await post(
+        '/v1/prompts/resolve_vulnerability',
+        actionBody(endpoint, { name: 'SQL injection' }),
+      )
       expect(resolve.status).toBe(422)
       const { detail } = (await resolve.json()) as { detail: string }
       const wanted = requiredNames('resolve_vulnerability').filter((name) => name !== 'name')
@@ -238,10 +275,15 @@ export function promptInvokeContract(target: Target) {
         const fine = Object.fromEntries(names.map((n) => [n, 'x']))
         for (const name of names) {
           for (const bad of [[null], ['a', null], [{ nested: [null] }]]) {
-            const response = await post(`/v1/prompts/${encodeURIComponent(id)}`, invokeBody(endpoint, { ...fine, [name]: bad }, { prompt_version: definition.version }))
+            const response = await post(
+              `/v1/prompts/${encodeURIComponent(id)}`,
+              invokeBody(endpoint, { ...fine, [name]: bad }, { prompt_version: definition.version }),
+            )
             probes++
             expect(response.status, `${id} ${name} ${JSON.stringify(bad)}`).toBe(422)
-            expect(((await response.json()) as { detail: string }).detail).toMatch(new RegExp(`^inputs\\.${name}(\\[\\d\\]|\\.nested)*\\[\\d\\]: null is not allowed in a list`))
+            expect(((await response.json()) as { detail: string }).detail).toMatch(
+              new RegExp(`^inputs\\.${name}(\\[\\d\\]|\\.nested)*\\[\\d\\]: null is not allowed in a list`),
+            )
           }
         }
       }
@@ -251,32 +293,69 @@ export function promptInvokeContract(target: Target) {
 
     // Observable only through a template that prints it; runs once a definition does.
     const dated = usingCurrentDate()
-    it.runIf(dated !== undefined)('adds current_date to the inputs when absent, and keeps the caller\'s', async () => {
-      const uses = dated!
-      const { server, endpoint, post } = await start({}, '18.x', { scopes: [...PROMPT_SCOPES, uses.unit_primitive] })
-      await server.script(answers('ok'))
-      const inputs = Object.fromEntries(printedNames(uses).filter((n) => n !== 'current_date').map((n) => [n, `value of ${n}`]))
-      const body = invokeBody(endpoint, inputs, { prompt_version: uses.version })
-      expect((await post(`/v1/prompts/${uses.prompt_id}`, body)).status).toBe(200)
-      expect((await post(`/v1/prompts/${uses.prompt_id}`, { ...body, inputs: { ...inputs, current_date: 'the day of the test' } })).status).toBe(200)
-      const [added, kept] = await server.requests()
-      // GitLab's format, e.g. "January 05, 2026"; the day either side of now in UTC (the gateway may use another zone).
-      const days = [-1, 0, 1].map((d) =>
-        new Date(Date.now() + d * 86_400_000).toLocaleDateString('en-US', { month: 'long', day: '2-digit', year: 'numeric', timeZone: 'UTC' }),
-      )
-      const sent = messagesOf(added!).map((m) => m.content).join('\n')
-      expect(days.some((day) => sent.includes(day)), sent).toBe(true)
-      expect(messagesOf(kept!).map((m) => m.content).join('\n')).toContain('the day of the test')
-    })
+    it.runIf(dated !== undefined)(
+      "adds current_date to the inputs when absent, and keeps the caller's",
+      async () => {
+        const uses = dated!
+        const { server, endpoint, post } = await start({}, '18.x', {
+          scopes: [...PROMPT_SCOPES, uses.unit_primitive],
+        })
+        await server.script(answers('ok'))
+        const inputs = Object.fromEntries(
+          printedNames(uses)
+            .filter((n) => n !== 'current_date')
+            .map((n) => [n, `value of ${n}`]),
+        )
+        const body = invokeBody(endpoint, inputs, { prompt_version: uses.version })
+        expect((await post(`/v1/prompts/${uses.prompt_id}`, body)).status).toBe(200)
+        expect(
+          (
+            await post(`/v1/prompts/${uses.prompt_id}`, {
+              ...body,
+              inputs: { ...inputs, current_date: 'the day of the test' },
+            })
+          ).status,
+        ).toBe(200)
+        const [added, kept] = await server.requests()
+        // GitLab's format, e.g. "January 05, 2026"; the day either side of now in UTC (the gateway may use another zone).
+        const days = [-1, 0, 1].map((d) =>
+          new Date(Date.now() + d * 86_400_000).toLocaleDateString('en-US', {
+            month: 'long',
+            day: '2-digit',
+            year: 'numeric',
+            timeZone: 'UTC',
+          }),
+        )
+        const sent = messagesOf(added!)
+          .map((m) => m.content)
+          .join('\n')
+        expect(
+          days.some((day) => sent.includes(day)),
+          sent,
+        ).toBe(true)
+        expect(
+          messagesOf(kept!)
+            .map((m) => m.content)
+            .join('\n'),
+        ).toContain('the day of the test')
+      },
+    )
 
     it('reads the rendered templates unescaped (code stays code)', async () => {
       const { server, endpoint, post } = await setUp()
       await server.script(answers('I estimate there is a small amount of work.'))
       const notes = 'Comment: use `a && b` instead of <if a then b> & "quote"\n'
-      const response = await post('/v1/prompts/summarize_review', actionBody(endpoint, { draft_notes_content: notes }, { prompt_version: '^2.0.0' }))
+      const response = await post(
+        '/v1/prompts/summarize_review',
+        actionBody(endpoint, { draft_notes_content: notes }, { prompt_version: '^2.0.0' }),
+      )
       expect(response.status).toBe(200)
       expect(await response.json()).toBe('I estimate there is a small amount of work.')
-      expect(messagesOf(await server.onlyRequest()).map((m) => m.content).join('\n')).toContain(notes.trim())
+      expect(
+        messagesOf(await server.onlyRequest())
+          .map((m) => m.content)
+          .join('\n'),
+      ).toContain(notes.trim())
     })
   })
 }
@@ -292,7 +371,9 @@ function printedNames(definition: { messages: { template: string | string[] }[] 
   const names = new Set<string>()
   for (const message of definition.messages) {
     let depth = 0
-    for (const [, sigil, name] of templateText(message.template).matchAll(/\{\{\{?\s*([#^/&!>]?)\s*([\w.]+)\s*\}?\}\}/g)) {
+    for (const [, sigil, name] of templateText(message.template).matchAll(
+      /\{\{\{?\s*([#^/&!>]?)\s*([\w.]+)\s*\}?\}\}/g,
+    )) {
       if (sigil === '#' || sigil === '^') depth++
       else if (sigil === '/') depth--
       else if ((sigil === '' || sigil === '&') && depth === 0) names.add(name!.split('.')[0]!)
@@ -305,7 +386,9 @@ function printedNames(definition: { messages: { template: string | string[] }[] 
 function allNames(definition: { messages: { template: string | string[] }[] }): string[] {
   const names = new Set<string>()
   for (const message of definition.messages) {
-    for (const [, sigil, name] of templateText(message.template).matchAll(/\{\{\{?\s*([#^/&!>]?)\s*([\w.]+)\s*\}?\}\}/g)) {
+    for (const [, sigil, name] of templateText(message.template).matchAll(
+      /\{\{\{?\s*([#^/&!>]?)\s*([\w.]+)\s*\}?\}\}/g,
+    )) {
       if (sigil !== '!' && sigil !== '>' && name !== '.') names.add(name!.split('.')[0]!)
     }
   }
@@ -315,6 +398,7 @@ function allNames(definition: { messages: { template: string | string[] }[] }): 
 /** A definition a mistral model resolves to whose templates print current_date, if any. */
 function usingCurrentDate() {
   return allDefinitions().find(
-    (d) => definitionOf(d.prompt_id, ['mistral'], d.version) === d && printedNames(d).includes('current_date'),
+    (d) =>
+      definitionOf(d.prompt_id, ['mistral'], d.version) === d && printedNames(d).includes('current_date'),
   )
 }

@@ -62,7 +62,10 @@ export function railsVersionsContract(target: Target) {
             const model_metadata = promptMetadata(endpoint, { name: family })
             const body = invokeBody(endpoint, inputs, { prompt_version: constraint, model_metadata })
             const response = await post(`/v1/prompts/${encodeURIComponent(id)}`, body)
-            expect([response.status, await response.json()], `${id} / ${family} / ${constraint}`).toEqual([200, 'Done.'])
+            expect([response.status, await response.json()], `${id} / ${family} / ${constraint}`).toEqual([
+              200,
+              'Done.',
+            ])
             asked.push(constraint)
           }
         }
@@ -70,7 +73,8 @@ export function railsVersionsContract(target: Target) {
       expect(new Set(asked)).toEqual(new Set(['^1.0.0', '^2.0.0']))
       const answered = promptsAnswered(gateway)
       expect(answered).toHaveLength(asked.length)
-      for (const [i, label] of answered.entries()) expect(satisfies(versionOf(label), asked[i]!), `${label} for ${asked[i]}`).toBe(true)
+      for (const [i, label] of answered.entries())
+        expect(satisfies(versionOf(label), asked[i]!), `${label} for ${asked[i]}`).toBe(true)
       expect(answered).toContain('summarize_review/base@2.1.0')
       expect(answered).toContain('summarize_new_merge_request/base@2.1.0')
       expect(answered).toContain('summarize_review/base@1.0.0')
@@ -88,9 +92,18 @@ export function railsVersionsContract(target: Target) {
       ]
       for (const path of ['/v3/code/completions', '/v4/code/suggestions']) {
         for (const [family, name] of cases) {
-          const response = await post(path, v3Generation(endpoint, { promptVersion: '^2.0.1', metadata: { name: family } }))
-          const body = (await response.json()) as { model?: { engine: string; name: string }; choices?: { text: string }[] }
-          expect([response.status, body.model], `${path} ${family}`).toEqual([200, { engine: 'agent', name, lang: 'python' }])
+          const response = await post(
+            path,
+            v3Generation(endpoint, { promptVersion: '^2.0.1', metadata: { name: family } }),
+          )
+          const body = (await response.json()) as {
+            model?: { engine: string; name: string }
+            choices?: { text: string }[]
+          }
+          expect([response.status, body.model], `${path} ${family}`).toEqual([
+            200,
+            { engine: 'agent', name, lang: 'python' },
+          ])
           expect(body.choices?.[0]?.text).toContain('sum(item.price')
         }
       }
@@ -104,12 +117,21 @@ export function railsVersionsContract(target: Target) {
       const review = await post('/v1/prompts/summarize_review', reviewBody)
       expect([review.status, await review.json()]).toEqual([
         400,
-        { detail: "No version matching '^3.0.0' for prompt 'summarize_review' (model family 'mistral'); available: 1.0.0, 2.0.0, 2.1.0" },
+        {
+          detail:
+            "No version matching '^3.0.0' for prompt 'summarize_review' (model family 'mistral'); available: 1.0.0, 2.0.0, 2.1.0",
+        },
       ])
-      const generation = await post('/v4/code/suggestions', v3Generation(endpoint, { promptVersion: '^2.0.2', metadata: { name: 'general' } }))
+      const generation = await post(
+        '/v4/code/suggestions',
+        v3Generation(endpoint, { promptVersion: '^2.0.2', metadata: { name: 'general' } }),
+      )
       expect([generation.status, await generation.json()]).toEqual([
         400,
-        { detail: "No version matching '^2.0.2' for prompt 'code_suggestions/generations' (model family 'general'); available: 1.2.0, 2.0.1" },
+        {
+          detail:
+            "No version matching '^2.0.2' for prompt 'code_suggestions/generations' (model family 'general'); available: 1.2.0, 2.0.1",
+        },
       ])
       expect(await server.requests()).toEqual([])
     })

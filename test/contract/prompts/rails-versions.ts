@@ -12,7 +12,18 @@
 const NON_DEFAULT: Record<string, { base: string; familiesAtDefault: string[] }> = {
   'code_suggestions/generations': {
     base: '^2.0.1',
-    familiesAtDefault: ['claude_3', 'codegemma', 'codellama', 'codestral', 'deepseekcoder', 'gpt', 'llama3', 'mistral', 'mixtral', 'general'],
+    familiesAtDefault: [
+      'claude_3',
+      'codegemma',
+      'codellama',
+      'codestral',
+      'deepseekcoder',
+      'gpt',
+      'llama3',
+      'mistral',
+      'mixtral',
+      'general',
+    ],
   },
   summarize_new_merge_request: {
     base: '^2.0.0',
@@ -43,4 +54,6 @@ export function railsConstraints(prompt: string, family: string): string[] {
 }
 
 /** The distinct constraints Rails sends for self-hosted features: `^1.0.0` and the three base entries'. */
-export const RAILS_CONSTRAINTS = [...new Set([DEFAULT_CONSTRAINT, ...Object.values(NON_DEFAULT).map((e) => e.base)])]
+export const RAILS_CONSTRAINTS = [
+  ...new Set([DEFAULT_CONSTRAINT, ...Object.values(NON_DEFAULT).map((e) => e.base)]),
+]

@@ -14,7 +14,11 @@ export const TOOLS: ToolDefinition[] = [
     description: 'Read a file of the project',
     parameters: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] },
   },
-  { name: 'list_dir', description: 'List a directory', parameters: { type: 'object', properties: { directory: { type: 'string' } } } },
+  {
+    name: 'list_dir',
+    description: 'List a directory',
+    parameters: { type: 'object', properties: { directory: { type: 'string' } } },
+  },
   // No description, and no schema at all: a tool without arguments.
   { name: 'get_time', description: '', parameters: {} },
 ]
@@ -26,7 +30,11 @@ export const ANTHROPIC_TOOLS = [
     description: 'Read a file of the project',
     input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] },
   },
-  { name: 'list_dir', description: 'List a directory', input_schema: { type: 'object', properties: { directory: { type: 'string' } } } },
+  {
+    name: 'list_dir',
+    description: 'List a directory',
+    input_schema: { type: 'object', properties: { directory: { type: 'string' } } },
+  },
   { name: 'get_time', input_schema: { type: 'object' } },
 ]
 
@@ -77,10 +85,18 @@ export const TRICKY_ARGS = '{"file_path": "docs/grüße \\"quoted\\" 🎉.md", "
 export const TRICKY_PARSED = { file_path: 'docs/grüße "quoted" 🎉.md', pattern: 'a\\b\nc\u00e9' }
 
 /** The events of one call that ends well: start, one delta per non-empty piece, end. */
-export function callEvents(index: number, id: string, name: string, pieces: string[], args: Record<string, unknown>): ModelEvent[] {
+export function callEvents(
+  index: number,
+  id: string,
+  name: string,
+  pieces: string[],
+  args: Record<string, unknown>,
+): ModelEvent[] {
   return [
     { type: 'tool_call_start', index, id, name },
-    ...pieces.filter((piece) => piece !== '').map((piece): ModelEvent => ({ type: 'tool_call_delta', index, arguments: piece })),
+    ...pieces
+      .filter((piece) => piece !== '')
+      .map((piece): ModelEvent => ({ type: 'tool_call_delta', index, arguments: piece })),
     { type: 'tool_call_end', index, call: { id, name, arguments: args } },
   ]
 }

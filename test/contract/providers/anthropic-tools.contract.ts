@@ -31,8 +31,16 @@ const KEY = 'sk-ant-api03-EXAMPLE_key-AA'
 const MODEL = 'claude-sonnet-4-5-20250929'
 const format = anthropicFormat
 
-const LIST_SRC: wire.StreamedToolUse = { id: 'toolu_01', name: 'list_dir', pieces: ['{"direc', 'tory": "s', 'rc"}'] }
-const READ_TRICKY: wire.StreamedToolUse = { id: 'toolu_02', name: 'read_file', pieces: [TRICKY_ARGS.slice(0, 25), TRICKY_ARGS.slice(25)] }
+const LIST_SRC: wire.StreamedToolUse = {
+  id: 'toolu_01',
+  name: 'list_dir',
+  pieces: ['{"direc', 'tory": "s', 'rc"}'],
+}
+const READ_TRICKY: wire.StreamedToolUse = {
+  id: 'toolu_02',
+  name: 'read_file',
+  pieces: [TRICKY_ARGS.slice(0, 25), TRICKY_ARGS.slice(25)],
+}
 const CUT_OFF = 'the stream ended inside this tool call'
 
 export function anthropicToolsContract(target: ProviderTarget) {
@@ -69,7 +77,8 @@ export function anthropicToolsContract(target: ProviderTarget) {
     return results
   }
 
-  const streamed = async (chunks: Chunk[], step: Partial<Step> = {}) => (await streamedEach([{ chunks, ...step }]))[0]!
+  const streamed = async (chunks: Chunk[], step: Partial<Step> = {}) =>
+    (await streamedEach([{ chunks, ...step }]))[0]!
 
   /** Makes the call and returns the body the server received. */
   async function received(extra: Partial<TestCall>) {
@@ -110,13 +119,23 @@ export function anthropicToolsContract(target: ProviderTarget) {
     it('sends no tools and no tool_choice for a call without tools', async () => {
       for (const extra of [{ tools: undefined, toolChoice: 'required' as const }, { tools: [] }]) {
         const body = await received({ stream: false, ...extra })
-        expect(body).toEqual({ model: MODEL, max_tokens: 4096, messages: [{ role: 'user', content: 'What is in src?' }] })
+        expect(body).toEqual({
+          model: MODEL,
+          max_tokens: 4096,
+          messages: [{ role: 'user', content: 'What is in src?' }],
+        })
       }
     })
 
     it('sends a tool round trip as tool_use blocks and one user turn of tool_result blocks, in order', async () => {
       for (const stream of [true, false]) {
-        const body = await received({ stream, messages: CONVERSATION, toolChoice: 'auto', maxTokens: 1024, temperature: 0 })
+        const body = await received({
+          stream,
+          messages: CONVERSATION,
+          toolChoice: 'auto',
+          maxTokens: 1024,
+          temperature: 0,
+        })
         expect(body).toEqual({
           model: MODEL,
           max_tokens: 1024,
@@ -169,9 +188,24 @@ export function anthropicToolsContract(target: ProviderTarget) {
         text: '',
         toolCalls: [{ id: 'call_3', name: 'get_time', arguments: {} }],
         invalidToolCalls: [
-          { id: 'toolu_01', name: 'read_file', arguments: '{"file_path": ', reason: 'the arguments are not valid JSON' },
-          { id: 'toolu_02', name: 'read_file', arguments: '["a.ts"]', reason: 'the arguments are not a JSON object' },
-          { id: 'toolu_03', name: '', arguments: '{"file_path":"a.ts"}', reason: 'the tool call names no tool' },
+          {
+            id: 'toolu_01',
+            name: 'read_file',
+            arguments: '{"file_path": ',
+            reason: 'the arguments are not valid JSON',
+          },
+          {
+            id: 'toolu_02',
+            name: 'read_file',
+            arguments: '["a.ts"]',
+            reason: 'the arguments are not a JSON object',
+          },
+          {
+            id: 'toolu_03',
+            name: '',
+            arguments: '{"file_path":"a.ts"}',
+            reason: 'the tool call names no tool',
+          },
         ],
         finishReason: 'tool_calls',
         usage: { inputTokens: 12, outputTokens: 6 },
@@ -197,8 +231,13 @@ export function anthropicToolsContract(target: ProviderTarget) {
     })
 
     it('assembles the arguments whatever cut splits them: inside a string, an escape, a multi-byte character', async () => {
-      const cuts = [...Array(TRICKY_ARGS.length - 1).keys()].map((i) => [TRICKY_ARGS.slice(0, i + 1), TRICKY_ARGS.slice(i + 1)])
-      const streams = cuts.map((pieces) => wire.toolUseStream([{ id: 'toolu_02', name: 'read_file', pieces }]))
+      const cuts = [...Array(TRICKY_ARGS.length - 1).keys()].map((i) => [
+        TRICKY_ARGS.slice(0, i + 1),
+        TRICKY_ARGS.slice(i + 1),
+      ])
+      const streams = cuts.map((pieces) =>
+        wire.toolUseStream([{ id: 'toolu_02', name: 'read_file', pieces }]),
+      )
       const results = await streamedEach(streams.map((frames) => ({ chunks: frameChunks(frames) })))
       for (const [i, result] of results.entries()) {
         expect(result, JSON.stringify(cuts[i])).toEqual({
@@ -221,7 +260,8 @@ export function anthropicToolsContract(target: ProviderTarget) {
       expect(sseText(PARALLEL.slice(first, last + 1))).toContain('🎉')
       expect(cuts.length).toBeGreaterThan(400)
       const results = await streamedEach(cuts.map((at) => ({ chunks: cutAt(text, at) })))
-      for (const [i, result] of results.entries()) expect(result, `cut at byte ${cuts[i]}`).toEqual({ events: PARALLEL_EVENTS })
+      for (const [i, result] of results.entries())
+        expect(result, `cut at byte ${cuts[i]}`).toEqual({ events: PARALLEL_EVENTS })
     })
 
     it('mixes text and calls in block order; a call without input gets {}', async () => {
@@ -260,14 +300,28 @@ export function anthropicToolsContract(target: ProviderTarget) {
         {
           type: 'tool_call_invalid',
           index: 0,
-          call: { id: 'toolu_01', name: 'list_dir', arguments: '{"directory": "src", oops}', reason: 'the arguments are not valid JSON' },
+          call: {
+            id: 'toolu_01',
+            name: 'list_dir',
+            arguments: '{"directory": "src", oops}',
+            reason: 'the arguments are not valid JSON',
+          },
         },
         {
           type: 'tool_call_invalid',
           index: 1,
-          call: { id: 'toolu_02', name: 'read_file', arguments: '["README.md"]', reason: 'the arguments are not a JSON object' },
+          call: {
+            id: 'toolu_02',
+            name: 'read_file',
+            arguments: '["README.md"]',
+            reason: 'the arguments are not a JSON object',
+          },
         },
-        { type: 'tool_call_end', index: 2, call: { id: 'toolu_03', name: 'read_file', arguments: { file_path: 'a.ts' } } },
+        {
+          type: 'tool_call_end',
+          index: 2,
+          call: { id: 'toolu_03', name: 'read_file', arguments: { file_path: 'a.ts' } },
+        },
         { type: 'finish', reason: 'tool_calls' },
         { type: 'usage', usage: { inputTokens: 25, outputTokens: 15 } },
       ])
@@ -281,24 +335,38 @@ export function anthropicToolsContract(target: ProviderTarget) {
         ...PARALLEL_EVENTS.slice(0, 2 + 5),
         { type: 'tool_call_start', index: 1, id: 'toolu_02', name: 'read_file' },
         { type: 'tool_call_delta', index: 1, arguments: READ_TRICKY.pieces[0] },
-        { type: 'tool_call_invalid', index: 1, call: { id: 'toolu_02', name: 'read_file', arguments: READ_TRICKY.pieces[0], reason: CUT_OFF } },
+        {
+          type: 'tool_call_invalid',
+          index: 1,
+          call: { id: 'toolu_02', name: 'read_file', arguments: READ_TRICKY.pieces[0], reason: CUT_OFF },
+        },
       ])
       expect(error).toBeDefined()
       expect(error).not.toBeInstanceOf(ModelStreamError)
 
       // Dying between calls leaves nothing open: only the error follows.
-      const between = await streamed(frameChunks(PARALLEL.slice(0, blockFrames(PARALLEL, 1).last + 1)), { destroy: true })
+      const between = await streamed(frameChunks(PARALLEL.slice(0, blockFrames(PARALLEL, 1).last + 1)), {
+        destroy: true,
+      })
       expect(between.events).toEqual(PARALLEL_EVENTS.slice(0, 2 + 5))
       expect(between.error).toBeDefined()
     })
 
     it('an event: error inside a call reports it cut off, then ModelStreamError', async () => {
-      const frames = [...wire.toolUseStream([LIST_SRC]).slice(0, 4), wire.streamError('overloaded_error', 'Overloaded'), wire.messageStop()]
+      const frames = [
+        ...wire.toolUseStream([LIST_SRC]).slice(0, 4),
+        wire.streamError('overloaded_error', 'Overloaded'),
+        wire.messageStop(),
+      ]
       const { events, error } = await streamed(frameChunks(frames))
       expect(events).toEqual([
         { type: 'tool_call_start', index: 0, id: 'toolu_01', name: 'list_dir' },
         { type: 'tool_call_delta', index: 0, arguments: '{"direc' },
-        { type: 'tool_call_invalid', index: 0, call: { id: 'toolu_01', name: 'list_dir', arguments: '{"direc', reason: CUT_OFF } },
+        {
+          type: 'tool_call_invalid',
+          index: 0,
+          call: { id: 'toolu_01', name: 'list_dir', arguments: '{"direc', reason: CUT_OFF },
+        },
       ])
       expect(error).toBeInstanceOf(ModelStreamError)
       expect((error as Error).message).toBe('overloaded_error: Overloaded')
@@ -318,8 +386,16 @@ export function anthropicToolsContract(target: ProviderTarget) {
           { type: 'tool_call_start', index: 1, id: 'toolu_02', name: 'read_file' },
           { type: 'tool_call_delta', index: 1, arguments: '{"file_path": "a.ts"}' },
           { type: 'tool_call_delta', index: 0, arguments: '{"directory": "src"}' },
-          { type: 'tool_call_end', index: 0, call: { id: 'toolu_01', name: 'list_dir', arguments: { directory: 'src' } } },
-          { type: 'tool_call_end', index: 1, call: { id: 'toolu_02', name: 'read_file', arguments: { file_path: 'a.ts' } } },
+          {
+            type: 'tool_call_end',
+            index: 0,
+            call: { id: 'toolu_01', name: 'list_dir', arguments: { directory: 'src' } },
+          },
+          {
+            type: 'tool_call_end',
+            index: 1,
+            call: { id: 'toolu_02', name: 'read_file', arguments: { file_path: 'a.ts' } },
+          },
         ],
       })
     })

@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import { anthropicFormat } from '../../../src/providers/anthropic.ts'
-import { ModelStreamError, type ModelCall, type ModelEvent, type ModelTarget } from '../../../src/model-call/types.ts'
+import {
+  ModelStreamError,
+  type ModelCall,
+  type ModelEvent,
+  type ModelTarget,
+} from '../../../src/model-call/types.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer } from '../model-server-client.ts'
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText, withCrlf } from '../wire/openai.ts'
@@ -18,12 +23,24 @@ const KEY = 'sk-ant-api03-EXAMPLE_key-AA'
 const MODEL = 'claude-sonnet-4-5-20250929'
 const format = anthropicFormat
 
-function callFor(server: ModelServer, extra: Partial<TestCall> = {}, target: Partial<ModelTarget> = {}): ModelCall {
+function callFor(
+  server: ModelServer,
+  extra: Partial<TestCall> = {},
+  target: Partial<ModelTarget> = {},
+): ModelCall {
   return {
     stream: true,
     messages: [{ role: 'user', content: 'Hi' }],
     ...extra,
-    target: { format: 'anthropic', provider: 'anthropic', upstreamModel: MODEL, endpoint: server.url, apiKey: KEY, requestSuppliedEndpoint: true, ...target },
+    target: {
+      format: 'anthropic',
+      provider: 'anthropic',
+      upstreamModel: MODEL,
+      endpoint: server.url,
+      apiKey: KEY,
+      requestSuppliedEndpoint: true,
+      ...target,
+    },
   }
 }
 
@@ -61,7 +78,11 @@ export function anthropicContract(target: ProviderTarget) {
     const call = callFor(server, extra, targetOverrides)
     const response = await send(call)
     expect(response.status).toBe(200)
-    if (stream) expect((await drain(format.events(response.body!, call, LIMITS))).events[0]).toEqual({ type: 'text', text: 'ok' })
+    if (stream)
+      expect((await drain(format.events(response.body!, call, LIMITS))).events[0]).toEqual({
+        type: 'text',
+        text: 'ok',
+      })
     else expect(format.parse(await response.json(), call).text).toBe('ok')
     return server.onlyRequest()
   }
@@ -112,17 +133,26 @@ export function anthropicContract(target: ProviderTarget) {
     it('sends only what is set: max_tokens defaults to 4096, no stream, system or sampling fields; a prompt is one user turn', async () => {
       const minimal = await received({ stream: false, stop: [] })
       expect(minimal.headers.accept).toBe('application/json')
-      expect(bodyOf(minimal)).toEqual({ model: MODEL, max_tokens: 4096, messages: [{ role: 'user', content: 'Hi' }] })
+      expect(bodyOf(minimal)).toEqual({
+        model: MODEL,
+        max_tokens: 4096,
+        messages: [{ role: 'user', content: 'Hi' }],
+      })
 
       const zero = await received({ stream: false, temperature: 0 })
       expect(bodyOf(zero)).toMatchObject({ temperature: 0 })
 
       const prompt = await received({ stream: false, messages: [{ role: 'user', content: 'def add(' }] })
-      expect(bodyOf(prompt)).toEqual({ model: MODEL, max_tokens: 4096, messages: [{ role: 'user', content: 'def add(' }] })
+      expect(bodyOf(prompt)).toEqual({
+        model: MODEL,
+        max_tokens: 4096,
+        messages: [{ role: 'user', content: 'def add(' }],
+      })
     })
 
     it('sends whatever key the target holds, and no x-api-key without one', async () => {
-      for (const key of ['dummy_key', KEY]) expect((await received({ stream: false }, { apiKey: key })).headers['x-api-key']).toBe(key)
+      for (const key of ['dummy_key', KEY])
+        expect((await received({ stream: false }, { apiKey: key })).headers['x-api-key']).toBe(key)
       const keyless = await received({}, { apiKey: undefined })
       expect(keyless.headers).not.toHaveProperty('x-api-key')
       expect(keyless.headers['anthropic-version']).toBe('2023-06-01')
@@ -142,15 +172,22 @@ export function anthropicContract(target: ProviderTarget) {
     const text = sseText(frames)
 
     it('one text event per content_block_delta, in order; message_delta gives finish and usage; ping and the rest add nothing', async () => {
-      expect(frames.map((frame) => frame.event)).toEqual(expect.arrayContaining(['content_block_start', 'ping', 'content_block_stop', 'message_stop']))
+      expect(frames.map((frame) => frame.event)).toEqual(
+        expect.arrayContaining(['content_block_start', 'ping', 'content_block_stop', 'message_stop']),
+      )
       expect(await streamed(frameChunks(frames, 5))).toEqual({ events: ANSWER })
     })
 
     it('ignores SSE comments between and inside events', async () => {
       const comment = ': keep-alive\n\n'
-      const chunks = [{ text: comment }, ...frameChunks(frames).flatMap((chunk) => [chunk, { text: comment }])]
+      const chunks = [
+        { text: comment },
+        ...frameChunks(frames).flatMap((chunk) => [chunk, { text: comment }]),
+      ]
       expect(await streamed(chunks)).toEqual({ events: ANSWER })
-      expect(await streamed([{ text: text.replaceAll('data: ', ': comment\ndata: ') }])).toEqual({ events: ANSWER })
+      expect(await streamed([{ text: text.replaceAll('data: ', ': comment\ndata: ') }])).toEqual({
+        events: ANSWER,
+      })
     })
 
     it('decodes the same when events are cut across chunks (mid-character too), packed into one, or framed with CRLF', async () => {
@@ -161,9 +198,18 @@ export function anthropicContract(target: ProviderTarget) {
     })
 
     it('maps every streamed stop reason', async () => {
-      const reasons = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'other' }
+      const reasons = {
+        end_turn: 'stop',
+        stop_sequence: 'stop',
+        max_tokens: 'length',
+        tool_use: 'tool_calls',
+        refusal: 'content_filter',
+        pause_turn: 'other',
+      }
       for (const [stopReason, reason] of Object.entries(reasons)) {
-        const { events } = await streamed([{ text: sseText(wire.messageStream(['x'], { stopReason, inputTokens: 3, outputTokens: 1 })) }])
+        const { events } = await streamed([
+          { text: sseText(wire.messageStream(['x'], { stopReason, inputTokens: 3, outputTokens: 1 })) },
+        ])
         expect(events, stopReason).toEqual([
           { type: 'text', text: 'x' },
           { type: 'finish', reason },
@@ -173,7 +219,12 @@ export function anthropicContract(target: ProviderTarget) {
     })
 
     it('an event: error ends the stream with ModelStreamError, after the text before it (own chunk or packed)', async () => {
-      const failing: SseFrame[] = [...frames.slice(0, 4), wire.streamError('overloaded_error', 'Overloaded'), wire.textDelta('never'), wire.messageStop()]
+      const failing: SseFrame[] = [
+        ...frames.slice(0, 4),
+        wire.streamError('overloaded_error', 'Overloaded'),
+        wire.textDelta('never'),
+        wire.messageStop(),
+      ]
       for (const chunks of [frameChunks(failing, 5), [{ text: sseText(failing) }]]) {
         const { events, error } = await streamed(chunks)
         expect(events).toEqual([{ type: 'text', text: 'Hel' }])
@@ -213,32 +264,61 @@ export function anthropicContract(target: ProviderTarget) {
     }
 
     it('parses the text blocks of an answer in order, skipping other blocks (a tool_use is a call); null or no content is empty text', async () => {
-      const answer = await answered(200, wire.message([wire.textBlock('def add(a, b):'), wire.toolUseBlock(), wire.textBlock('\n    return a + b')], 'max_tokens'))
+      const answer = await answered(
+        200,
+        wire.message(
+          [wire.textBlock('def add(a, b):'), wire.toolUseBlock(), wire.textBlock('\n    return a + b')],
+          'max_tokens',
+        ),
+      )
       expect(format.parse(answer.json, answer.call)).toEqual({
         text: 'def add(a, b):\n    return a + b',
-        toolCalls: [{ id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: { location: 'Paris' } }],
+        toolCalls: [
+          { id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: { location: 'Paris' } },
+        ],
         finishReason: 'length',
         usage: { inputTokens: 12, outputTokens: 6 },
       })
       const call = answer.call
-      expect(format.parse(wire.message(null, 'end_turn'), call)).toEqual({ text: '', finishReason: 'stop', usage: { inputTokens: 12, outputTokens: 6 } })
-      expect(format.parse(wire.message([], null), call)).toEqual({ text: '', usage: { inputTokens: 12, outputTokens: 6 } })
-      for (const nonsense of [{}, null, 'text', { content: 'not blocks' }]) expect(format.parse(nonsense, call)).toEqual({ text: '' })
+      expect(format.parse(wire.message(null, 'end_turn'), call)).toEqual({
+        text: '',
+        finishReason: 'stop',
+        usage: { inputTokens: 12, outputTokens: 6 },
+      })
+      expect(format.parse(wire.message([], null), call)).toEqual({
+        text: '',
+        usage: { inputTokens: 12, outputTokens: 6 },
+      })
+      for (const nonsense of [{}, null, 'text', { content: 'not blocks' }])
+        expect(format.parse(nonsense, call)).toEqual({ text: '' })
     })
 
     it('maps every stop reason of an answer', () => {
       const call = {} as ModelCall
-      const reasons = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'other' }
+      const reasons = {
+        end_turn: 'stop',
+        stop_sequence: 'stop',
+        max_tokens: 'length',
+        tool_use: 'tool_calls',
+        refusal: 'content_filter',
+        pause_turn: 'other',
+      }
       for (const [stopReason, expected] of Object.entries(reasons)) {
-        expect(format.parse(wire.message([wire.textBlock('x')], stopReason), call).finishReason, stopReason).toBe(expected)
+        expect(
+          format.parse(wire.message([wire.textBlock('x')], stopReason), call).finishReason,
+          stopReason,
+        ).toBe(expected)
       }
     })
 
-    it("reads Anthropic's {type: \"error\", error: {message}}", async () => {
+    it('reads Anthropic\'s {type: "error", error: {message}}', async () => {
       const overloaded = await answered(529, wire.anthropicError('overloaded_error', 'Overloaded'))
       expect(format.errorMessage(overloaded.json)).toBe('Overloaded')
-      expect(format.errorMessage(wire.anthropicError('invalid_request_error', 'max_tokens: 8192 > 4096'))).toBe('max_tokens: 8192 > 4096')
-      for (const other of [{ unexpected: true }, { error: 'no object' }, null, 'text']) expect(format.errorMessage(other)).toBeUndefined()
+      expect(
+        format.errorMessage(wire.anthropicError('invalid_request_error', 'max_tokens: 8192 > 4096')),
+      ).toBe('max_tokens: 8192 > 4096')
+      for (const other of [{ unexpected: true }, { error: 'no object' }, null, 'text'])
+        expect(format.errorMessage(other)).toBeUndefined()
     })
   })
 }

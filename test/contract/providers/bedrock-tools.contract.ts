@@ -5,7 +5,13 @@
  * calls, and streamed calls assembled from pieces cut anywhere, broken, cut off or left open.
  */
 import { describe, expect, it } from 'vitest'
-import { ModelStreamError, type ChatMessage, type ModelCall, type ModelEvent, type ToolDefinition } from '../../../src/model-call/types.ts'
+import {
+  ModelStreamError,
+  type ChatMessage,
+  type ModelCall,
+  type ModelEvent,
+  type ToolDefinition,
+} from '../../../src/model-call/types.ts'
 import { createBedrockFormat, type BedrockOptions } from '../../../src/providers/bedrock.ts'
 import { bodyOf, newModelServer, type Chunk, type ModelServer, type Step } from '../model-server-client.ts'
 import * as wire from '../wire/bedrock.ts'
@@ -14,7 +20,12 @@ import { drain, readAll } from './streams.ts'
 import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-const SIGV4: BedrockOptions = { region: 'us-west-2', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET, now: () => Date.UTC(2025, 5, 1) }
+const SIGV4: BedrockOptions = {
+  region: 'us-west-2',
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: SECRET,
+  now: () => Date.UTC(2025, 5, 1),
+}
 const CLAUDE = 'us.anthropic.claude-sonnet-4-20250514-v1:0'
 const LLAMA = 'us.meta.llama3-3-70b-instruct-v1:0'
 const ANY_CALL = {} as ModelCall
@@ -30,12 +41,24 @@ const GREP: ToolDefinition = {
   description: 'Search the project',
   parameters: {
     type: 'object',
-    properties: { pattern: { type: 'string' }, paths: { type: 'array', items: { type: 'string' } }, mode: { enum: ['fixed', 'regex'] } },
+    properties: {
+      pattern: { type: 'string' },
+      paths: { type: 'array', items: { type: 'string' } },
+      mode: { enum: ['fixed', 'regex'] },
+    },
     required: ['pattern'],
   },
 }
-const readFileSpec = { toolSpec: { name: 'read_file', description: 'Read a file of the project', inputSchema: { json: READ_FILE.parameters } } }
-const grepSpec = { toolSpec: { name: 'grep', description: 'Search the project', inputSchema: { json: GREP.parameters } } }
+const readFileSpec = {
+  toolSpec: {
+    name: 'read_file',
+    description: 'Read a file of the project',
+    inputSchema: { json: READ_FILE.parameters },
+  },
+}
+const grepSpec = {
+  toolSpec: { name: 'grep', description: 'Search the project', inputSchema: { json: GREP.parameters } },
+}
 
 /** A conversation in which the model called two tools at once, got both results (one failed), and then one more. */
 const ROUND_TRIP: ChatMessage[] = [
@@ -49,10 +72,25 @@ const ROUND_TRIP: ChatMessage[] = [
       { id: 'tooluse_b2', name: 'grep', arguments: { pattern: 'loadConfig', paths: ['src', 'test'] } },
     ],
   },
-  { role: 'tool', toolCallId: 'tooluse_a1', toolName: 'read_file', content: 'export function loadConfig() {}' },
-  { role: 'tool', toolCallId: 'tooluse_b2', toolName: 'grep', content: 'grep: permission denied', isError: true },
+  {
+    role: 'tool',
+    toolCallId: 'tooluse_a1',
+    toolName: 'read_file',
+    content: 'export function loadConfig() {}',
+  },
+  {
+    role: 'tool',
+    toolCallId: 'tooluse_b2',
+    toolName: 'grep',
+    content: 'grep: permission denied',
+    isError: true,
+  },
   { role: 'user', content: 'And the tests?' },
-  { role: 'assistant', content: '', toolCalls: [{ id: 'tooluse_c3', name: 'read_file', arguments: { path: 'test/config.test.ts' } }] },
+  {
+    role: 'assistant',
+    content: '',
+    toolCalls: [{ id: 'tooluse_c3', name: 'read_file', arguments: { path: 'test/config.test.ts' } }],
+  },
   { role: 'tool', toolCallId: 'tooluse_c3', toolName: 'read_file', content: '' },
 ]
 
@@ -64,19 +102,39 @@ const roundTripMessages = (errorStatus: boolean) => [
     content: [
       { text: 'Let me look.' },
       { toolUse: { toolUseId: 'tooluse_a1', name: 'read_file', input: { path: 'src/config.ts' } } },
-      { toolUse: { toolUseId: 'tooluse_b2', name: 'grep', input: { pattern: 'loadConfig', paths: ['src', 'test'] } } },
+      {
+        toolUse: {
+          toolUseId: 'tooluse_b2',
+          name: 'grep',
+          input: { pattern: 'loadConfig', paths: ['src', 'test'] },
+        },
+      },
     ],
   },
   {
     role: 'user',
     content: [
       { toolResult: { toolUseId: 'tooluse_a1', content: [{ text: 'export function loadConfig() {}' }] } },
-      { toolResult: { toolUseId: 'tooluse_b2', content: [{ text: 'grep: permission denied' }], ...(errorStatus ? { status: 'error' } : {}) } },
+      {
+        toolResult: {
+          toolUseId: 'tooluse_b2',
+          content: [{ text: 'grep: permission denied' }],
+          ...(errorStatus ? { status: 'error' } : {}),
+        },
+      },
       { text: 'And the tests?' },
     ],
   },
-  { role: 'assistant', content: [{ toolUse: { toolUseId: 'tooluse_c3', name: 'read_file', input: { path: 'test/config.test.ts' } } }] },
-  { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_c3', content: [{ text: '(no output)' }] } }] },
+  {
+    role: 'assistant',
+    content: [
+      { toolUse: { toolUseId: 'tooluse_c3', name: 'read_file', input: { path: 'test/config.test.ts' } } },
+    ],
+  },
+  {
+    role: 'user',
+    content: [{ toolResult: { toolUseId: 'tooluse_c3', content: [{ text: '(no output)' }] } }],
+  },
 ]
 
 /** Arguments as a model writes them: escapes (`\"`, `\\`, `\n`, `\u00e9`), and characters of two, three and four UTF-8 bytes (a surrogate pair). */
@@ -88,7 +146,13 @@ export function bedrockToolsContract(target: ProviderTarget) {
     const callFor = (server: ModelServer, extra: Partial<TestCall> = {}, model = CLAUDE): TestCall => ({
       messages: [{ role: 'user', content: 'Hi' }],
       ...extra,
-      target: { format: 'bedrock', provider: 'bedrock', upstreamModel: model, endpoint: server.url, requestSuppliedEndpoint: false },
+      target: {
+        format: 'bedrock',
+        provider: 'bedrock',
+        upstreamModel: model,
+        endpoint: server.url,
+        requestSuppliedEndpoint: false,
+      },
     })
     const format = createBedrockFormat(SIGV4)
     const send = (call: TestCall) => sendUpstream(target.fetch, requestOf(format, call))
@@ -109,14 +173,21 @@ export function bedrockToolsContract(target: ProviderTarget) {
     const bodiesFor = async (calls: Partial<TestCall>[], model = CLAUDE) => {
       const server = await newModelServer()
       await server.script(script(wire.converseStream(['ok'])))
-      for (const extra of calls) await readAll(format.events((await send(callFor(server, extra, model))).body!, ANY_CALL, LIMITS))
+      for (const extra of calls)
+        await readAll(format.events((await send(callFor(server, extra, model))).body!, ANY_CALL, LIMITS))
       return (await server.requests()).map(bodyOf)
     }
 
     it('sends the tools, the choice, and a conversation with parallel calls and their results in Converse shapes, signed', async () => {
       const server = await newModelServer()
       await server.script(script(wire.converseStream(['ok'])))
-      const call = callFor(server, { messages: ROUND_TRIP, tools: [READ_FILE, GREP], toolChoice: 'required', maxTokens: 4096, temperature: 0 })
+      const call = callFor(server, {
+        messages: ROUND_TRIP,
+        tools: [READ_FILE, GREP],
+        toolChoice: 'required',
+        maxTokens: 4096,
+        temperature: 0,
+      })
       await readAll(format.events((await send(call)).body!, ANY_CALL, LIMITS))
       const received = await server.onlyRequest()
       expect(received.path).toBe('/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/converse-stream')
@@ -149,19 +220,30 @@ export function bedrockToolsContract(target: ProviderTarget) {
     })
 
     it('declares tools whenever the conversation holds tool blocks (Converse refuses it otherwise), and sends no status to other models', async () => {
-      const bodies = await bodiesFor([{ messages: ROUND_TRIP, tools: [READ_FILE, GREP], toolChoice: 'none' }, { messages: ROUND_TRIP }], LLAMA)
+      const bodies = await bodiesFor(
+        [{ messages: ROUND_TRIP, tools: [READ_FILE, GREP], toolChoice: 'none' }, { messages: ROUND_TRIP }],
+        LLAMA,
+      )
       // "none" with tool blocks in the conversation: the tools, without a choice (Converse has no "none").
       expect(bodies[0]!.messages).toEqual(roundTripMessages(false))
       expect(bodies[0]!.toolConfig).toEqual({ tools: [readFileSpec, grepSpec] })
       // No tools at all: the ones the conversation used, in order of first use, with an open schema.
       const used = (name: string) => ({
-        toolSpec: { name, description: 'A tool called earlier in this conversation', inputSchema: { json: { type: 'object', properties: {} } } },
+        toolSpec: {
+          name,
+          description: 'A tool called earlier in this conversation',
+          inputSchema: { json: { type: 'object', properties: {} } },
+        },
       })
       expect(bodies[1]!.messages).toEqual(roundTripMessages(false))
       expect(bodies[1]!.toolConfig).toEqual({ tools: [used('read_file'), used('grep')] })
       // A tool without a description: Converse takes none rather than an empty one.
-      const [bare] = await bodiesFor([{ tools: [{ name: 'now', description: '', parameters: { type: 'object', properties: {} } }] }])
-      expect(bare!.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'now', inputSchema: { json: { type: 'object', properties: {} } } } }] })
+      const [bare] = await bodiesFor([
+        { tools: [{ name: 'now', description: '', parameters: { type: 'object', properties: {} } }] },
+      ])
+      expect(bare!.toolConfig).toEqual({
+        tools: [{ toolSpec: { name: 'now', inputSchema: { json: { type: 'object', properties: {} } } } }],
+      })
     })
 
     it('sends exactly the body it always did for a call without tools', async () => {
@@ -173,7 +255,13 @@ export function bedrockToolsContract(target: ProviderTarget) {
         { role: 'assistant', content: '' },
         { role: 'user', content: 'Sort a list' },
       ]
-      await readAll(format.events((await send(callFor(server, { messages, maxTokens: 64, stop: ['\n'] }))).body!, ANY_CALL, LIMITS))
+      await readAll(
+        format.events(
+          (await send(callFor(server, { messages, maxTokens: 64, stop: ['\n'] }))).body!,
+          ANY_CALL,
+          LIMITS,
+        ),
+      )
       expect((await server.onlyRequest()).body).toBe(
         '{"messages":[{"role":"user","content":[{"text":"Hi"}]},{"role":"assistant","content":[{"text":""}]},{"role":"user","content":[{"text":"Sort a list"}]}],' +
           '"system":[{"text":"Be brief."}],"inferenceConfig":{"maxTokens":64,"stopSequences":["\\n"]}}',
@@ -184,7 +272,9 @@ export function bedrockToolsContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ chunks: [{ text: JSON.stringify(TOOL_ANSWER) }] })
       const response = await send(callFor(server, { stream: false, tools: [READ_FILE, GREP] }))
-      expect((await server.onlyRequest()).path).toBe('/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/converse')
+      expect((await server.onlyRequest()).path).toBe(
+        '/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/converse',
+      )
       expect(format.parse(await response.json(), ANY_CALL)).toEqual({
         text: 'I will read both.',
         toolCalls: [
@@ -216,8 +306,18 @@ export function bedrockToolsContract(target: ProviderTarget) {
           { id: 'tooluse_6', name: 'list_files', arguments: {} },
         ],
         invalidToolCalls: [
-          { id: 'tooluse_1', name: 'read_file', arguments: '["a.ts"]', reason: 'the arguments are not a JSON object' },
-          { id: 'tooluse_3', name: 'grep', arguments: '{"pattern": ', reason: 'the arguments are not valid JSON' },
+          {
+            id: 'tooluse_1',
+            name: 'read_file',
+            arguments: '["a.ts"]',
+            reason: 'the arguments are not a JSON object',
+          },
+          {
+            id: 'tooluse_3',
+            name: 'grep',
+            arguments: '{"pattern": ',
+            reason: 'the arguments are not valid JSON',
+          },
           { id: 'tooluse_5', name: '', arguments: '{"path":"d.ts"}', reason: 'the tool call names no tool' },
         ],
         finishReason: 'tool_calls',
@@ -237,11 +337,19 @@ export function bedrockToolsContract(target: ProviderTarget) {
           { type: 'tool_call_start', index: 0, id: 'tooluse_1', name: 'read_file' },
           { type: 'tool_call_delta', index: 0, arguments: '{"pa' },
           { type: 'tool_call_delta', index: 0, arguments: 'th": "a.ts"}' },
-          { type: 'tool_call_end', index: 0, call: { id: 'tooluse_1', name: 'read_file', arguments: { path: 'a.ts' } } },
+          {
+            type: 'tool_call_end',
+            index: 0,
+            call: { id: 'tooluse_1', name: 'read_file', arguments: { path: 'a.ts' } },
+          },
           { type: 'tool_call_start', index: 1, id: 'tooluse_2', name: 'grep' },
           { type: 'tool_call_delta', index: 1, arguments: '{"pattern": "x",' },
           { type: 'tool_call_delta', index: 1, arguments: ' "paths": []}' },
-          { type: 'tool_call_end', index: 1, call: { id: 'tooluse_2', name: 'grep', arguments: { pattern: 'x', paths: [] } } },
+          {
+            type: 'tool_call_end',
+            index: 1,
+            call: { id: 'tooluse_2', name: 'grep', arguments: { pattern: 'x', paths: [] } },
+          },
           { type: 'finish', reason: 'tool_calls' },
           { type: 'usage', usage: { inputTokens: 11, outputTokens: 7 } },
         ],
@@ -254,7 +362,12 @@ export function bedrockToolsContract(target: ProviderTarget) {
       await server.script(
         ...cuts.map((at): Step => {
           const pieces = [ARGUMENTS_JSON.slice(0, at), ARGUMENTS_JSON.slice(at)]
-          return { ...script(wire.converseToolStream([{ toolUse: { id: 'tooluse_x', name: 'search', input: pieces } }])), times: 1 }
+          return {
+            ...script(
+              wire.converseToolStream([{ toolUse: { id: 'tooluse_x', name: 'search', input: pieces } }]),
+            ),
+            times: 1,
+          }
         }),
       )
       for (const at of cuts) {
@@ -262,9 +375,16 @@ export function bedrockToolsContract(target: ProviderTarget) {
         const deltas = events.flatMap((event) => (event.type === 'tool_call_delta' ? [event.arguments] : []))
         expect(deltas.join(''), `cut at ${at}`).toBe(ARGUMENTS_JSON)
         expect(deltas.length, `cut at ${at}`).toBe(at === 0 || at === ARGUMENTS_JSON.length ? 1 : 2)
-        expect(events.filter((event) => event.type !== 'tool_call_delta'), `cut at ${at}`).toEqual([
+        expect(
+          events.filter((event) => event.type !== 'tool_call_delta'),
+          `cut at ${at}`,
+        ).toEqual([
           { type: 'tool_call_start', index: 0, id: 'tooluse_x', name: 'search' },
-          { type: 'tool_call_end', index: 0, call: { id: 'tooluse_x', name: 'search', arguments: ARGUMENTS } },
+          {
+            type: 'tool_call_end',
+            index: 0,
+            call: { id: 'tooluse_x', name: 'search', arguments: ARGUMENTS },
+          },
           { type: 'finish', reason: 'tool_calls' },
           { type: 'usage', usage: { inputTokens: 11, outputTokens: 7 } },
         ])
@@ -273,7 +393,13 @@ export function bedrockToolsContract(target: ProviderTarget) {
 
     it('assembles the same calls for every cut of the stream bytes (inside frames, headers, payloads and characters)', async () => {
       const frames = wire.converseToolStream([
-        { toolUse: { id: 'tooluse_x', name: 'search', input: [ARGUMENTS_JSON.slice(0, 30), ARGUMENTS_JSON.slice(30)] } },
+        {
+          toolUse: {
+            id: 'tooluse_x',
+            name: 'search',
+            input: [ARGUMENTS_JSON.slice(0, 30), ARGUMENTS_JSON.slice(30)],
+          },
+        },
         { toolUse: { id: 'tooluse_y', name: 'read_file', input: ['{"path": "日本.ts"}'] } },
       ])
       const bytes = wire.concat(frames)
@@ -292,16 +418,24 @@ export function bedrockToolsContract(target: ProviderTarget) {
       )
       const expected: ModelEvent[] = [
         { type: 'tool_call_end', index: 0, call: { id: 'tooluse_x', name: 'search', arguments: ARGUMENTS } },
-        { type: 'tool_call_end', index: 1, call: { id: 'tooluse_y', name: 'read_file', arguments: { path: '日本.ts' } } },
+        {
+          type: 'tool_call_end',
+          index: 1,
+          call: { id: 'tooluse_y', name: 'read_file', arguments: { path: '日本.ts' } },
+        },
         { type: 'finish', reason: 'tool_calls' },
       ]
       // Eight streams at a time: one after the other, several hundred take seconds.
       for (let batch = 0; batch < cuts.length; batch += 8) {
         const results = await Promise.all(
-          cuts.slice(batch, batch + 8).map(async () => readAll(format.events((await send(callFor(server))).body!, ANY_CALL, LIMITS))),
+          cuts
+            .slice(batch, batch + 8)
+            .map(async () => readAll(format.events((await send(callFor(server))).body!, ANY_CALL, LIMITS))),
         )
         for (const events of results) {
-          expect(events.filter((event) => event.type === 'tool_call_end' || event.type === 'finish')).toEqual(expected)
+          expect(events.filter((event) => event.type === 'tool_call_end' || event.type === 'finish')).toEqual(
+            expected,
+          )
           expect(events.filter((event) => event.type === 'tool_call_delta').length).toBe(3)
         }
       }
@@ -329,16 +463,47 @@ export function bedrockToolsContract(target: ProviderTarget) {
         events: [
           { type: 'tool_call_start', index: 0, id: 'tooluse_1', name: 'read_file' },
           { type: 'tool_call_delta', index: 0, arguments: '{"path": "a.ts"' },
-          { type: 'tool_call_invalid', index: 0, call: { id: 'tooluse_1', name: 'read_file', arguments: '{"path": "a.ts"', reason: 'the arguments are not valid JSON' } },
+          {
+            type: 'tool_call_invalid',
+            index: 0,
+            call: {
+              id: 'tooluse_1',
+              name: 'read_file',
+              arguments: '{"path": "a.ts"',
+              reason: 'the arguments are not valid JSON',
+            },
+          },
           { type: 'tool_call_start', index: 1, id: 'tooluse_2', name: 'grep' },
           { type: 'tool_call_delta', index: 1, arguments: '["x"]' },
-          { type: 'tool_call_invalid', index: 1, call: { id: 'tooluse_2', name: 'grep', arguments: '["x"]', reason: 'the arguments are not a JSON object' } },
+          {
+            type: 'tool_call_invalid',
+            index: 1,
+            call: {
+              id: 'tooluse_2',
+              name: 'grep',
+              arguments: '["x"]',
+              reason: 'the arguments are not a JSON object',
+            },
+          },
           { type: 'tool_call_start', index: 2, id: 'call_2', name: 'read_file' },
           { type: 'tool_call_delta', index: 2, arguments: '{"path": "b.ts"}' },
-          { type: 'tool_call_end', index: 2, call: { id: 'call_2', name: 'read_file', arguments: { path: 'b.ts' } } },
+          {
+            type: 'tool_call_end',
+            index: 2,
+            call: { id: 'call_2', name: 'read_file', arguments: { path: 'b.ts' } },
+          },
           { type: 'tool_call_start', index: 3, id: 'call_3', name: '' },
           { type: 'tool_call_delta', index: 3, arguments: '{"path": "c.ts"}' },
-          { type: 'tool_call_invalid', index: 3, call: { id: 'call_3', name: '', arguments: '{"path": "c.ts"}', reason: 'the tool call names no tool' } },
+          {
+            type: 'tool_call_invalid',
+            index: 3,
+            call: {
+              id: 'call_3',
+              name: '',
+              arguments: '{"path": "c.ts"}',
+              reason: 'the tool call names no tool',
+            },
+          },
           { type: 'finish', reason: 'tool_calls' },
         ],
       })
@@ -357,7 +522,11 @@ export function bedrockToolsContract(target: ProviderTarget) {
         { type: 'text', text: 'Reading.' },
         { type: 'tool_call_start', index: 0, id: 'tooluse_1', name: 'read_file' },
         { type: 'tool_call_delta', index: 0, arguments: '{"path": "a.' },
-        { type: 'tool_call_invalid', index: 0, call: { id: 'tooluse_1', name: 'read_file', arguments: '{"path": "a.', reason: CUT_OFF } },
+        {
+          type: 'tool_call_invalid',
+          index: 0,
+          call: { id: 'tooluse_1', name: 'read_file', arguments: '{"path": "a.', reason: CUT_OFF },
+        },
       ])
       expect(error).toBeDefined()
       expect(error).not.toBeInstanceOf(ModelStreamError)
@@ -375,7 +544,11 @@ export function bedrockToolsContract(target: ProviderTarget) {
         { type: 'tool_call_end', index: 0, call: { id: 'tooluse_1', name: 'grep', arguments: {} } },
         { type: 'tool_call_start', index: 1, id: 'tooluse_2', name: 'read_file' },
         { type: 'tool_call_delta', index: 1, arguments: '{"pa' },
-        { type: 'tool_call_invalid', index: 1, call: { id: 'tooluse_2', name: 'read_file', arguments: '{"pa', reason: CUT_OFF } },
+        {
+          type: 'tool_call_invalid',
+          index: 1,
+          call: { id: 'tooluse_2', name: 'read_file', arguments: '{"pa', reason: CUT_OFF },
+        },
       ]
       const crash = wire.exceptionFrame('modelStreamErrorException', 'The model crashed')
       const exception = await streamed(script([...head, wire.toolInputDelta(1, '{"pa'), crash]))
@@ -384,20 +557,32 @@ export function bedrockToolsContract(target: ProviderTarget) {
       expect((exception.error as Error).message).toBe('modelStreamErrorException: The model crashed')
 
       const last = wire.toolInputDelta(1, '"}')
-      const truncated = await streamed(script([...head, wire.toolInputDelta(1, '{"pa'), last.subarray(0, last.byteLength - 3)]))
+      const truncated = await streamed(
+        script([...head, wire.toolInputDelta(1, '{"pa'), last.subarray(0, last.byteLength - 3)]),
+      )
       expect(truncated.events).toEqual(started)
       expect(truncated.error).toBeInstanceOf(ModelStreamError)
       expect((truncated.error as Error).message).toContain('ended inside a message')
     })
 
     it('ends calls still open when the message stops or the stream ends normally', async () => {
-      const open = [wire.messageStart(), wire.toolUseStart(0, 'read_file', 'tooluse_1'), wire.toolInputDelta(0, '{"path": "a.ts"}')]
+      const open = [
+        wire.messageStart(),
+        wire.toolUseStart(0, 'read_file', 'tooluse_1'),
+        wire.toolInputDelta(0, '{"path": "a.ts"}'),
+      ]
       const ended: ModelEvent[] = [
         { type: 'tool_call_start', index: 0, id: 'tooluse_1', name: 'read_file' },
         { type: 'tool_call_delta', index: 0, arguments: '{"path": "a.ts"}' },
-        { type: 'tool_call_end', index: 0, call: { id: 'tooluse_1', name: 'read_file', arguments: { path: 'a.ts' } } },
+        {
+          type: 'tool_call_end',
+          index: 0,
+          call: { id: 'tooluse_1', name: 'read_file', arguments: { path: 'a.ts' } },
+        },
       ]
-      expect(await streamed(script([...open, wire.messageStop('tool_use')]))).toEqual({ events: [...ended, { type: 'finish', reason: 'tool_calls' }] })
+      expect(await streamed(script([...open, wire.messageStop('tool_use')]))).toEqual({
+        events: [...ended, { type: 'finish', reason: 'tool_calls' }],
+      })
       expect(await streamed(script(open))).toEqual({ events: ended })
     })
 
@@ -412,7 +597,11 @@ export function bedrockToolsContract(target: ProviderTarget) {
         { stopReason: 'end_turn' },
       )
       const { events } = await streamed(script(frames))
-      expect(events.map((event) => (event.type === 'text' ? event.text : `${event.type}${'index' in event ? ` ${event.index}` : ''}`))).toEqual([
+      expect(
+        events.map((event) =>
+          event.type === 'text' ? event.text : `${event.type}${'index' in event ? ` ${event.index}` : ''}`,
+        ),
+      ).toEqual([
         'First ',
         'tool_call_start 0',
         'tool_call_delta 0',

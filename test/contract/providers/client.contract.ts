@@ -19,8 +19,11 @@ import { readAll } from './streams.ts'
 
 const SECRET_KEY = 'sk-request-SECRET-5e4d'
 const chunk = (content: string) => ({ choices: [{ index: 0, delta: { content } }] })
-const answer = (content: string) => JSON.stringify({ choices: [{ message: { content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } })
-
+const answer = (content: string) =>
+  JSON.stringify({
+    choices: [{ message: { content }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 1 },
+  })
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -63,7 +66,13 @@ export function modelClientContract(target: ProviderTarget) {
     const resolve = (metadata: ModelMetadata) => resolveTarget(metadata, config.providers)
 
     it("splits provider/model at the first '/', drops one trailing '/', and sends dummy_key without a key", () => {
-      expect(resolve({ name: 'codestral', endpoint: 'http://vllm:8000/v1/', identifier: 'custom_openai/mistralai/Codestral-22B-v0.1' })).toEqual({
+      expect(
+        resolve({
+          name: 'codestral',
+          endpoint: 'http://vllm:8000/v1/',
+          identifier: 'custom_openai/mistralai/Codestral-22B-v0.1',
+        }),
+      ).toEqual({
         format: 'openai-chat',
         provider: 'custom_openai',
         upstreamModel: 'mistralai/Codestral-22B-v0.1',
@@ -71,38 +80,79 @@ export function modelClientContract(target: ProviderTarget) {
         apiKey: 'dummy_key',
         requestSuppliedEndpoint: true,
       })
-      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: 'Mistral-7B', apiKey: 'k' })).toMatchObject({ provider: 'custom_openai', upstreamModel: 'Mistral-7B', apiKey: 'k' })
+      expect(
+        resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: 'Mistral-7B', apiKey: 'k' }),
+      ).toMatchObject({ provider: 'custom_openai', upstreamModel: 'Mistral-7B', apiKey: 'k' })
       // No identifier at all (early 17.x): the family name on an OpenAI-compatible server.
-      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: '' })).toMatchObject({ provider: 'custom_openai', upstreamModel: 'mistral' })
-      expect(resolve({ name: 'codegemma', endpoint: 'http://tgi/v1', identifier: 'text-completion-openai/codegemma-7b' })).toMatchObject({ format: 'openai-text', upstreamModel: 'codegemma-7b' })
-      expect(resolve({ name: 'llama3', endpoint: 'http://ollama:11434', identifier: 'ollama/llama3' })).toMatchObject({ format: 'openai-chat', endpoint: 'http://ollama:11434/v1' })
-      expect(resolve({ name: 'llama3', endpoint: 'http://ollama:11434/v1', identifier: 'ollama_chat/llama3' })).toMatchObject({ endpoint: 'http://ollama:11434/v1' })
-      expect(resolve({ name: 'gpt', endpoint: 'https://x.openai.azure.com', identifier: 'azure/gpt-4o', apiKey: 'az' })).toMatchObject({ format: 'azure', upstreamModel: 'gpt-4o', apiKey: 'az' })
+      expect(resolve({ name: 'mistral', endpoint: 'http://vllm:8000/v1', identifier: '' })).toMatchObject({
+        provider: 'custom_openai',
+        upstreamModel: 'mistral',
+      })
+      expect(
+        resolve({
+          name: 'codegemma',
+          endpoint: 'http://tgi/v1',
+          identifier: 'text-completion-openai/codegemma-7b',
+        }),
+      ).toMatchObject({ format: 'openai-text', upstreamModel: 'codegemma-7b' })
+      expect(
+        resolve({ name: 'llama3', endpoint: 'http://ollama:11434', identifier: 'ollama/llama3' }),
+      ).toMatchObject({ format: 'openai-chat', endpoint: 'http://ollama:11434/v1' })
+      expect(
+        resolve({ name: 'llama3', endpoint: 'http://ollama:11434/v1', identifier: 'ollama_chat/llama3' }),
+      ).toMatchObject({ endpoint: 'http://ollama:11434/v1' })
+      expect(
+        resolve({
+          name: 'gpt',
+          endpoint: 'https://x.openai.azure.com',
+          identifier: 'azure/gpt-4o',
+          apiKey: 'az',
+        }),
+      ).toMatchObject({ format: 'azure', upstreamModel: 'gpt-4o', apiKey: 'az' })
     })
 
     it("never sends the operator's key to an endpoint the request named", () => {
-      expect(resolve({ name: 'gpt', identifier: 'openai/gpt-4o' })).toMatchObject({ endpoint: 'https://openai.example/v1', apiKey: 'sk-operator', requestSuppliedEndpoint: false })
-      expect(resolve({ name: 'gpt', endpoint: 'http://attacker.example/v1', identifier: 'openai/gpt-4o' })).toMatchObject({ apiKey: 'dummy_key', requestSuppliedEndpoint: true })
+      expect(resolve({ name: 'gpt', identifier: 'openai/gpt-4o' })).toMatchObject({
+        endpoint: 'https://openai.example/v1',
+        apiKey: 'sk-operator',
+        requestSuppliedEndpoint: false,
+      })
+      expect(
+        resolve({ name: 'gpt', endpoint: 'http://attacker.example/v1', identifier: 'openai/gpt-4o' }),
+      ).toMatchObject({ apiKey: 'dummy_key', requestSuppliedEndpoint: true })
     })
 
     it('ignores the endpoint for Bedrock and Vertex, which take theirs from the settings', () => {
-      expect(resolve({ name: 'claude_3', endpoint: 'http://ignored', identifier: 'bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0' })).toEqual({
+      expect(
+        resolve({
+          name: 'claude_3',
+          endpoint: 'http://ignored',
+          identifier: 'bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0',
+        }),
+      ).toEqual({
         format: 'bedrock',
         provider: 'bedrock',
         upstreamModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0',
         endpoint: 'https://bedrock-runtime.eu-west-3.amazonaws.com',
         requestSuppliedEndpoint: false,
       })
-      expect(resolve({ name: 'gemini', endpoint: 'http://ignored', identifier: 'vertex_ai/gemini-2.5-flash' })).toMatchObject({
+      expect(
+        resolve({ name: 'gemini', endpoint: 'http://ignored', identifier: 'vertex_ai/gemini-2.5-flash' }),
+      ).toMatchObject({
         format: 'vertex',
         endpoint: 'https://us-east5-aiplatform.googleapis.com/v1/projects/gl-project/locations/us-east5',
       })
-      expect(resolve({ name: 'general', identifier: 'fireworks_ai/qwen3' })).toMatchObject({ upstreamModel: 'accounts/fireworks/models/qwen3' })
+      expect(resolve({ name: 'general', identifier: 'fireworks_ai/qwen3' })).toMatchObject({
+        upstreamModel: 'accounts/fireworks/models/qwen3',
+      })
     })
 
     it('refuses what cannot be called with a 400 that says what to fix', () => {
       const cases: [ModelMetadata, RegExp][] = [
-        [{ name: 'x', endpoint: 'http://h/v1', identifier: 'watsonx/granite' }, /Unsupported model identifier prefix 'watsonx\/'/],
+        [
+          { name: 'x', endpoint: 'http://h/v1', identifier: 'watsonx/granite' },
+          /Unsupported model identifier prefix 'watsonx\/'/,
+        ],
         [{ name: 'x', identifier: 'custom_openai/m' }, /A model endpoint is required/],
         [{ name: 'x', endpoint: 'not a url', identifier: 'm' }, /not a valid URL/],
         [{ name: 'x', endpoint: 'ftp://h/v1', identifier: 'm' }, /http\(s\)/],
@@ -127,10 +177,18 @@ export function modelClientContract(target: ProviderTarget) {
   describe(`model client [${target.runtime}]`, () => {
     it('streams from a self-hosted OpenAI-compatible server named by the request', async () => {
       const server = await newModelServer()
-      await server.script({ headers: SSE_HEADERS, chunks: sseChunks([{ data: chunk('world') }, { data: chunk(')') }, { data: '[DONE]' }]) })
+      await server.script({
+        headers: SSE_HEADERS,
+        chunks: sseChunks([{ data: chunk('world') }, { data: chunk(')') }, { data: '[DONE]' }]),
+      })
       const { client, call } = layer()
-      const events = await readAll(await client.stream(call(vllm(server), { maxTokens: 64, temperature: 0.32 })))
-      expect(events).toEqual([{ type: 'text', text: 'world' }, { type: 'text', text: ')' }])
+      const events = await readAll(
+        await client.stream(call(vllm(server), { maxTokens: 64, temperature: 0.32 })),
+      )
+      expect(events).toEqual([
+        { type: 'text', text: 'world' },
+        { type: 'text', text: ')' },
+      ])
       const received = await server.onlyRequest()
       expect(received.path).toBe('/v1/chat/completions')
       expect(received.headers.authorization).toBe('Bearer dummy_key')
@@ -146,7 +204,13 @@ export function modelClientContract(target: ProviderTarget) {
 
     it('refuses link-local and metadata endpoints without connecting', async () => {
       const { client, call } = layer()
-      for (const endpoint of ['http://169.254.169.254/v1', 'http://[fe80::1]:8000/v1', 'http://metadata.google.internal/v1', 'http://2852039166/v1', 'http://[::ffff:169.254.169.254]/v1']) {
+      for (const endpoint of [
+        'http://169.254.169.254/v1',
+        'http://[fe80::1]:8000/v1',
+        'http://metadata.google.internal/v1',
+        'http://2852039166/v1',
+        'http://[::ffff:169.254.169.254]/v1',
+      ]) {
         const error = await failure(client.complete(call({ name: 'mistral', endpoint, identifier: 'm' })))
         expect(error, endpoint).toBeInstanceOf(HttpError)
         expect((error as HttpError).status).toBe(400)
@@ -158,21 +222,35 @@ export function modelClientContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ chunks: [{ text: answer('ok') }] })
       const port = new URL(server.url).port
-      const { client, call } = layer({ AIGW_CUSTOM_MODELS__ALLOWED_HOSTS: `vllm.internal, 127.0.0.1:${port}` })
+      const { client, call } = layer({
+        AIGW_CUSTOM_MODELS__ALLOWED_HOSTS: `vllm.internal, 127.0.0.1:${port}`,
+      })
       expect((await client.complete(call(vllm(server)))).text).toBe('ok')
       const other = await failure(client.complete(call(vllm(server, { endpoint: 'http://localhost:1/v1' }))))
       expect((other as HttpError).status).toBe(400)
-      expect(other.message).toBe('The model endpoint host localhost:1 is not in AIGW_CUSTOM_MODELS__ALLOWED_HOSTS')
+      expect(other.message).toBe(
+        'The model endpoint host localhost:1 is not in AIGW_CUSTOM_MODELS__ALLOWED_HOSTS',
+      )
       const wildcard = layer({ AIGW_CUSTOM_MODELS__ALLOWED_HOSTS: '*.internal' })
-      expect((await failure(wildcard.client.complete(wildcard.call(vllm(server))))).message).toMatch(/not in AIGW_CUSTOM_MODELS__ALLOWED_HOSTS/)
+      expect((await failure(wildcard.client.complete(wildcard.call(vllm(server))))).message).toMatch(
+        /not in AIGW_CUSTOM_MODELS__ALLOWED_HOSTS/,
+      )
       expect(await server.requests()).toHaveLength(1)
     })
 
     it('retries a non-streaming call on 5xx and overload, at most as often as asked, and never a stream', async () => {
       const server = await newModelServer()
-      await server.script({ times: 1, status: 503 }, { times: 1, status: 529 }, { chunks: [{ text: answer('third time') }] })
+      await server.script(
+        { times: 1, status: 503 },
+        { times: 1, status: 529 },
+        { chunks: [{ text: answer('third time') }] },
+      )
       const { client, call } = layer()
-      expect(await client.complete(call(vllm(server)), { retries: 2 })).toEqual({ text: 'third time', finishReason: 'stop', usage: { inputTokens: 3, outputTokens: 1 } })
+      expect(await client.complete(call(vllm(server)), { retries: 2 })).toEqual({
+        text: 'third time',
+        finishReason: 'stop',
+        usage: { inputTokens: 3, outputTokens: 1 },
+      })
       expect(await server.requests()).toHaveLength(3)
 
       const once = await newModelServer()
@@ -190,16 +268,36 @@ export function modelClientContract(target: ProviderTarget) {
     it('maps a 429 to a 429 with Retry-After, and other errors to a 503 naming the host, never the key', async () => {
       const server = await newModelServer()
       await server.script(
-        { times: 1, status: 429, headers: { 'retry-after': '12' }, chunks: [{ text: '{"error":{"message":"slow down"}}' }] },
-        { status: 401, chunks: [{ text: JSON.stringify({ error: { message: `Incorrect API key provided: ${SECRET_KEY}` } }) }] },
+        {
+          times: 1,
+          status: 429,
+          headers: { 'retry-after': '12' },
+          chunks: [{ text: '{"error":{"message":"slow down"}}' }],
+        },
+        {
+          status: 401,
+          chunks: [
+            { text: JSON.stringify({ error: { message: `Incorrect API key provided: ${SECRET_KEY}` } }) },
+          ],
+        },
       )
       const { client, call, lines } = layer()
-      const limited = (await failure(client.complete(call(vllm(server, { apiKey: SECRET_KEY }))))) as UpstreamError
-      expect([limited.status, limited.message, limited.headers['retry-after']]).toEqual([429, 'Too many requests. Please try again later.', '12'])
-      const refused = (await failure(client.complete(call(vllm(server, { apiKey: SECRET_KEY }))))) as UpstreamError
+      const limited = (await failure(
+        client.complete(call(vllm(server, { apiKey: SECRET_KEY }))),
+      )) as UpstreamError
+      expect([limited.status, limited.message, limited.headers['retry-after']]).toEqual([
+        429,
+        'Too many requests. Please try again later.',
+        '12',
+      ])
+      const refused = (await failure(
+        client.complete(call(vllm(server, { apiKey: SECRET_KEY }))),
+      )) as UpstreamError
       expect(refused.status).toBe(503)
       // The server's own reason reaches the client too, its credentials blanked out.
-      expect(refused.message).toBe(`Inference failed: the model server at ${new URL(server.url).host} answered HTTP 401: Incorrect API key provided: [redacted]`)
+      expect(refused.message).toBe(
+        `Inference failed: the model server at ${new URL(server.url).host} answered HTTP 401: Incorrect API key provided: [redacted]`,
+      )
       const logged = lines.join('\n')
       expect(logged).toContain('Incorrect API key provided: [redacted]')
       expect(logged).not.toContain(SECRET_KEY)
@@ -212,7 +310,9 @@ export function modelClientContract(target: ProviderTarget) {
       const { client, call } = layer()
       const error = (await failure(client.complete(call(vllm(server)), { timeoutMs: 300 }))) as UpstreamError
       expect([error.status, error.failure]).toEqual([504, 'timeout'])
-      expect(error.message).toBe(`The model server at ${new URL(server.url).host} did not answer within 0.3 s`)
+      expect(error.message).toBe(
+        `The model server at ${new URL(server.url).host} did not answer within 0.3 s`,
+      )
       await server.waitForEarlyClose()
     })
 
@@ -243,7 +343,9 @@ export function modelClientContract(target: ProviderTarget) {
     it('answers an unreachable model server with a 502 that names the host', async () => {
       const { client, call } = layer()
       const refusing = inject('refusingUrl')
-      const error = (await failure(client.complete(call({ name: 'mistral', endpoint: `${refusing}/v1`, identifier: 'm' })))) as UpstreamError
+      const error = (await failure(
+        client.complete(call({ name: 'mistral', endpoint: `${refusing}/v1`, identifier: 'm' })),
+      )) as UpstreamError
       expect(error.status).toBe(502)
       // workerd does not say why a connection failed.
       expect(error.failure).toBe(target.runtime === 'node' ? 'refused' : 'connect')
@@ -252,7 +354,11 @@ export function modelClientContract(target: ProviderTarget) {
 
     it('names DNS failures, and on Node TLS failures, without the request path', async () => {
       const { client, call } = layer()
-      const dns = (await failure(client.complete(call({ name: 'mistral', endpoint: 'http://no-such-host.invalid/v1/secret-path', identifier: 'm' })))) as UpstreamError
+      const dns = (await failure(
+        client.complete(
+          call({ name: 'mistral', endpoint: 'http://no-such-host.invalid/v1/secret-path', identifier: 'm' }),
+        ),
+      )) as UpstreamError
       expect(dns.status).toBe(502)
       expect(dns.message).toBe(
         target.runtime === 'node'
@@ -261,15 +367,24 @@ export function modelClientContract(target: ProviderTarget) {
       )
       // workerd's vitest pool reports a failed TLS handshake as an uncaught error of its own, so this part is Node's.
       if (target.runtime !== 'node') return
-      const tls = (await failure(client.complete(call({ name: 'mistral', endpoint: `${inject('untrustedModelServerUrl')}/v1`, identifier: 'm' })))) as UpstreamError
+      const tls = (await failure(
+        client.complete(
+          call({ name: 'mistral', endpoint: `${inject('untrustedModelServerUrl')}/v1`, identifier: 'm' }),
+        ),
+      )) as UpstreamError
       expect([tls.status, tls.failure]).toEqual([502, 'tls'])
       expect(tls.message).toMatch(/^TLS connection to the model server at 127\.0\.0\.1:\d+ failed: [A-Z_]+$/)
     })
 
     it('answers 400 naming the setting when a provider has no credentials, without calling anyone', async () => {
       const { client, call } = layer()
-      const error = await failure(client.complete(call({ name: 'claude_3', identifier: 'bedrock/anthropic.claude-3' })))
-      expect([(error as HttpError).status, error.message]).toEqual([400, expect.stringContaining('AWS_ACCESS_KEY_ID')])
+      const error = await failure(
+        client.complete(call({ name: 'claude_3', identifier: 'bedrock/anthropic.claude-3' })),
+      )
+      expect([(error as HttpError).status, error.message]).toEqual([
+        400,
+        expect.stringContaining('AWS_ACCESS_KEY_ID'),
+      ])
     })
 
     it('answers every call in mock mode without a model server', async () => {
@@ -277,7 +392,12 @@ export function modelClientContract(target: ProviderTarget) {
       const metadata = { name: 'mistral', endpoint: 'http://127.0.0.1:9/v1', identifier: 'm' }
       expect((await client.complete(call(metadata))).text).toBe(MOCK_TEXT)
       const events = await readAll(await client.stream(call(metadata)))
-      expect(events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('')).toBe(MOCK_TEXT)
+      expect(
+        events
+          .filter((e) => e.type === 'text')
+          .map((e) => (e as { text: string }).text)
+          .join(''),
+      ).toBe(MOCK_TEXT)
       expect(events.filter((e) => e.type === 'text').length).toBeGreaterThan(1)
     })
   })

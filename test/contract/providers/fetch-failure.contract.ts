@@ -23,8 +23,12 @@ export function fetchFailureContract(target: ProviderTarget) {
 
   describe(`fetch failures as the adapter reads them [${target.runtime}]`, () => {
     it('a refused connection: refused on Node (with the code), connect on workerd (it does not say why)', async () => {
-      const error = await rejection(fetchPort(`${inject('refusingUrl')}/v1/chat/completions`, { method: 'POST', body: '{}' }))
-      expect(target.fetchFailure(error, 'request')).toEqual(node ? { kind: 'refused', code: 'ECONNREFUSED' } : { kind: 'connect' })
+      const error = await rejection(
+        fetchPort(`${inject('refusingUrl')}/v1/chat/completions`, { method: 'POST', body: '{}' }),
+      )
+      expect(target.fetchFailure(error, 'request')).toEqual(
+        node ? { kind: 'refused', code: 'ECONNREFUSED' } : { kind: 'connect' },
+      )
     })
 
     it('a host name that does not resolve: dns on Node, connect on workerd', async () => {
@@ -35,7 +39,11 @@ export function fetchFailureContract(target: ProviderTarget) {
 
     it('a connection that breaks while the answer is read: reset', async () => {
       const server = await newModelServer()
-      await server.script({ headers: { 'content-type': 'text/event-stream' }, chunks: [{ text: 'data: {}\n\n' }], destroy: true })
+      await server.script({
+        headers: { 'content-type': 'text/event-stream' },
+        chunks: [{ text: 'data: {}\n\n' }],
+        destroy: true,
+      })
       const response = await fetchPort(`${server.url}/v1/chat/completions`, { method: 'POST', body: '{}' })
       const error = await rejection(response.text())
       expect(target.fetchFailure(error, 'body')).toMatchObject({ kind: 'reset' })

@@ -2,7 +2,9 @@
 import type { ModelEvent } from '../../../src/model-call/types.ts'
 
 /** Every event until the stream ends or errors. */
-export async function drain(stream: ReadableStream<ModelEvent>): Promise<{ events: ModelEvent[]; error?: unknown }> {
+export async function drain(
+  stream: ReadableStream<ModelEvent>,
+): Promise<{ events: ModelEvent[]; error?: unknown }> {
   const events: ModelEvent[] = []
   const reader = stream.getReader()
   try {
@@ -26,7 +28,9 @@ export async function readAll(stream: ReadableStream<ModelEvent>): Promise<Model
 /** `promise`, or 'still waiting' after `ms` (the "not buffered" proofs: generous on purpose). */
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), ms)))
+  const late = new Promise<'still waiting'>(
+    (resolve) => (timer = setTimeout(() => resolve('still waiting'), ms)),
+  )
   try {
     return await Promise.race([promise, late])
   } finally {

@@ -14,7 +14,10 @@ export interface ProviderTarget {
 }
 
 /** Sends what a wire format module built (`format.request(call)`) through a runtime's fetch. */
-export async function sendUpstream(fetch: typeof globalThis.fetch, upstream: Promise<{ url: string; init: RequestInit }>): Promise<Response> {
+export async function sendUpstream(
+  fetch: typeof globalThis.fetch,
+  upstream: Promise<{ url: string; init: RequestInit }>,
+): Promise<Response> {
   const { url, init } = await upstream
   return fetch(url, init)
 }

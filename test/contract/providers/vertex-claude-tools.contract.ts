@@ -9,11 +9,25 @@ import type { ModelCall, ModelEvent } from '../../../src/model-call/types.ts'
 import { anthropicWire } from '../../../src/providers/anthropic.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
-import { bodyOf, newModelServer, type Chunk, type ModelServer, type Received } from '../model-server-client.ts'
+import {
+  bodyOf,
+  newModelServer,
+  type Chunk,
+  type ModelServer,
+  type Received,
+} from '../model-server-client.ts'
 import * as wire from '../wire/anthropic.ts'
 import { byteChunks, frameChunks, sseText } from '../wire/openai.ts'
 import { SSE_HEADERS } from '../wire/sse.ts'
-import { ANTHROPIC_CONVERSATION, ANTHROPIC_TOOLS, callEvents, CONVERSATION, TOOLS, TRICKY_ARGS, TRICKY_PARSED } from './anthropic-tools.cases.ts'
+import {
+  ANTHROPIC_CONVERSATION,
+  ANTHROPIC_TOOLS,
+  callEvents,
+  CONVERSATION,
+  TOOLS,
+  TRICKY_ARGS,
+  TRICKY_PARSED,
+} from './anthropic-tools.cases.ts'
 import { drain } from './streams.ts'
 import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 
@@ -31,8 +45,16 @@ function serviceAccountJson(server: ModelServer): string {
   })
 }
 
-const LIST_SRC: wire.StreamedToolUse = { id: 'toolu_vrtx_01', name: 'list_dir', pieces: ['{"directory"', ': "src"}'] }
-const READ_TRICKY: wire.StreamedToolUse = { id: 'toolu_vrtx_02', name: 'read_file', pieces: [TRICKY_ARGS.slice(0, 31), TRICKY_ARGS.slice(31)] }
+const LIST_SRC: wire.StreamedToolUse = {
+  id: 'toolu_vrtx_01',
+  name: 'list_dir',
+  pieces: ['{"directory"', ': "src"}'],
+}
+const READ_TRICKY: wire.StreamedToolUse = {
+  id: 'toolu_vrtx_02',
+  name: 'read_file',
+  pieces: [TRICKY_ARGS.slice(0, 31), TRICKY_ARGS.slice(31)],
+}
 
 export function vertexClaudeToolsContract(target: ProviderTarget) {
   /** A Vertex format whose token endpoint and model both live on a fresh fake server; the model answers `chunks`. */
@@ -41,9 +63,17 @@ export function vertexClaudeToolsContract(target: ProviderTarget) {
     const token = JSON.stringify({ access_token: 'ya29.claude', expires_in: 3600, token_type: 'Bearer' })
     await server.script(
       { match: '/token', times: 1, chunks: [{ text: token }] },
-      { match: '/v1/', ...(step.stream ? { headers: SSE_HEADERS } : {}), chunks, ...(step.destroy ? { destroy: true } : {}) },
+      {
+        match: '/v1/',
+        ...(step.stream ? { headers: SSE_HEADERS } : {}),
+        chunks,
+        ...(step.destroy ? { destroy: true } : {}),
+      },
     )
-    const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch: target.fetch })
+    const tokens = createServiceAccountTokenSource({
+      serviceAccountJson: serviceAccountJson(server),
+      fetch: target.fetch,
+    })
     const format = createVertexFormat({ tokens, anthropic: anthropicWire })
     const call: TestCall = {
       stream: step.stream,
@@ -82,10 +112,15 @@ export function vertexClaudeToolsContract(target: ProviderTarget) {
   describe(`Claude on Vertex AI: tool calling [${target.runtime}]`, () => {
     it('posts tools, tool_choice and the tool round trip to :rawPredict (no model); parses parallel tool_use blocks', async () => {
       const answer = wire.message(
-        [wire.toolUseBlock('toolu_vrtx_01', 'list_dir', { directory: 'src' }), wire.toolUseBlock('toolu_vrtx_02', 'read_file', TRICKY_PARSED)],
+        [
+          wire.toolUseBlock('toolu_vrtx_01', 'list_dir', { directory: 'src' }),
+          wire.toolUseBlock('toolu_vrtx_02', 'read_file', TRICKY_PARSED),
+        ],
         'tool_use',
       )
-      const { server, format, call, response } = await vertex([{ text: JSON.stringify(answer) }], { stream: false })
+      const { server, format, call, response } = await vertex([{ text: JSON.stringify(answer) }], {
+        stream: false,
+      })
       expect(format.parse(await response.json(), call)).toEqual({
         text: '',
         toolCalls: [
@@ -115,14 +150,25 @@ export function vertexClaudeToolsContract(target: ProviderTarget) {
         const received = await modelRequest(server)
         expect(received.path).toBe(`${MODEL_PATH}/publishers/anthropic/models/${CLAUDE}:streamRawPredict`)
         const body = bodyOf(received)
-        expect(body).toMatchObject({ stream: true, tools: ANTHROPIC_TOOLS, tool_choice: { type: 'any' }, messages: ANTHROPIC_CONVERSATION })
+        expect(body).toMatchObject({
+          stream: true,
+          tools: ANTHROPIC_TOOLS,
+          tool_choice: { type: 'any' },
+          messages: ANTHROPIC_CONVERSATION,
+        })
         expect(body).not.toHaveProperty('model')
       }
     })
 
     it('a stream that dies inside a call reports it cut off, then the error', async () => {
-      const cut = STREAM.findIndex((frame) => frame.event === 'content_block_start' && (frame.data as { index: number }).index === 2) + 3
-      const { format, call, response } = await vertex(frameChunks(STREAM.slice(0, cut)), { stream: true, destroy: true })
+      const cut =
+        STREAM.findIndex(
+          (frame) => frame.event === 'content_block_start' && (frame.data as { index: number }).index === 2,
+        ) + 3
+      const { format, call, response } = await vertex(frameChunks(STREAM.slice(0, cut)), {
+        stream: true,
+        destroy: true,
+      })
       const { events, error } = await drain(format.events(response.body!, call, LIMITS))
       expect(events).toEqual([
         ...STREAM_EVENTS.slice(0, 1 + 4),
@@ -131,7 +177,12 @@ export function vertexClaudeToolsContract(target: ProviderTarget) {
         {
           type: 'tool_call_invalid',
           index: 1,
-          call: { id: 'toolu_vrtx_02', name: 'read_file', arguments: READ_TRICKY.pieces[0], reason: 'the stream ended inside this tool call' },
+          call: {
+            id: 'toolu_vrtx_02',
+            name: 'read_file',
+            arguments: READ_TRICKY.pieces[0],
+            reason: 'the stream ended inside this tool call',
+          },
         },
       ])
       expect(error).toBeDefined()

@@ -9,7 +9,11 @@ export const TOOLS: ToolDefinition[] = [
     parameters: {
       type: 'object',
       properties: {
-        url: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null, description: 'GitLab URL of the work item' },
+        url: {
+          anyOf: [{ type: 'string' }, { type: 'null' }],
+          default: null,
+          description: 'GitLab URL of the work item',
+        },
         project_id: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
         work_item_iid: { type: 'integer', minimum: 1 },
         sort: { type: 'string', enum: ['asc', 'desc'] },
@@ -27,18 +31,28 @@ export const TOOLS: ToolDefinition[] = [
       $defs: {
         Action: {
           type: 'object',
-          properties: { action: { enum: ['create', 'delete', 'move', 'update'] }, file_path: { type: 'string' }, content: { type: 'string' } },
+          properties: {
+            action: { enum: ['create', 'delete', 'move', 'update'] },
+            file_path: { type: 'string' },
+            content: { type: 'string' },
+          },
           required: ['action', 'file_path'],
         },
       },
-      properties: { commit_message: { type: 'string' }, actions: { type: 'array', items: { $ref: '#/$defs/Action' }, minItems: 1 } },
+      properties: {
+        commit_message: { type: 'string' },
+        actions: { type: 'array', items: { $ref: '#/$defs/Action' }, minItems: 1 },
+      },
       required: ['commit_message', 'actions'],
     },
   },
   { name: 'get_current_user', description: 'The user of this session', parameters: {} },
 ]
 
-const COMMIT = { commit_message: 'Fix crash', actions: [{ action: 'update', file_path: 'app.rb', content: 'ok' }] }
+const COMMIT = {
+  commit_message: 'Fix crash',
+  actions: [{ action: 'update', file_path: 'app.rb', content: 'ok' }],
+}
 
 /** An agent loop's conversation: parallel calls (ids we made up), their results (one failed), then a call Gemini gave an id. */
 export const CONVERSATION: ChatMessage[] = [
@@ -53,8 +67,18 @@ export const CONVERSATION: ChatMessage[] = [
     ],
   },
   { role: 'tool', toolCallId: 'call_0', toolName: 'get_work_item', content: '{"title": "Crash on start"}' },
-  { role: 'tool', toolCallId: 'call_1', toolName: 'get_current_user', content: 'permission denied', isError: true },
-  { role: 'assistant', content: '', toolCalls: [{ id: 'fc-7f3a', name: 'create_commit', arguments: COMMIT }] },
+  {
+    role: 'tool',
+    toolCallId: 'call_1',
+    toolName: 'get_current_user',
+    content: 'permission denied',
+    isError: true,
+  },
+  {
+    role: 'assistant',
+    content: '',
+    toolCalls: [{ id: 'fc-7f3a', name: 'create_commit', arguments: COMMIT }],
+  },
   { role: 'tool', toolCallId: 'fc-7f3a', toolName: 'create_commit', content: 'Created commit 1a2b3c' },
 ]
 
@@ -78,8 +102,22 @@ export function expectedContents(signature?: string): unknown[] {
         { functionResponse: { name: 'get_current_user', response: { error: 'permission denied' } } },
       ],
     },
-    { role: 'model', parts: [{ functionCall: { id: 'fc-7f3a', name: 'create_commit', args: COMMIT }, ...signed }] },
-    { role: 'user', parts: [{ functionResponse: { id: 'fc-7f3a', name: 'create_commit', response: { output: 'Created commit 1a2b3c' } } }] },
+    {
+      role: 'model',
+      parts: [{ functionCall: { id: 'fc-7f3a', name: 'create_commit', args: COMMIT }, ...signed }],
+    },
+    {
+      role: 'user',
+      parts: [
+        {
+          functionResponse: {
+            id: 'fc-7f3a',
+            name: 'create_commit',
+            response: { output: 'Created commit 1a2b3c' },
+          },
+        },
+      ],
+    },
   ]
 }
 
@@ -100,6 +138,11 @@ export function invalid(index: number, id: string, name: string, args: string, r
 }
 
 /** A whole call's events, as Gemini's arrive: start, the arguments' JSON in one delta, end. */
-export function wholeCall(index: number, id: string, name: string, args: Record<string, unknown>): ModelEvent[] {
+export function wholeCall(
+  index: number,
+  id: string,
+  name: string,
+  args: Record<string, unknown>,
+): ModelEvent[] {
   return [start(index, id, name), delta(index, JSON.stringify(args)), end(index, id, name, args)]
 }

@@ -10,9 +10,33 @@ import type { ModelEvent, ModelResult } from '../../../src/model-call/types.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import type { WireFormat } from '../../../src/providers/wire-format.ts'
-import { bodyOf, newModelServer, type Chunk, type ModelServer, type Received, type Step } from '../model-server-client.ts'
-import { cutAt, functionCallPart, GEMINI_SSE_HEADERS, geminiResponse, geminiSseChunks, streamText, thoughtPart } from '../wire/vertex.ts'
-import { CONVERSATION, delta, end, expectedContents, invalid, start, TOOLS, wholeCall } from './vertex-tools.cases.ts'
+import {
+  bodyOf,
+  newModelServer,
+  type Chunk,
+  type ModelServer,
+  type Received,
+  type Step,
+} from '../model-server-client.ts'
+import {
+  cutAt,
+  functionCallPart,
+  GEMINI_SSE_HEADERS,
+  geminiResponse,
+  geminiSseChunks,
+  streamText,
+  thoughtPart,
+} from '../wire/vertex.ts'
+import {
+  CONVERSATION,
+  delta,
+  end,
+  expectedContents,
+  invalid,
+  start,
+  TOOLS,
+  wholeCall,
+} from './vertex-tools.cases.ts'
 import { drain } from './streams.ts'
 import { LIMITS, requestOf, sendUpstream, type ProviderTarget, type TestCall } from './target.ts'
 
@@ -20,8 +44,17 @@ const MODEL_PATH = '/v1/projects/my-project/locations/us-central1'
 const USAGE = { type: 'usage', usage: { inputTokens: 20, outputTokens: 12 } } as const
 
 const stop = () => geminiResponse({ finishReason: 'STOP', usage: { prompt: 20, candidates: 12 } })
-const sseStep = (chunks: Chunk[], extra: Partial<Step> = {}): Step => ({ match: '/v1/', headers: GEMINI_SSE_HEADERS, chunks, ...extra })
-const jsonStep = (answer: unknown, extra: Partial<Step> = {}): Step => ({ match: '/v1/', chunks: [{ text: JSON.stringify(answer) }], ...extra })
+const sseStep = (chunks: Chunk[], extra: Partial<Step> = {}): Step => ({
+  match: '/v1/',
+  headers: GEMINI_SSE_HEADERS,
+  chunks,
+  ...extra,
+})
+const jsonStep = (answer: unknown, extra: Partial<Step> = {}): Step => ({
+  match: '/v1/',
+  chunks: [{ text: JSON.stringify(answer) }],
+  ...extra,
+})
 
 function serviceAccountJson(server: ModelServer): string {
   return JSON.stringify({
@@ -34,7 +67,11 @@ function serviceAccountJson(server: ModelServer): string {
   })
 }
 
-function geminiCall(server: ModelServer, request: Partial<TestCall> = {}, model = 'gemini-2.5-flash'): TestCall {
+function geminiCall(
+  server: ModelServer,
+  request: Partial<TestCall> = {},
+  model = 'gemini-2.5-flash',
+): TestCall {
   return {
     messages: [{ role: 'user', content: 'Fix work item 7' }],
     tools: TOOLS,
@@ -64,7 +101,10 @@ export function vertexToolsContract(target: ProviderTarget) {
     return (await server.requests()).filter((received) => received.path.startsWith('/v1/'))
   }
 
-  async function streamed(format: WireFormat, call: TestCall): Promise<{ events: ModelEvent[]; error?: unknown }> {
+  async function streamed(
+    format: WireFormat,
+    call: TestCall,
+  ): Promise<{ events: ModelEvent[]; error?: unknown }> {
     const response = await sendUpstream(fetch, requestOf(format, { ...call, stream: true }))
     expect(response.status).toBe(200)
     return drain(format.events(response.body!, call, LIMITS))
@@ -79,7 +119,10 @@ export function vertexToolsContract(target: ProviderTarget) {
   describe(`Vertex AI Gemini tool calling: the request [${target.runtime}]`, () => {
     it('declares the tools with their JSON Schema as it is, and sends a tool round trip with parallel calls as Gemini parts', async () => {
       const server = await newModelServer()
-      const format = await gemini(server, jsonStep(geminiResponse({ texts: ['Done.'], finishReason: 'STOP' })))
+      const format = await gemini(
+        server,
+        jsonStep(geminiResponse({ texts: ['Done.'], finishReason: 'STOP' })),
+      )
       const call = geminiCall(server, { messages: CONVERSATION, temperature: 0 })
       expect(await answered(format, call)).toEqual({ text: 'Done.', finishReason: 'stop' })
 
@@ -92,8 +135,16 @@ export function vertexToolsContract(target: ProviderTarget) {
         tools: [
           {
             functionDeclarations: [
-              { name: 'get_work_item', description: 'Get a work item of a project or group', parametersJsonSchema: TOOLS[0]!.parameters },
-              { name: 'create_commit', description: 'Commit file changes to a branch', parametersJsonSchema: TOOLS[1]!.parameters },
+              {
+                name: 'get_work_item',
+                description: 'Get a work item of a project or group',
+                parametersJsonSchema: TOOLS[0]!.parameters,
+              },
+              {
+                name: 'create_commit',
+                description: 'Commit file changes to a branch',
+                parametersJsonSchema: TOOLS[1]!.parameters,
+              },
               { name: 'get_current_user', description: 'The user of this session' },
             ],
           },
@@ -111,7 +162,8 @@ export function vertexToolsContract(target: ProviderTarget) {
         ['gemini-2.5-pro', undefined],
         ['gemini-2.0-flash-001', undefined],
       ]
-      for (const [model] of models) await answered(format, geminiCall(server, { messages: CONVERSATION }, model))
+      for (const [model] of models)
+        await answered(format, geminiCall(server, { messages: CONVERSATION }, model))
       const received = await modelRequests(server)
       expect(received).toHaveLength(models.length)
       for (const [index, [model, signature]] of models.entries()) {
@@ -128,9 +180,13 @@ export function vertexToolsContract(target: ProviderTarget) {
         ['auto', { functionCallingConfig: { mode: 'AUTO' } }],
         ['none', { functionCallingConfig: { mode: 'NONE' } }],
         ['required', { functionCallingConfig: { mode: 'ANY' } }],
-        [{ name: 'create_commit' }, { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['create_commit'] } }],
+        [
+          { name: 'create_commit' },
+          { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['create_commit'] } },
+        ],
       ]
-      for (const [toolChoice] of choices) await answered(format, geminiCall(server, toolChoice ? { toolChoice } : {}))
+      for (const [toolChoice] of choices)
+        await answered(format, geminiCall(server, toolChoice ? { toolChoice } : {}))
       const received = await modelRequests(server)
       expect(received).toHaveLength(choices.length)
       for (const [index, [choice, toolConfig]] of choices.entries()) {
@@ -145,7 +201,11 @@ export function vertexToolsContract(target: ProviderTarget) {
     const lookUp = [
       thoughtPart('The user wants work item 7.'),
       { text: 'Let me look.' },
-      functionCallPart('get_work_item', { project_id: 42, work_item_iid: 7 }, { thoughtSignature: 'CiQBjz1rX0ilumvP' }),
+      functionCallPart(
+        'get_work_item',
+        { project_id: 42, work_item_iid: 7 },
+        { thoughtSignature: 'CiQBjz1rX0ilumvP' },
+      ),
       functionCallPart('get_current_user', undefined),
     ]
 
@@ -157,7 +217,10 @@ export function vertexToolsContract(target: ProviderTarget) {
       ]
       const format = await gemini(
         server,
-        jsonStep(geminiResponse({ parts: lookUp, finishReason: 'STOP', usage: { prompt: 30, candidates: 14 } }), { times: 1 }),
+        jsonStep(
+          geminiResponse({ parts: lookUp, finishReason: 'STOP', usage: { prompt: 30, candidates: 14 } }),
+          { times: 1 },
+        ),
         jsonStep(geminiResponse({ parts: withIds, finishReason: 'STOP' }), { times: 1 }),
       )
       const call = geminiCall(server)
@@ -214,7 +277,9 @@ export function vertexToolsContract(target: ProviderTarget) {
       const format = await gemini(
         server,
         sseStep(geminiSseChunks([geminiResponse({ parts }), stop()]), { times: 1 }),
-        jsonStep(geminiResponse({ parts, finishReason: 'STOP', usage: { prompt: 20, candidates: 12 } }), { times: 1 }),
+        jsonStep(geminiResponse({ parts, finishReason: 'STOP', usage: { prompt: 20, candidates: 12 } }), {
+          times: 1,
+        }),
         jsonStep(geminiResponse({ parts: parts.slice(1, 2), finishReason: 'MAX_TOKENS' }), { times: 1 }),
       )
       const call = geminiCall(server)
@@ -299,9 +364,15 @@ export function vertexToolsContract(target: ProviderTarget) {
     const payloads = [
       geminiResponse({
         texts: ['Ça marche 🎉 '],
-        parts: [functionCallPart('create_file_with_contents', file, { thoughtSignature: 'CiQBjz1r+X0i/lumvP==' })],
+        parts: [
+          functionCallPart('create_file_with_contents', file, { thoughtSignature: 'CiQBjz1r+X0i/lumvP==' }),
+        ],
       }),
-      geminiResponse({ parts: [functionCallPart('grep', grep)], finishReason: 'STOP', usage: { prompt: 20, candidates: 12 } }),
+      geminiResponse({
+        parts: [functionCallPart('grep', grep)],
+        finishReason: 'STOP',
+        usage: { prompt: 20, candidates: 12 },
+      }),
     ]
     // One character as a JSON escape, so that cuts also fall inside `\u00e9`.
     const text = streamText(geminiSseChunks(payloads)).replace('café', 'caf\\u00e9')
@@ -318,10 +389,15 @@ export function vertexToolsContract(target: ProviderTarget) {
       expect(text).toContain('caf\\u00e9')
       const cuts = Array.from({ length: bytes - 1 }, (_, index) => index + 1)
       const server = await newModelServer()
-      const format = await gemini(server, sseStep([{ text }], { times: 1 }), ...cuts.map((at) => sseStep(cutAt(text, at, 1), { times: 1 })))
+      const format = await gemini(
+        server,
+        sseStep([{ text }], { times: 1 }),
+        ...cuts.map((at) => sseStep(cutAt(text, at, 1), { times: 1 })),
+      )
       const call = geminiCall(server)
       expect(await streamed(format, call)).toEqual({ events: expected })
-      for (const at of cuts) expect(await streamed(format, call), `cut after byte ${at} of ${bytes}`).toEqual({ events: expected })
+      for (const at of cuts)
+        expect(await streamed(format, call), `cut after byte ${at} of ${bytes}`).toEqual({ events: expected })
       expect(await modelRequests(server)).toHaveLength(cuts.length + 1)
     })
 
@@ -329,7 +405,10 @@ export function vertexToolsContract(target: ProviderTarget) {
       const server = await newModelServer()
       const [first, second] = geminiSseChunks(payloads).map((chunk) => chunk.text!)
       const cut = second!.indexOf('naïve')
-      const format = await gemini(server, sseStep([{ text: first! }, { text: second!.slice(0, cut), delayMs: 5 }], { destroy: true }))
+      const format = await gemini(
+        server,
+        sseStep([{ text: first! }, { text: second!.slice(0, cut), delayMs: 5 }], { destroy: true }),
+      )
       const { events, error } = await streamed(format, geminiCall(server))
       expect(events).toEqual(expected.slice(0, 4))
       expect(error).toBeInstanceOf(Error)

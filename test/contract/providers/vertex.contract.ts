@@ -7,7 +7,12 @@
 import { decodeProtectedHeader, exportJWK, importJWK, importPKCS8, jwtVerify } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
 import { anthropicWire } from '../../../src/providers/anthropic.ts'
-import { ModelStreamError, ProviderSetupError, type ModelCall, type ModelEvent } from '../../../src/model-call/types.ts'
+import {
+  ModelStreamError,
+  ProviderSetupError,
+  type ModelCall,
+  type ModelEvent,
+} from '../../../src/model-call/types.ts'
 import { createServiceAccountTokenSource } from '../../../src/providers/vertex-token.ts'
 import { createVertexFormat } from '../../../src/providers/vertex.ts'
 import { bodyOf, newModelServer, type ModelServer, type Received, type Step } from '../model-server-client.ts'
@@ -48,7 +53,13 @@ function vertexCall(server: ModelServer, model: string, request: Partial<TestCal
     stream: false,
     messages: [{ role: 'user', content: 'Hello' }],
     ...request,
-    target: { format: 'vertex', provider: 'vertex_ai', upstreamModel: model, endpoint: `${server.url}${MODEL_PATH}`, requestSuppliedEndpoint: false },
+    target: {
+      format: 'vertex',
+      provider: 'vertex_ai',
+      upstreamModel: model,
+      endpoint: `${server.url}${MODEL_PATH}`,
+      requestSuppliedEndpoint: false,
+    },
   }
 }
 
@@ -59,7 +70,6 @@ async function tokenRequests(server: ModelServer): Promise<Received[]> {
 async function modelRequests(server: ModelServer): Promise<Received[]> {
   return (await server.requests()).filter((received) => received.path.startsWith('/v1/'))
 }
-
 
 /** The public half of the service account's key, as Google holds it. */
 async function serviceAccountPublicKey(): Promise<CryptoKey> {
@@ -74,9 +84,16 @@ export function vertexContract(target: ProviderTarget) {
   describe(`Vertex AI access tokens [${target.runtime}]`, () => {
     it('grants a token with an RS256 assertion the service account key verifies, and sends it as the bearer', async () => {
       const server = await newModelServer()
-      await server.script(tokenStep('ya29.first'), { match: '/v1/', chunks: [{ text: JSON.stringify(geminiResponse({ texts: ['ok'] })) }] })
+      await server.script(tokenStep('ya29.first'), {
+        match: '/v1/',
+        chunks: [{ text: JSON.stringify(geminiResponse({ texts: ['ok'] })) }],
+      })
       const clock = Date.now()
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch, now: () => clock })
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+        now: () => clock,
+      })
       const format = createVertexFormat({ tokens, anthropic: anthropicWire })
 
       const call = vertexCall(server, 'gemini-2.5-flash')
@@ -100,7 +117,11 @@ export function vertexContract(target: ProviderTarget) {
         currentDate: new Date(clock),
       })
       const issuedAt = Math.floor(clock / 1000)
-      expect(payload).toMatchObject({ scope: 'https://www.googleapis.com/auth/cloud-platform', iat: issuedAt, exp: issuedAt + 3600 })
+      expect(payload).toMatchObject({
+        scope: 'https://www.googleapis.com/auth/cloud-platform',
+        iat: issuedAt,
+        exp: issuedAt + 3600,
+      })
 
       const [modelRequest] = await modelRequests(server)
       expect(modelRequest?.headers.authorization).toBe('Bearer ya29.first')
@@ -110,9 +131,17 @@ export function vertexContract(target: ProviderTarget) {
       const server = await newModelServer()
       await server.script({ ...tokenStep('ya29.first'), delayMs: 300 }, tokenStep('ya29.second'))
       let clock = Date.now()
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch, now: () => clock })
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+        now: () => clock,
+      })
 
-      expect(await Promise.all([tokens.token(), tokens.token(), tokens.token()])).toEqual(['ya29.first', 'ya29.first', 'ya29.first'])
+      expect(await Promise.all([tokens.token(), tokens.token(), tokens.token()])).toEqual([
+        'ya29.first',
+        'ya29.first',
+        'ya29.first',
+      ])
       clock += 30 * MINUTE
       expect(await tokens.token()).toBe('ya29.first')
       clock += 24 * MINUTE // 6 minutes left
@@ -122,9 +151,17 @@ export function vertexContract(target: ProviderTarget) {
 
     it('refreshes a token 5 minutes before it expires, or at half its lifetime when that is shorter', async () => {
       const server = await newModelServer()
-      await server.script(tokenStep('ya29.first', 3600), tokenStep('ya29.second', 400), tokenStep('ya29.third'))
+      await server.script(
+        tokenStep('ya29.first', 3600),
+        tokenStep('ya29.second', 400),
+        tokenStep('ya29.third'),
+      )
       let clock = Date.now()
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch, now: () => clock })
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+        now: () => clock,
+      })
 
       expect(await tokens.token()).toBe('ya29.first')
       clock += 55 * MINUTE + 1000
@@ -139,9 +176,19 @@ export function vertexContract(target: ProviderTarget) {
     it('does not cache a failed grant, and a failed refresh keeps a token that is still valid', async () => {
       const server = await newModelServer()
       const unavailable = tokenErrorStep(503, { error: 'temporarily_unavailable' })
-      await server.script(unavailable, tokenStep('ya29.first'), unavailable, tokenStep('ya29.second'), unavailable)
+      await server.script(
+        unavailable,
+        tokenStep('ya29.first'),
+        unavailable,
+        tokenStep('ya29.second'),
+        unavailable,
+      )
       let clock = Date.now()
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch, now: () => clock })
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+        now: () => clock,
+      })
 
       await expect(tokens.token()).rejects.toThrow(/503/)
       expect(await tokens.token()).toBe('ya29.first')
@@ -156,11 +203,18 @@ export function vertexContract(target: ProviderTarget) {
 
     it("reports the token endpoint's error with its status and Google's description, never the assertion", async () => {
       const server = await newModelServer()
-      await server.script(tokenErrorStep(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }))
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch })
+      await server.script(
+        tokenErrorStep(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }),
+      )
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+      })
       const format = createVertexFormat({ tokens, anthropic: anthropicWire })
 
-      const error = (await requestOf(format, vertexCall(server, 'gemini-2.5-flash')).catch((e: unknown) => e)) as Error
+      const error = (await requestOf(format, vertexCall(server, 'gemini-2.5-flash')).catch(
+        (e: unknown) => e,
+      )) as Error
       expect(error).toBeInstanceOf(Error)
       expect(error).not.toBeInstanceOf(ProviderSetupError)
       expect(error.message).toContain('400')
@@ -177,7 +231,9 @@ export function vertexContract(target: ProviderTarget) {
       expect(expected).toBeInstanceOf(Error)
       const server = await newModelServer()
       const json = serviceAccountJson(server, { token_uri: unreachable })
-      const error = (await createServiceAccountTokenSource({ serviceAccountJson: json, fetch }).token().catch((e: unknown) => e)) as Error
+      const error = (await createServiceAccountTokenSource({ serviceAccountJson: json, fetch })
+        .token()
+        .catch((e: unknown) => e)) as Error
       expect(error).not.toBeInstanceOf(ProviderSetupError)
       expect(error.constructor).toBe(expected.constructor)
       expect(error.message).toBe(expected.message)
@@ -186,21 +242,40 @@ export function vertexContract(target: ProviderTarget) {
 
   describe(`Vertex AI setup errors [${target.runtime}]`, () => {
     const key = () => inject('gatewayKeys').signing
-    const keyBody = () => key().split('\n').filter((line) => line.length > 8 && !line.startsWith('-----'))
+    const keyBody = () =>
+      key()
+        .split('\n')
+        .filter((line) => line.length > 8 && !line.startsWith('-----'))
     const cases: [string, (server: ModelServer) => string | undefined, RegExp][] = [
       ['no setting', () => undefined, /not set/],
       ['an empty setting', () => '', /not set/],
-      ['broken JSON', () => `{"type": "service_account", "private_key": ${JSON.stringify(key()).slice(0, 300)}`, /not valid JSON/],
+      [
+        'broken JSON',
+        () => `{"type": "service_account", "private_key": ${JSON.stringify(key()).slice(0, 300)}`,
+        /not valid JSON/,
+      ],
       ['JSON that is not an object', () => JSON.stringify([key()]), /not a JSON object/],
-      ['another type of credential', (s) => serviceAccountJson(s, { type: 'authorized_user' }), /service_account/],
+      [
+        'another type of credential',
+        (s) => serviceAccountJson(s, { type: 'authorized_user' }),
+        /service_account/,
+      ],
       ['no client_email', (s) => serviceAccountJson(s, { client_email: undefined }), /client_email/],
       ['no private_key', (s) => serviceAccountJson(s, { private_key: undefined }), /private_key/],
       [
         'a private_key that is not a key',
-        (s) => serviceAccountJson(s, { private_key: '-----BEGIN PRIVATE KEY-----\nTm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0\n-----END PRIVATE KEY-----\n' }),
+        (s) =>
+          serviceAccountJson(s, {
+            private_key:
+              '-----BEGIN PRIVATE KEY-----\nTm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0\n-----END PRIVATE KEY-----\n',
+          }),
         /private_key.*PKCS#8/,
       ],
-      ['a PKCS#1 private_key', (s) => serviceAccountJson(s, { private_key: inject('gatewayKeys').signingPkcs1 }), /private_key.*PKCS#8/],
+      [
+        'a PKCS#1 private_key',
+        (s) => serviceAccountJson(s, { private_key: inject('gatewayKeys').signingPkcs1 }),
+        /private_key.*PKCS#8/,
+      ],
     ]
     for (const [name, json, problem] of cases) {
       it(`${name} → ProviderSetupError naming ${SETTING}, with no part of the key, and no upstream call`, async () => {
@@ -213,7 +288,8 @@ export function vertexContract(target: ProviderTarget) {
           expect(error).toBeInstanceOf(ProviderSetupError)
           expect(error.message).toContain(SETTING)
           expect(error.message).toMatch(problem)
-          for (const line of [...keyBody(), 'Tm90IGEga2V5']) expect(error.message).not.toContain(line.slice(0, 16))
+          for (const line of [...keyBody(), 'Tm90IGEga2V5'])
+            expect(error.message).not.toContain(line.slice(0, 16))
         }
         expect(await server.requests()).toEqual([])
       })
@@ -223,7 +299,10 @@ export function vertexContract(target: ProviderTarget) {
   describe(`Vertex AI Gemini wire format [${target.runtime}]`, () => {
     async function gemini(server: ModelServer, ...steps: Step[]) {
       await server.script(tokenStep('ya29.gemini'), ...steps)
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch })
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+      })
       return createVertexFormat({ tokens, anthropic: anthropicWire })
     }
 
@@ -265,7 +344,9 @@ export function vertexContract(target: ProviderTarget) {
       const [received, ...more] = await modelRequests(server)
       expect(more).toEqual([])
       expect(received?.method).toBe('POST')
-      expect(received?.path).toBe(`${MODEL_PATH}/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse`)
+      expect(received?.path).toBe(
+        `${MODEL_PATH}/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,
+      )
       expect(received?.headers.authorization).toBe('Bearer ya29.gemini')
       expect(received?.headers['content-type']).toBe('application/json')
       expect(bodyOf(received!)).toEqual({
@@ -285,7 +366,10 @@ export function vertexContract(target: ProviderTarget) {
       const format = await gemini(server, {
         match: '/v1/',
         headers: GEMINI_SSE_HEADERS,
-        chunks: geminiSseChunks([geminiResponse({ texts: ['first'] }), geminiResponse({ texts: ['second'] })]),
+        chunks: geminiSseChunks([
+          geminiResponse({ texts: ['first'] }),
+          geminiResponse({ texts: ['second'] }),
+        ]),
         hang: true,
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
@@ -313,7 +397,10 @@ export function vertexContract(target: ProviderTarget) {
       const format = await gemini(server, {
         match: '/v1/',
         headers: GEMINI_SSE_HEADERS,
-        chunks: geminiSseChunks([geminiResponse({ texts: ['partial'] }), googleError(500, 'INTERNAL', 'Internal error encountered.')]),
+        chunks: geminiSseChunks([
+          geminiResponse({ texts: ['partial'] }),
+          googleError(500, 'INTERNAL', 'Internal error encountered.'),
+        ]),
       })
       const call = vertexCall(server, 'gemini-2.5-flash', { stream: true })
       const response = await sendUpstream(fetch, requestOf(format, call))
@@ -326,9 +413,15 @@ export function vertexContract(target: ProviderTarget) {
 
     it('parses a :generateContent answer; a prompt without messages is one user turn', async () => {
       const server = await newModelServer()
-      const answer = geminiResponse({ texts: ['def add(a, b):', '\n    return a + b'], finishReason: 'MAX_TOKENS', usage: { prompt: 7, candidates: 9 } })
+      const answer = geminiResponse({
+        texts: ['def add(a, b):', '\n    return a + b'],
+        finishReason: 'MAX_TOKENS',
+        usage: { prompt: 7, candidates: 9 },
+      })
       const format = await gemini(server, { match: '/v1/', chunks: [{ text: JSON.stringify(answer) }] })
-      const call = vertexCall(server, 'gemini-2.5-flash', { messages: [{ role: 'user', content: 'def add(' }] })
+      const call = vertexCall(server, 'gemini-2.5-flash', {
+        messages: [{ role: 'user', content: 'def add(' }],
+      })
       const response = await sendUpstream(fetch, requestOf(format, call))
       expect(format.parse(await response.json(), call)).toEqual({
         text: 'def add(a, b):\n    return a + b',
@@ -343,15 +436,30 @@ export function vertexContract(target: ProviderTarget) {
     it("maps Gemini's finish reasons, a blocked prompt, and Google's error body", async () => {
       const format = createVertexFormat({ tokens: { token: async () => 'unused' }, anthropic: anthropicWire })
       const call = vertexCall(await newModelServer(), 'gemini-2.5-flash')
-      const reasons = { STOP: 'stop', MAX_TOKENS: 'length', SAFETY: 'content_filter', RECITATION: 'content_filter',
-        BLOCKLIST: 'content_filter', PROHIBITED_CONTENT: 'content_filter', SPII: 'content_filter',
-        MALFORMED_FUNCTION_CALL: 'other', OTHER: 'other' }
+      const reasons = {
+        STOP: 'stop',
+        MAX_TOKENS: 'length',
+        SAFETY: 'content_filter',
+        RECITATION: 'content_filter',
+        BLOCKLIST: 'content_filter',
+        PROHIBITED_CONTENT: 'content_filter',
+        SPII: 'content_filter',
+        MALFORMED_FUNCTION_CALL: 'other',
+        OTHER: 'other',
+      }
       for (const [finishReason, expected] of Object.entries(reasons)) {
         expect(format.parse(geminiResponse({ texts: ['x'], finishReason }), call).finishReason).toBe(expected)
       }
-      expect(format.parse({ promptFeedback: { blockReason: 'SAFETY' } }, call)).toEqual({ text: '', finishReason: 'content_filter' })
-      expect(format.errorMessage(googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.'))).toBe('Quota exceeded.')
-      expect(format.errorMessage([googleError(404, 'NOT_FOUND', 'Model not found.')])).toBe('Model not found.')
+      expect(format.parse({ promptFeedback: { blockReason: 'SAFETY' } }, call)).toEqual({
+        text: '',
+        finishReason: 'content_filter',
+      })
+      expect(format.errorMessage(googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.'))).toBe(
+        'Quota exceeded.',
+      )
+      expect(format.errorMessage([googleError(404, 'NOT_FOUND', 'Model not found.')])).toBe(
+        'Model not found.',
+      )
       expect(format.errorMessage({ unexpected: true })).toBeUndefined()
     })
   })
@@ -361,13 +469,22 @@ export function vertexContract(target: ProviderTarget) {
 
     async function claudeFormat(server: ModelServer, ...steps: Step[]) {
       await server.script(tokenStep('ya29.claude'), ...steps)
-      const tokens = createServiceAccountTokenSource({ serviceAccountJson: serviceAccountJson(server), fetch })
+      const tokens = createServiceAccountTokenSource({
+        serviceAccountJson: serviceAccountJson(server),
+        fetch,
+      })
       return createVertexFormat({ tokens, anthropic: anthropicWire })
     }
 
     it('posts the Messages body without model, with anthropic_version, to :rawPredict; the answer is Anthropic JSON', async () => {
       const server = await newModelServer()
-      const answer = { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hi there' }], stop_reason: 'end_turn' }
+      const answer = {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'text', text: 'Hi there' }],
+        stop_reason: 'end_turn',
+      }
       const format = await claudeFormat(server, { match: '/v1/', chunks: [{ text: JSON.stringify(answer) }] })
       const call = vertexCall(server, claude, { maxTokens: 100 })
       const response = await sendUpstream(fetch, requestOf(format, call))
@@ -386,12 +503,26 @@ export function vertexContract(target: ProviderTarget) {
     it("streams from :streamRawPredict through the Anthropic wire's events", async () => {
       const server = await newModelServer()
       const stream = `: ping\n\n${sseChunks([
-        { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', content: [], usage: { input_tokens: 9 } } } },
-        { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } } },
-        { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' there' } } },
-        { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } } },
+        {
+          event: 'message_start',
+          data: { type: 'message_start', message: { id: 'msg_1', content: [], usage: { input_tokens: 9 } } },
+        },
+        {
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+        },
+        {
+          event: 'content_block_delta',
+          data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' there' } },
+        },
+        {
+          event: 'message_delta',
+          data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } },
+        },
         { event: 'message_stop', data: { type: 'message_stop' } },
-      ]).map((chunk) => chunk.text).join('')}`
+      ])
+        .map((chunk) => chunk.text)
+        .join('')}`
       // A comment first, and a field split across chunks.
       const pieces = [stream.slice(0, 10), stream.slice(10, 20), stream.slice(20)]
       const format = await claudeFormat(server, {

@@ -31,7 +31,12 @@ export function messageStart(inputTokens: number): SseFrame {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+        usage: {
+          input_tokens: inputTokens,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          output_tokens: 1,
+        },
       },
     },
   }
@@ -49,11 +54,18 @@ export const textDelta = (text: string, index = 0): SseFrame => ({
   data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text } },
 })
 
-export const contentBlockStop = (index = 0): SseFrame => ({ event: 'content_block_stop', data: { type: 'content_block_stop', index } })
+export const contentBlockStop = (index = 0): SseFrame => ({
+  event: 'content_block_stop',
+  data: { type: 'content_block_stop', index },
+})
 
 export const messageDelta = (stopReason: string, outputTokens: number): SseFrame => ({
   event: 'message_delta',
-  data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } },
+  data: {
+    type: 'message_delta',
+    delta: { stop_reason: stopReason, stop_sequence: null },
+    usage: { output_tokens: outputTokens },
+  },
 })
 
 export const messageStop = (): SseFrame => ({ event: 'message_stop', data: { type: 'message_stop' } })
@@ -77,7 +89,11 @@ export function messageStream(texts: string[], end: MessageEnd = {}): SseFrame[]
 }
 
 /** A whole non-streaming answer. `content: null` stands for an upstream that sends no blocks at all. */
-export function message(content: Json[] | null, stopReason: string | null = 'end_turn', usage = { input: 12, output: 6 }): Json {
+export function message(
+  content: Json[] | null,
+  stopReason: string | null = 'end_turn',
+  usage = { input: 12, output: 6 },
+): Json {
   return {
     id: 'msg_013Zva2CMHLNnXjNJJKqJ2EF',
     type: 'message',
@@ -86,13 +102,22 @@ export function message(content: Json[] | null, stopReason: string | null = 'end
     content,
     stop_reason: stopReason,
     stop_sequence: null,
-    usage: { input_tokens: usage.input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: usage.output },
+    usage: {
+      input_tokens: usage.input,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: usage.output,
+    },
   }
 }
 
 export const textBlock = (text: string): Json => ({ type: 'text', text })
 
-export const toolUseBlock = (id = 'toolu_01A09q90qw90lq917835lq9', name = 'get_weather', input: unknown = { location: 'Paris' }): Json => ({
+export const toolUseBlock = (
+  id = 'toolu_01A09q90qw90lq917835lq9',
+  name = 'get_weather',
+  input: unknown = { location: 'Paris' },
+): Json => ({
   type: 'tool_use',
   id,
   name,
@@ -110,7 +135,11 @@ export const toolUseStart = (index: number, id: string, name: string, input: Jso
 /** One piece of a tool call's input JSON. */
 export const inputJsonDelta = (partialJson: string, index: number): SseFrame => ({
   event: 'content_block_delta',
-  data: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: partialJson } },
+  data: {
+    type: 'content_block_delta',
+    index,
+    delta: { type: 'input_json_delta', partial_json: partialJson },
+  },
 })
 
 export interface StreamedToolUse {
@@ -137,11 +166,17 @@ export function toolUseFrames(index: number, call: StreamedToolUse): SseFrame[] 
  * A whole message that calls tools: start, a text block first when `texts` are given, one
  * `tool_use` block per call (in parallel), `stop_reason: tool_use`, the end.
  */
-export function toolUseStream(calls: StreamedToolUse[], texts: string[] = [], end: MessageEnd = {}): SseFrame[] {
+export function toolUseStream(
+  calls: StreamedToolUse[],
+  texts: string[] = [],
+  end: MessageEnd = {},
+): SseFrame[] {
   const first = texts.length ? 1 : 0
   return [
     messageStart(end.inputTokens ?? 25),
-    ...(texts.length ? [contentBlockStart(0), ping(), ...texts.map((text) => textDelta(text)), contentBlockStop(0)] : []),
+    ...(texts.length
+      ? [contentBlockStart(0), ping(), ...texts.map((text) => textDelta(text)), contentBlockStop(0)]
+      : []),
     ...calls.flatMap((call, i) => toolUseFrames(first + i, call)),
     messageDelta(end.stopReason ?? 'tool_use', end.outputTokens ?? 15),
     messageStop(),

@@ -22,12 +22,18 @@ function frame(headers: Record<string, string>, payload: unknown): Uint8Array {
 
 /** One `:message-type: event` frame, as ConverseStream sends them. */
 export function eventFrame(eventType: string, payload: unknown): Uint8Array {
-  return frame({ ':event-type': eventType, ':content-type': 'application/json', ':message-type': 'event' }, payload)
+  return frame(
+    { ':event-type': eventType, ':content-type': 'application/json', ':message-type': 'event' },
+    payload,
+  )
 }
 
 /** One `:message-type: exception` frame (`throttlingException`, `modelStreamErrorException`...). */
 export function exceptionFrame(exceptionType: string, message: string): Uint8Array {
-  return frame({ ':exception-type': exceptionType, ':content-type': 'application/json', ':message-type': 'exception' }, { message })
+  return frame(
+    { ':exception-type': exceptionType, ':content-type': 'application/json', ':message-type': 'exception' },
+    { message },
+  )
 }
 
 export const messageStart = (): Uint8Array => eventFrame('messageStart', { role: 'assistant', p: 'abcdefgh' })
@@ -47,14 +53,24 @@ export const toolUseStart = (block: number, name: string, id?: string): Uint8Arr
 
 /** A piece of a tool call's input: JSON text, cut wherever the model's tokens fell. */
 export const toolInputDelta = (block: number, input: string): Uint8Array =>
-  eventFrame('contentBlockDelta', { contentBlockIndex: block, delta: { toolUse: { input } }, p: 'abcdefghijklmn' })
+  eventFrame('contentBlockDelta', {
+    contentBlockIndex: block,
+    delta: { toolUse: { input } },
+    p: 'abcdefghijklmn',
+  })
 
-export const blockStop = (block: number): Uint8Array => eventFrame('contentBlockStop', { contentBlockIndex: block, p: 'abc' })
+export const blockStop = (block: number): Uint8Array =>
+  eventFrame('contentBlockStop', { contentBlockIndex: block, p: 'abc' })
 
-export const messageStop = (stopReason: string): Uint8Array => eventFrame('messageStop', { stopReason, p: 'a' })
+export const messageStop = (stopReason: string): Uint8Array =>
+  eventFrame('messageStop', { stopReason, p: 'a' })
 
 export const metadataFrame = (inputTokens = 11, outputTokens = 7): Uint8Array =>
-  eventFrame('metadata', { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: 321 }, p: 'abcdef' })
+  eventFrame('metadata', {
+    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+    metrics: { latencyMs: 321 },
+    p: 'abcdef',
+  })
 
 interface StreamEnd {
   stopReason?: string
@@ -82,15 +98,24 @@ export function converseToolStream(blocks: StreamBlock[], end: StreamEnd = {}): 
   const frames = [messageStart()]
   blocks.forEach((block, index) => {
     if ('text' in block) frames.push(...block.text.map((text) => textDeltaAt(index, text)))
-    else frames.push(toolUseStart(index, block.toolUse.name, block.toolUse.id), ...block.toolUse.input.map((piece) => toolInputDelta(index, piece)))
+    else
+      frames.push(
+        toolUseStart(index, block.toolUse.name, block.toolUse.id),
+        ...block.toolUse.input.map((piece) => toolInputDelta(index, piece)),
+      )
     frames.push(blockStop(index))
   })
-  return [...frames, messageStop(end.stopReason ?? 'tool_use'), metadataFrame(end.inputTokens, end.outputTokens)]
+  return [
+    ...frames,
+    messageStop(end.stopReason ?? 'tool_use'),
+    metadataFrame(end.inputTokens, end.outputTokens),
+  ]
 }
 
 export function toBase64(bytes: Uint8Array): string {
   let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
   return btoa(binary)
 }
 
@@ -121,7 +146,8 @@ export function packedChunk(frames: Uint8Array[]): Chunk {
 export function splitChunks(frames: Uint8Array[], size: number, delayMs = 2): Chunk[] {
   const bytes = concat(frames)
   const chunks: Chunk[] = []
-  for (let at = 0; at < bytes.byteLength; at += size) chunks.push({ base64: toBase64(bytes.subarray(at, at + size)), delayMs })
+  for (let at = 0; at < bytes.byteLength; at += size)
+    chunks.push({ base64: toBase64(bytes.subarray(at, at + size)), delayMs })
   return chunks
 }
 

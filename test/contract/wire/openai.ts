@@ -20,7 +20,11 @@ export interface StreamEnd {
 }
 
 /** One streamed chat delta (`usage: null`, as OpenAI repeats it on every chunk when usage was asked for). */
-export function chatChunk(delta: Json, finishReason: string | null = null, model = 'mistralai/Mistral-7B-Instruct-v0.3'): Json {
+export function chatChunk(
+  delta: Json,
+  finishReason: string | null = null,
+  model = 'mistralai/Mistral-7B-Instruct-v0.3',
+): Json {
   return {
     id: 'chatcmpl-9f3a',
     object: 'chat.completion.chunk',
@@ -32,7 +36,11 @@ export function chatChunk(delta: Json, finishReason: string | null = null, model
 }
 
 /** One streamed text-completion piece (`choices[0].text`). */
-export function textChunk(text: string, finishReason: string | null = null, model = 'codellama/CodeLlama-7b-hf'): Json {
+export function textChunk(
+  text: string,
+  finishReason: string | null = null,
+  model = 'codellama/CodeLlama-7b-hf',
+): Json {
   return {
     id: 'cmpl-51c2',
     object: 'text_completion',
@@ -64,7 +72,12 @@ export function azurePromptFilterChunk(): Json {
     id: '',
     model: '',
     object: '',
-    prompt_filter_results: [{ prompt_index: 0, content_filter_results: { hate: safe, self_harm: safe, sexual: safe, violence: safe } }],
+    prompt_filter_results: [
+      {
+        prompt_index: 0,
+        content_filter_results: { hate: safe, self_harm: safe, sexual: safe, violence: safe },
+      },
+    ],
   }
 }
 
@@ -86,33 +99,59 @@ export function chatStream(texts: string[], end: StreamEnd = {}): SseFrame[] {
 export function textStream(texts: string[], end: StreamEnd = {}): SseFrame[] {
   const usage = end.usage === undefined ? { prompt: 21, completion: texts.length } : end.usage
   return [
-    ...texts.map((text, i) => ({ data: textChunk(text, i === texts.length - 1 ? (end.finishReason ?? 'stop') : null) })),
+    ...texts.map((text, i) => ({
+      data: textChunk(text, i === texts.length - 1 ? (end.finishReason ?? 'stop') : null),
+    })),
     ...(usage ? [{ data: usageChunk(usage.prompt, usage.completion, 'text_completion') }] : []),
     DONE,
   ]
 }
 
 /** A whole non-streaming chat answer. `content: null` is what a tool call or a filtered answer carries. */
-export function chatCompletion(content: string | null, finishReason: string | null = 'stop', usage = { prompt: 30, completion: 12 }): Json {
+export function chatCompletion(
+  content: string | null,
+  finishReason: string | null = 'stop',
+  usage = { prompt: 30, completion: 12 },
+): Json {
   return {
     id: 'chatcmpl-9f3b',
     object: 'chat.completion',
     created: CREATED,
     model: 'mistralai/Mistral-7B-Instruct-v0.3',
-    choices: [{ index: 0, message: { role: 'assistant', content, tool_calls: [] }, logprobs: null, finish_reason: finishReason, stop_reason: null }],
-    usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, tool_calls: [] },
+        logprobs: null,
+        finish_reason: finishReason,
+        stop_reason: null,
+      },
+    ],
+    usage: {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+    },
   }
 }
 
 /** A whole non-streaming text completion. */
-export function textCompletion(text: string, finishReason: string | null = 'length', usage = { prompt: 9, completion: 16 }): Json {
+export function textCompletion(
+  text: string,
+  finishReason: string | null = 'length',
+  usage = { prompt: 9, completion: 16 },
+): Json {
   return {
     id: 'cmpl-51c3',
     object: 'text_completion',
     created: CREATED,
     model: 'codellama/CodeLlama-7b-hf',
     choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason, stop_reason: null }],
-    usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+    usage: {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+    },
   }
 }
 
@@ -143,7 +182,10 @@ export function toolPiece(piece: ToolPiece): Json {
 
 /** A chunk carrying tool-call pieces, and optionally text and a finish reason. */
 export function toolChunk(pieces: ToolPiece[], finishReason: string | null = null, content?: string): Json {
-  return chatChunk({ ...(content !== undefined ? { content } : {}), tool_calls: pieces.map(toolPiece) }, finishReason)
+  return chatChunk(
+    { ...(content !== undefined ? { content } : {}), tool_calls: pieces.map(toolPiece) },
+    finishReason,
+  )
 }
 
 /** A call as OpenAI streams it: its id and name, then its arguments in these pieces. */
@@ -158,7 +200,10 @@ export interface StreamedCall {
  * then per call a first piece with index, id, type, name and empty arguments and one chunk per piece
  * of its arguments; an empty delta with `finish_reason: "tool_calls"`, usage, `[DONE]`.
  */
-export function toolCallStream(calls: StreamedCall[], options: { texts?: string[]; finishReason?: string } = {}): SseFrame[] {
+export function toolCallStream(
+  calls: StreamedCall[],
+  options: { texts?: string[]; finishReason?: string } = {},
+): SseFrame[] {
   return [
     { data: chatChunk({ role: 'assistant', content: null }) },
     ...(options.texts ?? []).map((content) => ({ data: chatChunk({ content }) })),
@@ -173,7 +218,11 @@ export function toolCallStream(calls: StreamedCall[], options: { texts?: string[
 }
 
 /** A whole answer with tool calls (`message.tool_calls`); `content: null` when the model said nothing besides. */
-export function toolCallCompletion(content: string | null, calls: ToolPiece[], finishReason: string | null = 'tool_calls'): Json {
+export function toolCallCompletion(
+  content: string | null,
+  calls: ToolPiece[],
+  finishReason: string | null = 'tool_calls',
+): Json {
   const answer = chatCompletion(content, finishReason, { prompt: 45, completion: 28 })
   const [choice] = answer.choices as Json[]
   const message = choice!.message as Json
@@ -192,7 +241,11 @@ export function vllmLegacyStreamError(message: string): Json {
 }
 
 /** OpenAI's error body. */
-export function openAiError(message: string, type = 'invalid_request_error', code: string | null = null): Json {
+export function openAiError(
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+): Json {
   return { error: { message, type, param: null, code } }
 }
 
@@ -220,7 +273,8 @@ export function frameChunks(frames: SseFrame[], delayMs = 0): Chunk[] {
 export function byteChunks(text: string, size: number, delayMs = 1): Chunk[] {
   const bytes = new TextEncoder().encode(text)
   const chunks: Chunk[] = []
-  for (let at = 0; at < bytes.byteLength; at += size) chunks.push({ base64: toBase64(bytes.subarray(at, at + size)), delayMs })
+  for (let at = 0; at < bytes.byteLength; at += size)
+    chunks.push({ base64: toBase64(bytes.subarray(at, at + size)), delayMs })
   return chunks
 }
 

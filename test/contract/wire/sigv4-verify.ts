@@ -35,20 +35,30 @@ const AUTHORIZATION =
 export function asSent(received: Received, baseUrl: string): SignedRequest {
   const binary = atob(received.bodyBase64)
   const body = Uint8Array.from(binary, (c) => c.charCodeAt(0))
-  return { method: received.method, path: new URL(baseUrl).pathname + received.path, headers: received.headers, body }
+  return {
+    method: received.method,
+    path: new URL(baseUrl).pathname + received.path,
+    headers: received.headers,
+    body,
+  }
 }
 
 export async function verifySigV4(request: SignedRequest, secretAccessKey: string): Promise<SigV4Check> {
   const match = AUTHORIZATION.exec(request.headers.authorization ?? '')
-  if (!match) throw new Error(`not a SigV4 Authorization header: ${request.headers.authorization ?? '(none)'}`)
+  if (!match)
+    throw new Error(`not a SigV4 Authorization header: ${request.headers.authorization ?? '(none)'}`)
   const [, accessKeyId = '', date = '', region = '', service = '', signedList = '', given = ''] = match
   const amzDate = request.headers['x-amz-date'] ?? ''
-  if (!amzDate.startsWith(date)) throw new Error(`x-amz-date ${amzDate} is not in the credential scope's day ${date}`)
+  if (!amzDate.startsWith(date))
+    throw new Error(`x-amz-date ${amzDate} is not in the credential scope's day ${date}`)
 
   const signedHeaders = signedList.split(';')
   const [rawPath = '', rawQuery = ''] = splitOnce(request.path, '?')
-  const canonicalHeaders = signedHeaders.map((name) => `${name}:${(request.headers[name] ?? '').trim().replace(/ +/g, ' ')}\n`).join('')
-  const payloadHash = request.headers['x-amz-content-sha256'] ?? hex(await crypto.subtle.digest('SHA-256', bytes(request.body)))
+  const canonicalHeaders = signedHeaders
+    .map((name) => `${name}:${(request.headers[name] ?? '').trim().replace(/ +/g, ' ')}\n`)
+    .join('')
+  const payloadHash =
+    request.headers['x-amz-content-sha256'] ?? hex(await crypto.subtle.digest('SHA-256', bytes(request.body)))
   const canonicalRequest = [
     request.method.toUpperCase(),
     canonicalUri(rawPath),
@@ -59,7 +69,12 @@ export async function verifySigV4(request: SignedRequest, secretAccessKey: strin
   ].join('\n')
 
   const scope = `${date}/${region}/${service}/aws4_request`
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, hex(await crypto.subtle.digest('SHA-256', bytes(canonicalRequest)))].join('\n')
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    hex(await crypto.subtle.digest('SHA-256', bytes(canonicalRequest))),
+  ].join('\n')
   let key = await hmac(bytes(`AWS4${secretAccessKey}`), date)
   for (const part of [region, service, 'aws4_request']) key = await hmac(key, part)
   const expected = hex(await hmac(key, stringToSign))
@@ -71,7 +86,9 @@ export async function verifySigV4(request: SignedRequest, secretAccessKey: strin
     accessKeyId,
     scope: { date, region, service },
     signedHeaders,
-    unsignedAmzHeaders: Object.keys(request.headers).filter((name) => name.startsWith('x-amz-') && !signedHeaders.includes(name)),
+    unsignedAmzHeaders: Object.keys(request.headers).filter(
+      (name) => name.startsWith('x-amz-') && !signedHeaders.includes(name),
+    ),
     canonicalRequest,
   }
 }
@@ -131,7 +148,9 @@ function bytes(value: Uint8Array | string): Uint8Array<ArrayBuffer> {
 }
 
 async function hmac(key: Uint8Array<ArrayBuffer> | ArrayBuffer, data: string): Promise<ArrayBuffer> {
-  const cryptoKey = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const cryptoKey = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ])
   return crypto.subtle.sign('HMAC', cryptoKey, bytes(data))
 }
 

@@ -10,7 +10,10 @@ export interface SseFrame {
 /** One frame as bytes on the wire (`event:` line first, LF line endings, blank-line terminated). */
 export function sseFrame({ event, data }: SseFrame): string {
   const text = typeof data === 'string' ? data : JSON.stringify(data)
-  return `${event ? `event: ${event}\n` : ''}${text.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`
+  return `${event ? `event: ${event}\n` : ''}${text
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n')}\n\n`
 }
 
 /** One chunk per frame, each sent `delayMs` after the previous one. */

@@ -12,7 +12,12 @@ export interface GeminiChunkOptions {
   usage?: { prompt: number; candidates: number }
 }
 
-export function geminiResponse({ texts = [], parts = [], finishReason, usage }: GeminiChunkOptions): Record<string, unknown> {
+export function geminiResponse({
+  texts = [],
+  parts = [],
+  finishReason,
+  usage,
+}: GeminiChunkOptions): Record<string, unknown> {
   return {
     candidates: [
       {
@@ -51,7 +56,10 @@ export function functionCallPart(
     ...(name === undefined ? {} : { name }),
     ...(args === undefined ? {} : { args }),
   }
-  return { functionCall: call, ...(extra.thoughtSignature ? { thoughtSignature: extra.thoughtSignature } : {}) }
+  return {
+    functionCall: call,
+    ...(extra.thoughtSignature ? { thoughtSignature: extra.thoughtSignature } : {}),
+  }
 }
 
 /** A thought summary part (`includeThoughts`): not part of the answer. */

@@ -30,7 +30,10 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 
 /** `Gitlab::Json.parse(Zlib::Inflate.inflate(Base64.strict_decode64(data)))`, Ruby's errors as 400s. */
 function uncompress(data: string): { ok: true; value: unknown } | { ok: false; response: RailsResponse } {
-  const fail = (message: string) => ({ ok: false as const, response: badRequest(`Invalid compressed checkpoint data: ${message}`) })
+  const fail = (message: string) => ({
+    ok: false as const,
+    response: badRequest(`Invalid compressed checkpoint data: ${message}`),
+  })
   if (!STRICT_BASE64.test(data)) return fail('invalid base64')
   let inflated: Uint8Array
   try {
@@ -55,7 +58,8 @@ function uncompress(data: string): { ok: true; value: unknown } | { ok: false; r
 }
 
 /** For tests and seeds: what a client sends as `compressed_checkpoint`. */
-export const compressCheckpoint = (value: unknown): string => deflateSync(rubyJson(value), { level: 6 }).toString('base64')
+export const compressCheckpoint = (value: unknown): string =>
+  deflateSync(rubyJson(value), { level: 6 }).toString('base64')
 
 /** Ruby's `Array#to_s` of error messages, which is what `bad_request!(result[:message])` interpolates. */
 const rubyInspect = (messages: string[]) => `[${messages.map((m) => JSON.stringify(m)).join(', ')}]`
@@ -64,7 +68,12 @@ const rubyInspect = (messages: string[]) => `[${messages.map((m) => JSON.stringi
  * The endpoint after Grape's validation and `find_workflow!`. Records the row and returns 201
  * `BasicCheckpoint`, or the error Rails gives.
  */
-export function createCheckpoint(workflow: WorkflowRecord, params: Record<string, unknown>, id: number, now: Date): RailsResponse {
+export function createCheckpoint(
+  workflow: WorkflowRecord,
+  params: Record<string, unknown>,
+  id: number,
+  now: Date,
+): RailsResponse {
   let checkpoint: unknown
   if (!isBlank(params.checkpoint)) checkpoint = params.checkpoint
   else if (!isBlank(params.compressed_checkpoint)) {
@@ -89,7 +98,14 @@ export function createCheckpoint(workflow: WorkflowRecord, params: Record<string
   try {
     // `text limit: 255` columns are CHECK constraints: a database error, which 18.9's service does not rescue.
     if (threadTs.length > 255 || (parentTs?.length ?? 0) > 255) throw new PgError('PG::CheckViolation')
-    record = { id, thread_ts: threadTs, parent_ts: parentTs, checkpoint: jsonb(checkpoint), metadata: jsonb(params.metadata), createdAt: now }
+    record = {
+      id,
+      thread_ts: threadTs,
+      parent_ts: parentTs,
+      checkpoint: jsonb(checkpoint),
+      metadata: jsonb(params.metadata),
+      createdAt: now,
+    }
   } catch (error) {
     if (error instanceof PgError) return internalError()
     throw error
@@ -110,23 +126,40 @@ export function createCheckpoint(workflow: WorkflowRecord, params: Record<string
 /** A seeded row: stored as the endpoint would store it, without the endpoint's checks. */
 export function seedCheckpoint(seed: SeedCheckpoint, id: number, now: Date): CheckpointRecord {
   const { thread_ts, parent_ts = null } = seed
-  return { id, thread_ts, parent_ts, checkpoint: jsonb(seed.checkpoint), metadata: jsonb(seed.metadata), createdAt: now }
+  return {
+    id,
+    thread_ts,
+    parent_ts,
+    checkpoint: jsonb(seed.checkpoint),
+    metadata: jsonb(seed.metadata),
+    createdAt: now,
+  }
 }
 
-const compareTs = (a: CheckpointRecord, b: CheckpointRecord) => (a.thread_ts < b.thread_ts ? -1 : a.thread_ts > b.thread_ts ? 1 : a.id - b.id)
+const compareTs = (a: CheckpointRecord, b: CheckpointRecord) =>
+  a.thread_ts < b.thread_ts ? -1 : a.thread_ts > b.thread_ts ? 1 : a.id - b.id
 
 /** `order(thread_ts: :desc)`: "latest" is the greatest thread_ts as text, not the last one written. */
-export const newestFirst = (workflow: WorkflowRecord): CheckpointRecord[] => [...workflow.checkpoints].sort((a, b) => compareTs(b, a))
-export const latestCheckpoint = (workflow: WorkflowRecord): CheckpointRecord | undefined => newestFirst(workflow)[0]
-export const earliestCheckpoint = (workflow: WorkflowRecord): CheckpointRecord | undefined => [...workflow.checkpoints].sort(compareTs)[0]
+export const newestFirst = (workflow: WorkflowRecord): CheckpointRecord[] =>
+  [...workflow.checkpoints].sort((a, b) => compareTs(b, a))
+export const latestCheckpoint = (workflow: WorkflowRecord): CheckpointRecord | undefined =>
+  newestFirst(workflow)[0]
+export const earliestCheckpoint = (workflow: WorkflowRecord): CheckpointRecord | undefined =>
+  [...workflow.checkpoints].sort(compareTs)[0]
 
-export const basicCheckpointEntity = (record: CheckpointRecord) => ({ id: record.id, thread_ts: record.thread_ts, parent_ts: record.parent_ts })
+export const basicCheckpointEntity = (record: CheckpointRecord) => ({
+  id: record.id,
+  thread_ts: record.thread_ts,
+  parent_ts: record.parent_ts,
+})
 
 /** The `Checkpoint` entity: `checkpoint` as an object, or `compressed_checkpoint` when asked for. */
 export function checkpointEntity(record: CheckpointRecord, compressed: boolean): Record<string, unknown> {
   return {
     ...basicCheckpointEntity(record),
-    ...(compressed ? { compressed_checkpoint: compressCheckpoint(record.checkpoint) } : { checkpoint: record.checkpoint }),
+    ...(compressed
+      ? { compressed_checkpoint: compressCheckpoint(record.checkpoint) }
+      : { checkpoint: record.checkpoint }),
     checkpoint_writes: [],
     metadata: record.metadata,
   }
@@ -136,12 +169,19 @@ export function checkpointEntity(record: CheckpointRecord, compressed: boolean):
  * The rules of §7.3 that Rails itself does not enforce (it accepts any of these), so that a test
  * can still insist on them: unique, increasing thread_ts; parent_ts naming the previous latest.
  */
-export function checkpointRuleBreaks(workflow: WorkflowRecord, threadTs: string, parentTs: string | null): string[] {
+export function checkpointRuleBreaks(
+  workflow: WorkflowRecord,
+  threadTs: string,
+  parentTs: string | null,
+): string[] {
   const latest = latestCheckpoint(workflow)
   const problems: string[] = []
-  if (workflow.checkpoints.some((c) => c.thread_ts === threadTs)) problems.push(`thread_ts ${threadTs} was already used`)
-  else if (latest && threadTs < latest.thread_ts) problems.push(`thread_ts ${threadTs} sorts before the latest ${latest.thread_ts}`)
+  if (workflow.checkpoints.some((c) => c.thread_ts === threadTs))
+    problems.push(`thread_ts ${threadTs} was already used`)
+  else if (latest && threadTs < latest.thread_ts)
+    problems.push(`thread_ts ${threadTs} sorts before the latest ${latest.thread_ts}`)
   const expectedParent = latest?.thread_ts ?? null
-  if (parentTs !== expectedParent) problems.push(`parent_ts ${parentTs} is not the latest checkpoint ${expectedParent}`)
+  if (parentTs !== expectedParent)
+    problems.push(`parent_ts ${parentTs} is not the latest checkpoint ${expectedParent}`)
   return problems
 }

@@ -10,11 +10,15 @@ export interface RailsResponse {
   body: string
 }
 
-export const reply = (statusCode: number, value: unknown): RailsResponse => ({ statusCode, body: rubyJson(value) })
+export const reply = (statusCode: number, value: unknown): RailsResponse => ({
+  statusCode,
+  body: rubyJson(value),
+})
 
 /** `render_api_error!` / `bad_request!` / `forbidden!` and friends: `{"message": ...}`. */
 export const apiError = (statusCode: number, message: string): RailsResponse => reply(statusCode, { message })
-export const badRequest = (reason?: string): RailsResponse => apiError(400, reason === undefined ? '400 Bad request' : `400 Bad request - ${reason}`)
+export const badRequest = (reason?: string): RailsResponse =>
+  apiError(400, reason === undefined ? '400 Bad request' : `400 Bad request - ${reason}`)
 export const forbidden = (): RailsResponse => apiError(403, '403 Forbidden')
 /** `not_found!` (a helper call) says "Not Found"... */
 export const notFound = (): RailsResponse => apiError(404, '404 Not Found')

@@ -19,18 +19,58 @@ const SDL = /* GraphQL */ `
   scalar JsonString
   scalar Time
 
-  enum DuoWorkflowStatus { CREATED RUNNING PAUSED FINISHED FAILED STOPPED INPUT_REQUIRED PLAN_APPROVAL_REQUIRED TOOL_CALL_APPROVAL_REQUIRED }
-  enum WorkflowEnvironment { IDE WEB CHAT_PARTIAL CHAT AMBIENT }
-  enum PromptInjectionProtectionLevel { NO_CHECKS LOG_ONLY INTERRUPT }
-
-  type Query {
-    duoWorkflowWorkflows(workflowId: AiDuoWorkflowsWorkflowID, projectPath: ID, type: String,
-      after: String, before: String, first: Int, last: Int): DuoWorkflowConnection
+  enum DuoWorkflowStatus {
+    CREATED
+    RUNNING
+    PAUSED
+    FINISHED
+    FAILED
+    STOPPED
+    INPUT_REQUIRED
+    PLAN_APPROVAL_REQUIRED
+    TOOL_CALL_APPROVAL_REQUIRED
+  }
+  enum WorkflowEnvironment {
+    IDE
+    WEB
+    CHAT_PARTIAL
+    CHAT
+    AMBIENT
+  }
+  enum PromptInjectionProtectionLevel {
+    NO_CHECKS
+    LOG_ONLY
+    INTERRUPT
   }
 
-  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
-  type DuoWorkflowConnection { count: Int! nodes: [DuoWorkflow] edges: [DuoWorkflowEdge] pageInfo: PageInfo! }
-  type DuoWorkflowEdge { cursor: String! node: DuoWorkflow }
+  type Query {
+    duoWorkflowWorkflows(
+      workflowId: AiDuoWorkflowsWorkflowID
+      projectPath: ID
+      type: String
+      after: String
+      before: String
+      first: Int
+      last: Int
+    ): DuoWorkflowConnection
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+  type DuoWorkflowConnection {
+    count: Int!
+    nodes: [DuoWorkflow]
+    edges: [DuoWorkflowEdge]
+    pageInfo: PageInfo!
+  }
+  type DuoWorkflowEdge {
+    cursor: String!
+    node: DuoWorkflow
+  }
 
   type DuoWorkflow {
     id: ID!
@@ -83,20 +123,47 @@ const SDL = /* GraphQL */ `
     namespace: Namespace
     rootGroup: Group
   }
-  type RepositoryLanguage { name: String! share: Float color: String }
-  type ProjectStatisticsRedirect { repository: String! }
-  type DuoContextExclusionSettings { exclusionRules: [String!] }
+  type RepositoryLanguage {
+    name: String!
+    share: Float
+    color: String
+  }
+  type ProjectStatisticsRedirect {
+    repository: String!
+  }
+  type DuoContextExclusionSettings {
+    exclusionRules: [String!]
+  }
 
-  type Namespace { id: ID! name: String! description: String fullPath: ID! webUrl: String aiSettings: AiSettings rootNamespace: Namespace }
-  type Group { id: ID! name: String! description: String fullPath: ID! webUrl: String aiSettings: AiSettings rootNamespace: Namespace }
-  type AiSettings { promptInjectionProtectionLevel: PromptInjectionProtectionLevel }
+  type Namespace {
+    id: ID!
+    name: String!
+    description: String
+    fullPath: ID!
+    webUrl: String
+    aiSettings: AiSettings
+    rootNamespace: Namespace
+  }
+  type Group {
+    id: ID!
+    name: String!
+    description: String
+    fullPath: ID!
+    webUrl: String
+    aiSettings: AiSettings
+    rootNamespace: Namespace
+  }
+  type AiSettings {
+    promptInjectionProtectionLevel: PromptInjectionProtectionLevel
+  }
 `
 
 export const WORKFLOW_GID_PREFIX = 'gid://gitlab/Ai::DuoWorkflows::Workflow/'
 
 /** GitLab's `Types::GlobalIDType[Ai::DuoWorkflows::Workflow]` input: a workflow gid, else an error. */
 function parseWorkflowGid(value: unknown): number {
-  if (typeof value !== 'string' || !value.startsWith('gid://')) throw new GraphQLError(`${JSON.stringify(value)} is not a valid Global ID`)
+  if (typeof value !== 'string' || !value.startsWith('gid://'))
+    throw new GraphQLError(`${JSON.stringify(value)} is not a valid Global ID`)
   const match = /^gid:\/\/gitlab\/Ai::DuoWorkflows::Workflow\/(\d+)$/.exec(value)
   if (!match) throw new GraphQLError(`${value} is not a valid ID for Ai::DuoWorkflows::Workflow.`)
   return Number(match[1])
@@ -105,10 +172,13 @@ function parseWorkflowGid(value: unknown): number {
 export const schema = buildSchema(SDL)
 Object.assign(schema.getType('AiDuoWorkflowsWorkflowID') as GraphQLScalarType, {
   parseValue: parseWorkflowGid,
-  parseLiteral: (node: { kind: string; value?: string }) => parseWorkflowGid(node.kind === 'StringValue' ? node.value : undefined),
+  parseLiteral: (node: { kind: string; value?: string }) =>
+    parseWorkflowGid(node.kind === 'StringValue' ? node.value : undefined),
 })
 // `Types::JsonStringType`: the column's Hash sent as JSON text (`value.to_json`).
-Object.assign(schema.getType('JsonString') as GraphQLScalarType, { serialize: (value: unknown) => rubyJson(value) })
+Object.assign(schema.getType('JsonString') as GraphQLScalarType, {
+  serialize: (value: unknown) => rubyJson(value),
+})
 
 export interface GraphqlContext {
   currentUserId: number
@@ -121,7 +191,10 @@ const time = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 function namespaceView(record: NamespaceRecord, level: string): Record<string, unknown> {
   const view: Record<string, unknown> = {
-    id: record.kind === 'user' ? `gid://gitlab/Namespaces::UserNamespace/${record.id}` : `gid://gitlab/Group/${record.id}`,
+    id:
+      record.kind === 'user'
+        ? `gid://gitlab/Namespaces::UserNamespace/${record.id}`
+        : `gid://gitlab/Group/${record.id}`,
     name: record.name,
     description: record.description,
     fullPath: record.path,
@@ -151,7 +224,10 @@ function projectView(record: ProjectRecord, level: string): Record<string, unkno
 }
 
 /** `WorkflowCheckpointEventPresenter`. */
-function eventView(workflow: WorkflowRecord, record: CheckpointRecord | undefined): Record<string, unknown> | null {
+function eventView(
+  workflow: WorkflowRecord,
+  record: CheckpointRecord | undefined,
+): Record<string, unknown> | null {
   if (!record) return null
   const values = isPlainObject(record.checkpoint) ? record.checkpoint.channel_values : undefined
   const graphStatus = isPlainObject(values) ? values.status : undefined
@@ -160,7 +236,10 @@ function eventView(workflow: WorkflowRecord, record: CheckpointRecord | undefine
     checkpoint: record.checkpoint,
     metadata: record.metadata,
     workflowStatus: upper(workflow.status),
-    executionStatus: graphStatus === undefined || graphStatus === null || graphStatus === 'Not Started' ? titleized : graphStatus,
+    executionStatus:
+      graphStatus === undefined || graphStatus === null || graphStatus === 'Not Started'
+        ? titleized
+        : graphStatus,
     errors: [],
     threadTs: record.thread_ts,
     parentTs: record.parent_ts,
@@ -202,7 +281,12 @@ function workflowView(workflow: WorkflowRecord): Record<string, unknown> {
 export const rootValue = {
   duoWorkflowWorkflows: (args: { workflowId?: number }, context: GraphqlContext) => {
     const nodes = [...context.workflows()]
-      .filter((w) => w.userId === context.currentUserId && !w.forbidden && (args.workflowId === undefined || w.id === args.workflowId))
+      .filter(
+        (w) =>
+          w.userId === context.currentUserId &&
+          !w.forbidden &&
+          (args.workflowId === undefined || w.id === args.workflowId),
+      )
       .sort((a, b) => b.id - a.id)
       .map(workflowView)
     const cursor = (i: number) => `cursor-${i}`

@@ -27,13 +27,24 @@ export interface GraphqlResult {
 export type GraphqlMatcher = string | ((request: GraphqlRequest) => boolean)
 export type GraphqlHandler = (request: GraphqlRequest) => GraphqlResult | Promise<GraphqlResult>
 
-const errorsReply = (...messages: string[]) => reply(200, { errors: messages.map((message) => ({ message })) })
+const errorsReply = (...messages: string[]) =>
+  reply(200, { errors: messages.map((message) => ({ message })) })
 
-function selectOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | string {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
-  if (operationName !== undefined) return operations.find((o) => o.name?.value === operationName) ?? `Unknown operation named "${operationName}".`
+function selectOperation(
+  document: DocumentNode,
+  operationName: string | undefined,
+): OperationDefinitionNode | string {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )
+  if (operationName !== undefined)
+    return (
+      operations.find((o) => o.name?.value === operationName) ?? `Unknown operation named "${operationName}".`
+    )
   if (operations.length === 1 && operations[0]) return operations[0]
-  return operations.length === 0 ? 'Must provide an operation.' : 'Must provide operation name if query contains multiple operations.'
+  return operations.length === 0
+    ? 'Must provide an operation.'
+    : 'Must provide operation name if query contains multiple operations.'
 }
 
 export function createGraphqlEndpoint(context: GraphqlContext) {
@@ -41,12 +52,16 @@ export function createGraphqlEndpoint(context: GraphqlContext) {
 
   return {
     on(matcher: GraphqlMatcher, handler: GraphqlHandler): void {
-      const matches = typeof matcher === 'string' ? (request: GraphqlRequest) => request.rootFields.includes(matcher) : matcher
+      const matches =
+        typeof matcher === 'string'
+          ? (request: GraphqlRequest) => request.rootFields.includes(matcher)
+          : matcher
       handlers.unshift({ matches, handler })
     },
 
     async handle(body: unknown): Promise<RailsResponse> {
-      if (!isPlainObject(body) || typeof body.query !== 'string' || body.query.trim() === '') return errorsReply('No query string was present')
+      if (!isPlainObject(body) || typeof body.query !== 'string' || body.query.trim() === '')
+        return errorsReply('No query string was present')
       let variables: unknown = body.variables ?? {}
       if (typeof variables === 'string') {
         try {
@@ -56,7 +71,8 @@ export function createGraphqlEndpoint(context: GraphqlContext) {
         }
       }
       if (!isPlainObject(variables)) return errorsReply('Variables must be an object')
-      const operationName = typeof body.operationName === 'string' && body.operationName !== '' ? body.operationName : undefined
+      const operationName =
+        typeof body.operationName === 'string' && body.operationName !== '' ? body.operationName : undefined
 
       let document: DocumentNode
       try {
@@ -73,13 +89,22 @@ export function createGraphqlEndpoint(context: GraphqlContext) {
         variables,
         operationName,
         operation: operation.operation,
-        rootFields: operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])),
+        rootFields: operation.selectionSet.selections.flatMap((s) =>
+          s.kind === Kind.FIELD ? [s.name.value] : [],
+        ),
         document,
       }
       const extension = handlers.find((h) => h.matches(request))
       if (extension) return reply(200, await extension.handler(request))
 
-      const result = await graphql({ schema, source: body.query, rootValue, contextValue: context, variableValues: variables, operationName })
+      const result = await graphql({
+        schema,
+        source: body.query,
+        rootValue,
+        contextValue: context,
+        variableValues: variables,
+        operationName,
+      })
       return reply(200, result)
     },
   }

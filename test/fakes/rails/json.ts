@@ -16,7 +16,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * so replacing them in the serialised text is safe.
  */
 export function rubyJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 /** A PostgreSQL error raised while storing a value (jsonb refuses some JSON that JSON.parse accepts). */
@@ -38,7 +41,9 @@ function jsonbKeyOrder(a: string, b: string): number {
 function checkText(text: string): void {
   // jsonb has no representation for U+0000: PostgreSQL rejects the whole value.
   if (text.includes('\u0000')) {
-    throw new PgError('PG::UntranslatableCharacter: ERROR:  unsupported Unicode escape sequence\nDETAIL:  \\u0000 cannot be converted to text.')
+    throw new PgError(
+      'PG::UntranslatableCharacter: ERROR:  unsupported Unicode escape sequence\nDETAIL:  \\u0000 cannot be converted to text.',
+    )
   }
 }
 
@@ -49,7 +54,8 @@ function checkText(text: string): void {
 export function jsonb(value: unknown): Json {
   if (value === null || typeof value === 'boolean') return value
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new PgError('PG::InvalidTextRepresentation: ERROR:  invalid input syntax for type json')
+    if (!Number.isFinite(value))
+      throw new PgError('PG::InvalidTextRepresentation: ERROR:  invalid input syntax for type json')
     return value
   }
   if (typeof value === 'string') {
@@ -65,5 +71,7 @@ export function jsonb(value: unknown): Json {
     }
     return out
   }
-  throw new PgError(`PG::InvalidTextRepresentation: ERROR:  invalid input syntax for type json (${typeof value})`)
+  throw new PgError(
+    `PG::InvalidTextRepresentation: ERROR:  invalid input syntax for type json (${typeof value})`,
+  )
 }

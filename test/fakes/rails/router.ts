@@ -61,7 +61,10 @@ export function compilePattern(pattern: string): CompiledPattern {
   return { regex: new RegExp(`^${source}/?$`), names }
 }
 
-export function matchPattern(compiled: CompiledPattern, pathname: string): Record<string, string> | undefined {
+export function matchPattern(
+  compiled: CompiledPattern,
+  pathname: string,
+): Record<string, string> | undefined {
   const match = compiled.regex.exec(pathname)
   if (!match) return undefined
   const params: Record<string, string> = {}
@@ -100,7 +103,13 @@ export function parseRequest(request: RailsRequest): RecordedRequest {
       body = request.body
     }
   }
-  return { method: request.method.toUpperCase(), path: request.path, pathname: url.pathname, query: parseQuery(url.search), body }
+  return {
+    method: request.method.toUpperCase(),
+    path: request.path,
+    pathname: url.pathname,
+    query: parseQuery(url.search),
+    body,
+  }
 }
 
 export function compileMatcher(matcher: RequestMatcher): (request: RecordedRequest) => boolean {
@@ -109,5 +118,7 @@ export function compileMatcher(matcher: RequestMatcher): (request: RecordedReque
   const [first, second] = matcher.trim().split(/\s+/, 2)
   const method = second === undefined ? undefined : first?.toUpperCase()
   const pattern = compilePattern(second ?? first ?? '')
-  return (request) => (method === undefined || method === request.method) && matchPattern(pattern, request.pathname) !== undefined
+  return (request) =>
+    (method === undefined || method === request.method) &&
+    matchPattern(pattern, request.pathname) !== undefined
 }

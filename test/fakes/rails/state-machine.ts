@@ -31,7 +31,12 @@ export const STATUS_VALUES: Record<WorkflowStatus, number> = {
   tool_call_approval_required: 8,
 }
 
-const AWAITING: WorkflowStatus[] = ['paused', 'input_required', 'plan_approval_required', 'tool_call_approval_required']
+const AWAITING: WorkflowStatus[] = [
+  'paused',
+  'input_required',
+  'plan_approval_required',
+  'tool_call_approval_required',
+]
 const STOPPABLE: WorkflowStatus[] = ['created', 'running', ...AWAITING]
 
 export const STATUS_EVENTS = {
@@ -48,7 +53,8 @@ export const STATUS_EVENTS = {
 } as const satisfies Record<string, { from: readonly WorkflowStatus[]; to: WorkflowStatus }>
 export type StatusEvent = keyof typeof STATUS_EVENTS
 
-export const isWorkflowStatus = (value: unknown): value is WorkflowStatus => WORKFLOW_STATUSES.includes(value as WorkflowStatus)
+export const isWorkflowStatus = (value: unknown): value is WorkflowStatus =>
+  WORKFLOW_STATUSES.includes(value as WorkflowStatus)
 export const isStatusEvent = (value: string): value is StatusEvent => Object.hasOwn(STATUS_EVENTS, value)
 
 /** state_machines' `human_status_name`: the state name with spaces ("tool call approval required"). */
@@ -66,12 +72,21 @@ export interface Transition {
 
 export function applyStatusEvent(status: WorkflowStatus, event: string): Transition {
   if (!isStatusEvent(event)) {
-    return { outcome: 'unsupported', to: status, message: `Can not update workflow status, unsupported event: ${event}` }
+    return {
+      outcome: 'unsupported',
+      to: status,
+      message: `Can not update workflow status, unsupported event: ${event}`,
+    }
   }
   const rule: { from: readonly WorkflowStatus[]; to: WorkflowStatus } = STATUS_EVENTS[event]
-  if (rule.to === status) return { outcome: 'already', to: status, message: `Workflow already in status ${humanStatus(status)}` }
+  if (rule.to === status)
+    return { outcome: 'already', to: status, message: `Workflow already in status ${humanStatus(status)}` }
   if (!rule.from.includes(status)) {
-    return { outcome: 'rejected', to: status, message: `Can not ${event} workflow that has status ${humanStatus(status)}` }
+    return {
+      outcome: 'rejected',
+      to: status,
+      message: `Can not ${event} workflow that has status ${humanStatus(status)}`,
+    }
   }
   return { outcome: 'transitioned', to: rule.to, message: 'Workflow status updated' }
 }

@@ -13,14 +13,21 @@ import { findProject, type Found, type ToolData } from './tool-data.ts'
 import { installRepositoryEndpoints } from './tool-repository-endpoints.ts'
 
 function findGroup(data: ToolData, ref: string): Found<Record<string, unknown>> {
-  const group = data.groups.find((g) => String(g.id) === ref || String(g.full_path).toLowerCase() === ref.toLowerCase())
+  const group = data.groups.find(
+    (g) => String(g.id) === ref || String(g.full_path).toLowerCase() === ref.toLowerCase(),
+  )
   return group ? { ok: true, value: group } : { ok: false, response: apiError(404, '404 Group Not Found') }
 }
 
-function findMergeRequest(data: ToolData, ctx: RouteContext): Found<{ project: Record<string, unknown>; mr: Record<string, unknown>; key: string }> {
+function findMergeRequest(
+  data: ToolData,
+  ctx: RouteContext,
+): Found<{ project: Record<string, unknown>; mr: Record<string, unknown>; key: string }> {
   const project = findProject(data, ctx.params.id ?? '')
   if (!project.ok) return project
-  const mr = (data.mergeRequests.get(project.value.id as number) ?? []).find((m) => String(m.iid) === ctx.params.merge_request_iid)
+  const mr = (data.mergeRequests.get(project.value.id as number) ?? []).find(
+    (m) => String(m.iid) === ctx.params.merge_request_iid,
+  )
   if (!mr) return { ok: false, response: apiError(404, '404 Not found') }
   return { ok: true, value: { project: project.value, mr, key: `${project.value.id}/${mr.iid}` } }
 }
@@ -43,8 +50,18 @@ const MR_CREATE: ParamSpec[] = [
 ]
 
 const MR_UPDATE_FIELDS = [
-  'title', 'description', 'target_branch', 'state_event', 'labels', 'assignee_ids', 'reviewer_ids', 'milestone_id',
-  'remove_source_branch', 'squash', 'discussion_locked', 'allow_collaboration',
+  'title',
+  'description',
+  'target_branch',
+  'state_event',
+  'labels',
+  'assignee_ids',
+  'reviewer_ids',
+  'milestone_id',
+  'remove_source_branch',
+  'squash',
+  'discussion_locked',
+  'allow_collaboration',
 ]
 
 export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
@@ -68,7 +85,9 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
     const state = queryValue(ctx, 'state')
     const search = queryValue(ctx, 'search')?.toLowerCase()
     const list = (data.mergeRequests.get(found.value.id as number) ?? []).filter(
-      (mr) => (!state || state === 'all' || mr.state === state) && (!search || String(mr.title).toLowerCase().includes(search)),
+      (mr) =>
+        (!state || state === 'all' || mr.state === state) &&
+        (!search || String(mr.title).toLowerCase().includes(search)),
     )
     return reply(200, list)
   })
@@ -80,7 +99,14 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
     if (!checked.ok) return checked.response
     const list = data.mergeRequests.get(found.value.id as number) ?? []
     const iid = Math.max(0, ...list.map((m) => m.iid as number)) + 1
-    const mr = { id: data.nextId(), iid, project_id: found.value.id, state: 'opened', ...bodyOf(ctx), web_url: `${found.value.web_url}/-/merge_requests/${iid}` }
+    const mr = {
+      id: data.nextId(),
+      iid,
+      project_id: found.value.id,
+      state: 'opened',
+      ...bodyOf(ctx),
+      web_url: `${found.value.web_url}/-/merge_requests/${iid}`,
+    }
     data.mergeRequests.set(found.value.id as number, [...list, mr])
     return reply(201, mr)
   })
@@ -93,8 +119,13 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
   rails.extend('PUT', '/api/v4/projects/:id/merge_requests/:merge_request_iid', (ctx) => {
     const found = findMergeRequest(data, ctx)
     if (!found.ok) return found.response
-    const changes = Object.fromEntries(Object.entries(bodyOf(ctx)).filter(([name]) => MR_UPDATE_FIELDS.includes(name)))
-    if (Object.keys(changes).length === 0) return reply(400, { error: `${MR_UPDATE_FIELDS.join(', ')} are missing, at least one parameter must be provided` })
+    const changes = Object.fromEntries(
+      Object.entries(bodyOf(ctx)).filter(([name]) => MR_UPDATE_FIELDS.includes(name)),
+    )
+    if (Object.keys(changes).length === 0)
+      return reply(400, {
+        error: `${MR_UPDATE_FIELDS.join(', ')} are missing, at least one parameter must be provided`,
+      })
     if (changes.state_event === 'close') changes.state = 'closed'
     if (changes.state_event === 'reopen') changes.state = 'opened'
     Object.assign(found.value.mr, changes)
@@ -106,12 +137,19 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
     return found.ok ? reply(200, map.get(found.value.key) ?? []) : found.response
   }
   rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid/diffs', mrList(data.mrDiffs))
-  rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid/pipelines', mrList(data.mrPipelines))
+  rails.extend(
+    'GET',
+    '/api/v4/projects/:id/merge_requests/:merge_request_iid/pipelines',
+    mrList(data.mrPipelines),
+  )
 
   rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid/notes', (ctx) => {
     const found = findMergeRequest(data, ctx)
     if (!found.ok) return found.response
-    return reply(200, (data.mrDiscussions.get(found.value.key) ?? []).flatMap((d) => d.notes))
+    return reply(
+      200,
+      (data.mrDiscussions.get(found.value.key) ?? []).flatMap((d) => d.notes),
+    )
   })
 
   rails.extend('GET', '/api/v4/projects/:id/merge_requests/:merge_request_iid/discussions', (ctx) => {
@@ -129,7 +167,13 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
     const checked = declaredParams([{ name: 'body', type: 'String', required: true }], bodyOf(ctx))
     if (!checked.ok) return checked.response
     const discussions = data.mrDiscussions.get(found.value.key) ?? []
-    const note = { id: data.nextId(), body: checked.params.body, author: data.currentUser, system: false, noteable_type: 'MergeRequest' }
+    const note = {
+      id: data.nextId(),
+      body: checked.params.body,
+      author: data.currentUser,
+      system: false,
+      noteable_type: 'MergeRequest',
+    }
     if (discussionId === undefined) {
       discussions.push({ id: `d${note.id}`, individual_note: true, notes: [note] })
     } else {
@@ -141,7 +185,11 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
     return reply(201, note)
   }
   rails.extend('POST', '/api/v4/projects/:id/merge_requests/:merge_request_iid/notes', (ctx) => addNote(ctx))
-  rails.extend('POST', '/api/v4/projects/:id/merge_requests/:merge_request_iid/discussions/:discussion_id/notes', (ctx) => addNote(ctx, ctx.params.discussion_id))
+  rails.extend(
+    'POST',
+    '/api/v4/projects/:id/merge_requests/:merge_request_iid/discussions/:discussion_id/notes',
+    (ctx) => addNote(ctx, ctx.params.discussion_id),
+  )
 
   rails.extend('GET', '/api/v4/projects/:id/pipelines/:pipeline_id/jobs', (ctx) => {
     const found = findProject(data, ctx.params.id ?? '')
@@ -159,7 +207,8 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
   })
 
   const wiki = (kind: 'projects' | 'groups') => (ctx: RouteContext) => {
-    const found = kind === 'projects' ? findProject(data, ctx.params.id ?? '') : findGroup(data, ctx.params.id ?? '')
+    const found =
+      kind === 'projects' ? findProject(data, ctx.params.id ?? '') : findGroup(data, ctx.params.id ?? '')
     if (!found.ok) return found.response
     const page = data.wikiPages.get(`${kind}/${found.value.id}/${ctx.params.slug}`)
     return page ? reply(200, page) : apiError(404, '404 Wiki Page Not Found')
@@ -173,15 +222,22 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
   })
 
   const search = (kind: 'projects' | 'groups') => (ctx: RouteContext) => {
-    const found = kind === 'projects' ? findProject(data, ctx.params.id ?? '') : findGroup(data, ctx.params.id ?? '')
+    const found =
+      kind === 'projects' ? findProject(data, ctx.params.id ?? '') : findGroup(data, ctx.params.id ?? '')
     if (!found.ok) return found.response
     const scope = queryValue(ctx, 'scope')
     const term = queryValue(ctx, 'search')
-    if (!scope || !term) return reply(400, { error: [!scope && 'scope is missing', !term && 'search is missing'].filter(Boolean).join(', ') })
-    const projectIds = kind === 'projects' ? [found.value.id as number] : data.projects.map((p) => p.id as number)
+    if (!scope || !term)
+      return reply(400, {
+        error: [!scope && 'scope is missing', !term && 'search is missing'].filter(Boolean).join(', '),
+      })
+    const projectIds =
+      kind === 'projects' ? [found.value.id as number] : data.projects.map((p) => p.id as number)
     const words = term.toLowerCase()
     if (scope === 'issues') {
-      const issues = projectIds.flatMap((id) => data.issues.get(id) ?? []).filter((i) => String(i.title).toLowerCase().includes(words))
+      const issues = projectIds
+        .flatMap((id) => data.issues.get(id) ?? [])
+        .filter((i) => String(i.title).toLowerCase().includes(words))
       return reply(200, issues)
     }
     if (scope === 'blobs') {
@@ -189,7 +245,15 @@ export function installToolEndpoints(rails: FakeRails, data: ToolData): void {
       const blobs = projectIds.flatMap((id) =>
         [...(data.repositories.get(id)?.get(ref) ?? new Map()).entries()]
           .filter(([, file]) => file.content.toLowerCase().includes(words))
-          .map(([path, file]) => ({ basename: path.replace(/\.[^.]*$/, ''), data: file.content, path, filename: path, ref, startline: 1, project_id: id })),
+          .map(([path, file]) => ({
+            basename: path.replace(/\.[^.]*$/, ''),
+            data: file.content,
+            path,
+            filename: path,
+            ref,
+            startline: 1,
+            project_id: id,
+          })),
       )
       return reply(200, blobs)
     }

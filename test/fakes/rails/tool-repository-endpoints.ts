@@ -23,7 +23,11 @@ function branchesOf(data: ToolData, projectId: number): Map<string, Map<string, 
 }
 
 /** A ref as the files API resolves it: a branch, `HEAD` (the default branch) or a known commit (the default branch's files). */
-function resolveRef(data: ToolData, project: Record<string, unknown>, ref: string): Map<string, FileVersion> | undefined {
+function resolveRef(
+  data: ToolData,
+  project: Record<string, unknown>,
+  ref: string,
+): Map<string, FileVersion> | undefined {
   const branches = branchesOf(data, project.id as number)
   if (ref === 'HEAD') return branches.get(String(project.default_branch))
   if (branches.has(ref)) return branches.get(ref)
@@ -69,7 +73,13 @@ export function installRepositoryEndpoints(rails: FakeRails, data: ToolData): vo
       for (let i = 1; i <= depth; i++) {
         const entryPath = [base, ...parts.slice(0, i)].filter(Boolean).join('/')
         const type = i < parts.length ? 'tree' : 'blob'
-        entries.set(entryPath, { id: '0000', name: parts[i - 1], type, path: entryPath, mode: type === 'tree' ? '040000' : '100644' })
+        entries.set(entryPath, {
+          id: '0000',
+          name: parts[i - 1],
+          type,
+          path: entryPath,
+          mode: type === 'tree' ? '040000' : '100644',
+        })
       }
     }
     const perPage = Number(queryValue(ctx, 'per_page') ?? 20)
@@ -87,15 +97,22 @@ export function installRepositoryEndpoints(rails: FakeRails, data: ToolData): vo
     const found = findProject(data, ctx.params.id ?? '')
     if (!found.ok) return found
     const sha = ctx.params.sha ?? ''
-    const commit = (data.commits.get(found.value.id as number) ?? []).find((c) => String(c.id).startsWith(sha))
-    return commit ? { ok: true as const, project: found.value, commit } : { ok: false as const, response: apiError(404, '404 Commit Not Found') }
+    const commit = (data.commits.get(found.value.id as number) ?? []).find((c) =>
+      String(c.id).startsWith(sha),
+    )
+    return commit
+      ? { ok: true as const, project: found.value, commit }
+      : { ok: false as const, response: apiError(404, '404 Commit Not Found') }
   }
 
   rails.extend('GET', '/api/v4/projects/:id/repository/commits/:sha', (ctx) => {
     const found = findCommit(ctx)
     if (!found.ok) return found.response
     const stats = queryValue(ctx, 'stats') !== 'false'
-    return reply(200, stats ? { ...found.commit, stats: { additions: 1, deletions: 1, total: 2 } } : found.commit)
+    return reply(
+      200,
+      stats ? { ...found.commit, stats: { additions: 1, deletions: 1, total: 2 } } : found.commit,
+    )
   })
 
   rails.extend('GET', '/api/v4/projects/:id/repository/commits/:sha/diff', (ctx) => {
@@ -118,7 +135,8 @@ export function installRepositoryEndpoints(rails: FakeRails, data: ToolData): vo
       body,
     )
     if (!checked.ok) return checked.response
-    if (!Array.isArray(body.actions) || body.actions.length === 0) return reply(400, { error: 'actions is missing' })
+    if (!Array.isArray(body.actions) || body.actions.length === 0)
+      return reply(400, { error: 'actions is missing' })
     const branches = branchesOf(data, found.value.id as number)
     const branch = String(checked.params.branch)
     let files = branches.get(branch)
@@ -133,27 +151,41 @@ export function installRepositoryEndpoints(rails: FakeRails, data: ToolData): vo
     const sha = Buffer.from(`${data.nextId()}`).toString('hex').padEnd(40, '0').slice(0, 40)
     for (const action of body.actions as Record<string, unknown>[]) {
       const path = String(action.file_path)
-      const content = action.encoding === 'base64' ? Buffer.from(String(action.content ?? ''), 'base64').toString() : String(action.content ?? '')
+      const content =
+        action.encoding === 'base64'
+          ? Buffer.from(String(action.content ?? ''), 'base64').toString()
+          : String(action.content ?? '')
       if (action.action === 'create') {
         if (files.has(path)) return apiError(400, 'A file with this name already exists')
         files.set(path, { content, last_commit_id: sha })
       } else if (action.action === 'update') {
-        if (!files.has(path)) return apiError(400, 'A file with this name doesn\'t exist')
+        if (!files.has(path)) return apiError(400, "A file with this name doesn't exist")
         files.set(path, { content, last_commit_id: sha })
       } else if (action.action === 'delete') {
-        if (!files.delete(path)) return apiError(400, 'A file with this name doesn\'t exist')
+        if (!files.delete(path)) return apiError(400, "A file with this name doesn't exist")
       } else if (action.action === 'move') {
         const previous = files.get(String(action.previous_path))
-        if (!previous) return apiError(400, 'A file with this name doesn\'t exist')
+        if (!previous) return apiError(400, "A file with this name doesn't exist")
         files.delete(String(action.previous_path))
-        files.set(path, { content: action.content === undefined ? previous.content : content, last_commit_id: sha })
+        files.set(path, {
+          content: action.content === undefined ? previous.content : content,
+          last_commit_id: sha,
+        })
       } else {
         return reply(400, { error: 'actions[0][action] does not have a valid value' })
       }
     }
     branches.set(branch, files)
-    const commit = { id: sha, short_id: sha.slice(0, 8), title: String(checked.params.commit_message).split('\n')[0], message: checked.params.commit_message }
-    data.commits.set(found.value.id as number, [commit, ...(data.commits.get(found.value.id as number) ?? [])])
+    const commit = {
+      id: sha,
+      short_id: sha.slice(0, 8),
+      title: String(checked.params.commit_message).split('\n')[0],
+      message: checked.params.commit_message,
+    }
+    data.commits.set(found.value.id as number, [
+      commit,
+      ...(data.commits.get(found.value.id as number) ?? []),
+    ])
     return reply(201, commit)
   })
 }

@@ -203,7 +203,8 @@ export const workItemsSchema = buildSchema(SDL)
 /** `Types::GlobalIDType[...]`: `gid://gitlab/<Type>/<id>` with one of the accepted types. */
 function globalId(types: readonly string[]) {
   const parse = (value: unknown): string => {
-    if (typeof value !== 'string' || !value.startsWith('gid://')) throw new GraphQLError(`${JSON.stringify(value)} is not a valid Global ID`)
+    if (typeof value !== 'string' || !value.startsWith('gid://'))
+      throw new GraphQLError(`${JSON.stringify(value)} is not a valid Global ID`)
     const match = /^gid:\/\/gitlab\/([A-Za-z:]+)\/([0-9a-f]+)$/.exec(value)
     if (!match || (types.length > 0 && !types.includes(match[1] as string))) {
       throw new GraphQLError(`${value} is not a valid ID for ${types.join(' or ')}.`)
@@ -226,12 +227,14 @@ const GID_TYPES: Record<string, readonly string[]> = {
   NoteID: ['Note', 'DiscussionNote'],
   VulnerabilityID: ['Vulnerability'],
 }
-for (const [name, types] of Object.entries(GID_TYPES)) Object.assign(workItemsSchema.getType(name) as GraphQLScalarType, globalId(types))
+for (const [name, types] of Object.entries(GID_TYPES))
+  Object.assign(workItemsSchema.getType(name) as GraphQLScalarType, globalId(types))
 
 // GitLab's `Types::DateType`: an ISO 8601 date; anything else is an error before the resolver runs.
 Object.assign(workItemsSchema.getType('Date') as GraphQLScalarType, {
   parseValue: (value: unknown) => {
-    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new GraphQLError(`${JSON.stringify(value)} is not a valid date`)
+    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value))
+      throw new GraphQLError(`${JSON.stringify(value)} is not a valid date`)
     return value
   },
 })

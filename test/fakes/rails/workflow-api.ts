@@ -11,7 +11,16 @@ import {
   CREATE_CHECKPOINT_PARAMS,
   newestFirst,
 } from './checkpoints.ts'
-import { apiError, declaredParams, forbidden, notFound, recordNotFound, reply, type ParamSpec, type RailsResponse } from './grape.ts'
+import {
+  apiError,
+  declaredParams,
+  forbidden,
+  notFound,
+  recordNotFound,
+  reply,
+  type ParamSpec,
+  type RailsResponse,
+} from './grape.ts'
 import { isPlainObject } from './json.ts'
 import type { RouteContext } from './router.ts'
 import { applyStatusEvent } from './state-machine.ts'
@@ -37,7 +46,11 @@ const ID: ParamSpec = { name: 'id', type: 'Integer', required: true }
 const ACCEPT_COMPRESSED: ParamSpec = { name: 'accept_compressed', type: 'Boolean', default: false }
 
 /** Grape merges query, body and path parameters (path last). */
-const paramInput = (ctx: RouteContext): Record<string, unknown> => ({ ...ctx.query, ...(isPlainObject(ctx.body) ? ctx.body : {}), ...ctx.params })
+const paramInput = (ctx: RouteContext): Record<string, unknown> => ({
+  ...ctx.query,
+  ...(isPlainObject(ctx.body) ? ctx.body : {}),
+  ...ctx.params,
+})
 
 /** GitLab's offset pagination: `page` from 1, `per_page` 20 by default and at most 100. */
 function paginate<T>(items: T[], query: Record<string, unknown>): T[] {
@@ -53,7 +66,10 @@ function paginate<T>(items: T[], query: Record<string, unknown>): T[] {
 export function workflowApiRoutes(deps: WorkflowApiDeps): BuiltinRoute[] {
   /** Validation, then the workflow lookup, then the endpoint body. */
   const endpoint =
-    (specs: ParamSpec[], body: (workflow: WorkflowRecord, params: Record<string, unknown>, ctx: RouteContext) => RailsResponse) =>
+    (
+      specs: ParamSpec[],
+      body: (workflow: WorkflowRecord, params: Record<string, unknown>, ctx: RouteContext) => RailsResponse,
+    ) =>
     (ctx: RouteContext): RailsResponse => {
       const declared = declaredParams([ID, ...specs], paramInput(ctx))
       if (!declared.ok) return declared.response
@@ -76,8 +92,15 @@ export function workflowApiRoutes(deps: WorkflowApiDeps): BuiltinRoute[] {
         const event = (params.status_event ?? '') as string
         const from = workflow.status
         const transition = applyStatusEvent(from, event)
-        const statusCode = transition.outcome === 'transitioned' || transition.outcome === 'already' ? 200 : 400
-        workflow.statusEvents.push({ event, from, to: transition.to, outcome: transition.outcome, statusCode })
+        const statusCode =
+          transition.outcome === 'transitioned' || transition.outcome === 'already' ? 200 : 400
+        workflow.statusEvents.push({
+          event,
+          from,
+          to: transition.to,
+          outcome: transition.outcome,
+          statusCode,
+        })
         if (statusCode === 400) return apiError(400, transition.message)
         if (transition.outcome === 'transitioned') {
           workflow.status = transition.to
@@ -91,7 +114,11 @@ export function workflowApiRoutes(deps: WorkflowApiDeps): BuiltinRoute[] {
       method: 'POST',
       pattern: `${BASE}/checkpoints`,
       handler: endpoint(CREATE_CHECKPOINT_PARAMS, (workflow, params) => {
-        const problems = checkpointRuleBreaks(workflow, String(params.thread_ts ?? ''), (params.parent_ts ?? null) as string | null)
+        const problems = checkpointRuleBreaks(
+          workflow,
+          String(params.thread_ts ?? ''),
+          (params.parent_ts ?? null) as string | null,
+        )
         const response = createCheckpoint(workflow, params, deps.nextCheckpointId(), deps.now())
         if (response.statusCode === 201 && problems.length > 0) deps.ruleBreaks(workflow, problems)
         return response
@@ -101,16 +128,26 @@ export function workflowApiRoutes(deps: WorkflowApiDeps): BuiltinRoute[] {
       method: 'GET',
       pattern: `${BASE}/checkpoints`,
       handler: endpoint([ACCEPT_COMPRESSED], (workflow, params, ctx) =>
-        reply(200, paginate(newestFirst(workflow), ctx.query).map((c) => checkpointEntity(c, params.accept_compressed === true))),
+        reply(
+          200,
+          paginate(newestFirst(workflow), ctx.query).map((c) =>
+            checkpointEntity(c, params.accept_compressed === true),
+          ),
+        ),
       ),
     },
     {
       method: 'GET',
       pattern: `${BASE}/checkpoints/:checkpoint_id`,
-      handler: endpoint([{ name: 'checkpoint_id', type: 'Integer', required: true }, ACCEPT_COMPRESSED], (workflow, params) => {
-        const checkpoint = workflow.checkpoints.find((c) => c.id === params.checkpoint_id)
-        return checkpoint ? reply(200, checkpointEntity(checkpoint, params.accept_compressed === true)) : notFound()
-      }),
+      handler: endpoint(
+        [{ name: 'checkpoint_id', type: 'Integer', required: true }, ACCEPT_COMPRESSED],
+        (workflow, params) => {
+          const checkpoint = workflow.checkpoints.find((c) => c.id === params.checkpoint_id)
+          return checkpoint
+            ? reply(200, checkpointEntity(checkpoint, params.accept_compressed === true))
+            : notFound()
+        },
+      ),
     },
   ]
 }

@@ -19,13 +19,27 @@ export type PrivilegeName = keyof typeof AGENT_PRIVILEGES
 
 /** What each client creates a chat workflow with (web: the agentic chat page; ide: the DB defaults). */
 const CLIENT_DEFAULTS = {
-  web: { environment: 'web', privileges: ['read_only_gitlab', 'read_write_gitlab'], preApproved: ['read_only_gitlab'] },
+  web: {
+    environment: 'web',
+    privileges: ['read_only_gitlab', 'read_write_gitlab'],
+    preApproved: ['read_only_gitlab'],
+  },
   ide: {
     environment: 'ide',
-    privileges: ['read_write_files', 'read_only_gitlab', 'read_write_gitlab', 'run_commands', 'use_git', 'run_mcp_tools'],
+    privileges: [
+      'read_write_files',
+      'read_only_gitlab',
+      'read_write_gitlab',
+      'run_commands',
+      'use_git',
+      'run_mcp_tools',
+    ],
     preApproved: ['read_write_files', 'read_only_gitlab'],
   },
-} as const satisfies Record<string, { environment: string; privileges: PrivilegeName[]; preApproved: PrivilegeName[] }>
+} as const satisfies Record<
+  string,
+  { environment: string; privileges: PrivilegeName[]; preApproved: PrivilegeName[] }
+>
 
 export type Environment = 'ide' | 'web' | 'chat_partial' | 'chat' | 'ambient'
 export type InjectionProtectionLevel = 'NO_CHECKS' | 'LOG_ONLY' | 'INTERRUPT'
@@ -149,7 +163,11 @@ const privilegeIds = (names: readonly PrivilegeName[]): number[] =>
 export const privilegeNames = (ids: number[]): string[] =>
   ids.map((id) => Object.entries(AGENT_PRIVILEGES).find(([, value]) => value === id)?.[0] ?? `unknown_${id}`)
 
-function namespaceRecord(init: NamespaceInit, gitlabUrl: string, fallback: { id: number; path: string }): NamespaceRecord {
+function namespaceRecord(
+  init: NamespaceInit,
+  gitlabUrl: string,
+  fallback: { id: number; path: string },
+): NamespaceRecord {
   const path = init.path ?? fallback.path
   return {
     id: init.id ?? fallback.id,
@@ -179,15 +197,25 @@ function projectRecord(init: ProjectInit, gitlabUrl: string): ProjectRecord {
 }
 
 /** Builds a row the way Rails' validations would accept it; a setup Rails would refuse throws. */
-export function workflowRecord(id: number, init: WorkflowInit, defaults: { userId: number; gitlabUrl: string; now: Date }): WorkflowRecord {
+export function workflowRecord(
+  id: number,
+  init: WorkflowInit,
+  defaults: { userId: number; gitlabUrl: string; now: Date },
+): WorkflowRecord {
   const client = CLIENT_DEFAULTS[init.client ?? 'web']
   const agentPrivileges = privilegeIds(init.agentPrivileges ?? client.privileges)
   const preApproved = privilegeIds(init.preApprovedAgentPrivileges ?? client.preApproved)
   for (const privilege of preApproved) {
-    if (!agentPrivileges.includes(privilege)) throw new Error(`pre-approved privilege ${privilege} is not in the agent privileges`)
+    if (!agentPrivileges.includes(privilege))
+      throw new Error(`pre-approved privilege ${privilege} is not in the agent privileges`)
   }
-  const namespace = init.namespace ? namespaceRecord(init.namespace, defaults.gitlabUrl, { id: 2, path: 'gitlab-org' }) : null
-  const project = init.project === null || (init.project === undefined && namespace) ? null : projectRecord(init.project ?? {}, defaults.gitlabUrl)
+  const namespace = init.namespace
+    ? namespaceRecord(init.namespace, defaults.gitlabUrl, { id: 2, path: 'gitlab-org' })
+    : null
+  const project =
+    init.project === null || (init.project === undefined && namespace)
+      ? null
+      : projectRecord(init.project ?? {}, defaults.gitlabUrl)
   if (project && namespace) throw new Error('a workflow belongs to a project or to a namespace, not both')
   if (!project && !namespace) throw new Error('a workflow belongs to a project or to a namespace')
   return {
