@@ -217,6 +217,18 @@ async function measure(name: string, turn: () => Promise<void>, pid?: number) {
   }
 }
 
+// 200 concurrent sessions on a gateway that has served nothing yet: its RSS at rest, at the end of
+// the burst (and its peak), and 10 s later.
+const BURST = 200
+await new Promise((resolve) => setTimeout(resolve, 2000))
+const atRest = memoryOf(gateway.pid).rssMiB
+const burstStarted = performance.now()
+await Promise.all(Array.from({ length: BURST }, () => gatewayTurn()))
+const burstSeconds = (performance.now() - burstStarted) / 1000
+const afterBurst = memoryOf(gateway.pid)
+await new Promise((resolve) => setTimeout(resolve, 10_000))
+const settled = memoryOf(gateway.pid).rssMiB
+
 const rows = [
   await measure('direct (the two model calls)', directTurn),
   await measure('aigw-edge node (one turn over gRPC)', gatewayTurn, gateway.pid),
@@ -230,6 +242,8 @@ const lines = [
     (r) =>
       `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuPerTurnMs?.toFixed(2) ?? '—'} | ${r.rssMiB?.toFixed(0) ?? '—'} |`,
   ),
+  '',
+  `${BURST} concurrent turns on a fresh gateway: all OK in ${burstSeconds.toFixed(1)} s; gateway RSS ${atRest.toFixed(0)} MiB at rest, ${afterBurst.rssMiB.toFixed(0)} MiB right after (peak ${afterBurst.peakMiB.toFixed(0)}), ${settled.toFixed(0)} MiB 10 s later.`,
   '',
   'A turn through aigw-edge is 10 actions to Workhorse and back (GraphQL, 2 status events, 3 checkpoints, the tool, the final read) and the streamed checkpoints, on top of the two model calls.',
 ]

@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Status } from '../../src/agent-platform/service.ts'
 import { bodyOf } from '../contract/model-server-client.ts'
+import { createToolData } from '../fakes/rails/tool-data.ts'
+import { installToolEndpoints } from '../fakes/rails/tool-endpoints.ts'
+import { installWorkItemsGraphql } from '../fakes/rails/work-items-graphql.ts'
 import { answerStep, mergedLog, startHarness, toolCallStep, type Harness } from './agent-platform-harness.ts'
 
 let h: Harness
@@ -115,6 +118,38 @@ describe('a first question without tools', () => {
 })
 
 describe('tools', () => {
+  it('reads an issue through get_work_item (GitLab GraphQL through Workhorse) and answers', async () => {
+    // Its own harness: the tool endpoints replace the fake Rails' default answers the other tests use.
+    const own = await startHarness()
+    try {
+      const data = createToolData('http://gitlab.example.com')
+      installToolEndpoints(own.rails, data)
+      installWorkItemsGraphql(own.rails, data)
+      await own.model.script(
+        toolCallStep([
+          {
+            id: 'call_wi',
+            name: 'get_work_item',
+            arguments: { url: 'http://gitlab.example.com/gitlab-org/gitlab-test/-/issues/5' },
+          },
+        ]),
+        answerStep(['Issue 5: login fails for nil users.']),
+      )
+      const id = own.rails.addWorkflow()
+      const result = await own.turn({ workflowID: id, goal: 'Summarize issue #5' })
+      expect(result.code, result.details).toBe(Status.OK)
+      const graphqlCalls = result.http.filter((line) => line === 'POST /api/graphql')
+      expect(graphqlCalls.length).toBe(2) // the workflow query, then the tool's
+      const log = mergedLog(result.checkpoints)
+      expect(log.map((e) => e.message_type)).toEqual(['user', 'tool', 'agent'])
+      expect(log[1]).toMatchObject({ message_sub_type: 'get_work_item', status: 'success' })
+      const messages = bodyOf((await own.model.requests()).at(-1)!).messages as Record<string, unknown>[]
+      expect(String(messages.find((m) => m.role === 'tool')!.content)).toContain('Login fails for nil users')
+    } finally {
+      await own.close()
+    }
+  })
+
   it('runs a pre-approved read tool through Workhorse and answers with its result', async () => {
     await h.model.script(
       toolCallStep(

@@ -5,9 +5,10 @@
  * consistent (status event, checkpoint) and the user must see what happened; the model call is
  * cancelled whenever nobody waits for it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Status } from '../../src/agent-platform/service.ts'
-import { instanceToken } from '../contract/gitlab.ts'
+import { instanceClaims, instanceToken, nowSeconds } from '../contract/gitlab.ts'
+import { controlClock } from '../contract/harness.ts'
 import { answerStep, mergedLog, startHarness, type Harness } from './agent-platform-harness.ts'
 
 let h: Harness
@@ -230,6 +231,27 @@ describe('who may chat (spec §3)', () => {
     expect(result.actions).toEqual([])
   })
 
+  it('an expired token, and one signed by a key GitLab never published: UNAUTHENTICATED', async () => {
+    const expired = await instanceToken(h.issuer, '18.x', {
+      scopes: ['duo_chat'],
+      iat: nowSeconds() - 7200,
+      nbf: nowSeconds() - 7200,
+      exp: nowSeconds() - 3600,
+    })
+    const foreign = await h.issuer.sign(instanceClaims(h.issuer, '18.x', { scopes: ['duo_chat'] }), {
+      kid: 'thumbprint',
+      key: 'foreign',
+    })
+    for (const token of [expired, foreign]) {
+      const result = await h.turn(
+        { workflowID: h.rails.addWorkflow(), goal: 'Hello' },
+        { metadata: { authorization: `Bearer ${token}` } },
+      )
+      expect(result.code).toBe(Status.UNAUTHENTICATED)
+      expect(result.actions).toEqual([])
+    }
+  })
+
   it('a token for the HTTP gateway only (audience): UNAUTHENTICATED', async () => {
     const token = await instanceToken(h.issuer, '18.x', { aud: 'gitlab-ai-gateway', scopes: ['duo_chat'] })
     const result = await h.turn(
@@ -247,5 +269,50 @@ describe('never in a log line', () => {
     expect(text).not.toContain('model-key-9f8e7d')
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/)
     expect(text).toContain('Starting workflow')
+  })
+})
+
+describe('this server shutting down (SIGTERM)', () => {
+  it('open turns stop: GitLab told `stop`, the state saved, UNAVAILABLE; the model call cancelled', async () => {
+    const own = await startHarness()
+    try {
+      await own.model.script(slowAnswer())
+      const id = own.rails.addWorkflow()
+      let closing: Promise<void> | undefined
+      const result = await own.turn(
+        { workflowID: id, goal: 'Long one' },
+        { observe: (action) => void (!closing && streaming(action) && (closing = own.server.close(10_000))) },
+      )
+      expect(result.code).toBe(Status.UNAVAILABLE)
+      expect(result.details).toBe('workflow execution interrupted: stop')
+      expect(own.rails.workflow(id).status).toBe('stopped')
+      const saved = own.rails.checkpoints(id).at(-1)!.checkpoint as { channel_values: { status: string } }
+      expect(saved.channel_values.status).toBe('Cancelled')
+      expect((await own.model.waitForEarlyClose()).closedEarly).toBe(true)
+      await closing
+    } finally {
+      own.workhorse.close()
+    }
+  })
+})
+
+describe('a key source down at start-up', () => {
+  it('the service starts anyway, refuses tokens it cannot check, and serves them once GitLab is back', async () => {
+    const clock = controlClock() // before the start: the gateway keeps the `Date.now` it finds
+    let own: Harness | undefined
+    try {
+      own = await startHarness({ issuerDown: true })
+      const down = await own.turn({ workflowID: own.rails.addWorkflow(), goal: 'Hello' })
+      expect(down.code).toBe(Status.UNAUTHENTICATED)
+      await own.issuer.setState({ status: 200 })
+      // The origin is asked at most once per 30 s, so a flood of tokens cannot hammer a GitLab that is down.
+      clock.advance(31_000)
+      await own.model.script(answerStep(['Back.']))
+      const up = await own.turn({ workflowID: own.rails.addWorkflow(), goal: 'Hello' })
+      expect(up.code, up.details).toBe(Status.OK)
+    } finally {
+      vi.useRealTimers()
+      await own?.close()
+    }
   })
 })

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   env?: Record<string, string>
   /** Measure and serve Prometheus metrics (on a free port). */
   metrics?: boolean
+  /** GitLab's key endpoints answer 500 from before the gateway starts (the test brings them back). */
+  issuerDown?: boolean
   rails?: FakeRailsOptions
 }
 
@@ -81,6 +83,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const issuer = await newIssuer()
+  if (options.issuerDown) await issuer.setState({ status: 500 })
   const model = await newModelServer()
   const rails = createFakeRails(options.rails)
   const logs: string[] = []
