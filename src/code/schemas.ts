@@ -133,15 +133,11 @@ export const v3Body = z.object({
 export type V3Body = z.infer<typeof v3Body>
 export type V3Component = V3Body['prompt_components'][number]
 
-/** The request bodies as documented (model_metadata with its real shape). */
-export const docs = {
-  v2Completions: v2CompletionsBody,
-  v2Generations: v2GenerationsBody,
-  v3: z.object({
-    prompt_components: v3Body.shape.prompt_components,
-    model_metadata: z.optional(modelMetadataDoc),
-  }),
-}
+/** The v3/v4 body as documented: `model_metadata` with its real shape (`v3Body` reads it loosely). */
+export const v3BodyDoc = z.object({
+  prompt_components: v3Body.shape.prompt_components,
+  model_metadata: z.optional(modelMetadataDoc),
+})
 
 const choice = z.object({ text: z.string(), index: z.int(), finish_reason: z.string() })
 

@@ -4,11 +4,16 @@
  */
 import * as z from 'zod/mini'
 
-/** What the OpenAPI document says about a route; the same zod schemas validate its requests. */
+/** What the OpenAPI document says about a route, beyond its method, path and body schema. */
 export interface RouteDoc {
   summary: string
   description?: string
   tags: string[]
+  /**
+   * The body as documented, only where it must differ from the schema that validates it (a field
+   * the route accepts loosely so that it can refuse it later in GitLab's own words, or a body the
+   * route forwards unread). Otherwise the document shows the route's `body`.
+   */
   requestBody?: z.ZodMiniType
   responses: Record<number, { description: string; schema?: z.ZodMiniType }>
 }
@@ -19,6 +24,8 @@ export interface DocumentedRoute {
   path: string
   /** Reachable without a token: the document lists no security and no GitLab headers for it. */
   public: boolean
+  /** The schema that validates the JSON request body. */
+  body?: z.ZodMiniType
   /** Absent: the route is left out of the document. */
   doc?: RouteDoc
 }
@@ -55,10 +62,11 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInf
         ]),
       ),
     }
-    if (doc.requestBody) {
+    const requestBody = doc.requestBody ?? route.body
+    if (requestBody) {
       operation.requestBody = {
         required: true,
-        content: { 'application/json': { schema: jsonSchema(doc.requestBody) } },
+        content: { 'application/json': { schema: jsonSchema(requestBody) } },
       }
     }
     if (!route.public) {

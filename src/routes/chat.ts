@@ -3,13 +3,11 @@
  * (NDJSON events), and `POST /v1/chat/{chat_invokable}`, the 17.x slash commands (raw text).
  */
 import type { Context } from 'hono'
-import * as z from 'zod/mini'
 import { requireAnyScope } from '../auth/scopes.ts'
 import { ChatAgent } from '../chat/agent.ts'
 import { NDJSON_HEADERS } from '../chat/react-stream.ts'
-import { chatBody, chatBodyDoc } from '../chat/schema.ts'
 import { chatTurn, contextCategories } from '../chat/turn.ts'
-import { v1ChatBody, v1ChatModel, V1_CHAT_PRIMITIVES } from '../chat/v1.ts'
+import { v1ChatModel, V1_CHAT_PRIMITIVES } from '../chat/v1.ts'
 import type { Config } from '../config.ts'
 import { HttpError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
@@ -23,7 +21,7 @@ import { PASS_THROUGH, RAW_TEXT } from '../streaming/text-out.ts'
 import { detailed } from './feature-http.ts'
 import { logInvocation, streamFailureLogger, textStreamResponse } from './respond.ts'
 import type { AppEnv, Route } from './route.ts'
-import { commonErrors, detailError } from './schemas.ts'
+import { CHAT } from './specs/chat.ts'
 
 export interface ChatRouteDeps {
   config: Config
@@ -41,7 +39,7 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
   const log = deps.logger.child('chat')
 
   const agentHandler: Route['handler'] = async (c) => {
-    const body = await readJsonBody(c, chatBody, detailed(c, config))
+    const body = await readJsonBody(c, CHAT.agent.body, detailed(c, config))
     const auth = c.get('auth')
     // 18.x Rails signs classic chat for `duo_classic_chat`; 17.x and early 18.x tokens carry `duo_chat`,
     // which grants it too (src/auth/scopes.ts). GitLab's newest gateway lets `duo_chat` alone in only for
@@ -66,7 +64,7 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
       : undefined
     if (!primitives) throw new HttpError(404, 'Not found')
     const [primitive] = primitives
-    const body = await readJsonBody(c, v1ChatBody, detailed(c, config))
+    const body = await readJsonBody(c, CHAT.v1.body, detailed(c, config))
     requireAnyScope(c.get('auth'), primitives, `Unauthorized to access ${primitive}`)
     const payload = body.prompt_components[0]!.payload
     const model = v1ChatModel(payload)
@@ -93,79 +91,7 @@ export function chatRoutes(deps: ChatRouteDeps): Route[] {
   }
 
   return [
-    {
-      method: 'POST',
-      path: '/v2/chat/agent',
-      public: false,
-      handler: agentHandler,
-      doc: {
-        summary: 'Duo Chat (ReAct agent)',
-        description:
-          'One turn of Duo Chat with the self-hosted model named by `model_metadata`: the model answers, or picks one of the tools this ' +
-          'user may use (GitLab runs it and posts the turn again with the observation in `agent_scratchpad`). Needs `duo_classic_chat` ' +
-          '(or `duo_chat`), and `include_<category>_context` per additional-context category. The 17.1–17.2 body (`prompt`, ' +
-          '`options.chat_history`) is accepted too.',
-        tags: ['chat'],
-        requestBody: chatBodyDoc,
-        responses: {
-          200: {
-            description:
-              'NDJSON events (`application/x-ndjson`), one per line: `final_answer_delta` {text, finish_reason} as the answer streams; ' +
-              'then `action` {tool, tool_input, thought}, `unknown` {text} or `error` {message, retryable}; `usage` last when known',
-          },
-          400: {
-            description:
-              "`agent_scratchpad` on a message that is not the assistant's; an unusable model endpoint or identifier",
-            schema: detailError,
-          },
-          ...commonErrors,
-          422: {
-            description: 'A body that does not match the schema, or that names no self-hosted model',
-            schema: detailError,
-          },
-        },
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/chat/:invokable',
-      public: false,
-      handler: v1Handler,
-      doc: {
-        summary: 'Duo Chat slash command (GitLab 17.x)',
-        description:
-          '`agent`, `explain_code`, `write_tests`, `refactor_code`, `fix_code` (need `duo_chat` or `duo_classic_chat`), ' +
-          '`explain_vulnerability`, `summarize_comments`, `troubleshoot_job` (need the primitive of that name). ' +
-          'Sends the messages of the single prompt component to the self-hosted model (`provider: litellm`, `model`, ' +
-          '`model_endpoint`, `model_api_key`, `model_identifier`).',
-        tags: ['chat'],
-        requestBody: v1ChatBody,
-        responses: {
-          200: {
-            description:
-              '`{response, metadata}`; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)',
-            schema: z.object({
-              response: z.string(),
-              metadata: z.object({ provider: z.string(), model: z.string(), timestamp: z.int() }),
-            }),
-          },
-          ...commonErrors,
-          404: { description: 'Unknown chat invokable', schema: detailError },
-          422: {
-            description: 'A body outside the limits, or no self-hosted model (`provider: litellm`)',
-            schema: detailError,
-          },
-          429: {
-            description: 'The model server is rate-limiting (`Retry-After` passed on)',
-            schema: detailError,
-          },
-          502: {
-            description: 'The model server could not be reached (the detail names its host)',
-            schema: detailError,
-          },
-          503: { description: 'The model server answered with an error', schema: detailError },
-        },
-      },
-    },
+    { ...CHAT.agent, handler: agentHandler },
+    { ...CHAT.v1, handler: v1Handler },
   ]
 }

@@ -4,23 +4,15 @@
  * (spec features §7.2). The model layer makes the call (SSRF guard, timeout, retries, error
  * mapping); this route validates, checks the unit primitive and shapes GitLab's answer.
  */
-import * as z from 'zod/mini'
 import { requireAnyScope } from '../auth/scopes.ts'
 import type { Config } from '../config.ts'
-import {
-  checkEmbeddingIdentifier,
-  EMBEDDING_FAMILY,
-  embeddingModel,
-  embeddingsBody,
-  embeddingsResponse,
-} from '../embeddings/request.ts'
+import { checkEmbeddingIdentifier, EMBEDDING_FAMILY, embeddingModel } from '../embeddings/request.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { Models } from '../models/models.ts'
-import type { RouteDoc } from '../openapi/document.ts'
 import { detailed } from './feature-http.ts'
 import { logModelCall } from './respond.ts'
 import type { Route } from './route.ts'
-import { authError, commonErrors, detailError } from './schemas.ts'
+import { EMBEDDINGS, EMBEDDINGS_BODY } from './specs/embeddings.ts'
 
 export interface EmbeddingsRouteDeps {
   config: Config
@@ -35,7 +27,7 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
   const prefixes = models.embeddingPrefixes()
 
   const handler: Route['handler'] = async (c) => {
-    const body = await readJsonBody(c, embeddingsBody, detailed(c, config))
+    const body = await readJsonBody(c, EMBEDDINGS_BODY, detailed(c, config))
     const metadata = embeddingModel(body.model_metadata)
     // GitLab answers 500 here (the check is not caught); a missing scope is a 403 like everywhere else.
     requireAnyScope(c.get('auth'), [UNIT_PRIMITIVE], 'Unauthorized to access code embeddings')
@@ -67,63 +59,5 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Route[] {
     })
   }
 
-  const doc = (summary: string): RouteDoc => ({
-    summary,
-    description:
-      "Embeds `contents` with the self-hosted model of `model_metadata` (provider `litellm`, name `embedding`, the model server's " +
-      'OpenAI-compatible `endpoint`, `identifier`, `api_key`), through its `POST {endpoint}/embeddings`. Needs `generate_embeddings_codebase`.',
-    tags: ['embeddings'],
-    requestBody: embeddingsBody,
-    responses: {
-      200: { description: 'One vector per content, in order', schema: embeddingsResponse },
-      400: {
-        description: 'The model server refused the request (its message), or an identifier that cannot embed',
-        schema: detailError,
-      },
-      401: {
-        description:
-          'Authentication failed (`{"error": ...}`), or the model server refused the key (`{"detail": ...}`)',
-        schema: z.union([authError, detailError]),
-      },
-      403: commonErrors[403],
-      422: {
-        description: 'A body or `model_metadata` GitLab would refuse (the detail says which)',
-        schema: detailError,
-      },
-      429: {
-        description: 'The model server is rate-limiting (its message; `Retry-After` passed on)',
-        schema: detailError,
-      },
-      502: {
-        description: 'The model server could not be reached (the detail names its host)',
-        schema: detailError,
-      },
-      503: { description: 'The model server answered with an error', schema: detailError },
-      504: { description: 'The model server did not answer in time', schema: detailError },
-    },
-  })
-
-  return [
-    {
-      method: 'POST',
-      path: '/v1/embeddings/code_embeddings',
-      public: false,
-      handler,
-      doc: doc('Code embeddings'),
-    },
-    {
-      method: 'POST',
-      path: '/v1/embeddings/code_embeddings/index',
-      public: false,
-      handler,
-      doc: doc('Code embeddings for indexing'),
-    },
-    {
-      method: 'POST',
-      path: '/v1/embeddings/code_embeddings/search',
-      public: false,
-      handler,
-      doc: doc('Code embeddings for a search query'),
-    },
-  ]
+  return EMBEDDINGS.map((spec) => ({ ...spec, handler }))
 }

@@ -3,11 +3,11 @@
  * `ready` answers 200 when requests can be authenticated: the GitLab instance's signing keys are
  * loaded (or authentication is bypassed); otherwise 503 with the reasons.
  */
-import * as z from 'zod/mini'
 import type { Keyring } from '../auth/keyring.ts'
 import type { Config } from '../config.ts'
 import { backgroundTasks } from '../http/background-tasks.ts'
 import type { Route } from './route.ts'
+import { MONITORING } from './specs/monitoring.ts'
 
 /**
  * Why readiness waits for GitLab's keys, and where to look: a pod that is never ready (helm --wait
@@ -21,34 +21,13 @@ export const NOT_READY_HINT =
 /** How long /monitoring/ready waits for keys still loading (probes time out after about 1 s). */
 export const READY_WAIT_MS = 900
 
-const healthSchema = z.object({ status: z.literal('ok') })
-const readySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  reasons: z.optional(z.array(z.string())),
-  hint: z.optional(z.string()),
-  auth: z.optional(z.unknown()),
-})
-
 export function monitoringRoutes(deps: { config: Config; keyring: Keyring }): Route[] {
   const { config, keyring } = deps
   const authBypassed = config.auth.bypassExternal || config.auth.bypassJwtSignature
   return [
+    { ...MONITORING.healthz, handler: (c) => c.json({ status: 'ok' }) },
     {
-      method: 'GET',
-      path: '/monitoring/healthz',
-      public: true,
-      handler: (c) => c.json({ status: 'ok' }),
-      doc: {
-        summary: 'Liveness probe',
-        description: 'Answers as soon as the server accepts connections; never touches the network.',
-        tags: ['monitoring'],
-        responses: { 200: { description: 'The process is alive', schema: healthSchema } },
-      },
-    },
-    {
-      method: 'GET',
-      path: '/monitoring/ready',
-      public: true,
+      ...MONITORING.ready,
       handler: async (c) => {
         if (authBypassed) return c.json({ status: 'ready', auth: 'bypassed' })
         await withinMs(keyring.warmUp(backgroundTasks(c)), READY_WAIT_MS)
@@ -62,16 +41,6 @@ export function monitoringRoutes(deps: { config: Config; keyring: Keyring }): Ro
         const why = reasons.length ? { reasons, hint: NOT_READY_HINT } : {}
         const body = { status: reasons.length ? 'not_ready' : 'ready', ...why, auth: status }
         return c.json(body, reasons.length ? 503 : 200)
-      },
-      doc: {
-        summary: 'Readiness probe',
-        description:
-          'Ready when the GitLab instance signing keys are loaded (or authentication is bypassed).',
-        tags: ['monitoring'],
-        responses: {
-          200: { description: 'Ready to authenticate requests', schema: readySchema },
-          503: { description: 'Not ready; `reasons` says why', schema: readySchema },
-        },
       },
     },
   ]

@@ -6,13 +6,10 @@
  * GitLab sends some percent-encoded.
  */
 import type { Context } from 'hono'
-import * as z from 'zod/mini'
 import type { Config } from '../config.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { routingPath } from '../http/paths.ts'
 import type { Logger } from '../logging.ts'
-import { modelMetadataDoc } from '../models/metadata.ts'
-import type { RouteDoc } from '../openapi/document.ts'
 import { misdirected, usageBy, type PromptInvoker } from '../prompts/invoke.ts'
 import { promptLabel } from '../prompts/definition.ts'
 import type { Models } from '../models/models.ts'
@@ -20,7 +17,7 @@ import { PASS_THROUGH, RAW_TEXT, type Framing } from '../streaming/text-out.ts'
 import { detailed } from './feature-http.ts'
 import { logInvocation, textStreamResponse } from './respond.ts'
 import type { AppEnv, Route } from './route.ts'
-import { commonErrors, detailError } from './schemas.ts'
+import { PROMPTS } from './specs/prompts.ts'
 
 export interface PromptRouteDeps {
   config: Config
@@ -31,25 +28,6 @@ export interface PromptRouteDeps {
 
 type Ctx = Context<AppEnv>
 
-const promptBody = z.object({
-  inputs: z.record(z.string(), z.unknown()),
-  prompt_version: z.optional(z.nullable(z.string().check(z.maxLength(100)))),
-  stream: z.optional(z.nullable(z.boolean())),
-  model_metadata: z.optional(z.unknown()),
-})
-
-const promptBodyDoc = z.object({
-  inputs: z.record(z.string(), z.unknown()),
-  prompt_version: z.optional(z.string()),
-  stream: z.optional(z.boolean()),
-  model_metadata: modelMetadataDoc,
-})
-
-const v2Answer = z.object({
-  content: z.string(),
-  usage: z.optional(z.record(z.string(), z.object({ input_tokens: z.int(), output_tokens: z.int() }))),
-})
-
 export function promptRoutes(deps: PromptRouteDeps): Route[] {
   const log = deps.logger.child('prompts')
 
@@ -57,7 +35,7 @@ export function promptRoutes(deps: PromptRouteDeps): Route[] {
     (version: 'v1' | 'v2'): Route['handler'] =>
     async (c) => {
       const promptId = promptIdOf(c)
-      const body = await readJsonBody(c, promptBody, detailed(c, deps.config))
+      const body = await readJsonBody(c, PROMPTS[version].body, detailed(c, deps.config))
       const { definition, invocation } = deps.invoker.prepare(c.get('auth'), {
         promptId,
         inputs: body.inputs,
@@ -81,61 +59,9 @@ export function promptRoutes(deps: PromptRouteDeps): Route[] {
       }
     }
 
-  const doc = (version: 'v1' | 'v2'): RouteDoc => ({
-    summary: version === 'v1' ? 'Invoke a prompt' : 'Invoke a prompt (with token usage)',
-    description:
-      'Renders the prompt definition `prompt_id` (it may contain `/`, also percent-encoded) for the family of the self-hosted model ' +
-      'named by `model_metadata`, in the version `prompt_version` selects (default `^1.0.0`), with `inputs` (plus `current_date`), and ' +
-      "calls the model. Needs the prompt's unit primitive.",
-    tags: ['prompts'],
-    requestBody: promptBodyDoc,
-    responses: {
-      200:
-        version === 'v1'
-          ? {
-              description:
-                'The model text as a JSON string; with `stream: true`, the text as it is generated (`text/event-stream`, no framing)',
-              schema: z.string(),
-            }
-          : {
-              description:
-                'The text and token usage; with `stream: true`, one JSON object per line (`{"content": …}`), usage on the last',
-              schema: v2Answer,
-            },
-      400: { description: 'Unknown prompt id, or no version matching `prompt_version`', schema: detailError },
-      ...commonErrors,
-      421: {
-        description: 'The model server answered with an HTTP error: `{"detail": "<status>: <reason>"}`',
-        schema: detailError,
-      },
-      422: {
-        description:
-          'A body that does not match the schema, no self-hosted model, or missing template variables',
-        schema: detailError,
-      },
-      502: {
-        description: 'The model server could not be reached (the detail names its host)',
-        schema: detailError,
-      },
-      504: { description: 'The model server did not answer in time', schema: detailError },
-    },
-  })
-
   return [
-    {
-      method: 'POST',
-      path: '/v1/prompts/:promptId{.+}',
-      public: false,
-      handler: invoke('v1'),
-      doc: doc('v1'),
-    },
-    {
-      method: 'POST',
-      path: '/v2/prompts/:promptId{.+}',
-      public: false,
-      handler: invoke('v2'),
-      doc: doc('v2'),
-    },
+    { ...PROMPTS.v1, handler: invoke('v1') },
+    { ...PROMPTS.v2, handler: invoke('v2') },
   ]
 }
 

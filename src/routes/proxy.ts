@@ -6,7 +6,6 @@
  * JSON body. With AIGW_MOCK_MODEL_RESPONSES every call that passes the checks gets
  * `{"response": "mocked"}`.
  */
-import * as z from 'zod/mini'
 import type { Config } from '../config.ts'
 import { HttpError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
@@ -20,7 +19,7 @@ import { StreamDeadlines } from '../streaming/deadlines.ts'
 import { Redactor } from '../streaming/redact.ts'
 import { PROXY_UPSTREAMS, streamErrorFrame, type ProxyUpstream } from '../proxy/upstreams.ts'
 import type { Route } from './route.ts'
-import { commonErrors, detailError } from './schemas.ts'
+import { proxySpec } from './specs/proxy.ts'
 
 export interface ProxyDeps {
   config: Config
@@ -38,12 +37,11 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
 }
 
 function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
-  const prefix = `/v1/proxy/${upstream.name}`
+  const spec = proxySpec(upstream)
+  const prefix = spec.path.slice(0, -'/*'.length)
   const log = deps.logger.child('proxy')
   return {
-    method: 'POST',
-    path: `${prefix}/*`,
-    public: false,
+    ...spec,
     handler: async (c) => {
       const { config } = deps
       const unitPrimitive = checkProxyRequest(c.get('auth'), c.req.raw.headers, config)
@@ -132,29 +130,6 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
       // A reverse proxy in front (nginx ingress) must not hold the events back.
       if (eventStream) out.set('x-accel-buffering', 'no')
       return new Response(response.body, { status: response.status, headers: out })
-    },
-    doc: {
-      summary: `Proxy to ${upstream.name === 'vertex-ai' ? 'Vertex AI' : upstream.name === 'openai' ? 'OpenAI' : 'Anthropic'}`,
-      description:
-        "Forwards the JSON body to the provider with the gateway's credentials and streams the answer back. " +
-        'Needs `X-Gitlab-Unit-Primitive` naming a primitive the token grants and the proxy serves.',
-      tags: ['proxy'],
-      requestBody: z.record(z.string(), z.unknown()),
-      responses: {
-        200: { description: "The provider's answer, relayed (SSE when the provider streams)" },
-        400: {
-          description: 'Missing or unknown unit primitive, invalid JSON, unsupported model, no API key',
-          schema: detailError,
-        },
-        ...commonErrors,
-        402: {
-          description: 'Proxy endpoints are not enabled for this instance or namespace',
-          schema: detailError,
-        },
-        404: { description: 'The provider path is not one the proxy forwards', schema: detailError },
-        502: { description: 'The provider could not be reached', schema: detailError },
-        504: { description: 'The provider did not answer in time', schema: detailError },
-      },
     },
   }
 }

@@ -8,9 +8,9 @@ import type { Config } from '../config.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { DocsSearch } from '../search/docs-search.ts'
 import { PROVIDER } from '../search/docs-search.ts'
-import { searchRequest, searchResponse, type SearchResponse } from '../search/schemas.ts'
+import type { SearchResponse } from '../search/schemas.ts'
 import type { Route } from './route.ts'
-import { commonErrors, detailError } from './schemas.ts'
+import { SEARCH } from './specs/search.ts'
 
 export interface SearchRouteDeps {
   config: Config
@@ -21,7 +21,7 @@ export interface SearchRouteDeps {
 export function searchRoutes(deps: SearchRouteDeps): Route[] {
   const handler: Route['handler'] = async (c) => {
     // FastAPI validates the body before the handler checks the scope: a bad body is a 422 first.
-    const body = await readJsonBody(c, searchRequest, deps.config.logging.enableRequestLogging)
+    const body = await readJsonBody(c, SEARCH.gitlabDocs.body, deps.config.logging.enableRequestLogging)
     requireAnyScope(c.get('auth'), ['documentation_search'], 'Unauthorized to search documentations')
     const { query, page_size: pageSize } = body.payload
     const { results, total, tokens } = await deps.search.search(query, pageSize, c.get('requestId'))
@@ -41,32 +41,5 @@ export function searchRoutes(deps: SearchRouteDeps): Route[] {
     return c.json(answer)
   }
 
-  return [
-    {
-      method: 'POST',
-      path: '/v1/search/gitlab-docs',
-      public: false,
-      handler,
-      doc: {
-        summary: 'Search the GitLab documentation',
-        description:
-          "Duo Chat's documentation tool: the documentation sections that best match `payload.query` (BM25 on the docs index), " +
-          'at most `page_size` of them and at most about 8,000 tokens in all. Without an index configured, `results` is empty. Needs `documentation_search`.',
-        tags: ['search'],
-        requestBody: searchRequest,
-        responses: {
-          200: {
-            description: 'The matching sections, best first; `id` is the page’s file name',
-            schema: searchResponse,
-          },
-          ...commonErrors,
-          422: { description: 'A body that does not match the schema', schema: detailError },
-          500: {
-            description: 'The documentation index could not be read (the gateway log says why)',
-            schema: detailError,
-          },
-        },
-      },
-    },
-  ]
+  return [{ ...SEARCH.gitlabDocs, handler }]
 }

@@ -4,7 +4,6 @@
  * the caller needs `complete_code` or `ai_gateway_model_provider_proxy`, a gateway-minted token
  * cannot mint another, and realm-specific claims are carried over.
  */
-import * as z from 'zod/mini'
 import { extraClaims, type AuthContext } from '../auth/auth-context.ts'
 import { can } from '../auth/scopes.ts'
 import { mintUserToken } from '../auth/user-token.ts'
@@ -12,12 +11,10 @@ import type { Config } from '../config.ts'
 import { AuthenticationError, HttpError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Route } from './route.ts'
-import { commonErrors, detailError } from './schemas.ts'
+import { USER_ACCESS_TOKEN } from './specs/user-access-token.ts'
 
 /** The primitives a user token can carry, in GitLab's order. */
 const GRANTABLE_SCOPES = ['complete_code', 'ai_gateway_model_provider_proxy'] as const
-
-const tokenSchema = z.object({ token: z.string(), expires_at: z.int() })
 
 export interface UserAccessTokenDeps {
   config: Config
@@ -30,9 +27,7 @@ export function userAccessTokenRoutes(deps: UserAccessTokenDeps): Route[] {
   const { config } = deps
   return [
     {
-      method: 'POST',
-      path: '/v1/code/user_access_token',
-      public: false,
+      ...USER_ACCESS_TOKEN.create,
       handler: async (c) => {
         const auth = c.get('auth')
         const scopes = GRANTABLE_SCOPES.filter((up) =>
@@ -60,18 +55,6 @@ export function userAccessTokenRoutes(deps: UserAccessTokenDeps): Route[] {
           deps.logger.error('Failed to generate JWT', errorFields(error))
           throw new HttpError(500, 'Failed to generate JWT')
         }
-      },
-      doc: {
-        summary: 'Create a user access token',
-        description:
-          'Exchanges the GitLab instance token for a one-hour token that IDEs use to call the gateway directly. ' +
-          'Needs the `complete_code` or `ai_gateway_model_provider_proxy` unit primitive.',
-        tags: ['code'],
-        responses: {
-          200: { description: 'The token and its expiry (Unix seconds)', schema: tokenSchema },
-          ...commonErrors,
-          500: { description: 'No usable signing key (`Failed to generate JWT`)', schema: detailError },
-        },
       },
     },
   ]
