@@ -61,7 +61,8 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
       if (!upstream.models.has(model)) throw new HttpError(400, 'Unsupported model')
       if (config.models.mock) return c.json({ response: 'mocked' })
 
-      const headers = new Headers(await credentials(upstream, deps))
+      const added = await credentials(upstream, deps)
+      const headers = new Headers(added)
       for (const name of upstream.requestHeaders) {
         const value = c.req.header(name)
         if (value !== undefined && !headers.has(name)) headers.set(name, value)
@@ -92,7 +93,7 @@ function proxyRoute(upstream: ProxyUpstream, deps: ProxyDeps): Route {
           openStreams: deps.openStreams,
           deadlines,
           // Some upstreams echo the credential they were sent, in an error body or a streamed error event.
-          redactor: new Redactor(secretsOf(headers)),
+          redactor: new Redactor(secretsOf(added)),
         },
       ).catch((error: unknown) => {
         deadlines?.stop()
@@ -150,9 +151,9 @@ async function credentials(upstream: ProxyUpstream, deps: ProxyDeps): Promise<Re
 }
 
 /** The credential values the gateway added (a bare key, a bearer token without its scheme). */
-function secretsOf(headers: Headers): string[] {
+function secretsOf(added: Record<string, string>): string[] {
   return CREDENTIAL_HEADERS.flatMap((name) => {
-    const value = headers.get(name)
+    const value = added[name]
     return value ? [value.replace(/^Bearer\s+/i, '')] : []
   })
 }

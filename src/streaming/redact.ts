@@ -20,23 +20,27 @@ interface Pattern {
   anchorAt: number
 }
 
+/** The byte patterns of one set of secrets, compiled once: the proxy redacts the same key on every request. */
+interface Compiled {
+  patterns: readonly Pattern[]
+  /** Every byte any pattern contains: a chunk whose last byte is not one of them holds nothing back. */
+  patternBytes: Uint8Array
+}
+
+/** A few credential sets at most (one per proxy upstream); bounded all the same. */
+const COMPILED = new Map<string, Compiled>()
+const MAX_COMPILED = 32
+
 export class Redactor {
   private readonly patterns: readonly Pattern[]
-  /** Every byte any pattern contains: a chunk whose last byte is not one of them holds nothing back. */
-  private readonly patternBytes = new Uint8Array(256)
+  private readonly patternBytes: Uint8Array
   private carry: Uint8Array | undefined
 
   /** `secrets` as they were sent; their JSON-escaped forms are matched too (`\/`, `\"`). */
   constructor(secrets: readonly string[]) {
-    const encoder = new TextEncoder()
-    const forms = new Set<string>()
-    for (const secret of secrets) {
-      if (secret.length < MIN_SECRET_CHARS) continue
-      const escaped = JSON.stringify(secret).slice(1, -1)
-      for (const form of [secret, escaped, escaped.replaceAll('/', '\\/')]) forms.add(form)
-    }
-    this.patterns = [...forms].map((form) => pattern(encoder.encode(form)))
-    for (const { bytes } of this.patterns) for (const byte of bytes) this.patternBytes[byte] = 1
+    const compiled = compile(secrets)
+    this.patterns = compiled.patterns
+    this.patternBytes = compiled.patternBytes
   }
 
   get active(): boolean {
@@ -104,6 +108,27 @@ export class Redactor {
     }
     return longest
   }
+}
+
+function compile(secrets: readonly string[]): Compiled {
+  const key = secrets.join('\n')
+  const cached = COMPILED.get(key)
+  if (cached) return cached
+  const encoder = new TextEncoder()
+  const forms = new Set<string>()
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_CHARS) continue
+    const escaped = JSON.stringify(secret).slice(1, -1)
+    for (const form of [secret, escaped, escaped.replaceAll('/', '\\/')]) forms.add(form)
+  }
+  const patterns = [...forms].map((form) => pattern(encoder.encode(form)))
+  const patternBytes = new Uint8Array(256)
+  for (const { bytes } of patterns) for (const byte of bytes) patternBytes[byte] = 1
+  const compiled = { patterns, patternBytes }
+  // Rotated keys leave old entries behind: drop the oldest rather than grow.
+  if (COMPILED.size >= MAX_COMPILED) COMPILED.delete(COMPILED.keys().next().value!)
+  COMPILED.set(key, compiled)
+  return compiled
 }
 
 /** Lower-case letters, spaces and digits fill ordinary text; upper case and punctuation are rarer. */
