@@ -11,12 +11,21 @@ export type RequestIdEnv = {
 }
 
 /**
- * `X-Request-ID`: taken verbatim when the client sends one (GitLab Rails sends its correlation id),
- * else a new uuid4 hex, as asgi-correlation-id does; echoed on every response, 401s included.
+ * The longest `X-Request-ID` taken as sent. Rails sends 26- or 32-character ids; a longer one would
+ * be echoed and written into every log line of the request, so it is replaced, as
+ * asgi-correlation-id replaces an id its validator refuses.
+ */
+export const MAX_REQUEST_ID_CHARS = 256
+
+/**
+ * `X-Request-ID`: taken verbatim when the client sends one (GitLab Rails sends its correlation id)
+ * of at most MAX_REQUEST_ID_CHARS, else a new uuid4 hex, as asgi-correlation-id does; echoed on
+ * every response, 401s included.
  */
 export function requestId(): MiddlewareHandler<RequestIdEnv> {
   return async (c, next) => {
-    const id = c.req.header('x-request-id') || crypto.randomUUID().replaceAll('-', '')
+    const sent = c.req.header('x-request-id')
+    const id = sent && sent.length <= MAX_REQUEST_ID_CHARS ? sent : crypto.randomUUID().replaceAll('-', '')
     c.set('requestId', id)
     c.set('logContext', {})
     await next()

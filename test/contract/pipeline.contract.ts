@@ -19,13 +19,26 @@ export function pipelineContract(target: Target) {
       return { issuer, gateway, token: await instanceToken(issuer, '18.x') }
     }
 
-    it('echoes X-Request-ID verbatim, or makes one up, on every answer', async () => {
+    it('echoes X-Request-ID verbatim (up to 256 characters), or makes one up, on every answer', async () => {
       const { gateway, token } = await withGitlab()
       const given = await gateway.fetch(TOKEN_PATH, {
         method: 'POST',
         headers: gitlabHeaders(token, { 'X-Request-ID': 'Rails-01K1/x+y=z' }),
       })
       expect(given.headers.get('x-request-id')).toBe('Rails-01K1/x+y=z')
+      // Up to 256 characters as sent; a longer id (echoed and logged on every line) is replaced.
+      for (const [sent, kept] of [
+        ['r'.repeat(256), true],
+        ['r'.repeat(257), false],
+      ] as const) {
+        const response = await gateway.fetch(TOKEN_PATH, {
+          method: 'POST',
+          headers: gitlabHeaders(token, { 'X-Request-ID': sent }),
+        })
+        const echoed = response.headers.get('x-request-id')
+        if (kept) expect(echoed).toBe(sent)
+        else expect(echoed).toMatch(/^[0-9a-f]{32}$/)
+      }
       for (const response of [
         await gateway.fetch('/monitoring/healthz'),
         await gateway.fetch(TOKEN_PATH, { method: 'POST' }),
